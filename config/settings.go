@@ -1,0 +1,540 @@
+package config
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"os/exec"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+
+	"github.com/banktui/banktui/truelayer"
+)
+
+// DefaultRedirectURI is where TrueLayer sends the browser back after consent.
+// It must be registered, character for character, in the TrueLayer console.
+const DefaultRedirectURI = "http://localhost:3000/callback"
+
+// Environment variables read by Load (flag > environment > file > default).
+const (
+	EnvClientID     = "TRUELAYER_CLIENT_ID"
+	EnvClientSecret = "TRUELAYER_CLIENT_SECRET"
+	EnvEnvironment  = "TRUELAYER_ENV"
+	EnvRedirectURI  = "TRUELAYER_REDIRECT_URI"
+	EnvAuthURL      = "TRUELAYER_AUTH_URL"
+	EnvAPIURL       = "TRUELAYER_API_URL"
+)
+
+// Setting names, as written in config.toml and used as keys of Settings.Sources.
+const (
+	KeyClientID            = "client_id"
+	KeyClientSecret        = "client_secret"
+	KeyClientSecretCommand = "client_secret_command"
+	KeyEnvironment         = "environment"
+	KeyRedirectURI         = "redirect_uri"
+	KeyScopes              = "scopes"
+	KeyProviders           = "providers"
+	KeyProviderID          = "provider_id"
+	KeyAuthURL             = "auth_url"
+	KeyAPIURL              = "api_url"
+	KeyKeys                = "keys" // table: action name -> key or list of keys
+)
+
+// Source values in Settings.Sources, besides "file PATH:LINE" and "env NAME".
+const (
+	SourceFlag    = "flag"
+	SourceDefault = "default"
+)
+
+// Settings are the user's settings after precedence is applied.
+type Settings struct {
+	ClientID            string
+	ClientSecret        string // never printed; see Secret
+	ClientSecretCommand string // run through sh -c by Secret
+	Environment         string // "live", "sandbox" or "" (from the client id)
+	RedirectURI         string
+	Scopes              []string
+	Providers           []string // provider filter for the auth dialog, e.g. "uk-ob-all"
+	ProviderID          string   // skip the provider selection
+	AuthURL, APIURL     string   // host overrides (the emulator, say); "" = from Environment
+	Keys                map[string][]string
+
+	// Sources tells, per setting name (Key* constants; "keys.ACTION" for
+	// key bindings), where its value came from: "flag", "env NAME",
+	// "file PATH:LINE" or "default". Unset settings are absent.
+	Sources map[string]string
+
+	// File is the settings file read; FileFound says whether it existed.
+	File      string
+	FileFound bool
+}
+
+// Overrides are command-line flag values; empty means "not given".
+type Overrides struct {
+	ClientID, ClientSecret, Environment, RedirectURI string
+	AuthURL, APIURL                                  string
+	Scopes, Providers                                []string
+	ProviderID                                       string
+}
+
+// SettingError is a bad setting: it names where the value came from (the
+// file and line, or the environment variable) and the key, never the value.
+type SettingError struct {
+	File string // settings file, or "" when the value came from elsewhere
+	Line int    // 1-based line in File, 0 if unknown
+	Key  string // setting name or environment variable
+	Msg  string
+	Err  error // underlying error, if any
+}
+
+func (e *SettingError) Error() string {
+	var b strings.Builder
+	if e.File != "" {
+		b.WriteString(e.File)
+		if e.Line > 0 {
+			b.WriteString(":" + strconv.Itoa(e.Line))
+		}
+		b.WriteString(": ")
+	}
+	if e.Key != "" {
+		fmt.Fprintf(&b, "%s: ", e.Key)
+	}
+	b.WriteString(e.Msg)
+	return b.String()
+}
+
+func (e *SettingError) Unwrap() error { return e.Err }
+
+// ErrUnknownKeys is matched (errors.Is) by the error Load returns when
+// config.toml holds keys banktui does not know (a typo must not go unseen).
+var ErrUnknownKeys = errors.New("unknown settings")
+
+// ErrNoClientSecret means neither client_secret nor client_secret_command is set.
+var ErrNoClientSecret = errors.New("no client secret configured: set TRUELAYER_CLIENT_SECRET, or client_secret_command (e.g. \"pass show truelayer/secret\") or client_secret in config.toml")
+
+// Load reads paths.ConfigFile (a missing file is fine) and applies the
+// environment (through getenv; nil = os.Getenv) and the flag overrides.
+// It never writes the settings file.
+func Load(paths Paths, getenv func(string) string, o Overrides) (*Settings, error) {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	s := &Settings{
+		File:    paths.ConfigFile,
+		Keys:    map[string][]string{},
+		Sources: map[string]string{},
+	}
+	if err := s.loadFile(paths.ConfigFile); err != nil {
+		return nil, err
+	}
+
+	str := func(key, env, flag string, dst *string) {
+		if v := strings.TrimSpace(getenv(env)); v != "" && env != "" {
+			*dst, s.Sources[key] = v, "env "+env
+		}
+		if flag != "" {
+			*dst, s.Sources[key] = flag, SourceFlag
+		}
+	}
+	str(KeyClientID, EnvClientID, o.ClientID, &s.ClientID)
+	str(KeyClientSecret, EnvClientSecret, o.ClientSecret, &s.ClientSecret)
+	str(KeyEnvironment, EnvEnvironment, o.Environment, &s.Environment)
+	str(KeyRedirectURI, EnvRedirectURI, o.RedirectURI, &s.RedirectURI)
+	str(KeyAuthURL, EnvAuthURL, o.AuthURL, &s.AuthURL)
+	str(KeyAPIURL, EnvAPIURL, o.APIURL, &s.APIURL)
+	str(KeyProviderID, "", o.ProviderID, &s.ProviderID)
+	if len(o.Scopes) > 0 {
+		s.Scopes, s.Sources[KeyScopes] = splitList(o.Scopes), SourceFlag
+	}
+	if len(o.Providers) > 0 {
+		s.Providers, s.Sources[KeyProviders] = splitList(o.Providers), SourceFlag
+	}
+	if s.Sources[KeyClientSecret] != "" && !strings.HasPrefix(s.Sources[KeyClientSecret], "file ") {
+		// A secret given on the command line or in the environment wins
+		// over a command from the file: the command is not run.
+		s.ClientSecretCommand = ""
+		delete(s.Sources, KeyClientSecretCommand)
+	}
+
+	if s.RedirectURI == "" {
+		s.RedirectURI, s.Sources[KeyRedirectURI] = DefaultRedirectURI, SourceDefault
+	}
+	if len(s.Scopes) == 0 {
+		s.Scopes, s.Sources[KeyScopes] = slices.Clone(truelayer.DefaultScopes), SourceDefault
+	}
+	if s.Environment == "" {
+		s.Sources[KeyEnvironment] = SourceDefault
+	}
+	return s, s.validate()
+}
+
+// validate checks values wherever they came from, naming their source.
+func (s *Settings) validate() error {
+	bad := func(key, msg string, err error) error {
+		e := &SettingError{Key: key, Msg: msg, Err: err}
+		src := s.Sources[key]
+		switch {
+		case strings.HasPrefix(src, "file "):
+			e.File, e.Line = splitFileSource(strings.TrimPrefix(src, "file "))
+		case strings.HasPrefix(src, "env "):
+			e.Key = strings.TrimPrefix(src, "env ")
+		case src == SourceFlag:
+			e.Key = "--" + strings.ReplaceAll(key, "_", "-")
+		}
+		return e
+	}
+	if s.Environment != "" {
+		if _, err := truelayer.EnvironmentNamed(s.Environment); err != nil {
+			return bad(KeyEnvironment, fmt.Sprintf("unknown environment %q (want live or sandbox)", s.Environment), err)
+		}
+	}
+	if err := truelayer.ValidateScopes(s.Scopes); err != nil {
+		return bad(KeyScopes, err.Error(), err)
+	}
+	for _, k := range []struct {
+		key string
+		val *string
+	}{{KeyRedirectURI, &s.RedirectURI}, {KeyAuthURL, &s.AuthURL}, {KeyAPIURL, &s.APIURL}} {
+		if *k.val == "" {
+			continue
+		}
+		u, err := url.Parse(*k.val)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return bad(k.key, "must be an absolute http or https URL", err)
+		}
+		if k.key != KeyRedirectURI {
+			*k.val = strings.TrimRight(*k.val, "/")
+		}
+	}
+	if s.ClientSecret != "" && s.ClientSecretCommand != "" {
+		return bad(KeyClientSecretCommand, "set client_secret or client_secret_command, not both", nil)
+	}
+	return nil
+}
+
+func splitFileSource(src string) (string, int) {
+	i := strings.LastIndexByte(src, ':')
+	if i < 0 {
+		return src, 0
+	}
+	n, err := strconv.Atoi(src[i+1:])
+	if err != nil {
+		return src, 0
+	}
+	return src[:i], n
+}
+
+func splitList(in []string) []string {
+	var out []string
+	for _, v := range in {
+		out = append(out, strings.FieldsFunc(v, func(r rune) bool { return r == ' ' || r == ',' })...)
+	}
+	return out
+}
+
+// loadFile reads config.toml into s, recording sources with line numbers.
+func (s *Settings) loadFile(path string) error {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return &SettingError{File: path, Msg: "cannot read settings: " + err.Error(), Err: err}
+	}
+	s.FileFound = true
+	content := string(data)
+
+	var raw map[string]any
+	if _, err := toml.Decode(content, &raw); err != nil {
+		var pe toml.ParseError
+		if errors.As(err, &pe) {
+			return &SettingError{File: path, Line: pe.Position.Line, Key: pe.LastKey, Msg: pe.Message, Err: err}
+		}
+		return &SettingError{File: path, Msg: err.Error(), Err: err}
+	}
+
+	at := func(table, key string) string {
+		return fmt.Sprintf("file %s:%d", path, keyLine(content, table, key))
+	}
+	typeErr := func(table, key, want string) error {
+		name := key
+		if table != "" {
+			name = table + "." + key
+		}
+		return &SettingError{File: path, Line: keyLine(content, table, key), Key: name, Msg: "must be " + want}
+	}
+
+	var unknown []string
+	for _, key := range sortedKeys(raw) {
+		val := raw[key]
+		var dst *string
+		switch key {
+		case KeyClientID:
+			dst = &s.ClientID
+		case KeyClientSecret:
+			dst = &s.ClientSecret
+		case KeyClientSecretCommand:
+			dst = &s.ClientSecretCommand
+		case KeyEnvironment:
+			dst = &s.Environment
+		case KeyRedirectURI:
+			dst = &s.RedirectURI
+		case KeyProviderID:
+			dst = &s.ProviderID
+		case KeyAuthURL:
+			dst = &s.AuthURL
+		case KeyAPIURL:
+			dst = &s.APIURL
+		case KeyScopes, KeyProviders:
+			list, ok := stringList(val)
+			if !ok {
+				return typeErr("", key, "a list of strings, or one space-separated string")
+			}
+			if key == KeyScopes {
+				s.Scopes = list
+			} else {
+				s.Providers = list
+			}
+			s.Sources[key] = at("", key)
+			continue
+		case KeyKeys:
+			table, ok := val.(map[string]any)
+			if !ok {
+				return typeErr("", key, "a table of action = [\"key\", ...]")
+			}
+			for _, action := range sortedKeys(table) {
+				keys, ok := stringList(table[action])
+				if !ok {
+					return typeErr(KeyKeys, action, "a key or a list of keys")
+				}
+				s.Keys[action] = keys
+				s.Sources[KeyKeys+"."+action] = at(KeyKeys, action)
+			}
+			continue
+		default:
+			unknown = append(unknown, fmt.Sprintf("%s:%d: unknown key %q", path, keyLine(content, "", key), key))
+			continue
+		}
+		v, ok := val.(string)
+		if !ok {
+			return typeErr("", key, "a string")
+		}
+		*dst = strings.TrimSpace(v)
+		s.Sources[key] = at("", key)
+	}
+	if len(unknown) > 0 {
+		known := []string{KeyClientID, KeyClientSecret, KeyClientSecretCommand, KeyEnvironment,
+			KeyRedirectURI, KeyScopes, KeyProviders, KeyProviderID, KeyAuthURL, KeyAPIURL, "[" + KeyKeys + "]"}
+		return fmt.Errorf("%w in %s (known: %s):\n  %s", ErrUnknownKeys, path,
+			strings.Join(known, ", "), strings.Join(unknown, "\n  "))
+	}
+	if s.ClientSecret != "" {
+		if err := checkPrivate(path); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func stringList(v any) ([]string, bool) {
+	switch v := v.(type) {
+	case string:
+		return strings.Fields(v), true
+	case []any:
+		out := make([]string, 0, len(v))
+		for _, e := range v {
+			s, ok := e.(string)
+			if !ok {
+				return nil, false
+			}
+			out = append(out, s)
+		}
+		return out, true
+	}
+	return nil, false
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// keyLine finds the 1-based line where key is assigned inside [table]
+// ("" = top level, also matching "table.key = ..."). toml's MetaData does
+// not export key positions, and our own checks need them. 0 = not found.
+func keyLine(content, table, key string) int {
+	current := ""
+	for i, line := range strings.Split(content, "\n") {
+		line = strings.TrimSpace(line)
+		if strings.HasPrefix(line, "[") {
+			current = strings.Trim(strings.TrimSpace(strings.Trim(line, "[]")), `"'`)
+			if j := strings.IndexByte(line, ']'); j > 0 {
+				current = strings.Trim(strings.TrimSpace(line[1:j]), `"'[]`)
+			}
+			continue
+		}
+		lhs, _, ok := strings.Cut(line, "=")
+		if !ok {
+			continue
+		}
+		lhs = strings.TrimSpace(lhs)
+		unquoted := strings.Trim(lhs, `"'`)
+		if current == table && unquoted == key {
+			return i + 1
+		}
+		if current == "" && table != "" && strings.ReplaceAll(lhs, " ", "") == table+"."+key {
+			return i + 1
+		}
+	}
+	return 0
+}
+
+// PermissionError is a secret-holding file that others can read. Like
+// ssh, banktui refuses it and says how to fix it.
+type PermissionError struct {
+	Path string
+	Mode fs.FileMode
+}
+
+func (e *PermissionError) Error() string {
+	return fmt.Sprintf("%s is readable by others (mode %04o): it holds secrets, so banktui refuses it. Fix: chmod 600 %s", e.Path, e.Mode.Perm(), e.Path)
+}
+
+func checkPrivate(path string) error {
+	info, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	if info.Mode().Perm()&0o077 != 0 {
+		return &PermissionError{Path: path, Mode: info.Mode()}
+	}
+	return nil
+}
+
+// Env is the TrueLayer environment these settings point at: the named
+// environment (or the one the client id implies), with AuthURL and APIURL
+// overriding its hosts.
+func (s *Settings) Env() truelayer.Environment {
+	env := truelayer.EnvironmentFor(s.ClientID)
+	if s.Environment != "" {
+		if named, err := truelayer.EnvironmentNamed(s.Environment); err == nil {
+			env = named
+		}
+	}
+	if s.AuthURL != "" || s.APIURL != "" {
+		env.Name = "custom"
+		if s.AuthURL != "" {
+			env.AuthURL = s.AuthURL
+		}
+		if s.APIURL != "" {
+			env.APIURL = s.APIURL
+		}
+	}
+	return env
+}
+
+// Configured reports whether a client id is set (otherwise banktui runs the demo bank).
+func (s *Settings) Configured() bool { return s.ClientID != "" }
+
+// secretCommandTimeout bounds client_secret_command (pass may ask gpg-agent
+// for a passphrase, which takes a human).
+const secretCommandTimeout = 2 * time.Minute
+
+// Secret returns the client secret: ClientSecret, or the trimmed output of
+// ClientSecretCommand run through sh -c. The secret is never logged, and
+// errors never contain it: the command's stderr is quoted only with the
+// secret's text removed.
+func (s *Settings) Secret(ctx context.Context) (string, error) {
+	if s.ClientSecret != "" {
+		return s.ClientSecret, nil
+	}
+	if s.ClientSecretCommand == "" {
+		return "", ErrNoClientSecret
+	}
+	ctx, cancel := context.WithTimeout(ctx, secretCommandTimeout)
+	defer cancel()
+	var stdout, stderr bytes.Buffer
+	cmd := exec.CommandContext(ctx, "sh", "-c", s.ClientSecretCommand)
+	cmd.Stdin = os.Stdin // pinentry and friends may need the terminal
+	cmd.Stdout = &stdout
+	cmd.Stderr = &limitedBuffer{buf: &stderr, max: 4096}
+	cmd.WaitDelay = time.Second
+	runErr := cmd.Run()
+	secret := strings.TrimSpace(stdout.String())
+	if runErr != nil {
+		return "", &SettingError{File: s.sourceFile(KeyClientSecretCommand), Line: s.sourceLine(KeyClientSecretCommand),
+			Key: KeyClientSecretCommand, Msg: "failed (" + exitReason(runErr) + ")" + stderrHint(stderr.String(), secret)}
+	}
+	if secret == "" {
+		return "", &SettingError{File: s.sourceFile(KeyClientSecretCommand), Line: s.sourceLine(KeyClientSecretCommand),
+			Key: KeyClientSecretCommand, Msg: "printed nothing on its standard output"}
+	}
+	return secret, nil
+}
+
+func (s *Settings) sourceFile(key string) string {
+	f, _ := splitFileSource(strings.TrimPrefix(s.Sources[key], "file "))
+	return f
+}
+
+func (s *Settings) sourceLine(key string) int {
+	_, n := splitFileSource(strings.TrimPrefix(s.Sources[key], "file "))
+	return n
+}
+
+func exitReason(err error) string {
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		return ee.ProcessState.String()
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return "timed out"
+	}
+	return "could not run sh"
+}
+
+// stderrHint quotes the first line of the command's stderr, with anything
+// it printed on stdout removed, so a failing `pass` still explains itself.
+func stderrHint(stderr, stdout string) string {
+	line, _, _ := strings.Cut(strings.TrimSpace(stderr), "\n")
+	if stdout != "" {
+		line = strings.ReplaceAll(line, stdout, "[redacted]")
+	}
+	line = strings.Map(func(r rune) rune {
+		if r < ' ' || r == 0x7f {
+			return -1
+		}
+		return r
+	}, line)
+	if len(line) > 200 {
+		line = line[:200] + "…"
+	}
+	if line == "" {
+		return ""
+	}
+	return ": " + line
+}
+
+type limitedBuffer struct {
+	buf *bytes.Buffer
+	max int
+}
+
+func (l *limitedBuffer) Write(p []byte) (int, error) {
+	if room := l.max - l.buf.Len(); room > 0 {
+		l.buf.Write(p[:min(len(p), room)])
+	}
+	return len(p), nil
+}
