@@ -1,0 +1,176 @@
+package ledger
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+)
+
+// migrations[i] takes the schema from version i to i+1. Append only: a
+// released migration never changes.
+var migrations = []func(ctx context.Context, tx *sql.Tx) error{
+	migrateV1,
+}
+
+func (s *Store) migrate(ctx context.Context, from int) error {
+	if from == len(migrations) {
+		return nil
+	}
+	return s.write(ctx, func(tx *sql.Tx) error {
+		// Re-read inside the write lock: another process may have migrated.
+		var v int
+		err := tx.QueryRowContext(ctx, "SELECT version FROM schema_version").Scan(&v)
+		if err != nil && !strings.Contains(err.Error(), "no such table") {
+			return err
+		}
+		for i := v; i < len(migrations); i++ {
+			if err := migrations[i](ctx, tx); err != nil {
+				return fmt.Errorf("migration to schema %d: %w", i+1, err)
+			}
+		}
+		if _, err := tx.ExecContext(ctx, "DELETE FROM schema_version"); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, "INSERT INTO schema_version(version) VALUES (?)", len(migrations))
+		return err
+	})
+}
+
+// Times are unix milliseconds (fetched_at, first_seen, last_sync_at) or unix
+// seconds (transaction ts). Amounts: decimal text as sent, plus *_micro, the
+// amount in millionths as an integer, with *_exact = 0 when the text has more
+// than six decimals (then sums fall back to the text).
+const schemaV1 = `
+CREATE TABLE schema_version (version INTEGER NOT NULL);
+
+CREATE TABLE connections (
+	id            TEXT PRIMARY KEY,
+	provider_id   TEXT NOT NULL DEFAULT '',
+	provider_name TEXT NOT NULL DEFAULT '',
+	last_sync_at  INTEGER NOT NULL DEFAULT 0,
+	sync_error    TEXT NOT NULL DEFAULT ''
+);
+
+CREATE TABLE accounts (
+	rid                 INTEGER PRIMARY KEY,
+	id                  TEXT NOT NULL UNIQUE,
+	connection_id       TEXT NOT NULL REFERENCES connections(id) ON DELETE CASCADE,
+	kind                TEXT NOT NULL CHECK (kind IN ('account', 'card')),
+	position            INTEGER NOT NULL DEFAULT 0,
+	provider_id         TEXT NOT NULL DEFAULT '',
+	provider_name       TEXT NOT NULL DEFAULT '',
+	type                TEXT NOT NULL DEFAULT '',
+	display_name        TEXT NOT NULL DEFAULT '',
+	currency            TEXT NOT NULL DEFAULT '',
+	number              TEXT NOT NULL DEFAULT '',
+	card_network        TEXT NOT NULL DEFAULT '',
+	partial_card_number TEXT NOT NULL DEFAULT '',
+	gone                INTEGER NOT NULL DEFAULT 0,
+	sync_error          TEXT NOT NULL DEFAULT '',
+	updated_at          INTEGER NOT NULL DEFAULT 0,
+	raw                 TEXT NOT NULL
+);
+CREATE INDEX accounts_connection ON accounts(connection_id);
+
+CREATE TABLE balances (
+	id              INTEGER PRIMARY KEY,
+	account_rid     INTEGER NOT NULL REFERENCES accounts(rid) ON DELETE CASCADE,
+	fetched_at      INTEGER NOT NULL,
+	currency        TEXT NOT NULL,
+	current         TEXT NOT NULL,
+	current_micro   INTEGER NOT NULL,
+	available       TEXT NOT NULL,
+	overdraft       TEXT,
+	credit_limit    TEXT,
+	raw             TEXT NOT NULL
+);
+CREATE INDEX balances_account ON balances(account_rid, fetched_at);
+
+CREATE TABLE transactions (
+	rid             INTEGER PRIMARY KEY,
+	account_rid     INTEGER NOT NULL REFERENCES accounts(rid) ON DELETE CASCADE,
+	tx_id           TEXT NOT NULL,
+	pending         INTEGER NOT NULL,
+	ts              INTEGER NOT NULL,
+	description     TEXT NOT NULL,
+	merchant        TEXT NOT NULL,
+	category        TEXT NOT NULL,
+	classification  TEXT NOT NULL,
+	amount          TEXT NOT NULL,
+	amount_micro    INTEGER NOT NULL,
+	amount_exact    INTEGER NOT NULL,
+	currency        TEXT NOT NULL,
+	running_balance TEXT,
+	running_micro   INTEGER,
+	provider_tx_id  TEXT NOT NULL DEFAULT '',
+	pending_id      TEXT NOT NULL DEFAULT '',
+	first_seen      INTEGER NOT NULL,
+	raw             TEXT NOT NULL,
+	UNIQUE (account_rid, pending, tx_id)
+);
+CREATE INDEX transactions_account_ts ON transactions(account_rid, pending, ts);
+CREATE INDEX transactions_ts ON transactions(ts);
+CREATE INDEX transactions_category ON transactions(category COLLATE NOCASE);
+
+CREATE TABLE standing_orders (
+	account_rid INTEGER NOT NULL REFERENCES accounts(rid) ON DELETE CASCADE,
+	position    INTEGER NOT NULL,
+	raw         TEXT NOT NULL,
+	PRIMARY KEY (account_rid, position)
+);
+
+CREATE TABLE direct_debits (
+	account_rid INTEGER NOT NULL REFERENCES accounts(rid) ON DELETE CASCADE,
+	position    INTEGER NOT NULL,
+	raw         TEXT NOT NULL,
+	PRIMARY KEY (account_rid, position)
+);
+
+-- Per account: how far back history goes and why back-fill stopped.
+CREATE TABLE sync_state (
+	account_rid   INTEGER PRIMARY KEY REFERENCES accounts(rid) ON DELETE CASCADE,
+	backfilled    INTEGER NOT NULL DEFAULT 0,
+	oldest_day    TEXT NOT NULL DEFAULT '',
+	history_limit TEXT NOT NULL DEFAULT '',
+	last_sync_at  INTEGER NOT NULL DEFAULT 0
+);
+`
+
+// ftsV1 is the trigram full-text index over description and merchant, kept
+// in step by triggers. Trigrams give case-insensitive substring search.
+const ftsV1 = `
+CREATE VIRTUAL TABLE tx_fts USING fts5(
+	description, merchant, content = 'transactions', content_rowid = 'rid', tokenize = 'trigram'
+);
+CREATE TRIGGER transactions_fts_insert AFTER INSERT ON transactions BEGIN
+	INSERT INTO tx_fts(rowid, description, merchant) VALUES (new.rid, new.description, new.merchant);
+END;
+CREATE TRIGGER transactions_fts_delete AFTER DELETE ON transactions BEGIN
+	INSERT INTO tx_fts(tx_fts, rowid, description, merchant) VALUES ('delete', old.rid, old.description, old.merchant);
+END;
+CREATE TRIGGER transactions_fts_update AFTER UPDATE OF description, merchant ON transactions BEGIN
+	INSERT INTO tx_fts(tx_fts, rowid, description, merchant) VALUES ('delete', old.rid, old.description, old.merchant);
+	INSERT INTO tx_fts(rowid, description, merchant) VALUES (new.rid, new.description, new.merchant);
+END;
+`
+
+func migrateV1(ctx context.Context, tx *sql.Tx) error {
+	if _, err := tx.ExecContext(ctx, schemaV1); err != nil {
+		return err
+	}
+	if !fts5Available(ctx, tx) {
+		return nil // text search falls back to LIKE
+	}
+	_, err := tx.ExecContext(ctx, ftsV1)
+	return err
+}
+
+// fts5Available probes the driver for FTS5 with the trigram tokenizer.
+func fts5Available(ctx context.Context, tx *sql.Tx) bool {
+	if _, err := tx.ExecContext(ctx, "CREATE VIRTUAL TABLE temp.fts5_probe USING fts5(x, tokenize = 'trigram')"); err != nil {
+		return false
+	}
+	_, err := tx.ExecContext(ctx, "DROP TABLE temp.fts5_probe")
+	return err == nil
+}

@@ -1,0 +1,232 @@
+package ledger
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/banktui/banktui/truelayer"
+)
+
+// Phases of Event.
+const (
+	PhaseConnect      = "connect"      // getting a client (token) for the connection
+	PhaseAccounts     = "accounts"     // listing accounts and cards
+	PhaseBalances     = "balances"     // fetching balances
+	PhaseTransactions = "transactions" // fetching an account's transactions
+	PhaseDone         = "done"         // a connection (AccountID "") or an account finished
+)
+
+// Event reports sync progress. Done/Total count accounts and cards of the
+// connection within a phase; Added counts new transactions of an account.
+// Err is set when the connection or the account failed.
+type Event struct {
+	ConnectionID, AccountID, Phase string
+	Done, Total, Added             int
+	Err                            error
+}
+
+// Report is what a Sync or Balances run did.
+type Report struct {
+	Connections []ConnectionReport
+	Started     time.Time
+	Duration    time.Duration
+}
+
+// ConnectionReport is one connection's outcome.
+type ConnectionReport struct {
+	ConnectionID, ProviderID, ProviderName string
+	Err                                    error // the connection failed as a whole (e.g. consent expired)
+	Accounts                               []AccountReport
+}
+
+// AccountReport is one account's or card's outcome.
+type AccountReport struct {
+	AccountID, Kind, DisplayName string
+	Added                        int    // new settled transactions
+	Pending                      int    // pending transactions now stored
+	HistoryLimit                 string // set when back-fill stopped on this run
+	Err                          error
+}
+
+// Added sums new transactions over the report.
+func (r *Report) Added() int {
+	n := 0
+	for _, c := range r.Connections {
+		for _, a := range c.Accounts {
+			n += a.Added
+		}
+	}
+	return n
+}
+
+// Errors lists every connection and account error, prefixed by what failed.
+func (r *Report) Errors() []error {
+	var out []error
+	for _, c := range r.Connections {
+		if c.Err != nil {
+			out = append(out, fmt.Errorf("connection %s: %w", c.ConnectionID, c.Err))
+		}
+		for _, a := range c.Accounts {
+			if a.Err != nil {
+				out = append(out, fmt.Errorf("%s %s: %w", a.Kind, a.AccountID, a.Err))
+			}
+		}
+	}
+	return out
+}
+
+// ClientFunc returns a Data API client for a connection. In banktui it is
+// auth.Manager.Client; tests build one from an emulator token.
+type ClientFunc func(ctx context.Context, connectionID string) (*truelayer.Client, error)
+
+// Syncer fills the store from the Data API. It is safe for concurrent use,
+// but runs on the same store serialise: one sync at a time per Syncer.
+type Syncer struct {
+	store   *Store
+	clients ClientFunc
+	opts    syncOptions
+	global  chan struct{} // overall request slots
+
+	runMu sync.Mutex
+}
+
+type syncOptions struct {
+	perConnection int
+	overall       int
+	overlap       time.Duration
+	window        time.Duration
+	maxHistory    time.Duration
+	now           func() time.Time
+	details       bool // standing orders and direct debits
+}
+
+// SyncOption configures a Syncer.
+type SyncOption func(*syncOptions)
+
+// WithConnectionConcurrency bounds requests in flight per connection (default 4).
+func WithConnectionConcurrency(n int) SyncOption {
+	return func(o *syncOptions) {
+		if n > 0 {
+			o.perConnection = n
+		}
+	}
+}
+
+// WithConcurrency bounds requests in flight over all connections (default 8).
+func WithConcurrency(n int) SyncOption {
+	return func(o *syncOptions) {
+		if n > 0 {
+			o.overall = n
+		}
+	}
+}
+
+// WithOverlap sets how many days before the newest stored day an incremental
+// sync asks again, to catch late and settled rows (default 7 days).
+func WithOverlap(d time.Duration) SyncOption {
+	return func(o *syncOptions) {
+		if d >= 0 {
+			o.overlap = d
+		}
+	}
+}
+
+// WithBackfillWindow sets the span of each back-fill request (default 365 days).
+func WithBackfillWindow(d time.Duration) SyncOption {
+	return func(o *syncOptions) {
+		if d >= 24*time.Hour {
+			o.window = d
+		}
+	}
+}
+
+// WithMaxHistory caps how far back the first sync goes (default 10 years).
+func WithMaxHistory(d time.Duration) SyncOption {
+	return func(o *syncOptions) {
+		if d > 0 {
+			o.maxHistory = d
+		}
+	}
+}
+
+// WithClock sets the clock deciding "today" (tests, the emulator's clock).
+func WithClock(now func() time.Time) SyncOption {
+	return func(o *syncOptions) {
+		if now != nil {
+			o.now = now
+		}
+	}
+}
+
+// WithStandingOrdersAndDirectDebits turns fetching standing orders and
+// direct debits during Sync on or off (default on). Each costs a call per
+// account, and banks limit unattended calls.
+func WithStandingOrdersAndDirectDebits(on bool) SyncOption {
+	return func(o *syncOptions) { o.details = on }
+}
+
+// NewSyncer returns a Syncer writing to st, getting clients from clients.
+func NewSyncer(st *Store, clients func(ctx context.Context, connectionID string) (*truelayer.Client, error), opts ...SyncOption) *Syncer {
+	o := syncOptions{
+		perConnection: 4,
+		overall:       8,
+		overlap:       7 * 24 * time.Hour,
+		window:        365 * 24 * time.Hour,
+		maxHistory:    10 * 365 * 24 * time.Hour,
+		now:           time.Now,
+		details:       true,
+	}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	return &Syncer{store: st, clients: clients, opts: o, global: make(chan struct{}, o.overall)}
+}
+
+// Sync fetches everything new for each connection: accounts and cards,
+// balances first, then transactions (back-filling on an account's first
+// sync), pending transactions, standing orders and direct debits. Failures
+// of one account or connection are recorded and reported; the others go on.
+// The error is non-nil only when ctx ends or the store fails.
+func (y *Syncer) Sync(ctx context.Context, connectionIDs []string, progress func(Event)) (*Report, error) {
+	return y.run(ctx, connectionIDs, progress, true)
+}
+
+// Balances is the quick check: accounts, cards and their balances, no
+// transactions.
+func (y *Syncer) Balances(ctx context.Context, connectionIDs []string, progress func(Event)) (*Report, error) {
+	return y.run(ctx, connectionIDs, progress, false)
+}
+
+func (y *Syncer) run(ctx context.Context, connectionIDs []string, progress func(Event), full bool) (*Report, error) {
+	return nil, errors.New("ledger: sync is not implemented yet")
+}
+
+// syncErrorText is the SyncError stored for err: a SyncErr* code for the
+// conditions the UI explains, else a short message without secrets.
+func syncErrorText(err error) string {
+	switch {
+	case err == nil:
+		return ""
+	case errors.Is(err, truelayer.ErrConsentNeeded):
+		return SyncErrConsentExpired
+	case errors.Is(err, truelayer.ErrSCAExceeded):
+		return SyncErrSCAExceeded
+	case errors.Is(err, truelayer.ErrNotSupported):
+		return SyncErrNotSupported
+	}
+	var ae *truelayer.APIError
+	if errors.As(err, &ae) {
+		if ae.Code != "" {
+			return strings.TrimSpace(fmt.Sprintf("%d %s", ae.StatusCode, ae.Code))
+		}
+	}
+	msg := err.Error()
+	if len(msg) > 200 {
+		msg = msg[:200]
+	}
+	return msg
+}
