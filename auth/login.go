@@ -1,0 +1,542 @@
+package auth
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"golang.org/x/oauth2"
+
+	"github.com/banktui/banktui/config"
+	"github.com/banktui/banktui/truelayer"
+)
+
+// DefaultLoginTimeout is how long a login waits for the browser.
+const DefaultLoginTimeout = 5 * time.Minute
+
+var (
+	// ErrLoginDenied: the user (or the bank) declined the consent.
+	ErrLoginDenied = errors.New("login denied")
+	// ErrLoginTimeout: nothing came back from the browser in time.
+	ErrLoginTimeout = errors.New("login timed out")
+	// ErrNotLoopback: the redirect URI is not on this machine.
+	ErrNotLoopback = errors.New("redirect URI is not a loopback address")
+	// ErrPortInUse: something already listens on the redirect URI's port.
+	ErrPortInUse = errors.New("redirect URI port is in use")
+	// ErrPasteMismatch: a pasted URL does not belong to this login.
+	ErrPasteMismatch = errors.New("pasted URL does not belong to this login")
+)
+
+// LoginError is an error the auth server sent back to the redirect URI
+// (error=access_denied and friends).
+type LoginError struct {
+	Code        string // OAuth error code, e.g. "access_denied"
+	Description string // the server's error_description, if any
+}
+
+func (e *LoginError) Error() string {
+	msg := "the bank connection was not authorised"
+	if e.Code == "access_denied" {
+		msg = "consent was declined in the browser, so no bank was connected"
+	}
+	s := fmt.Sprintf("%s (%s", msg, e.Code)
+	if e.Description != "" {
+		s += ": " + e.Description
+	}
+	return s + ")"
+}
+
+func (e *LoginError) Is(target error) bool {
+	return target == ErrLoginDenied || (target == truelayer.ErrConsentNeeded && e.Code == "access_denied")
+}
+
+// LoginOptions configure a login.
+type LoginOptions struct {
+	Auth         *truelayer.AuthClient // built with the client id, secret and RedirectURI
+	APIURL       string                // Data API base, for /me; "" = live
+	RedirectURI  string                // "" = Auth's; must be loopback http
+	Scopes       []string              // "" = truelayer.DefaultScopes
+	Providers    []string
+	ProviderID   string
+	ResponseMode string // "" (query) or "form_post"
+
+	Open    func(url string) error // opens the browser; nil = do not (--no-browser)
+	ShowURL func(url string)       // shows the auth link to the user (always called if set)
+	Timeout time.Duration          // 0 = DefaultLoginTimeout
+	Store   *config.CredentialStore
+
+	// Pasted delivers what the user pasted: the URL the browser ended on
+	// (SSH sessions, where the browser cannot reach our listener). Optional.
+	Pasted <-chan string
+	// PasteError is told why a pasted line was not accepted. Optional.
+	PasteError func(error)
+	// HTTPClient is used for the /me call; nil = a new http.Client.
+	HTTPClient *http.Client
+}
+
+// Login connects a bank: it listens on the loopback redirect URI, shows
+// (and opens) the auth link, waits for the browser (or a pasted URL),
+// exchanges the code with its PKCE verifier, reads /me and saves the
+// connection.
+func Login(ctx context.Context, o LoginOptions) (*config.Connection, error) {
+	s, err := StartLogin(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	defer s.Close()
+	if o.ShowURL != nil {
+		o.ShowURL(s.URL())
+	}
+	if o.Open != nil {
+		// A browser that does not open is not fatal: the URL was shown.
+		_ = o.Open(s.URL())
+	}
+	if o.Pasted != nil {
+		go func() {
+			for {
+				select {
+				case line, ok := <-o.Pasted:
+					if !ok {
+						return
+					}
+					if err := s.Paste(line); err != nil && o.PasteError != nil {
+						o.PasteError(err)
+					}
+				case <-s.done:
+					return
+				}
+			}
+		}()
+	}
+	return s.Wait(ctx)
+}
+
+// LoginSession is one login in progress: for callers (the TUI) that show
+// the URL themselves and take pasted URLs from their own input.
+type LoginSession struct {
+	o           LoginOptions
+	redirect    *url.URL
+	authURL     string
+	state       string
+	verifier    string
+	listeners   []net.Listener
+	server      *http.Server
+	answers     chan answer // the first answer carrying the right state
+	once        sync.Once   // only one answer is taken
+	taken       chan struct{}
+	done        chan struct{} // closed by Close
+	closeOnce   sync.Once
+	serveErrors chan error
+}
+
+// answer is what came back: from the listener (reply set) or a paste.
+type answer struct {
+	code             string
+	errCode, errDesc string
+	reply            chan pageData // nil for pastes
+}
+
+// StartLogin validates the options, listens on the redirect URI and builds
+// the auth link; nothing is opened or shown. Close it when done.
+func StartLogin(ctx context.Context, o LoginOptions) (*LoginSession, error) {
+	if o.Auth == nil || o.Store == nil {
+		return nil, errors.New("auth: LoginOptions needs Auth and Store")
+	}
+	if o.RedirectURI == "" {
+		o.RedirectURI = o.Auth.Config().RedirectURI
+	}
+	if o.RedirectURI == "" {
+		o.RedirectURI = config.DefaultRedirectURI
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = DefaultLoginTimeout
+	}
+	redirect, err := loopbackRedirect(o.RedirectURI)
+	if err != nil {
+		return nil, err
+	}
+	s := &LoginSession{
+		o:           o,
+		redirect:    redirect,
+		state:       randomString(),
+		verifier:    oauth2.GenerateVerifier(),
+		answers:     make(chan answer, 1),
+		taken:       make(chan struct{}),
+		done:        make(chan struct{}),
+		serveErrors: make(chan error, 2),
+	}
+	scopes := o.Scopes
+	if len(scopes) == 0 {
+		scopes = truelayer.DefaultScopes
+	}
+	s.authURL, err = o.Auth.AuthLink(truelayer.AuthLinkParams{
+		Scopes:        scopes,
+		State:         s.state,
+		Nonce:         randomString(),
+		ResponseMode:  o.ResponseMode,
+		Providers:     o.Providers,
+		ProviderID:    o.ProviderID,
+		CodeChallenge: oauth2.S256ChallengeFromVerifier(s.verifier),
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := s.listen(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// URL is the auth link to open in a browser.
+func (s *LoginSession) URL() string { return s.authURL }
+
+// Addrs are the loopback addresses the callback listener is bound to.
+func (s *LoginSession) Addrs() []net.Addr {
+	out := make([]net.Addr, len(s.listeners))
+	for i, l := range s.listeners {
+		out[i] = l.Addr()
+	}
+	return out
+}
+
+// Close stops the listener; safe to call more than once.
+func (s *LoginSession) Close() error {
+	s.closeOnce.Do(func() {
+		close(s.done)
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		if err := s.server.Shutdown(ctx); err != nil {
+			s.server.Close()
+		}
+	})
+	return nil
+}
+
+// Paste takes what the user pasted: the whole URL the browser ended on
+// (or just its query). It reports at once when the URL cannot be used.
+func (s *LoginSession) Paste(pasted string) error {
+	q, err := pastedQuery(pasted)
+	if err != nil {
+		return err
+	}
+	if !sameSecret(q.Get("state"), s.state) {
+		return fmt.Errorf("%w: its state does not match (paste the address of the tab this login opened)", ErrPasteMismatch)
+	}
+	a := answer{code: q.Get("code"), errCode: q.Get("error"), errDesc: q.Get("error_description")}
+	if a.code == "" && a.errCode == "" {
+		return fmt.Errorf("%w: it has no code", ErrPasteMismatch)
+	}
+	if !s.take(a) {
+		return errors.New("this login already has its answer")
+	}
+	return nil
+}
+
+func pastedQuery(pasted string) (url.Values, error) {
+	pasted = strings.TrimSpace(pasted)
+	if pasted == "" {
+		return nil, fmt.Errorf("%w: nothing was pasted", ErrPasteMismatch)
+	}
+	raw := pasted
+	if u, err := url.Parse(pasted); err == nil && (u.RawQuery != "" || u.Fragment != "") {
+		raw = u.RawQuery
+		if raw == "" { // some servers answer in the fragment
+			raw = u.Fragment
+		}
+	} else if i := strings.IndexByte(pasted, '?'); i >= 0 {
+		raw = pasted[i+1:]
+	}
+	q, err := url.ParseQuery(raw)
+	if err != nil {
+		return nil, fmt.Errorf("%w: it is not a URL with a query", ErrPasteMismatch)
+	}
+	return q, nil
+}
+
+// take accepts the first answer with the right state; later ones are refused.
+func (s *LoginSession) take(a answer) bool {
+	ok := false
+	s.once.Do(func() {
+		ok = true
+		s.answers <- a
+		close(s.taken)
+	})
+	return ok
+}
+
+// Wait waits for the answer (browser or paste), exchanges the code, reads
+// /me and saves the connection. The listener is shut down on return.
+func (s *LoginSession) Wait(ctx context.Context) (*config.Connection, error) {
+	defer s.Close()
+	timer := time.NewTimer(s.o.Timeout)
+	defer timer.Stop()
+	var a answer
+	select {
+	case a = <-s.answers:
+	case err := <-s.serveErrors:
+		return nil, fmt.Errorf("login: callback listener stopped: %w", err)
+	case <-timer.C:
+		return nil, fmt.Errorf("%w: no answer from the browser within %v; run `banktui login` again (on a remote machine, paste the address the browser ended on)", ErrLoginTimeout, s.o.Timeout)
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-s.done:
+		return nil, errors.New("login: cancelled")
+	}
+	conn, err := s.finish(ctx, a)
+	if a.reply != nil {
+		a.reply <- pageFor(conn, err)
+	}
+	return conn, err
+}
+
+func (s *LoginSession) finish(ctx context.Context, a answer) (*config.Connection, error) {
+	if a.errCode != "" {
+		return nil, &LoginError{Code: a.errCode, Description: a.errDesc}
+	}
+	tok, err := s.o.Auth.Exchange(ctx, a.code, s.verifier)
+	if err != nil {
+		return nil, fmt.Errorf("login: exchanging the authorization code: %w", err)
+	}
+	hc := s.o.HTTPClient
+	if hc == nil {
+		hc = &http.Client{}
+	}
+	base := hc.Transport
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	var opts []truelayer.Option
+	if s.o.APIURL != "" {
+		opts = append(opts, truelayer.WithBaseURL(s.o.APIURL))
+	}
+	static := &http.Client{Transport: &oauth2.Transport{Source: oauth2.StaticTokenSource(tok.OAuth2()), Base: base}, Timeout: hc.Timeout}
+	me, err := truelayer.NewClient(static, opts...).Me(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("login: reading the new connection (/me): %w", err)
+	}
+	scopes := strings.Fields(tok.Scope)
+	if len(scopes) == 0 {
+		scopes = me.Scopes
+	}
+	if len(scopes) == 0 {
+		scopes = s.o.Scopes
+	}
+	conn := config.Connection{
+		ProviderID:       me.Provider.ProviderID,
+		ProviderName:     me.Provider.DisplayName,
+		CredentialsID:    me.CredentialsID,
+		Scopes:           scopes,
+		RefreshToken:     tok.RefreshToken,
+		AccessToken:      tok.AccessToken,
+		Expiry:           tok.Expiry,
+		ConsentCreatedAt: me.ConsentCreatedAt.Time,
+		ConsentExpiresAt: me.ConsentExpiresAt.Time,
+		LastRefresh:      time.Now().UTC(),
+	}
+	if conn.ProviderID == "" {
+		conn.ProviderID = s.o.ProviderID
+	}
+	err = s.o.Store.Update(func(c *config.Credentials) error {
+		conn.ID = connectionID(c, conn)
+		if existing := c.Connection(conn.ID); existing != nil {
+			*existing = conn
+		} else {
+			c.Connections = append(c.Connections, conn)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("login: saving the connection: %w", err)
+	}
+	return &conn, nil
+}
+
+// connectionID picks the local id: the same credentials, or a connection of
+// the same provider that needs reconnecting, are replaced; otherwise the
+// provider id, numbered when taken ("ob-northgate-2").
+func connectionID(c *config.Credentials, conn config.Connection) string {
+	for _, cn := range c.Connections {
+		if conn.CredentialsID != "" && cn.CredentialsID == conn.CredentialsID {
+			return cn.ID
+		}
+	}
+	for _, cn := range c.Connections {
+		if cn.NeedsReconnect && cn.ProviderID == conn.ProviderID {
+			return cn.ID
+		}
+	}
+	base := conn.ProviderID
+	if base == "" {
+		base = "bank"
+	}
+	id := base
+	for n := 2; c.Connection(id) != nil; n++ {
+		id = base + "-" + strconv.Itoa(n)
+	}
+	return id
+}
+
+// loopbackRedirect parses the redirect URI and insists on a loopback http
+// address: the code must reach only this machine.
+func loopbackRedirect(raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return nil, fmt.Errorf("redirect URI %q is not an absolute URL", raw)
+	}
+	host := u.Hostname()
+	if !isLoopbackHost(host) {
+		return nil, fmt.Errorf("%w: %s points at %q, but banktui receives the bank's answer on this machine only (127.0.0.1, ::1 or localhost), so no one else can intercept the code. Register a loopback redirect URI such as %s in the TrueLayer console and set redirect_uri (or TRUELAYER_REDIRECT_URI) to it", ErrNotLoopback, raw, host, config.DefaultRedirectURI)
+	}
+	if u.Scheme != "http" {
+		return nil, fmt.Errorf("redirect URI %s: a loopback redirect must use http:// (there is no certificate for localhost)", raw)
+	}
+	if u.Path == "" {
+		u.Path = "/"
+	}
+	return u, nil
+}
+
+func isLoopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func (s *LoginSession) port() string {
+	if p := s.redirect.Port(); p != "" {
+		return p
+	}
+	return "80"
+}
+
+// listen binds the redirect URI's host and port: "localhost" binds both
+// 127.0.0.1 and ::1 (browsers try either), when ::1 exists.
+func (s *LoginSession) listen(ctx context.Context) error {
+	host := s.redirect.Hostname()
+	hosts := []string{host}
+	if strings.EqualFold(host, "localhost") {
+		hosts = []string{"127.0.0.1", "::1"}
+	}
+	var lc net.ListenConfig
+	for i, h := range hosts {
+		l, err := lc.Listen(ctx, "tcp", net.JoinHostPort(h, s.port()))
+		if err != nil {
+			if i > 0 && !errors.Is(err, syscall.EADDRINUSE) {
+				continue // no IPv6 loopback here: 127.0.0.1 is enough
+			}
+			for _, l := range s.listeners {
+				l.Close()
+			}
+			if errors.Is(err, syscall.EADDRINUSE) {
+				return fmt.Errorf("%w: port %s on %s is taken (another `banktui login`, or another program). Stop it, or pick another port: the redirect URI (now %s) must then be changed both in redirect_uri/TRUELAYER_REDIRECT_URI and, character for character, in the TrueLayer console's allowed redirect URIs", ErrPortInUse, s.port(), h, s.redirect)
+			}
+			return fmt.Errorf("login: listening on %s: %w", net.JoinHostPort(h, s.port()), err)
+		}
+		s.listeners = append(s.listeners, l)
+	}
+	s.server = &http.Server{
+		Handler:           http.HandlerFunc(s.serveCallback),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		MaxHeaderBytes:    1 << 16,
+		ErrorLog:          nil,
+	}
+	for _, l := range s.listeners {
+		go func() {
+			if err := s.server.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				s.serveErrors <- err
+			}
+		}()
+	}
+	return nil
+}
+
+// allowedHost: the Host header must name the redirect URI's host (or a
+// loopback spelling of it) and port, which defeats DNS rebinding.
+func (s *LoginSession) allowedHost(h string) bool {
+	host, port, err := net.SplitHostPort(h)
+	if err != nil {
+		host, port = h, "80"
+	}
+	return port == s.port() && isLoopbackHost(strings.Trim(host, "[]"))
+}
+
+func (s *LoginSession) serveCallback(w http.ResponseWriter, r *http.Request) {
+	hdr := w.Header()
+	hdr.Set("Cache-Control", "no-store")
+	hdr.Set("Referrer-Policy", "no-referrer")
+	hdr.Set("X-Content-Type-Options", "nosniff")
+	hdr.Set("X-Frame-Options", "DENY")
+	hdr.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'")
+	switch {
+	case !s.allowedHost(r.Host):
+		http.Error(w, "unexpected Host header", http.StatusBadRequest)
+		return
+	case r.URL.Path != s.redirect.Path:
+		http.NotFound(w, r)
+		return
+	case r.Method != http.MethodGet && r.Method != http.MethodPost:
+		hdr.Set("Allow", "GET, POST")
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	var q url.Values
+	if r.Method == http.MethodPost {
+		r.Body = http.MaxBytesReader(w, r.Body, 1<<16)
+		if err := r.ParseForm(); err != nil {
+			renderPage(w, http.StatusBadRequest, pageData{Title: "Unreadable answer", Reason: "The form the browser sent could not be read.", Waiting: true})
+			return
+		}
+		q = r.PostForm
+	} else {
+		q = r.URL.Query()
+	}
+	if !sameSecret(q.Get("state"), s.state) {
+		renderPage(w, http.StatusBadRequest, pageData{
+			Title:   "This answer is not for this login",
+			Reason:  "Its state does not match the login banktui started, so it was ignored.",
+			Waiting: true,
+		})
+		return
+	}
+	a := answer{code: q.Get("code"), errCode: q.Get("error"), errDesc: q.Get("error_description"), reply: make(chan pageData, 1)}
+	if a.code == "" && a.errCode == "" {
+		renderPage(w, http.StatusBadRequest, pageData{Title: "No authorization code", Reason: "The answer carries neither a code nor an error.", Waiting: true})
+		return
+	}
+	if !s.take(a) {
+		renderPage(w, http.StatusGone, pageData{Title: "Already used", Reason: "This login has already received its answer."})
+		return
+	}
+	select {
+	case page := <-a.reply:
+		renderPage(w, page.status, page)
+	case <-s.done:
+		renderPage(w, http.StatusServiceUnavailable, pageData{Title: "banktui stopped waiting", Reason: "The login was cancelled in the terminal."})
+	case <-r.Context().Done():
+	}
+}
+
+func sameSecret(got, want string) bool {
+	return got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
+}
+
+// randomString is 32 random bytes, base64url: for state and nonce.
+func randomString() string {
+	b := make([]byte, 32)
+	rand.Read(b) // never fails (crypto/rand panics rather)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
