@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/shopspring/decimal"
 )
@@ -89,15 +90,29 @@ func (a *Amount) UnmarshalJSON(b []byte) error {
 		return nil
 	}
 	s := string(b)
-	if len(b) > 0 && b[0] == '"' {
+	quoted := len(b) > 0 && b[0] == '"'
+	if quoted {
 		if err := json.Unmarshal(b, &s); err != nil {
-			return fmt.Errorf("truelayer: invalid amount %s", b)
+			return fmt.Errorf("truelayer: invalid amount %.40q", b)
 		}
+		s = strings.TrimSpace(s)
 	}
 	d, err := decimal.NewFromString(s)
 	if err != nil {
-		return fmt.Errorf("truelayer: invalid amount %q", s)
+		return fmt.Errorf("truelayer: invalid amount %.40q", s)
 	}
-	*a = Amount{d: d, raw: s}
+	if e := d.Exponent(); e < -maxAmountExponent || e > maxAmountExponent {
+		// No bank sends 1e999999; printing one would allocate a million digits.
+		return fmt.Errorf("truelayer: amount out of range %.40q", s)
+	}
+	a.d, a.raw = d, ""
+	if !quoted || json.Valid([]byte(s)) {
+		// Keep the bank's text only when it is itself a JSON number, so
+		// MarshalJSON always writes valid JSON.
+		a.raw = s
+	}
 	return nil
 }
+
+// maxAmountExponent bounds the decimal exponent of amounts we accept.
+const maxAmountExponent = 64
