@@ -23,6 +23,10 @@ import (
 // It must be registered, character for character, in the TrueLayer console.
 const DefaultRedirectURI = "http://localhost:3000/callback"
 
+// SandboxProviders is the provider filter used in the sandbox when none is
+// set: TrueLayer's Mock bank plus the sandbox Open Banking and OAuth banks.
+var SandboxProviders = []string{"uk-cs-mock", "uk-ob-all", "uk-oauth-all"}
+
 // Environment variables read by Load (flag > environment > file > default).
 const (
 	EnvClientID     = "TRUELAYER_CLIENT_ID"
@@ -173,7 +177,14 @@ func Load(paths Paths, getenv func(string) string, o Overrides) (*Settings, erro
 	if s.Environment == "" {
 		s.Sources[KeyEnvironment] = SourceDefault
 	}
-	return s, s.validate()
+	if err := s.validate(); err != nil {
+		return nil, err
+	}
+	if len(s.Providers) == 0 && s.Env().Name == truelayer.Sandbox.Name {
+		// The sandbox dialog shows nothing useful without a filter.
+		s.Providers, s.Sources[KeyProviders] = slices.Clone(SandboxProviders), SourceDefault
+	}
+	return s, nil
 }
 
 // validate checks values wherever they came from, naming their source.
@@ -382,6 +393,9 @@ func keyLine(content, table, key string) int {
 			current = strings.Trim(strings.TrimSpace(strings.Trim(line, "[]")), `"'`)
 			if j := strings.IndexByte(line, ']'); j > 0 {
 				current = strings.Trim(strings.TrimSpace(line[1:j]), `"'[]`)
+			}
+			if table == "" && (current == key || strings.HasPrefix(current, key+".")) {
+				return i + 1 // the key is a table
 			}
 			continue
 		}
