@@ -152,7 +152,6 @@ help = "?"
 	}
 }
 
-
 func TestLoadDefaults(t *testing.T) {
 	p, err := pathsFrom(filepath.Join(t.TempDir(), "missing.toml"))
 	if err != nil {
