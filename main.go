@@ -7,8 +7,11 @@
 package main
 
 import (
+	"bufio"
 	"context"
+	"encoding/csv"
 	"encoding/json"
+	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
@@ -18,15 +21,18 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
+	"unicode"
 
 	"github.com/charmbracelet/fang"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/spf13/cobra"
 
 	"github.com/banktui/banktui/config"
+	"github.com/banktui/banktui/ledger"
 	"github.com/banktui/banktui/truelayer"
 )
 
@@ -79,6 +85,7 @@ type app struct {
 
 	// resolved lazily
 	paths    *config.Paths
+	store    *ledger.Store
 	settings *config.Settings
 	log      *slog.Logger
 	secrets  []string // values the debug log must never contain
@@ -114,7 +121,9 @@ func (a *app) rootCommand() *cobra.Command {
 	pf.StringVar(&a.configPath, "config", "", "config file (default $BANKTUI_CONFIG or $XDG_CONFIG_HOME/banktui/config.toml)")
 
 	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error { return a.startLogging() }
-	root.AddCommand(a.versionCommand(), a.providersCommand(), a.doctorCommand())
+	root.AddCommand(a.versionCommand(), a.providersCommand(), a.doctorCommand(),
+		a.accountsCommand(), a.cardsCommand(), a.transactionsCommand(), a.exportCommand(),
+		a.balanceCommand(), a.connectionsCommand())
 	return root
 }
 
@@ -711,4 +720,1043 @@ func hostOf(raw string) string {
 
 // doctorMe checks a connection live; filled in once auth's Manager is wired.
 func (a *app) doctorMe(ctx context.Context, d *doctorReport, s *config.Settings, c config.Connection) {
+}
+
+// ---- the store ----
+
+// openStore opens the local history; reads never touch the network.
+func (a *app) openStore() (*ledger.Store, error) {
+	if a.store != nil {
+		return a.store, nil
+	}
+	p, err := a.loadPaths()
+	if err != nil {
+		return nil, err
+	}
+	st, err := ledger.Open(p.LedgerDB)
+	switch {
+	case errors.Is(err, ledger.ErrCorrupt):
+		return nil, fmt.Errorf("%s is damaged or not a banktui ledger; it was left untouched: move it aside and run banktui sync to rebuild it", p.LedgerDB)
+	case errors.Is(err, ledger.ErrNewerSchema):
+		return nil, fmt.Errorf("%s was written by a newer banktui: upgrade banktui (go install github.com/banktui/banktui@latest)", p.LedgerDB)
+	case err != nil:
+		return nil, fmt.Errorf("cannot open the ledger %s: %w", p.LedgerDB, err)
+	}
+	a.store = st
+	a.closers = append(a.closers, st.Close)
+	return st, nil
+}
+
+// storedAccounts returns the accounts and cards in the store, or a
+// needs-login error when there are none yet.
+func (a *app) storedAccounts(ctx context.Context) ([]ledger.AccountView, error) {
+	st, err := a.openStore()
+	if err != nil {
+		return nil, err
+	}
+	views, err := st.Accounts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(views) == 0 {
+		return nil, &needsLoginError{msg: "no accounts yet: connect a bank with banktui login, then run banktui sync (or try banktui --demo)"}
+	}
+	return views, nil
+}
+
+// ---- accounts, cards ----
+
+// providerJSON keeps TrueLayer's field names.
+type providerJSON struct {
+	ProviderID  string `json:"provider_id"`
+	DisplayName string `json:"display_name,omitempty"`
+}
+
+type balanceJSON struct {
+	Currency        string            `json:"currency"`
+	Current         truelayer.Amount  `json:"current"`
+	Available       truelayer.Amount  `json:"available"`
+	Overdraft       *truelayer.Amount `json:"overdraft,omitempty"`
+	CreditLimit     *truelayer.Amount `json:"credit_limit,omitempty"`
+	UpdateTimestamp time.Time         `json:"update_timestamp,omitzero"`
+}
+
+// accountJSON is an account or card in TrueLayer's vocabulary, with banktui's
+// connection id and the latest stored balance.
+type accountJSON struct {
+	AccountID         string       `json:"account_id"`
+	Kind              string       `json:"kind"`
+	ConnectionID      string       `json:"connection_id"`
+	AccountType       string       `json:"account_type,omitempty"`
+	CardType          string       `json:"card_type,omitempty"`
+	CardNetwork       string       `json:"card_network,omitempty"`
+	PartialCardNumber string       `json:"partial_card_number,omitempty"`
+	DisplayName       string       `json:"display_name"`
+	Currency          string       `json:"currency"`
+	Number            string       `json:"number,omitempty"`
+	Provider          providerJSON `json:"provider"`
+	Balance           *balanceJSON `json:"balance,omitempty"`
+	SyncError         string       `json:"sync_error,omitempty"`
+}
+
+func toAccountJSON(v ledger.AccountView) accountJSON {
+	j := accountJSON{
+		AccountID: v.ID, Kind: v.Kind, ConnectionID: v.ConnectionID, DisplayName: v.DisplayName,
+		Currency: v.Currency, Number: v.Number, SyncError: v.SyncError,
+		Provider: providerJSON{ProviderID: v.ProviderID, DisplayName: v.ProviderName},
+	}
+	if v.Kind == ledger.KindCard {
+		j.CardType, j.CardNetwork, j.PartialCardNumber = v.Type, v.CardNetwork, v.PartialCardNumber
+	} else {
+		j.AccountType = v.Type
+	}
+	if v.HasBalance {
+		j.Balance = &balanceJSON{Currency: v.Currency, Current: v.Current, Available: v.Available,
+			Overdraft: v.Overdraft, CreditLimit: v.CreditLimit, UpdateTimestamp: v.BalanceAsOf.UTC()}
+	}
+	return j
+}
+
+func (a *app) accountsCommand() *cobra.Command { return a.listCommand(ledger.KindAccount) }
+func (a *app) cardsCommand() *cobra.Command    { return a.listCommand(ledger.KindCard) }
+
+func (a *app) listCommand(kind string) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   kind + "s",
+		Short: "List your " + kind + "s (from the local store; banktui sync refreshes it)",
+		Args:  usageArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			views, err := a.storedAccounts(cmd.Context())
+			if err != nil {
+				return err
+			}
+			views = slices.DeleteFunc(views, func(v ledger.AccountView) bool { return v.Kind != kind })
+			if asJSON {
+				out := make([]accountJSON, 0, len(views))
+				for _, v := range views {
+					out = append(out, toAccountJSON(v))
+				}
+				return writeJSON(a.stdout, out)
+			}
+			if len(views) == 0 {
+				fmt.Fprintf(a.stdout, "no %ss\n", kind)
+				return nil
+			}
+			var t *table
+			if kind == ledger.KindCard {
+				t = newTable("ID", "BANK", "CARD", "NETWORK", "NUMBER", " BALANCE", " CREDIT LIMIT", "NOTE")
+			} else {
+				t = newTable("ID", "BANK", "ACCOUNT", "TYPE", "NUMBER", " CURRENT", " AVAILABLE", "NOTE")
+			}
+			for _, v := range views {
+				cur, avail := "-", "-"
+				if v.HasBalance {
+					cur, avail = formatMoney(v.Current, v.Currency), formatMoney(v.Available, v.Currency)
+				}
+				if kind == ledger.KindCard {
+					limit := "-"
+					if v.CreditLimit != nil {
+						limit = formatMoney(*v.CreditLimit, v.Currency)
+					}
+					t.row(v.ID, clean(v.ProviderName), clean(v.DisplayName), v.CardNetwork, "…"+v.PartialCardNumber, cur, limit, v.SyncError)
+				} else {
+					t.row(v.ID, clean(v.ProviderName), clean(v.DisplayName), v.Type, clean(v.Number), cur, avail, v.SyncError)
+				}
+			}
+			return t.write(a.stdout)
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON with TrueLayer's field names")
+	return cmd
+}
+
+// ---- balance ----
+
+type balanceEntryJSON struct {
+	AccountID       string            `json:"account_id"`
+	Kind            string            `json:"kind"`
+	ConnectionID    string            `json:"connection_id"`
+	DisplayName     string            `json:"display_name"`
+	Provider        providerJSON      `json:"provider"`
+	Currency        string            `json:"currency"`
+	Current         *truelayer.Amount `json:"current"`
+	Available       *truelayer.Amount `json:"available"`
+	Overdraft       *truelayer.Amount `json:"overdraft,omitempty"`
+	CreditLimit     *truelayer.Amount `json:"credit_limit,omitempty"`
+	UpdateTimestamp time.Time         `json:"update_timestamp,omitzero"`
+	SyncError       string            `json:"sync_error,omitempty"`
+}
+
+type totalJSON struct {
+	Currency string           `json:"currency"`
+	Total    truelayer.Amount `json:"total"`
+	Accounts truelayer.Amount `json:"accounts"`
+	Cards    truelayer.Amount `json:"cards"`
+}
+
+func (a *app) balanceCommand() *cobra.Command {
+	var asJSON, offline bool
+	cmd := &cobra.Command{
+		Use:   "balance",
+		Short: "Quick balance check of every account and card",
+		Long: "balance fetches the balances of every account and card of every connection in\n" +
+			"parallel, stores them, and prints them with totals per currency. With --offline it\n" +
+			"prints the last stored balances without touching the network.",
+		Args: usageArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			var problems []error
+			if !offline {
+				errs, err := a.refreshBalances(ctx)
+				if err != nil {
+					return err
+				}
+				problems = errs
+			}
+			views, err := a.storedAccounts(ctx)
+			if err != nil {
+				return err
+			}
+			totals, err := a.store.Totals(ctx)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				err = writeBalanceJSON(a.stdout, views, totals)
+			} else {
+				err = writeBalanceTable(a.stdout, views, totals)
+			}
+			if err != nil {
+				return err
+			}
+			return a.partialFailure(problems)
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON with TrueLayer's field names and the bank's exact amounts")
+	cmd.Flags().BoolVar(&offline, "offline", false, "print the stored balances without contacting the bank")
+	return cmd
+}
+
+func writeBalanceJSON(w io.Writer, views []ledger.AccountView, totals []ledger.CurrencyTotal) error {
+	out := struct {
+		Results []balanceEntryJSON `json:"results"`
+		Totals  []totalJSON        `json:"totals"`
+	}{Results: []balanceEntryJSON{}, Totals: []totalJSON{}}
+	for _, v := range views {
+		e := balanceEntryJSON{AccountID: v.ID, Kind: v.Kind, ConnectionID: v.ConnectionID, DisplayName: v.DisplayName,
+			Provider: providerJSON{ProviderID: v.ProviderID, DisplayName: v.ProviderName}, Currency: v.Currency,
+			Overdraft: v.Overdraft, CreditLimit: v.CreditLimit, SyncError: v.SyncError}
+		if v.HasBalance {
+			cur, avail := v.Current, v.Available
+			e.Current, e.Available, e.UpdateTimestamp = &cur, &avail, v.BalanceAsOf.UTC()
+		}
+		out.Results = append(out.Results, e)
+	}
+	for _, t := range totals {
+		out.Totals = append(out.Totals, totalJSON(t))
+	}
+	return writeJSON(w, out)
+}
+
+func writeBalanceTable(w io.Writer, views []ledger.AccountView, totals []ledger.CurrencyTotal) error {
+	t := newTable("BANK", "ACCOUNT", "TYPE", " CURRENT", " AVAILABLE", "AS OF", "NOTE")
+	for _, v := range views {
+		cur, avail, asOf := "-", "-", "never"
+		if v.HasBalance {
+			cur, avail, asOf = formatMoney(v.Current, v.Currency), formatMoney(v.Available, v.Currency), age(v.BalanceAsOf)
+		}
+		name := clean(v.DisplayName)
+		if v.Kind == ledger.KindCard && v.PartialCardNumber != "" {
+			name += " …" + v.PartialCardNumber
+		}
+		t.row(clean(v.ProviderName), name, strings.ToLower(v.Type), cur, avail, asOf, v.SyncError)
+	}
+	if err := t.write(w); err != nil {
+		return err
+	}
+	for _, tot := range totals {
+		fmt.Fprintf(w, "\ntotal %s: %s (accounts %s, cards %s)", tot.Currency, formatMoney(tot.Total, tot.Currency),
+			formatMoney(tot.Accounts, tot.Currency), formatMoney(tot.Cards, tot.Currency))
+	}
+	if len(totals) > 0 {
+		fmt.Fprintln(w)
+	}
+	return nil
+}
+
+// age says how old a stored figure is: "09:41" today, else the date.
+func age(t time.Time) string {
+	if t.IsZero() {
+		return "never"
+	}
+	t = t.Local()
+	if y, m, d := t.Date(); y == time.Now().Year() && m == time.Now().Month() && d == time.Now().Day() {
+		return t.Format("15:04")
+	}
+	return t.Format(time.DateOnly)
+}
+
+// partialFailure turns per-connection or per-account errors of a run into the
+// command's error, after the output was printed: the exit code says that not
+// everything is fresh, and a consent problem asks for a login.
+func (a *app) partialFailure(problems []error) error {
+	if len(problems) == 0 {
+		return nil
+	}
+	for _, p := range problems {
+		fmt.Fprintf(a.stderr, "banktui: %s\n", explain(p))
+	}
+	for _, p := range problems {
+		if errors.Is(p, truelayer.ErrConsentNeeded) || errors.Is(p, truelayer.ErrUnauthorized) {
+			return &needsLoginError{msg: "a connection needs reconnecting: run banktui login (the others were updated)"}
+		}
+	}
+	return fmt.Errorf("%d problem(s) while updating; the figures above are the last good ones", len(problems))
+}
+
+// ---- transactions ----
+
+type txFlags struct {
+	from, to         string
+	pending, settled bool
+	search, category string
+	limit            int
+}
+
+func (f *txFlags) add(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&f.from, "from", "", "first day, YYYY-MM-DD")
+	cmd.Flags().StringVar(&f.to, "to", "", "last day (inclusive), YYYY-MM-DD")
+	cmd.Flags().StringVar(&f.search, "search", "", "only transactions whose description or merchant contain these words")
+	cmd.Flags().StringVar(&f.category, "category", "", "only this category or classification, e.g. PURCHASE or Shopping")
+}
+
+// query builds the ledger query; account arguments are ids, names or numbers.
+func (a *app) txQuery(ctx context.Context, f txFlags, accounts []string) (ledger.TxQuery, []ledger.AccountView, error) {
+	var q ledger.TxQuery
+	var err error
+	if q.From, err = parseDay("--from", f.from); err != nil {
+		return q, nil, err
+	}
+	if f.to != "" {
+		to, err := parseDay("--to", f.to)
+		if err != nil {
+			return q, nil, err
+		}
+		q.To = to.AddDate(0, 0, 1) // the ledger's To is exclusive; people mean the whole day
+	}
+	if !q.From.IsZero() && !q.To.IsZero() && !q.From.Before(q.To) {
+		return q, nil, usageErr("--from %s is after --to %s", f.from, f.to)
+	}
+	if f.limit < 0 {
+		return q, nil, usageErr("--limit must be 0 (no limit) or more")
+	}
+	views, err := a.storedAccounts(ctx)
+	if err != nil {
+		return q, nil, err
+	}
+	for _, name := range accounts {
+		v, err := findAccount(views, name)
+		if err != nil {
+			return q, nil, err
+		}
+		q.AccountIDs = append(q.AccountIDs, v.ID)
+	}
+	switch {
+	case f.pending && f.settled:
+		return q, nil, usageErr("--pending and --settled exclude each other; give one or neither")
+	case f.pending:
+		q.Pending = ledger.PendingOnly
+	case f.settled:
+		q.Pending = ledger.PendingExclude
+	}
+	q.Text, q.Category, q.Limit = f.search, f.category, f.limit
+	return q, views, nil
+}
+
+func parseDay(flag, s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return time.Time{}, usageErr("%s %q is not a date: use YYYY-MM-DD, e.g. %s", flag, s, time.Now().Format(time.DateOnly))
+	}
+	return t, nil
+}
+
+// findAccount matches an id, a display name or the end of a number.
+func findAccount(views []ledger.AccountView, name string) (ledger.AccountView, error) {
+	var matches []ledger.AccountView
+	for _, v := range views {
+		if v.ID == name {
+			return v, nil
+		}
+	}
+	for _, v := range views {
+		if strings.EqualFold(v.DisplayName, name) ||
+			(len(name) >= 4 && (strings.HasSuffix(strings.ReplaceAll(v.Number, " ", ""), name) || v.PartialCardNumber == name)) {
+			matches = append(matches, v)
+		}
+	}
+	switch len(matches) {
+	case 1:
+		return matches[0], nil
+	case 0:
+		return ledger.AccountView{}, usageErr("no account or card matches %q: run banktui accounts or banktui cards to see their ids", name)
+	}
+	ids := make([]string, len(matches))
+	for i, m := range matches {
+		ids[i] = m.ID
+	}
+	return ledger.AccountView{}, usageErr("%q matches %d accounts (%s): give the id", name, len(matches), strings.Join(ids, ", "))
+}
+
+func (a *app) transactionsCommand() *cobra.Command {
+	var f txFlags
+	var asJSON, asCSV bool
+	cmd := &cobra.Command{
+		Use:     "transactions [ACCOUNT...]",
+		Aliases: []string{"tx"},
+		Short:   "List transactions from the local store (all accounts, or the ones named)",
+		Long: "transactions lists stored transactions, newest first. ACCOUNT is an account or card id,\n" +
+			"its display name, or the last digits of its number. Run banktui sync first to fetch\n" +
+			"what is new.",
+		Example: "  banktui transactions --from 2026-01-01 --to 2026-01-31\n" +
+			"  banktui transactions \"Current Account\" --pending --json\n" +
+			"  banktui transactions --csv > transactions.csv",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if asJSON && asCSV {
+				return usageErr("--json and --csv exclude each other; give one")
+			}
+			q, views, err := a.txQuery(cmd.Context(), f, args)
+			if err != nil {
+				return err
+			}
+			q.Sort, q.Desc = "date", true
+			txs, err := a.store.Transactions(cmd.Context(), q)
+			if err != nil {
+				return err
+			}
+			switch {
+			case asJSON:
+				return writeTransactionsJSON(a.stdout, txs)
+			case asCSV:
+				return writeTransactionsCSV(a.stdout, views, txs)
+			}
+			return writeTransactionsTable(a.stdout, views, txs)
+		},
+	}
+	f.add(cmd)
+	cmd.Flags().BoolVar(&f.pending, "pending", false, "only pending transactions")
+	cmd.Flags().BoolVar(&f.settled, "settled", false, "only settled transactions")
+	cmd.Flags().IntVar(&f.limit, "limit", 0, "at most this many (newest first); 0 = all")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON with TrueLayer's field names and the bank's exact amounts")
+	cmd.Flags().BoolVar(&asCSV, "csv", false, "print CSV")
+	cmd.ValidArgsFunction = a.completeAccounts
+	return cmd
+}
+
+// completeAccounts offers account and card ids for shell completion.
+func (a *app) completeAccounts(cmd *cobra.Command, _ []string, _ string) ([]string, cobra.ShellCompDirective) {
+	views, err := a.storedAccounts(cmd.Context())
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	var out []string
+	for _, v := range views {
+		out = append(out, v.ID+"\t"+v.ProviderName+" "+v.DisplayName)
+	}
+	return out, cobra.ShellCompDirectiveNoFileComp
+}
+
+// txJSON is the transaction exactly as the bank sent it, plus the account it
+// belongs to and whether it is pending.
+func txJSON(t ledger.TxView) (map[string]json.RawMessage, error) {
+	raw, err := json.Marshal(t.Raw)
+	if err != nil {
+		return nil, err
+	}
+	m := map[string]json.RawMessage{}
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return nil, err
+	}
+	m["account_id"], _ = json.Marshal(t.AccountID)
+	m["pending"], _ = json.Marshal(t.Pending)
+	return m, nil
+}
+
+func writeTransactionsJSON(w io.Writer, txs []ledger.TxView) error {
+	out := make([]map[string]json.RawMessage, 0, len(txs))
+	for _, t := range txs {
+		m, err := txJSON(t)
+		if err != nil {
+			return err
+		}
+		out = append(out, m)
+	}
+	return writeJSON(w, out)
+}
+
+func accountNames(views []ledger.AccountView) map[string]string {
+	names := make(map[string]string, len(views))
+	for _, v := range views {
+		names[v.ID] = v.DisplayName
+	}
+	return names
+}
+
+func writeTransactionsTable(w io.Writer, views []ledger.AccountView, txs []ledger.TxView) error {
+	if len(txs) == 0 {
+		_, err := fmt.Fprintln(w, "no transactions match")
+		return err
+	}
+	names := accountNames(views)
+	t := newTable("DATE", "ACCOUNT", "DESCRIPTION", "CATEGORY", " AMOUNT", " BALANCE", "")
+	for _, x := range txs {
+		desc := x.Merchant
+		if desc == "" {
+			desc = x.Description
+		}
+		bal := ""
+		if x.RunningBalance != nil {
+			bal = formatMoney(*x.RunningBalance, x.Currency)
+		}
+		state := ""
+		if x.Pending {
+			state = "pending"
+		}
+		amount := formatMoney(x.Amount, x.Currency)
+		if x.Amount.Sign() > 0 {
+			amount = "+" + amount // money in is readable without colour
+		}
+		t.row(x.Timestamp.Format(time.DateOnly), clean(names[x.AccountID]), clean(truncate(desc, 40)), clean(category(x)), amount, bal, state)
+	}
+	return t.write(w)
+}
+
+// category is the most specific label the bank gave.
+func category(x ledger.TxView) string {
+	if len(x.Classification) > 0 {
+		return strings.Join(x.Classification, " / ")
+	}
+	return x.Category
+}
+
+func truncate(s string, n int) string {
+	if ansi.StringWidth(s) <= n {
+		return s
+	}
+	return ansi.Truncate(s, n, "…")
+}
+
+// clean strips control characters and escape sequences from bank text before
+// it reaches the terminal.
+func clean(s string) string {
+	s = ansi.Strip(s)
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0):
+			return ' '
+		case r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069, r == 0x200e, r == 0x200f:
+			return -1 // bidi overrides
+		}
+		return r
+	}, s)
+}
+
+// ---- connections ----
+
+type connectionJSON struct {
+	ID               string    `json:"id"`
+	ProviderID       string    `json:"provider_id"`
+	ProviderName     string    `json:"provider_name,omitempty"`
+	CredentialsID    string    `json:"credentials_id,omitempty"`
+	Scopes           []string  `json:"scopes,omitempty"`
+	ConsentCreatedAt time.Time `json:"consent_created_at,omitzero"`
+	ConsentExpiresAt time.Time `json:"consent_expires_at,omitzero"`
+	TokenState       string    `json:"token_state"`
+	NeedsReconnect   bool      `json:"needs_reconnect"`
+	Reason           string    `json:"reason,omitempty"`
+	LastSync         time.Time `json:"last_sync,omitzero"`
+}
+
+func (a *app) loadConnections() ([]config.Connection, error) {
+	p, err := a.loadPaths()
+	if err != nil {
+		return nil, err
+	}
+	creds, err := config.OpenCredentials(p.CredentialsFile).Load()
+	if err != nil {
+		return nil, fmt.Errorf("%v (see banktui doctor)", err)
+	}
+	return creds.Connections, nil
+}
+
+func tokenState(c config.Connection, now time.Time) string {
+	switch {
+	case c.NeedsReconnect:
+		return "needs reconnect"
+	case !c.ConsentExpiresAt.IsZero() && c.ConsentExpiresAt.Before(now):
+		return "consent expired"
+	case c.AccessToken != "" && c.Expiry.After(now):
+		return "valid until " + c.Expiry.Local().Format("15:04")
+	case c.RefreshToken != "":
+		return "refreshes on next use"
+	}
+	return "no refresh token: reconnect when it expires"
+}
+
+func (a *app) connectionsCommand() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "connections",
+		Short: "Saved bank connections, consent expiry and token state",
+		Args:  usageArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			conns, err := a.loadConnections()
+			if err != nil {
+				return err
+			}
+			lastSync := map[string]time.Time{}
+			if st, err := a.openStore(); err == nil {
+				if cv, err := st.Connections(cmd.Context()); err == nil {
+					for _, c := range cv {
+						lastSync[c.ID] = c.LastSync
+					}
+				}
+			}
+			now := time.Now()
+			if asJSON {
+				out := make([]connectionJSON, 0, len(conns))
+				for _, c := range conns {
+					out = append(out, connectionJSON{ID: c.ID, ProviderID: c.ProviderID, ProviderName: c.ProviderName,
+						CredentialsID: c.CredentialsID, Scopes: c.Scopes, ConsentCreatedAt: c.ConsentCreatedAt,
+						ConsentExpiresAt: c.ConsentExpiresAt, TokenState: tokenState(c, now), NeedsReconnect: c.NeedsReconnect,
+						Reason: c.Reason, LastSync: lastSync[c.ID]})
+				}
+				return writeJSON(a.stdout, out)
+			}
+			if len(conns) == 0 {
+				fmt.Fprintln(a.stdout, "no connections yet: run banktui login")
+				return nil
+			}
+			t := newTable("ID", "BANK", "CONSENT UNTIL", "TOKEN", "LAST SYNC")
+			for _, c := range conns {
+				until := "-"
+				if !c.ConsentExpiresAt.IsZero() {
+					until = c.ConsentExpiresAt.Local().Format(time.DateOnly)
+				}
+				ls := "never"
+				if t := lastSync[c.ID]; !t.IsZero() {
+					ls = t.Local().Format("2006-01-02 15:04")
+				}
+				t.row(c.ID, clean(c.ProviderName), until, tokenState(c, now), ls)
+			}
+			return t.write(a.stdout)
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON (never tokens)")
+	return cmd
+}
+
+// refreshBalances is the quick balance check over every connection; it is
+// wired to the ledger's Syncer once auth lands.
+func (a *app) refreshBalances(ctx context.Context) ([]error, error) {
+	return nil, errors.New("online balance needs the auth package; use --offline")
+}
+
+// ---- export ----
+
+var exportFormats = []string{"csv", "json", "ofx", "ledger", "beancount"}
+
+func (a *app) exportCommand() *cobra.Command {
+	var f txFlags
+	var format, output string
+	var accounts []string
+	var withPending bool
+	cmd := &cobra.Command{
+		Use:   "export --format csv|json|ofx|ledger|beancount",
+		Short: "Export stored transactions as CSV, JSON, OFX, a ledger journal or beancount",
+		Long: "export writes stored transactions (settled only, unless --pending) to stdout or -o FILE:\n" +
+			"  csv        one row per transaction\n" +
+			"  json       accounts with balances, and transactions with TrueLayer's field names\n" +
+			"  ofx        OFX 2.2 bank and credit card statements (for GnuCash, Money, ...)\n" +
+			"  ledger     a plain-text journal readable by hledger and ledger-cli\n" +
+			"  beancount  a beancount file (bean-check clean)",
+		Example: "  banktui export --format ledger -o bank.journal && hledger -f bank.journal balance\n" +
+			"  banktui export --format beancount --from 2026-01-01 -o bank.beancount",
+		Args: usageArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if !slices.Contains(exportFormats, format) {
+				return usageErr("--format %q is not one of %s", format, strings.Join(exportFormats, ", "))
+			}
+			if !withPending {
+				f.settled = true
+			}
+			q, views, err := a.txQuery(cmd.Context(), f, accounts)
+			if err != nil {
+				return err
+			}
+			q.Sort = "date"
+			txs, err := a.store.Transactions(cmd.Context(), q)
+			if err != nil {
+				return err
+			}
+			if len(q.AccountIDs) > 0 {
+				views = slices.DeleteFunc(views, func(v ledger.AccountView) bool { return !slices.Contains(q.AccountIDs, v.ID) })
+			}
+			return writeOutput(a.stdout, output, func(w io.Writer) error {
+				return export(w, format, views, txs, time.Now())
+			})
+		},
+	}
+	f.add(cmd)
+	cmd.Flags().StringVar(&format, "format", "", "csv, json, ofx, ledger or beancount (required)")
+	cmd.Flags().StringVarP(&output, "output", "o", "", "write to FILE (0600) instead of stdout")
+	cmd.Flags().StringSliceVar(&accounts, "account", nil, "only these accounts or cards (id, name or last digits); repeatable")
+	cmd.Flags().BoolVar(&withPending, "pending", false, "include pending transactions (marked as such)")
+	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(exportFormats, cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.MarkFlagRequired("format")
+	return cmd
+}
+
+// writeOutput writes to stdout, or atomically to a 0600 file (bank data is private).
+func writeOutput(stdout io.Writer, path string, write func(io.Writer) error) error {
+	if path == "" || path == "-" {
+		return write(stdout)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return fmt.Errorf("cannot write %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name())
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := write(tmp); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+func export(w io.Writer, format string, views []ledger.AccountView, txs []ledger.TxView, now time.Time) error {
+	switch format {
+	case "csv":
+		return writeTransactionsCSV(w, views, txs)
+	case "json":
+		return exportJSON(w, views, txs)
+	case "ofx":
+		return exportOFX(w, views, txs, now)
+	case "ledger":
+		return exportLedger(w, views, txs, now)
+	case "beancount":
+		return exportBeancount(w, views, txs, now)
+	}
+	return usageErr("unknown format %q", format)
+}
+
+func writeTransactionsCSV(w io.Writer, views []ledger.AccountView, txs []ledger.TxView) error {
+	names := accountNames(views)
+	cw := csv.NewWriter(w)
+	_ = cw.Write([]string{"date", "timestamp", "account_id", "account", "description", "merchant_name", "transaction_category",
+		"transaction_classification", "amount", "currency", "running_balance", "pending", "transaction_id"})
+	for _, x := range txs {
+		bal := ""
+		if x.RunningBalance != nil {
+			bal = x.RunningBalance.String()
+		}
+		_ = cw.Write([]string{x.Timestamp.Format(time.DateOnly), x.Raw.Timestamp.Raw, x.AccountID, csvSafe(names[x.AccountID]),
+			csvSafe(x.Description), csvSafe(x.Merchant), x.Category, csvSafe(strings.Join(x.Classification, "/")),
+			x.Amount.String(), x.Currency, bal, fmt.Sprint(x.Pending), x.ID})
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// csvSafe defuses spreadsheet formulas in bank text ("=HYPERLINK(...)").
+func csvSafe(s string) string {
+	s = clean(s)
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+func exportJSON(w io.Writer, views []ledger.AccountView, txs []ledger.TxView) error {
+	out := struct {
+		Accounts     []accountJSON                `json:"accounts"`
+		Transactions []map[string]json.RawMessage `json:"transactions"`
+	}{Accounts: []accountJSON{}, Transactions: []map[string]json.RawMessage{}}
+	for _, v := range views {
+		out.Accounts = append(out.Accounts, toAccountJSON(v))
+	}
+	for _, t := range txs {
+		m, err := txJSON(t)
+		if err != nil {
+			return err
+		}
+		out.Transactions = append(out.Transactions, m)
+	}
+	return writeJSON(w, out)
+}
+
+// plainAmount is an exact plain decimal ("-12.30", never "1e3") with at least
+// the currency's decimals, as journals want.
+func plainAmount(a truelayer.Amount, currency string) string {
+	places := minorDigits(currency)
+	if exp := a.Decimal().Exponent(); -exp > places {
+		places = -exp
+	}
+	return a.StringFixed(places)
+}
+
+// groupByAccount keeps the store's order of accounts and the date order of
+// transactions.
+func groupByAccount(views []ledger.AccountView, txs []ledger.TxView) map[string][]ledger.TxView {
+	by := make(map[string][]ledger.TxView, len(views))
+	for _, t := range txs {
+		by[t.AccountID] = append(by[t.AccountID], t)
+	}
+	return by
+}
+
+func ofxTime(t time.Time) string { return t.UTC().Format("20060102150405") + "[0:GMT]" }
+
+func ofxText(s string, limit int) string {
+	var b strings.Builder
+	_ = xml.EscapeText(&b, []byte(truncate(clean(s), limit)))
+	return b.String()
+}
+
+func exportOFX(w io.Writer, views []ledger.AccountView, txs []ledger.TxView, now time.Time) error {
+	by := groupByAccount(views, txs)
+	var b strings.Builder
+	b.WriteString(`<?xml version="1.0" encoding="UTF-8" standalone="no"?>` + "\n")
+	b.WriteString(`<?OFX OFXHEADER="200" VERSION="220" SECURITY="NONE" OLDFILEUID="NONE" NEWFILEUID="NONE"?>` + "\n")
+	b.WriteString("<OFX>\n<SIGNONMSGSRSV1><SONRS><STATUS><CODE>0</CODE><SEVERITY>INFO</SEVERITY></STATUS>")
+	fmt.Fprintf(&b, "<DTSERVER>%s</DTSERVER><LANGUAGE>ENG</LANGUAGE></SONRS></SIGNONMSGSRSV1>\n", ofxTime(now))
+	statement := func(v ledger.AccountView, uid int) {
+		list := by[v.ID]
+		start, end := now, now
+		if len(list) > 0 {
+			start, end = list[0].Timestamp, list[len(list)-1].Timestamp
+		}
+		fmt.Fprintf(&b, "<BANKTRANLIST><DTSTART>%s</DTSTART><DTEND>%s</DTEND>\n", ofxTime(start), ofxTime(end))
+		for _, x := range list {
+			kind := "DEBIT"
+			if x.Amount.Sign() > 0 {
+				kind = "CREDIT"
+			}
+			name := x.Merchant
+			if name == "" {
+				name = x.Description
+			}
+			fmt.Fprintf(&b, "<STMTTRN><TRNTYPE>%s</TRNTYPE><DTPOSTED>%s</DTPOSTED><TRNAMT>%s</TRNAMT><FITID>%s</FITID><NAME>%s</NAME><MEMO>%s</MEMO></STMTTRN>\n",
+				kind, ofxTime(x.Timestamp), plainAmount(x.Amount, x.Currency), ofxText(x.ID, 255), ofxText(name, 32), ofxText(x.Description, 255))
+		}
+		b.WriteString("</BANKTRANLIST>\n")
+		if v.HasBalance {
+			cur, avail := v.Current, v.Available
+			if v.Kind == ledger.KindCard { // a card's positive balance is money owed
+				cur, avail = cur.Neg(), avail.Neg()
+			}
+			fmt.Fprintf(&b, "<LEDGERBAL><BALAMT>%s</BALAMT><DTASOF>%s</DTASOF></LEDGERBAL>\n", plainAmount(cur, v.Currency), ofxTime(v.BalanceAsOf))
+			if v.Kind != ledger.KindCard {
+				fmt.Fprintf(&b, "<AVAILBAL><BALAMT>%s</BALAMT><DTASOF>%s</DTASOF></AVAILBAL>\n", plainAmount(avail, v.Currency), ofxTime(v.BalanceAsOf))
+			}
+		}
+	}
+	uid := 0
+	var banks, cards []ledger.AccountView
+	for _, v := range views {
+		if v.Kind == ledger.KindCard {
+			cards = append(cards, v)
+		} else {
+			banks = append(banks, v)
+		}
+	}
+	if len(banks) > 0 {
+		b.WriteString("<BANKMSGSRSV1>\n")
+		for _, v := range banks {
+			uid++
+			acctType := "CHECKING"
+			if strings.Contains(v.Type, "SAVINGS") {
+				acctType = "SAVINGS"
+			}
+			bankID, acctID := v.ProviderID, v.ID
+			if sort, num, ok := strings.Cut(v.Number, " "); ok && len(sort) >= 6 {
+				bankID, acctID = strings.ReplaceAll(sort, "-", ""), num
+			} else if v.Number != "" {
+				acctID = strings.ReplaceAll(v.Number, " ", "")
+			}
+			fmt.Fprintf(&b, "<STMTTRNRS><TRNUID>%d</TRNUID><STATUS><CODE>0</CODE><SEVERITY>INFO</SEVERITY></STATUS>\n<STMTRS><CURDEF>%s</CURDEF>\n", uid, v.Currency)
+			fmt.Fprintf(&b, "<BANKACCTFROM><BANKID>%s</BANKID><ACCTID>%s</ACCTID><ACCTTYPE>%s</ACCTTYPE></BANKACCTFROM>\n", ofxText(bankID, 9), ofxText(acctID, 22), acctType)
+			statement(v, uid)
+			b.WriteString("</STMTRS></STMTTRNRS>\n")
+		}
+		b.WriteString("</BANKMSGSRSV1>\n")
+	}
+	if len(cards) > 0 {
+		b.WriteString("<CREDITCARDMSGSRSV1>\n")
+		for _, v := range cards {
+			uid++
+			fmt.Fprintf(&b, "<CCSTMTTRNRS><TRNUID>%d</TRNUID><STATUS><CODE>0</CODE><SEVERITY>INFO</SEVERITY></STATUS>\n<CCSTMTRS><CURDEF>%s</CURDEF>\n", uid, v.Currency)
+			fmt.Fprintf(&b, "<CCACCTFROM><ACCTID>%s</ACCTID></CCACCTFROM>\n", ofxText(v.ID, 22))
+			statement(v, uid)
+			b.WriteString("</CCSTMTRS></CCSTMTTRNRS>\n")
+		}
+		b.WriteString("</CREDITCARDMSGSRSV1>\n")
+	}
+	b.WriteString("</OFX>\n")
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// journalName makes bank text safe as one component of an account name:
+// letters, digits and single dashes, starting with a capital (beancount's
+// rule, which hledger and ledger-cli also accept).
+func journalName(s string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range clean(s) {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			if b.Len() == 0 {
+				r = unicode.ToUpper(r)
+			}
+			if dash && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			b.WriteRune(r)
+			dash = false
+		} else {
+			dash = true
+		}
+	}
+	out := b.String()
+	if out == "" || !(unicode.IsUpper([]rune(out)[0]) || unicode.IsDigit([]rune(out)[0])) {
+		out = "X" + out
+	}
+	return out
+}
+
+// journalAccounts names each bank account in a journal, and the account on
+// the other side of each transaction.
+func journalAccount(v ledger.AccountView) string {
+	root := "Assets"
+	if v.Kind == ledger.KindCard {
+		root = "Liabilities"
+	}
+	return root + ":" + journalName(v.ProviderName) + ":" + journalName(v.DisplayName)
+}
+
+func counterAccount(x ledger.TxView) string {
+	label := x.Category
+	if len(x.Classification) > 0 {
+		label = x.Classification[0]
+	}
+	if label == "" {
+		label = "Unknown"
+	}
+	label = strings.ToLower(label)
+	if x.Amount.Sign() > 0 {
+		return "Income:" + journalName(label)
+	}
+	return "Expenses:" + journalName(label)
+}
+
+// journalText makes bank text safe inside a quoted string or a payee.
+func journalText(s string) string {
+	return strings.NewReplacer(`"`, "'", `\`, "/", ";", ",").Replace(strings.Join(strings.Fields(clean(s)), " "))
+}
+
+// exportLedger writes a journal for hledger and ledger-cli: one transaction
+// per bank row, both postings explicit, pending rows flagged "!".
+func exportLedger(w io.Writer, views []ledger.AccountView, txs []ledger.TxView, now time.Time) error {
+	bw := bufio.NewWriter(w)
+	fmt.Fprintf(bw, "; banktui export, %s\n\n", now.UTC().Format(time.RFC3339))
+	accounts := map[string]string{}
+	for _, v := range views {
+		accounts[v.ID] = journalAccount(v)
+		fmt.Fprintf(bw, "account %s  ; %s %s\n", accounts[v.ID], v.ID, v.Currency)
+	}
+	fmt.Fprintln(bw)
+	for _, x := range txs {
+		acct, ok := accounts[x.AccountID]
+		if !ok {
+			continue
+		}
+		flag := "*"
+		if x.Pending {
+			flag = "!"
+		}
+		payee := x.Merchant
+		if payee == "" {
+			payee = x.Description
+		}
+		fmt.Fprintf(bw, "%s %s %s  ; transaction_id:%s\n", x.Timestamp.Format(time.DateOnly), flag, journalText(payee), journalText(x.ID))
+		if x.Merchant != "" && x.Description != x.Merchant {
+			fmt.Fprintf(bw, "    ; %s\n", journalText(x.Description))
+		}
+		amt := plainAmount(x.Amount, x.Currency)
+		fmt.Fprintf(bw, "    %s  %s %s\n", acct, amt, x.Currency)
+		fmt.Fprintf(bw, "    %s  %s %s\n\n", counterAccount(x), plainAmount(x.Amount.Neg(), x.Currency), x.Currency)
+	}
+	return bw.Flush()
+}
+
+// exportBeancount writes a beancount file: open directives dated before the
+// first transaction, then one transaction per bank row.
+func exportBeancount(w io.Writer, views []ledger.AccountView, txs []ledger.TxView, now time.Time) error {
+	bw := bufio.NewWriter(w)
+	fmt.Fprintf(bw, "; banktui export, %s\n", now.UTC().Format(time.RFC3339))
+	fmt.Fprintf(bw, "option \"title\" \"banktui\"\n\n")
+	first := now
+	for _, x := range txs {
+		if x.Timestamp.Before(first) {
+			first = x.Timestamp
+		}
+	}
+	openDate := first.AddDate(0, 0, -1).Format(time.DateOnly)
+	accounts := map[string]string{}
+	opened := map[string]bool{}
+	for _, v := range views {
+		accounts[v.ID] = journalAccount(v)
+		if !opened[accounts[v.ID]] {
+			opened[accounts[v.ID]] = true
+			fmt.Fprintf(bw, "%s open %s %s\n", openDate, accounts[v.ID], v.Currency)
+		}
+	}
+	var counters []string
+	for _, x := range txs {
+		if c := counterAccount(x); !opened[c] {
+			opened[c] = true
+			counters = append(counters, c)
+		}
+	}
+	slices.Sort(counters)
+	for _, c := range counters {
+		fmt.Fprintf(bw, "%s open %s\n", openDate, c)
+	}
+	fmt.Fprintln(bw)
+	for _, x := range txs {
+		acct, ok := accounts[x.AccountID]
+		if !ok {
+			continue
+		}
+		flag := "*"
+		if x.Pending {
+			flag = "!"
+		}
+		fmt.Fprintf(bw, "%s %s \"%s\" \"%s\"\n", x.Timestamp.Format(time.DateOnly), flag, journalText(x.Merchant), journalText(x.Description))
+		fmt.Fprintf(bw, "  transaction_id: \"%s\"\n", journalText(x.ID))
+		fmt.Fprintf(bw, "  %s  %s %s\n", acct, plainAmount(x.Amount, x.Currency), x.Currency)
+		fmt.Fprintf(bw, "  %s  %s %s\n\n", counterAccount(x), plainAmount(x.Amount.Neg(), x.Currency), x.Currency)
+	}
+	return bw.Flush()
 }
