@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/banktui/banktui/truelayer"
@@ -83,15 +82,14 @@ func (r *Report) Errors() []error {
 // auth.Manager.Client; tests build one from an emulator token.
 type ClientFunc func(ctx context.Context, connectionID string) (*truelayer.Client, error)
 
-// Syncer fills the store from the Data API. It is safe for concurrent use,
-// but runs on the same store serialise: one sync at a time per Syncer.
+// Syncer fills the store from the Data API. It is safe for concurrent use;
+// its runs (Sync, Balances) take turns.
 type Syncer struct {
 	store   *Store
 	clients ClientFunc
 	opts    syncOptions
 	global  chan struct{} // overall request slots
-
-	runMu sync.Mutex
+	running chan struct{} // one run at a time
 }
 
 type syncOptions struct {
@@ -183,7 +181,8 @@ func NewSyncer(st *Store, clients func(ctx context.Context, connectionID string)
 	for _, opt := range opts {
 		opt(&o)
 	}
-	return &Syncer{store: st, clients: clients, opts: o, global: make(chan struct{}, o.overall)}
+	return &Syncer{store: st, clients: clients, opts: o,
+		global: make(chan struct{}, o.overall), running: make(chan struct{}, 1)}
 }
 
 // Sync fetches everything new for each connection: accounts and cards,
@@ -199,10 +198,6 @@ func (y *Syncer) Sync(ctx context.Context, connectionIDs []string, progress func
 // transactions.
 func (y *Syncer) Balances(ctx context.Context, connectionIDs []string, progress func(Event)) (*Report, error) {
 	return y.run(ctx, connectionIDs, progress, false)
-}
-
-func (y *Syncer) run(ctx context.Context, connectionIDs []string, progress func(Event), full bool) (*Report, error) {
-	return nil, errors.New("ledger: sync is not implemented yet")
 }
 
 // syncErrorText is the SyncError stored for err: a SyncErr* code for the
