@@ -163,7 +163,8 @@ func testForm(t *testing.T, r *http.Request, want url.Values) {
 		t.Fatal(err)
 	}
 	if got := r.PostForm.Encode(); got != want.Encode() {
-		t.Errorf("form = %q, want %q", got, want.Encode())
+		// Redacted: test output never shows secret values, even fake ones.
+		t.Errorf("form = %q, want %q (secret values redacted)", redactQuery(got), redactQuery(want.Encode()))
 	}
 }
 
