@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"net/url"
@@ -23,14 +24,17 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 	"unicode"
 
 	"github.com/charmbracelet/fang"
 	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/x/term"
 	"github.com/spf13/cobra"
 
+	"github.com/banktui/banktui/auth"
 	"github.com/banktui/banktui/config"
 	"github.com/banktui/banktui/ledger"
 	"github.com/banktui/banktui/truelayer"
@@ -86,6 +90,8 @@ type app struct {
 	// resolved lazily
 	paths    *config.Paths
 	store    *ledger.Store
+	manager  *auth.Manager
+	syncer   *ledger.Syncer
 	settings *config.Settings
 	log      *slog.Logger
 	secrets  []string // values the debug log must never contain
@@ -120,10 +126,13 @@ func (a *app) rootCommand() *cobra.Command {
 	pf.BoolVar(&a.debug, "debug", false, "write a debug log (secrets redacted) to $XDG_STATE_HOME/banktui/debug.log")
 	pf.StringVar(&a.configPath, "config", "", "config file (default $BANKTUI_CONFIG or $XDG_CONFIG_HOME/banktui/config.toml)")
 
-	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error { return a.startLogging() }
+	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
+		truelayer.Version = version // the User-Agent says which banktui calls
+		return a.startLogging()
+	}
 	root.AddCommand(a.versionCommand(), a.providersCommand(), a.doctorCommand(),
 		a.accountsCommand(), a.cardsCommand(), a.transactionsCommand(), a.exportCommand(),
-		a.balanceCommand(), a.connectionsCommand())
+		a.balanceCommand(), a.connectionsCommand(), a.loginCommand(), a.logoutCommand(), a.syncCommand())
 	return root
 }
 
@@ -716,10 +725,6 @@ func hostOf(raw string) string {
 		return u.Host
 	}
 	return "the server"
-}
-
-// doctorMe checks a connection live; filled in once auth's Manager is wired.
-func (a *app) doctorMe(ctx context.Context, d *doctorReport, s *config.Settings, c config.Connection) {
 }
 
 // ---- the store ----
@@ -1360,12 +1365,6 @@ func (a *app) connectionsCommand() *cobra.Command {
 	return cmd
 }
 
-// refreshBalances is the quick balance check over every connection; it is
-// wired to the ledger's Syncer once auth lands.
-func (a *app) refreshBalances(ctx context.Context) ([]error, error) {
-	return nil, errors.New("online balance needs the auth package; use --offline")
-}
-
 // ---- export ----
 
 var exportFormats = []string{"csv", "json", "ofx", "ledger", "beancount"}
@@ -1759,4 +1758,507 @@ func exportBeancount(w io.Writer, views []ledger.AccountView, txs []ledger.TxVie
 		fmt.Fprintf(bw, "  %s  %s %s\n\n", counterAccount(x), plainAmount(x.Amount.Neg(), x.Currency), x.Currency)
 	}
 	return bw.Flush()
+}
+
+// ---- connections to the bank: manager, syncer ----
+
+// configured loads the settings and insists on a TrueLayer client.
+func (a *app) configured() (*config.Settings, error) {
+	s, err := a.loadSettings(config.Overrides{})
+	if err != nil {
+		return nil, err
+	}
+	if !s.Configured() {
+		return nil, usageErr("no TrueLayer client configured: set TRUELAYER_CLIENT_ID and TRUELAYER_CLIENT_SECRET (README: Connecting a real bank), or try banktui --demo")
+	}
+	return s, nil
+}
+
+// loadManager builds the token manager over credentials.json.
+func (a *app) loadManager(ctx context.Context) (*auth.Manager, *config.Settings, error) {
+	s, err := a.configured()
+	if err != nil {
+		return nil, nil, err
+	}
+	if a.manager != nil {
+		return a.manager, s, nil
+	}
+	p, err := a.loadPaths()
+	if err != nil {
+		return nil, nil, err
+	}
+	ac, err := a.authClient(ctx, s, true)
+	if err != nil {
+		return nil, nil, err
+	}
+	a.manager = auth.NewManager(config.OpenCredentials(p.CredentialsFile), ac, auth.WithTransport(a.httpClient().Transport))
+	return a.manager, s, nil
+}
+
+// dataClient is the Data API client of one connection.
+func (a *app) dataClient(ctx context.Context, connectionID string) (*truelayer.Client, error) {
+	m, s, err := a.loadManager(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return m.Client(ctx, connectionID, truelayer.WithBaseURL(s.Env().APIURL))
+}
+
+// loadSyncer returns the ledger's sync engine and every connection id.
+func (a *app) loadSyncer(ctx context.Context) (*ledger.Syncer, []string, error) {
+	m, _, err := a.loadManager(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	conns, err := m.Connections()
+	if err != nil {
+		return nil, nil, fmt.Errorf("%v (see banktui doctor)", err)
+	}
+	if len(conns) == 0 {
+		return nil, nil, &needsLoginError{msg: "no bank connected yet: run banktui login"}
+	}
+	st, err := a.openStore()
+	if err != nil {
+		return nil, nil, err
+	}
+	if a.syncer == nil {
+		a.syncer = ledger.NewSyncer(st, a.dataClient)
+	}
+	ids := make([]string, len(conns))
+	for i, c := range conns {
+		ids[i] = c.ID
+	}
+	return a.syncer, ids, nil
+}
+
+// refreshBalances is the quick balance check over every connection, in
+// parallel (the ledger's Balances). It returns the per-connection and
+// per-account problems; the error is for a failure of the whole run.
+func (a *app) refreshBalances(ctx context.Context) ([]error, error) {
+	y, ids, err := a.loadSyncer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rep, err := y.Balances(ctx, ids, nil)
+	if err != nil {
+		return nil, explain(err)
+	}
+	return reportProblems(rep), nil
+}
+
+// reportProblems keeps the error chains (for exit codes) of a sync report.
+func reportProblems(rep *ledger.Report) []error {
+	var out []error
+	for _, c := range rep.Connections {
+		if c.Err != nil {
+			out = append(out, fmt.Errorf("%s: %w", c.ConnectionID, c.Err))
+			continue
+		}
+		for _, acc := range c.Accounts {
+			if acc.Err != nil && !errors.Is(acc.Err, truelayer.ErrNotSupported) && !errors.Is(acc.Err, truelayer.ErrSCAExceeded) {
+				out = append(out, fmt.Errorf("%s %s: %w", c.ConnectionID, acc.DisplayName, acc.Err))
+			}
+		}
+	}
+	return out
+}
+
+// doctorMe checks a connection live: a /me call through the token manager.
+func (a *app) doctorMe(ctx context.Context, d *doctorReport, s *config.Settings, c config.Connection) {
+	if !s.Configured() {
+		d.line("warn", "  /me", "skipped: no client configured")
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	cl, err := a.dataClient(ctx, c.ID)
+	if err == nil {
+		var me *truelayer.Me
+		if me, err = cl.Me(ctx); err == nil {
+			d.line("ok", "  /me", fmt.Sprintf("%s, consent %s, scopes %s", me.Provider.DisplayName, orDash(me.ConsentStatus), strings.Join(me.Scopes, " ")))
+			return
+		}
+	}
+	d.line("FAIL", "  /me", explain(err).Error())
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// ---- login, logout ----
+
+func (a *app) loginCommand() *cobra.Command {
+	var noBrowser bool
+	var provider string
+	var timeout time.Duration
+	cmd := &cobra.Command{
+		Use:   "login",
+		Short: "Connect a bank (opens the TrueLayer consent page in your browser)",
+		Long: "login opens TrueLayer's consent page, waits for the browser to come back to the\n" +
+			"redirect URI (http://localhost:3000/callback by default) on this machine, and saves the\n" +
+			"connection's tokens in credentials.json (0600). With --no-browser it prints the link;\n" +
+			"when the browser runs elsewhere (SSH), paste the URL it ends on.",
+		Args: usageArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			s, err := a.configured()
+			if err != nil {
+				return err
+			}
+			p, err := a.loadPaths()
+			if err != nil {
+				return err
+			}
+			ac, err := a.authClient(ctx, s, true)
+			if err != nil {
+				return err
+			}
+			if provider == "" {
+				provider = s.ProviderID
+			}
+			o := auth.LoginOptions{
+				Auth: ac, APIURL: s.Env().APIURL, RedirectURI: s.RedirectURI, Scopes: s.Scopes,
+				Providers: s.Providers, ProviderID: provider, ResponseMode: truelayer.ResponseModeFormPost,
+				Timeout: timeout, Store: config.OpenCredentials(p.CredentialsFile), HTTPClient: a.httpClient(),
+				ShowURL: func(u string) {
+					fmt.Fprintln(a.stderr, "Open this link to connect your bank:")
+					fmt.Fprintln(a.stdout, u)
+					fmt.Fprintf(a.stderr, "Waiting for the browser on %s", s.RedirectURI)
+					if a.stdinIsTerminal() {
+						fmt.Fprint(a.stderr, " (or paste the URL the browser ends on)")
+					}
+					fmt.Fprintln(a.stderr, "...")
+				},
+			}
+			if !noBrowser {
+				o.Open = auth.OpenBrowser
+			}
+			if a.stdinIsTerminal() {
+				o.Pasted = a.pastedLines(ctx)
+				o.PasteError = func(err error) { fmt.Fprintf(a.stderr, "banktui: %v; paste the whole URL from the address bar\n", err) }
+			}
+			conn, err := auth.Login(ctx, o)
+			if err != nil {
+				return explainLogin(err, s)
+			}
+			msg := fmt.Sprintf("Connected %s as %s", conn.ProviderName, conn.ID)
+			if !conn.ConsentExpiresAt.IsZero() {
+				msg += fmt.Sprintf(" (consent until %s)", conn.ConsentExpiresAt.Local().Format(time.DateOnly))
+			}
+			fmt.Fprintln(a.stderr, msg+". Run banktui sync to fetch its history.")
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&noBrowser, "no-browser", false, "print the link instead of opening a browser")
+	cmd.Flags().StringVar(&provider, "provider", "", "skip the bank choice, e.g. ob-monzo or mock (see banktui providers)")
+	cmd.Flags().DurationVar(&timeout, "timeout", auth.DefaultLoginTimeout, "how long to wait for the browser")
+	return cmd
+}
+
+func (a *app) stdinIsTerminal() bool {
+	f, ok := a.stdin.(*os.File)
+	return ok && term.IsTerminal(f.Fd())
+}
+
+// pastedLines reads lines from stdin until ctx ends.
+func (a *app) pastedLines(ctx context.Context) <-chan string {
+	ch := make(chan string)
+	go func() {
+		defer close(ch)
+		sc := bufio.NewScanner(a.stdin)
+		sc.Buffer(make([]byte, 64<<10), 64<<10)
+		for sc.Scan() {
+			select {
+			case ch <- sc.Text():
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return ch
+}
+
+// explainLogin says what to do about a failed login.
+func explainLogin(err error, s *config.Settings) error {
+	switch {
+	case errors.Is(err, auth.ErrPortInUse):
+		return fmt.Errorf("another program listens on the redirect URI's port (%s): stop it, or register another redirect URI in the TrueLayer console and set TRUELAYER_REDIRECT_URI", s.RedirectURI)
+	case errors.Is(err, auth.ErrNotLoopback):
+		return usageErr("the redirect URI %s is not on this machine: use http://localhost:3000/callback (registered in the TrueLayer console)", s.RedirectURI)
+	case errors.Is(err, auth.ErrLoginTimeout):
+		return errors.New("nothing came back from the browser in time: run banktui login again (--timeout waits longer)")
+	case errors.Is(err, auth.ErrLoginDenied):
+		return fmt.Errorf("the bank connection was not allowed (%v): run banktui login again to retry", err)
+	}
+	var ae *truelayer.APIError
+	if errors.As(err, &ae) && (ae.Code == "invalid_client" || ae.Code == "unauthorized_client") {
+		return usageErr("TrueLayer rejected the client id or secret (%s): check TRUELAYER_CLIENT_ID, the secret, and sandbox vs live (banktui doctor)", ae.Code)
+	}
+	return explain(err)
+}
+
+func (a *app) logoutCommand() *cobra.Command {
+	var all bool
+	cmd := &cobra.Command{
+		Use:   "logout [CONNECTION | --all]",
+		Short: "Revoke a bank connection at TrueLayer and forget its tokens",
+		Args:  usageArgs(cobra.MaximumNArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			if all == (len(args) == 1) {
+				return usageErr("give a connection id (see banktui connections) or --all")
+			}
+			m, _, err := a.loadManager(ctx)
+			if err != nil {
+				return err
+			}
+			conns, err := m.Connections()
+			if err != nil {
+				return err
+			}
+			var ids []string
+			for _, c := range conns {
+				if all || c.ID == args[0] {
+					ids = append(ids, c.ID)
+				}
+			}
+			if len(ids) == 0 {
+				if all {
+					fmt.Fprintln(a.stderr, "no connections to forget")
+					return nil
+				}
+				return usageErr("no connection %q: run banktui connections to see their ids", args[0])
+			}
+			var failed []error
+			for _, id := range ids {
+				err := m.Logout(ctx, id)
+				switch {
+				case errors.Is(err, auth.ErrRevokeFailed):
+					fmt.Fprintf(a.stderr, "%s: forgotten here, but TrueLayer could not be told (%v); it expires on its own\n", id, shortErr(err))
+				case err != nil:
+					failed = append(failed, fmt.Errorf("%s: %w", id, err))
+				default:
+					fmt.Fprintf(a.stderr, "%s: revoked and forgotten\n", id)
+				}
+			}
+			return errors.Join(failed...)
+		},
+	}
+	cmd.Flags().BoolVar(&all, "all", false, "every connection")
+	cmd.ValidArgsFunction = func(cmd *cobra.Command, _ []string, _ string) ([]string, cobra.ShellCompDirective) {
+		conns, _ := a.loadConnections()
+		var out []string
+		for _, c := range conns {
+			out = append(out, c.ID+"\t"+c.ProviderName)
+		}
+		return out, cobra.ShellCompDirectiveNoFileComp
+	}
+	return cmd
+}
+
+// ---- sync ----
+
+func (a *app) syncCommand() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "sync [CONNECTION...]",
+		Short: "Fetch everything new from the bank into the local store",
+		Long: "sync fetches accounts, cards, balances and transactions of every connection (or the\n" +
+			"ones named) into the local store; the first sync of an account back-fills all the\n" +
+			"history the bank gives. On a terminal it shows a progress bar, otherwise plain lines\n" +
+			"(for cron).",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			y, ids, err := a.loadSyncer(ctx)
+			if err != nil {
+				return err
+			}
+			if len(args) > 0 {
+				for _, id := range args {
+					if !slices.Contains(ids, id) {
+						return usageErr("no connection %q: run banktui connections to see their ids", id)
+					}
+				}
+				ids = args
+			}
+			progress := a.newProgress()
+			rep, err := y.Sync(ctx, ids, progress.event)
+			progress.done()
+			if err != nil {
+				return explain(err)
+			}
+			if asJSON {
+				if err := writeSyncJSON(a.stdout, rep); err != nil {
+					return err
+				}
+			} else {
+				writeSyncReport(a.stdout, rep)
+			}
+			return a.partialFailure(reportProblems(rep))
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON")
+	return cmd
+}
+
+// progress shows sync events: a bar rewritten in place on a terminal, one
+// line per event otherwise.
+type progress struct {
+	w     io.Writer
+	tty   bool
+	mu    sync.Mutex
+	state map[string]ledger.Event // latest event per connection
+	added int
+	width int
+}
+
+func (a *app) newProgress() *progress {
+	p := &progress{w: a.stderr, state: map[string]ledger.Event{}, width: 80}
+	if f, ok := a.stderr.(*os.File); ok && term.IsTerminal(f.Fd()) {
+		p.tty = true
+		if w, _, err := term.GetSize(f.Fd()); err == nil && w > 20 {
+			p.width = w
+		}
+	}
+	return p
+}
+
+func (p *progress) event(e ledger.Event) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.added += e.Added
+	if !p.tty {
+		line := e.ConnectionID + ": " + e.Phase
+		if e.AccountID != "" {
+			line += " " + e.AccountID
+		}
+		if e.Total > 0 {
+			line += fmt.Sprintf(" %d/%d", e.Done, e.Total)
+		}
+		if e.Added > 0 {
+			line += fmt.Sprintf(" +%d", e.Added)
+		}
+		if e.Err != nil {
+			line += " error: " + explain(e.Err).Error()
+		}
+		fmt.Fprintln(p.w, line)
+		return
+	}
+	p.state[e.ConnectionID] = e
+	done, total := 0, 0
+	var phases []string
+	for _, id := range slices.Sorted(maps.Keys(p.state)) {
+		s := p.state[id]
+		phase := s.Phase
+		if s.Phase == ledger.PhaseDone && s.AccountID == "" {
+			done++
+		} else if s.Total > 0 {
+			phase += fmt.Sprintf(" %d/%d", s.Done, s.Total)
+		}
+		total++
+		phases = append(phases, id+" "+phase)
+	}
+	const barWidth = 24
+	fill := 0
+	if total > 0 {
+		frac := 0.0
+		for _, s := range p.state {
+			switch {
+			case s.Phase == ledger.PhaseDone && s.AccountID == "":
+				frac += 1
+			case s.Total > 0:
+				frac += float64(s.Done) / float64(s.Total) * phaseWeight(s.Phase)
+			}
+		}
+		fill = int(frac / float64(total) * barWidth)
+	}
+	line := fmt.Sprintf("[%s%s] %d new  %s", strings.Repeat("█", fill), strings.Repeat("░", barWidth-fill), p.added, strings.Join(phases, ", "))
+	fmt.Fprint(p.w, "\r"+ansi.Truncate(line, p.width-1, "…")+"\x1b[K")
+}
+
+// phaseWeight: transactions are most of a sync's work.
+func phaseWeight(phase string) float64 {
+	switch phase {
+	case ledger.PhaseTransactions:
+		return 0.9
+	case ledger.PhaseBalances:
+		return 0.2
+	}
+	return 0.1
+}
+
+func (p *progress) done() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.tty {
+		fmt.Fprint(p.w, "\r\x1b[K")
+	}
+}
+
+func writeSyncReport(w io.Writer, rep *ledger.Report) {
+	t := newTable("CONNECTION", "ACCOUNT", " NEW", " PENDING", "NOTE")
+	for _, c := range rep.Connections {
+		if c.Err != nil {
+			t.row(c.ConnectionID, "-", "", "", explain(c.Err).Error())
+			continue
+		}
+		for _, acc := range c.Accounts {
+			note := ""
+			switch {
+			case errors.Is(acc.Err, truelayer.ErrNotSupported):
+				note = "not supported by the bank"
+			case errors.Is(acc.Err, truelayer.ErrSCAExceeded):
+				note = "older history needs you to re-authenticate (banktui login)"
+			case acc.Err != nil:
+				note = explain(acc.Err).Error()
+			case acc.HistoryLimit != "":
+				note = "history starts here (" + acc.HistoryLimit + ")"
+			}
+			t.row(c.ConnectionID, clean(acc.DisplayName), fmt.Sprint(acc.Added), fmt.Sprint(acc.Pending), note)
+		}
+	}
+	_ = t.write(w)
+	fmt.Fprintf(w, "\n%d new transactions in %s\n", rep.Added(), rep.Duration.Round(time.Millisecond))
+}
+
+func writeSyncJSON(w io.Writer, rep *ledger.Report) error {
+	type accountOut struct {
+		AccountID    string `json:"account_id"`
+		Kind         string `json:"kind"`
+		DisplayName  string `json:"display_name"`
+		Added        int    `json:"added"`
+		Pending      int    `json:"pending"`
+		HistoryLimit string `json:"history_limit,omitempty"`
+		Error        string `json:"error,omitempty"`
+	}
+	type connOut struct {
+		ConnectionID string       `json:"connection_id"`
+		ProviderID   string       `json:"provider_id"`
+		Error        string       `json:"error,omitempty"`
+		Accounts     []accountOut `json:"accounts"`
+	}
+	out := struct {
+		Connections []connOut `json:"connections"`
+		Added       int       `json:"added"`
+		DurationMS  int64     `json:"duration_ms"`
+	}{Connections: []connOut{}, Added: rep.Added(), DurationMS: rep.Duration.Milliseconds()}
+	for _, c := range rep.Connections {
+		co := connOut{ConnectionID: c.ConnectionID, ProviderID: c.ProviderID, Accounts: []accountOut{}}
+		if c.Err != nil {
+			co.Error = explain(c.Err).Error()
+		}
+		for _, acc := range c.Accounts {
+			ao := accountOut{AccountID: acc.AccountID, Kind: acc.Kind, DisplayName: acc.DisplayName, Added: acc.Added, Pending: acc.Pending, HistoryLimit: acc.HistoryLimit}
+			if acc.Err != nil {
+				ao.Error = explain(acc.Err).Error()
+			}
+			co.Accounts = append(co.Accounts, ao)
+		}
+		out.Connections = append(out.Connections, co)
+	}
+	return writeJSON(w, out)
 }
