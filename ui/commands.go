@@ -1,0 +1,189 @@
+package ui
+
+import (
+	"context"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/banktui/banktui/config"
+	"github.com/banktui/banktui/ledger"
+)
+
+// Every result message carries the sequence number of the request that
+// produced it; Update drops a result whose number is no longer the latest of
+// its kind, so a slow old load never overwrites a newer one.
+
+type accountsLoadedMsg struct {
+	seq         uint64
+	accounts    []ledger.AccountView
+	totals      []ledger.CurrencyTotal
+	connections []config.Connection
+	err         error
+}
+
+type txLoadedMsg struct {
+	seq       uint64
+	accountID string
+	views     []ledger.TxView
+	rows      []txRow
+	err       error
+}
+
+// syncStartedMsg hands Update the channel on which the running sync reports.
+type syncStartedMsg struct {
+	seq uint64
+	ch  <-chan tea.Msg
+}
+
+type syncProgressMsg struct {
+	seq   uint64
+	event ledger.Event
+	ch    <-chan tea.Msg // to read the next report
+}
+
+// syncPhaseDoneMsg ends one phase: "balances" (then the stored balances are
+// re-read) or "transactions" (the end of the sync).
+type syncPhaseDoneMsg struct {
+	seq   uint64
+	phase string
+	last  bool // no phase follows: the sync is over
+	err   error
+	ch    <-chan tea.Msg
+}
+
+type loginStartedMsg struct {
+	seq uint64
+	ch  <-chan tea.Msg
+}
+
+type loginURLMsg struct {
+	seq uint64
+	url string
+	ch  <-chan tea.Msg
+}
+
+type loginDoneMsg struct {
+	seq  uint64
+	conn *config.Connection
+	err  error
+}
+
+// channelClosedMsg: a sync or login goroutine has finished reporting.
+type channelClosedMsg struct{}
+
+// loadTimeout bounds a store read; the store is local, so this only trips on a
+// locked or broken database.
+const loadTimeout = 10 * time.Second
+
+func loadAccountsCmd(ctx context.Context, seq uint64, st *ledger.Store, conns func() ([]config.Connection, error)) tea.Cmd {
+	return func() tea.Msg { return readAccounts(ctx, seq, st, conns) }
+}
+
+// readAccounts reads accounts, totals and connections. Run also calls it once
+// before the program starts so the first frame already shows balances.
+func readAccounts(ctx context.Context, seq uint64, st *ledger.Store, conns func() ([]config.Connection, error)) accountsLoadedMsg {
+	msg := accountsLoadedMsg{seq: seq}
+	ctx, cancel := context.WithTimeout(ctx, loadTimeout)
+	defer cancel()
+	if st != nil {
+		msg.accounts, msg.err = st.Accounts(ctx)
+		if msg.err == nil {
+			msg.totals, msg.err = st.Totals(ctx)
+		}
+	}
+	if conns != nil {
+		// A broken credentials file must not hide the stored balances.
+		if cs, err := conns(); err == nil {
+			msg.connections = cs
+		} else if msg.err == nil {
+			msg.err = err
+		}
+	}
+	return msg
+}
+
+func loadTxCmd(ctx context.Context, seq uint64, st *ledger.Store, accountID string) tea.Cmd {
+	return func() tea.Msg {
+		msg := txLoadedMsg{seq: seq, accountID: accountID}
+		if st == nil {
+			return msg
+		}
+		ctx, cancel := context.WithTimeout(ctx, loadTimeout)
+		defer cancel()
+		msg.views, msg.err = st.Transactions(ctx, ledger.TxQuery{AccountIDs: []string{accountID}, Sort: "date", Desc: true})
+		if msg.err == nil {
+			msg.rows = prepareRows(msg.views)
+		}
+		return msg
+	}
+}
+
+// syncCmd runs the quick balance check and then (if withTransactions) the
+// transaction sync, in a goroutine that reports on a channel, so Update stays
+// free and progress shows as it happens.
+func syncCmd(ctx context.Context, seq uint64, y *ledger.Syncer, connectionIDs []string, balances, transactions bool) tea.Cmd {
+	return func() tea.Msg {
+		ch := make(chan tea.Msg, 64)
+		go func() {
+			defer close(ch)
+			progress := func(e ledger.Event) {
+				select { // progress is advisory: drop it rather than stall the sync
+				case ch <- syncProgressMsg{seq: seq, event: e, ch: ch}:
+				default:
+				}
+			}
+			send := func(m tea.Msg) {
+				select {
+				case ch <- m:
+				case <-ctx.Done():
+				}
+			}
+			if balances {
+				_, err := y.Balances(ctx, connectionIDs, progress)
+				send(syncPhaseDoneMsg{seq: seq, phase: "balances", last: !transactions, err: err, ch: ch})
+				if ctx.Err() != nil {
+					return
+				}
+			}
+			if transactions {
+				_, err := y.Sync(ctx, connectionIDs, progress)
+				send(syncPhaseDoneMsg{seq: seq, phase: "transactions", last: true, err: err, ch: ch})
+			}
+		}()
+		return syncStartedMsg{seq: seq, ch: ch}
+	}
+}
+
+func loginCmd(ctx context.Context, seq uint64, login func(context.Context, func(string)) (*config.Connection, error)) tea.Cmd {
+	return func() tea.Msg {
+		ch := make(chan tea.Msg, 4)
+		go func() {
+			defer close(ch)
+			conn, err := login(ctx, func(url string) {
+				select {
+				case ch <- loginURLMsg{seq: seq, url: url, ch: ch}:
+				case <-ctx.Done():
+				}
+			})
+			// The buffer always has room for the result (at most a URL or two
+			// before it), so even a cancelled login reports why it ended.
+			select {
+			case ch <- loginDoneMsg{seq: seq, conn: conn, err: err}:
+			default:
+			}
+		}()
+		return loginStartedMsg{seq: seq, ch: ch}
+	}
+}
+
+// waitFor reads the next report from a sync or login goroutine.
+func waitFor(ch <-chan tea.Msg) tea.Cmd {
+	return func() tea.Msg {
+		m, ok := <-ch
+		if !ok {
+			return channelClosedMsg{}
+		}
+		return m
+	}
+}

@@ -1,0 +1,130 @@
+package ui
+
+import (
+	"strings"
+	"time"
+
+	"github.com/banktui/banktui/truelayer"
+	"github.com/charmbracelet/x/ansi"
+)
+
+// maskedAmount replaces every amount in privacy mode; a fixed width so the
+// layout does not hint at magnitudes.
+const maskedAmount = "•••••"
+
+var currencySymbols = map[string]string{"GBP": "£", "EUR": "€", "USD": "$", "JPY": "¥", "INR": "₹"}
+
+// money formats an exact amount with its currency: "£1,234.56", "-€3.20",
+// "CHF 12.00". signed puts "+" before positive amounts, so money in and out
+// differ without colour.
+func money(a truelayer.Amount, currency string, signed, privacy bool) string {
+	sym, ok := currencySymbols[currency]
+	if !ok && currency != "" {
+		sym = Sanitize(currency) + " "
+	}
+	sign := ""
+	switch {
+	case a.Sign() < 0:
+		sign = "-"
+	case signed && a.Sign() > 0:
+		sign = "+"
+	}
+	if privacy {
+		return sym + maskedAmount
+	}
+	places := int32(2)
+	if currency == "JPY" {
+		places = 0
+	}
+	return sign + sym + groupThousands(a.Abs().StringFixed(places))
+}
+
+// groupThousands inserts commas into the integer part of a plain decimal.
+func groupThousands(s string) string {
+	intPart, frac := s, ""
+	if i := strings.IndexByte(s, '.'); i >= 0 {
+		intPart, frac = s[:i], s[i:]
+	}
+	if len(intPart) <= 3 {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s) + len(intPart)/3)
+	lead := len(intPart) % 3
+	if lead > 0 {
+		b.WriteString(intPart[:lead])
+	}
+	for i := lead; i < len(intPart); i += 3 {
+		if b.Len() > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(intPart[i : i+3])
+	}
+	b.WriteString(frac)
+	return b.String()
+}
+
+// maskNumber hides an account number in privacy mode, keeping nothing: the
+// last digits identify an account too.
+func maskNumber(n string, privacy bool) string {
+	if n == "" {
+		return ""
+	}
+	if privacy {
+		return "••••"
+	}
+	return Sanitize(n)
+}
+
+// asOf says how old a stored balance is: "09:41" today, "27 Nov 09:41" before.
+func asOf(t, now time.Time) string {
+	if t.IsZero() {
+		return "never"
+	}
+	t = t.In(now.Location())
+	y1, m1, d1 := t.Date()
+	y2, m2, d2 := now.Date()
+	if y1 == y2 && m1 == m2 && d1 == d2 {
+		return t.Format("15:04")
+	}
+	if y1 == y2 {
+		return t.Format("2 Jan 15:04")
+	}
+	return t.Format("2 Jan 2006")
+}
+
+// fit pads or truncates s to exactly w cells (ANSI-free input).
+func fit(s string, w int) string {
+	if w <= 0 {
+		return ""
+	}
+	sw := ansi.StringWidth(s)
+	if sw > w {
+		return ansi.Truncate(s, w, "…")
+	}
+	if sw < w {
+		return s + strings.Repeat(" ", w-sw)
+	}
+	return s
+}
+
+// fitRight right-aligns s in w cells, truncating from the left edge if needed.
+func fitRight(s string, w int) string {
+	if w <= 0 {
+		return ""
+	}
+	sw := ansi.StringWidth(s)
+	if sw > w {
+		return ansi.Truncate(s, w, "…")
+	}
+	return strings.Repeat(" ", w-sw) + s
+}
+
+// titleCase turns API enums like "TRANSACTION" or "CREDIT_CARD" into "Transaction", "Credit card".
+func titleCase(s string) string {
+	s = strings.ReplaceAll(strings.ToLower(Sanitize(s)), "_", " ")
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}

@@ -1,0 +1,101 @@
+package ui
+
+import (
+	tea "charm.land/bubbletea/v2"
+)
+
+// wheelStep is how many rows one wheel notch scrolls.
+const wheelStep = 3
+
+// handleWheel scrolls the pane under the pointer.
+func (m *Model) handleWheel(msg tea.MouseWheelMsg) (tea.Model, tea.Cmd) {
+	if m.login.open || m.showHelp {
+		return *m, nil
+	}
+	delta := 0
+	switch msg.Button {
+	case tea.MouseWheelUp:
+		delta = -wheelStep
+	case tea.MouseWheelDown:
+		delta = wheelStep
+	default:
+		return *m, nil
+	}
+	p, ok := m.paneAt(msg.X, msg.Y)
+	if !ok {
+		return *m, nil
+	}
+	prev := m.focus
+	m.focus = p
+	mm, cmd := m.moveCursor(delta)
+	model := mm.(Model)
+	if p != paneDetail || prev == paneDetail {
+		model.focus = p
+	}
+	return model, cmd
+}
+
+// handleClick focuses the pane under the pointer and selects the row clicked.
+func (m *Model) handleClick(msg tea.MouseClickMsg) (tea.Model, tea.Cmd) {
+	if msg.Button != tea.MouseLeft || m.login.open || m.showHelp {
+		return *m, nil
+	}
+	l := m.layout()
+	p, ok := m.paneAt(msg.X, msg.Y)
+	if !ok {
+		return *m, nil
+	}
+	switch p {
+	case paneAccounts, paneCards:
+		lp, r, lines := &m.accounts, l.accounts, m.accountLines()
+		if p == paneCards {
+			lp, r, lines = &m.cards, l.cards, m.groupLines(m.cards.items)
+		}
+		m.focus = p
+		row := msg.Y - r.y - 1 // below the top border
+		start := clamp(lp.offset, 0, max(0, len(lines)-(r.h-2)))
+		if n := start + row; row >= 0 && n < len(lines) && lines[n].item >= 0 {
+			lp.cursor = lines[n].item
+			m.lastList = p
+			mm, cmd := m.selectAccount(lp.items[lp.cursor].ID)
+			return mm, cmd
+		}
+	case paneTransactions:
+		m.focus = paneTransactions
+		r := l.transactions
+		row := msg.Y - r.y - 2 // below the border and the column header
+		height := m.txRowsFor(r.h)
+		start := clamp(m.tx.offset, 0, max(0, len(m.tx.visible)-height))
+		if row >= 0 && row < height && start+row < len(m.tx.visible) {
+			if m.tx.cursor == start+row && msg.Y == m.lastClickY {
+				// a second click on the selected row opens it
+				m.lastClickY = -1
+				return m.open()
+			}
+			m.tx.cursor = start + row
+			m.tx.offset = start
+		}
+		m.lastClickY = msg.Y
+	case paneDetail:
+		m.focus = paneDetail
+	}
+	return *m, nil
+}
+
+// paneAt finds the pane drawn at a screen cell.
+func (m *Model) paneAt(x, y int) (pane, bool) {
+	l := m.layout()
+	switch {
+	case l.tooSmall:
+		return 0, false
+	case l.accounts.contains(x, y):
+		return paneAccounts, true
+	case l.cards.contains(x, y):
+		return paneCards, true
+	case l.transactions.contains(x, y):
+		return paneTransactions, true
+	case l.details.contains(x, y):
+		return paneDetail, true
+	}
+	return 0, false
+}

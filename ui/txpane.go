@@ -1,0 +1,299 @@
+package ui
+
+import (
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/banktui/banktui/ledger"
+	"github.com/shopspring/decimal"
+)
+
+// sortColumn is a column of the transactions pane that s cycles through.
+type sortColumn int
+
+const (
+	sortDate sortColumn = iota
+	sortAmount
+	sortDescription
+	sortCategory
+	sortBalance
+	sortColumns
+)
+
+func (c sortColumn) String() string {
+	return [...]string{"date", "amount", "description", "category", "balance"}[c]
+}
+
+// txRow is a transaction prepared once, off the event loop, for filtering,
+// sorting and rendering: sanitised display text, lower-cased search text and
+// integer keys. Rendering then only formats the rows on screen.
+type txRow struct {
+	view                                 int // index into txPane.views
+	unix                                 int64
+	year                                 int
+	month                                time.Month
+	date                                 string
+	label, category                      string // sanitised
+	search, categoryLower, merchantLower string
+	amount                               decimal.Decimal
+	micro                                int64
+	microOK                              bool
+	balMicro                             int64
+	hasBal                               bool
+	pending                              bool
+}
+
+// prepareRows is called in the load command, never in Update.
+func prepareRows(views []ledger.TxView) []txRow {
+	rows := make([]txRow, len(views))
+	for i := range views {
+		v := &views[i]
+		label := v.Merchant
+		if label == "" {
+			label = v.Description
+		}
+		r := txRow{
+			view:     i,
+			unix:     v.Timestamp.Unix(),
+			year:     v.Timestamp.Year(),
+			month:    v.Timestamp.Month(),
+			date:     v.Timestamp.Format("2006-01-02"),
+			label:    Sanitize(label),
+			category: titleCase(v.Category),
+			pending:  v.Pending,
+			amount:   v.Amount.Decimal(),
+		}
+		merchant := strings.ToLower(Sanitize(v.Merchant))
+		desc := strings.ToLower(Sanitize(v.Description))
+		r.merchantLower = merchant
+		r.categoryLower = strings.ToLower(r.category)
+		r.search = desc + "\x00" + merchant + "\x00" + r.categoryLower
+		r.micro, r.microOK = toMicro(r.amount)
+		if v.RunningBalance != nil {
+			r.balMicro, _ = toMicro(v.RunningBalance.Decimal())
+			r.hasBal = true
+		}
+		rows[i] = r
+	}
+	return rows
+}
+
+// month selects one calendar month; the zero value means all history.
+type month struct {
+	year int
+	mon  time.Month
+}
+
+func (p month) all() bool { return p.year == 0 }
+
+func (p month) String() string {
+	if p.all() {
+		return "all time"
+	}
+	return time.Date(p.year, p.mon, 1, 0, 0, 0, 0, time.UTC).Format("Jan 2006")
+}
+
+func (p month) add(n int) month {
+	t := time.Date(p.year, p.mon+time.Month(n), 1, 0, 0, 0, 0, time.UTC)
+	return month{t.Year(), t.Month()}
+}
+
+func (p month) after(q month) bool {
+	return p.year > q.year || (p.year == q.year && p.mon > q.mon)
+}
+
+// txPane lists the transactions of one account or card. It keeps the whole
+// history in memory but renders only the rows on screen, and filters over an
+// order computed once per sort, so a keystroke costs one pass over the rows.
+type txPane struct {
+	accountID   string
+	views       []ledger.TxView
+	rows        []txRow
+	order       []int32 // every row, in the current sort order
+	visible     []int32 // rows passing filter, month and pending, in order
+	cursor      int     // index into visible
+	offset      int     // first visible row on screen
+	sortCol     sortColumn
+	desc        bool
+	period      month
+	hidePending bool
+	filter      txFilter
+	loading     bool
+	loaded      bool
+	err         string
+}
+
+func newTxPane() txPane { return txPane{desc: true} }
+
+// setRows installs freshly loaded rows, keeping the selected transaction if it is still there.
+func (p *txPane) setRows(accountID string, views []ledger.TxView, rows []txRow) {
+	keep := p.selectedID()
+	p.accountID, p.views, p.rows = accountID, views, rows
+	p.loaded, p.loading, p.err = true, false, ""
+	p.resort()
+	p.refilter()
+	if keep != "" {
+		p.selectID(keep)
+	}
+}
+
+func (p *txPane) selectedID() string {
+	if v := p.selected(); v != nil {
+		return v.ID
+	}
+	return ""
+}
+
+func (p *txPane) selectID(id string) {
+	for i, ri := range p.visible {
+		if p.views[p.rows[ri].view].ID == id {
+			p.cursor = i
+			return
+		}
+	}
+}
+
+// selected is the transaction under the cursor, or nil.
+func (p *txPane) selected() *ledger.TxView {
+	if p.cursor < 0 || p.cursor >= len(p.visible) {
+		return nil
+	}
+	return &p.views[p.rows[p.visible[p.cursor]].view]
+}
+
+// resort computes the order of all rows for the sort column and direction.
+func (p *txPane) resort() {
+	n := len(p.rows)
+	if cap(p.order) >= n {
+		p.order = p.order[:n]
+	} else {
+		p.order = make([]int32, n)
+	}
+	for i := range p.order {
+		p.order[i] = int32(i)
+	}
+	rows := p.rows
+	var less func(a, b *txRow) int
+	switch p.sortCol {
+	case sortAmount:
+		less = func(a, b *txRow) int {
+			if a.microOK && b.microOK {
+				return cmpInt(a.micro, b.micro)
+			}
+			return a.amount.Cmp(b.amount)
+		}
+	case sortDescription:
+		less = func(a, b *txRow) int { return strings.Compare(strings.ToLower(a.label), strings.ToLower(b.label)) }
+	case sortCategory:
+		less = func(a, b *txRow) int { return strings.Compare(a.categoryLower, b.categoryLower) }
+	case sortBalance:
+		less = func(a, b *txRow) int {
+			if a.hasBal != b.hasBal {
+				if a.hasBal {
+					return 1
+				}
+				return -1
+			}
+			return cmpInt(a.balMicro, b.balMicro)
+		}
+	default:
+		less = func(a, b *txRow) int { return cmpInt(a.unix, b.unix) }
+	}
+	desc := p.desc
+	sort.SliceStable(p.order, func(i, j int) bool {
+		a, b := &rows[p.order[i]], &rows[p.order[j]]
+		c := less(a, b)
+		if c == 0 { // ties: newest first, whatever the column
+			c = cmpInt(a.unix, b.unix)
+			if !desc {
+				return c < 0
+			}
+			return c > 0
+		}
+		if desc {
+			return c > 0
+		}
+		return c < 0
+	})
+}
+
+func cmpInt(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// refilter recomputes the visible rows from the sorted order; the cursor stays
+// on the same transaction when it is still visible.
+func (p *txPane) refilter() {
+	keep := int32(-1)
+	if p.cursor >= 0 && p.cursor < len(p.visible) {
+		keep = p.visible[p.cursor]
+	}
+	p.visible = p.visible[:0]
+	f := &p.filter
+	noFilter := f.empty()
+	for _, ri := range p.order {
+		r := &p.rows[ri]
+		if p.hidePending && r.pending {
+			continue
+		}
+		if !p.period.all() && (r.year != p.period.year || r.month != p.period.mon) {
+			continue
+		}
+		if !noFilter && !f.match(r) {
+			continue
+		}
+		p.visible = append(p.visible, ri)
+	}
+	p.cursor = 0
+	if keep >= 0 {
+		for i, ri := range p.visible {
+			if ri == keep {
+				p.cursor = i
+				break
+			}
+		}
+	}
+	p.offset = min(p.offset, max(0, len(p.visible)-1))
+}
+
+// move moves the cursor by delta rows, clamped, and keeps it on screen.
+func (p *txPane) move(delta, height int) {
+	p.cursor = clamp(p.cursor+delta, 0, len(p.visible)-1)
+	p.scrollTo(height)
+}
+
+func (p *txPane) scrollTo(height int) {
+	if height < 1 {
+		height = 1
+	}
+	if p.cursor < p.offset {
+		p.offset = p.cursor
+	}
+	if p.cursor >= p.offset+height {
+		p.offset = p.cursor - height + 1
+	}
+	p.offset = clamp(p.offset, 0, max(0, len(p.visible)-height))
+}
+
+func clamp(v, lo, hi int) int {
+	if hi < lo {
+		return lo
+	}
+	return max(lo, min(v, hi))
+}
+
+// countLabel is "1,234 of 5,000" when filtered, "5,000" otherwise.
+func (p *txPane) countLabel() string {
+	if len(p.visible) == len(p.rows) {
+		return groupThousands(strconv.Itoa(len(p.rows)))
+	}
+	return groupThousands(strconv.Itoa(len(p.visible))) + " of " + groupThousands(strconv.Itoa(len(p.rows)))
+}
