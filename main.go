@@ -38,6 +38,8 @@ import (
 	"github.com/banktui/banktui/config"
 	"github.com/banktui/banktui/ledger"
 	"github.com/banktui/banktui/truelayer"
+	"github.com/banktui/banktui/truelayer/truelayertest"
+	"github.com/banktui/banktui/ui"
 )
 
 // version is set at build time (-ldflags "-X main.version=...").
@@ -132,12 +134,50 @@ func (a *app) rootCommand() *cobra.Command {
 	}
 	root.AddCommand(a.versionCommand(), a.providersCommand(), a.doctorCommand(),
 		a.accountsCommand(), a.cardsCommand(), a.transactionsCommand(), a.exportCommand(),
-		a.balanceCommand(), a.connectionsCommand(), a.loginCommand(), a.logoutCommand(), a.syncCommand())
+		a.balanceCommand(), a.connectionsCommand(), a.loginCommand(), a.logoutCommand(), a.syncCommand(),
+		a.emulatorCommand())
 	return root
 }
 
+// runTUI opens the TUI: on the user's connections when a TrueLayer client is
+// configured, otherwise (or with --demo) on the built-in demo bank.
 func (a *app) runTUI(cmd *cobra.Command, _ []string) error {
-	return errors.New("the TUI is not wired yet in this build")
+	ctx := cmd.Context()
+	s, err := a.loadSettings(config.Overrides{})
+	if err != nil {
+		return err
+	}
+	if a.demo || !s.Configured() {
+		return a.runDemo(ctx, s.Keys)
+	}
+	m, _, err := a.loadManager(ctx)
+	if err != nil {
+		return err
+	}
+	st, err := a.openStore()
+	if err != nil {
+		return err
+	}
+	ac, err := a.authClient(ctx, s, true)
+	if err != nil {
+		return err
+	}
+	p, _ := a.loadPaths()
+	login := func(ctx context.Context, show func(string)) (*config.Connection, error) {
+		conn, err := auth.Login(ctx, auth.LoginOptions{
+			Auth: ac, APIURL: s.Env().APIURL, RedirectURI: s.RedirectURI, Scopes: s.Scopes,
+			Providers: s.Providers, ProviderID: s.ProviderID, ResponseMode: truelayer.ResponseModeFormPost,
+			Open: auth.OpenBrowser, ShowURL: show, Store: config.OpenCredentials(p.CredentialsFile), HTTPClient: a.httpClient(),
+		})
+		if err != nil {
+			return nil, explainLogin(err, s)
+		}
+		return conn, nil
+	}
+	return ui.Run(ctx, ui.Options{
+		Store: st, Syncer: ledger.NewSyncer(st, a.dataClient), Connections: m.Connections,
+		Login: login, Keys: s.Keys,
+	})
 }
 
 func (a *app) versionCommand() *cobra.Command {
@@ -2261,4 +2301,177 @@ func writeSyncJSON(w io.Writer, rep *ledger.Report) error {
 		out.Connections = append(out.Connections, co)
 	}
 	return writeJSON(w, out)
+}
+
+// ---- the emulator and the demo bank ----
+
+func (a *app) emulatorCommand() *cobra.Command {
+	var addr, approve string
+	var seed int64
+	cmd := &cobra.Command{
+		Use:   "emulator",
+		Short: "Serve the demo bank: a TrueLayer auth server and Data API on this machine",
+		Long: "emulator serves a TrueLayer-compatible auth server and Data API with a deterministic\n" +
+			"demo bank, for trying banktui (or your own TrueLayer app) offline. It prints the client\n" +
+			"id, secret, redirect URI and the two base URLs to use with it.",
+		Example: "  banktui emulator &\n" +
+			"  export TRUELAYER_CLIENT_ID=...              # the five exports it prints\n" +
+			"  banktui login --no-browser                 # sign in as john / doe\n" +
+			"  banktui balance",
+		Args: usageArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			opts := []truelayertest.Option{truelayertest.WithSeed(seed)}
+			if approve != "" {
+				opts = append(opts, truelayertest.WithAutoApprove(approve, ""))
+			}
+			srv, err := truelayertest.Listen(addr, opts...)
+			if err != nil {
+				return fmt.Errorf("cannot listen on %s (%v): pick another with --addr", addr, err)
+			}
+			defer srv.Close()
+			fmt.Fprintf(a.stdout, "banktui emulator: TrueLayer auth server and Data API with the demo bank on %s\n\n", srv.URL())
+			fmt.Fprintf(a.stdout, "export %s=%s\n", config.EnvClientID, truelayertest.DefaultClientID)
+			fmt.Fprintf(a.stdout, "export %s=%s\n", config.EnvClientSecret, truelayertest.DefaultClientSecret)
+			fmt.Fprintf(a.stdout, "export %s=%s\n", config.EnvRedirectURI, config.DefaultRedirectURI)
+			fmt.Fprintf(a.stdout, "export %s=%s\n", config.EnvAuthURL, srv.AuthURL())
+			fmt.Fprintf(a.stdout, "export %s=%s\n", config.EnvAPIURL, srv.APIURL())
+			fmt.Fprintf(a.stdout, "\nBanks: ob-northgate (Northgate Bank), ob-nova (Nova), ob-castle (Castle Bank), mock.\n")
+			fmt.Fprintf(a.stdout, "Users: john / doe (and johnN / doeN), john / eternal, error.<code> / error.\n")
+			fmt.Fprintf(a.stdout, "Then: banktui login. Stop with Ctrl+C.\n")
+			if f, ok := a.stdout.(*os.File); ok {
+				_ = f.Sync()
+			}
+			<-cmd.Context().Done()
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:8787", "address to listen on")
+	cmd.Flags().Int64Var(&seed, "seed", 1, "demo bank seed (another seed, another deterministic bank)")
+	cmd.Flags().StringVar(&approve, "auto-approve", "", "approve every consent at once as this user (e.g. john), skipping the dialog")
+	return cmd
+}
+
+// demoProviders are the banks the demo connects: a full bank and one without
+// cards, so the demo shows both.
+var demoProviders = []string{"ob-northgate", "ob-nova"}
+
+// runDemo runs the TUI on the demo bank: the emulator in-process on loopback,
+// a temporary config dir and ledger (real credentials are never touched), a
+// real auth.Login against it (auto-approved), a sync, then the TUI.
+func (a *app) runDemo(ctx context.Context, keys map[string][]string) error {
+	demo, err := a.startDemo(ctx)
+	if err != nil {
+		return fmt.Errorf("cannot start the demo bank: %w", err)
+	}
+	defer demo.close()
+	return ui.Run(ctx, ui.Options{
+		Store: demo.store, Syncer: demo.syncer, Connections: demo.manager.Connections,
+		Login: demo.login, Demo: true, Keys: keys,
+	})
+}
+
+type demoBank struct {
+	server   *truelayertest.Server
+	dir      string
+	store    *ledger.Store
+	manager  *auth.Manager
+	syncer   *ledger.Syncer
+	login    func(ctx context.Context, show func(string)) (*config.Connection, error)
+	closeFns []func()
+}
+
+func (d *demoBank) close() {
+	for i := len(d.closeFns) - 1; i >= 0; i-- {
+		d.closeFns[i]()
+	}
+}
+
+// startDemo sets up the demo bank and syncs it.
+func (a *app) startDemo(ctx context.Context) (_ *demoBank, err error) {
+	d := &demoBank{}
+	defer func() {
+		if err != nil {
+			d.close()
+		}
+	}()
+	d.dir, err = os.MkdirTemp("", "banktui-demo-")
+	if err != nil {
+		return nil, err
+	}
+	d.closeFns = append(d.closeFns, func() { os.RemoveAll(d.dir) })
+
+	d.server = truelayertest.NewServer(truelayertest.WithAutoApprove("john", demoProviders[0]))
+	d.closeFns = append(d.closeFns, d.server.Close)
+
+	// The login's loopback listener needs a port; register a client for it.
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	client := truelayertest.ClientRegistration{
+		ID: "banktui-demo-" + fmt.Sprint(port), Secret: "demo-secret-" + fmt.Sprint(os.Getpid()),
+		RedirectURIs: []string{fmt.Sprintf("http://127.0.0.1:%d/callback", port)},
+	}
+	d.server.RegisterClient(client)
+	hc := a.httpClient()
+	ac := truelayer.NewAuthClient(hc, truelayer.AuthConfig{
+		ClientID: client.ID, ClientSecret: client.Secret, RedirectURI: client.RedirectURIs[0], AuthURL: d.server.AuthURL(),
+	})
+	creds := config.OpenCredentials(filepath.Join(d.dir, "credentials.json"))
+	d.manager = auth.NewManager(creds, ac, auth.WithTransport(hc.Transport))
+	d.store, err = ledger.Open(filepath.Join(d.dir, "ledger.db"))
+	if err != nil {
+		return nil, err
+	}
+	d.closeFns = append(d.closeFns, func() { d.store.Close() })
+	clients := func(ctx context.Context, id string) (*truelayer.Client, error) {
+		return d.manager.Client(ctx, id, truelayer.WithBaseURL(d.server.APIURL()))
+	}
+	d.syncer = ledger.NewSyncer(d.store, clients)
+
+	// The auto-approving dialog redirects straight to the loopback listener,
+	// so "opening the browser" is an HTTP GET that follows the redirect.
+	loginAs := func(ctx context.Context, provider string, show func(string)) (*config.Connection, error) {
+		return auth.Login(ctx, auth.LoginOptions{
+			Auth: ac, APIURL: d.server.APIURL(), RedirectURI: client.RedirectURIs[0], ProviderID: provider,
+			Store: creds, HTTPClient: hc, ShowURL: show, Timeout: 30 * time.Second,
+			Open: func(u string) error {
+				// In the background: the callback page answers only once
+				// Login has exchanged the code.
+				go func() {
+					resp, err := hc.Get(u)
+					if err == nil {
+						_, _ = io.Copy(io.Discard, resp.Body)
+						resp.Body.Close()
+					}
+				}()
+				return nil
+			},
+		})
+	}
+	var ids []string
+	for _, p := range demoProviders {
+		conn, err := loginAs(ctx, p, nil)
+		if err != nil {
+			return nil, fmt.Errorf("demo login to %s: %w", p, err)
+		}
+		ids = append(ids, conn.ID)
+	}
+	if _, err := d.syncer.Sync(ctx, ids, nil); err != nil {
+		return nil, fmt.Errorf("demo sync: %w", err)
+	}
+	// L in the demo connects one more demo bank, through the same real flow.
+	d.login = func(ctx context.Context, show func(string)) (*config.Connection, error) {
+		return loginAs(ctx, "ob-castle", show)
+	}
+	return d, nil
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
 }
