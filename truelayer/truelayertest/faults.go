@@ -19,7 +19,8 @@ type FaultKind int
 
 // The kinds of fault.
 const (
-	// Latency delays the response by Latency plus a random part of Jitter.
+	// Latency delays the response by Latency plus a random part of Jitter
+	// (and holds it until Gate is closed, if set).
 	Latency FaultKind = iota + 1
 	// Status answers with Status (default 503) and a JSON error body (Code,
 	// default by status); RetryAfter > 0 adds a Retry-After header in whole
@@ -88,6 +89,9 @@ type Fault struct {
 	Jitter     time.Duration // random extra delay, uniform in [0, Jitter)
 	Chunks     int           // SlowBody: number of pieces; default 8
 	Skew       time.Duration // ClockSkew: how far the emulator's clock is off (+ ahead)
+	// Gate, when set, holds matching requests until it is closed (or the
+	// request is cancelled): deterministic concurrency tests, loading states.
+	Gate <-chan struct{}
 }
 
 type activeFault struct {
@@ -165,7 +169,7 @@ func matchPrefixSegments(prefix, p string) bool {
 // takeFaults picks the faults matching r, consuming their counts. Latency
 // and ClockSkew faults accumulate; at most one other ("terminal") fault is
 // returned, the first injected.
-func (s *Server) takeFaults(r *http.Request) (delay time.Duration, skew time.Duration, terminal *Fault) {
+func (s *Server) takeFaults(r *http.Request) (delay time.Duration, skew time.Duration, gates []<-chan struct{}, terminal *Fault) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var spent []int
@@ -186,6 +190,9 @@ func (s *Server) takeFaults(r *http.Request) (delay time.Duration, skew time.Dur
 		if f.Kind == ClockSkew {
 			skew += f.Skew
 		}
+		if f.Gate != nil {
+			gates = append(gates, f.Gate)
+		}
 		if f.Kind != SlowBody {
 			delay += f.Latency
 			if f.Jitter > 0 {
@@ -202,7 +209,7 @@ func (s *Server) takeFaults(r *http.Request) (delay time.Duration, skew time.Dur
 	for _, id := range spent {
 		s.removeFaultLocked(id)
 	}
-	return delay, skew, terminal
+	return delay, skew, gates, terminal
 }
 
 // takeFault consumes one matching fault of kind (for InvalidGrant, which only

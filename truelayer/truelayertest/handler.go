@@ -46,6 +46,13 @@ func (s *Server) PeakConcurrency() int {
 	return s.peak
 }
 
+// InFlight is the number of requests being handled right now.
+func (s *Server) InFlight() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.inFlight
+}
+
 // ResetLog empties the request log and resets PeakConcurrency.
 func (s *Server) ResetLog() {
 	s.mu.Lock()
@@ -181,12 +188,19 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 			s.mu.Unlock()
 		}()
 
-		delay, skew, terminal := s.takeFaults(r)
+		delay, skew, gates, terminal := s.takeFaults(r)
 		if skew != 0 {
 			r = r.WithContext(context.WithValue(r.Context(), skewKey, skew))
 		}
 		if !sleepCtx(r.Context(), delay) {
 			return
+		}
+		for _, g := range gates {
+			select {
+			case <-g:
+			case <-r.Context().Done():
+				return
+			}
 		}
 		w.Header().Set("Date", requestNow(r, s).Format(http.TimeFormat))
 		w.Header().Set("X-TL-Correlation-Id", randomID(16))
