@@ -89,6 +89,10 @@ type Manager struct {
 
 	mu     sync.Mutex
 	tokens map[string]*oauth2.Token // last saved token per connection
+
+	// afterRefresh, in tests only, runs between a successful refresh and
+	// its save, to simulate a crash there.
+	afterRefresh func() error
 }
 
 // ManagerOption configures a Manager.
@@ -280,6 +284,11 @@ func (m *Manager) refreshAndSave(ctx context.Context, id, stale string) (*oauth2
 				return nil
 			}
 			return fmt.Errorf("refreshing the token of connection %s: %w", id, err)
+		}
+		if m.afterRefresh != nil {
+			if err := m.afterRefresh(); err != nil {
+				return err
+			}
 		}
 		cn.AccessToken, cn.Expiry = t.AccessToken, t.Expiry
 		if t.RefreshToken != "" { // TrueLayer rotates it; keep the old one if a server does not
