@@ -3,6 +3,7 @@ package truelayertest_test
 import (
 	"context"
 	"errors"
+	"net"
 	"net/http"
 	"net/url"
 	"testing"
@@ -97,4 +98,16 @@ func mustURL(t *testing.T, s string) *url.URL {
 		t.Fatal(err)
 	}
 	return u
+}
+
+// listenLoopback serves h on 127.0.0.1 and returns its URL.
+func listenLoopback(t *testing.T, h *http.Server) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go h.Serve(ln)
+	t.Cleanup(func() { h.Close() })
+	return "http://" + ln.Addr().String() + "/hook"
 }
