@@ -64,7 +64,7 @@ func issuedToken(tok *truelayer.Token) {
 }
 
 // issuedFromStore registers every token saved in the credentials file.
-func issuedFromStore(t *testing.T, store *config.CredentialStore) {
+func issuedFromStore(t testing.TB, store *config.CredentialStore) {
 	t.Helper()
 	c, err := store.Load()
 	if err != nil {
@@ -162,7 +162,7 @@ const (
 	testClientSecret = "auth-tests-client-secret-0123456789"
 )
 
-func newEnv(t *testing.T, opts ...truelayertest.Option) *env {
+func newEnv(t testing.TB, opts ...truelayertest.Option) *env {
 	t.Helper()
 	port := freePort(t)
 	redirect := fmt.Sprintf("http://127.0.0.1:%d/callback", port)
@@ -188,7 +188,7 @@ func authClient(srv *truelayertest.Server, redirect string) *truelayer.AuthClien
 
 // freePort finds a loopback port nobody listens on (the registered
 // redirect URI must name it before the login listens).
-func freePort(t *testing.T) int {
+func freePort(t testing.TB) int {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -199,7 +199,7 @@ func freePort(t *testing.T) int {
 }
 
 // connect mints a connection at the emulator and saves it as connection id.
-func (e *env) connect(t *testing.T, id, user, provider string) config.Connection {
+func (e *env) connect(t testing.TB, id, user, provider string) config.Connection {
 	t.Helper()
 	tok, err := e.srv.Connect(testClientID, user, provider, truelayer.DefaultScopes)
 	if err != nil {

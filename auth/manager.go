@@ -98,8 +98,14 @@ type Manager struct {
 // ManagerOption configures a Manager.
 type ManagerOption func(*Manager)
 
-// WithTransport sets the transport for Data API calls (default http.DefaultTransport).
-func WithTransport(rt http.RoundTripper) ManagerOption { return func(m *Manager) { m.base = rt } }
+// WithTransport sets the transport for Data API calls (nil or default: http.DefaultTransport).
+func WithTransport(rt http.RoundTripper) ManagerOption {
+	return func(m *Manager) {
+		if rt != nil {
+			m.base = rt
+		}
+	}
+}
 
 // WithExpirySkew sets how long before expiry a token is refreshed (default DefaultExpirySkew).
 func WithExpirySkew(d time.Duration) ManagerOption { return func(m *Manager) { m.skew = d } }

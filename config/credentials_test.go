@@ -339,3 +339,24 @@ func TestCredentialsTwoProcessesKeepBothUpdates(t *testing.T) {
 		t.Errorf("counters %d and %d, want %d each (lost updates)", a, b, n)
 	}
 }
+
+// BenchmarkUpdate is one locked read-modify-write of credentials.json
+// with its fsyncs and rename.
+func BenchmarkUpdate(b *testing.B) {
+	store := OpenCredentials(filepath.Join(b.TempDir(), "credentials.json"))
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := store.Update(func(c *Credentials) error {
+			cn := c.Connection("a")
+			if cn == nil {
+				c.Connections = append(c.Connections, Connection{ID: "a"})
+				cn = &c.Connections[0]
+			}
+			v, _ := strconv.Atoi(cn.AccessToken)
+			cn.AccessToken = strconv.Itoa(v + 1)
+			return nil
+		}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
