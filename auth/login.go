@@ -7,6 +7,8 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/url"
@@ -452,7 +454,8 @@ func (s *LoginSession) listen(ctx context.Context) error {
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		MaxHeaderBytes:    1 << 16,
-		ErrorLog:          nil,
+		// net/http's own complaints must not draw over the TUI.
+		ErrorLog: log.New(io.Discard, "", 0),
 	}
 	for _, l := range s.listeners {
 		go func() {
