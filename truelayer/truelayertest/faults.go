@@ -266,8 +266,10 @@ var defaultCodes = map[int]string{
 }
 
 // applyTerminal serves a terminal fault; status is what the client saw (0 if
-// the connection was cut before a status line).
-func (s *Server) applyTerminal(w http.ResponseWriter, r *http.Request, f *Fault, next http.Handler) (status int) {
+// the connection was cut before a status line). closeConn, if not nil,
+// cuts the hijacked connection: the caller runs it after logging, so the log
+// is complete by the time the client sees the failure.
+func (s *Server) applyTerminal(w http.ResponseWriter, r *http.Request, f *Fault, next http.Handler) (status int, closeConn func()) {
 	switch f.Kind {
 	case Status:
 		st := f.Status
@@ -286,13 +288,12 @@ func (s *Server) applyTerminal(w http.ResponseWriter, r *http.Request, f *Fault,
 			w.Header().Set("Retry-After", strconv.FormatInt(secs, 10))
 		}
 		writeErr(w, newErr(st, code, fmt.Sprintf("injected fault: HTTP %d", st)))
-		return st
+		return st, nil
 	case Unauthorized:
 		writeErr(w, newErr(401, "invalid_token", "the access token was revoked"))
-		return 401
+		return 401, nil
 	case Reset:
-		resetConn(w)
-		return 0
+		return 0, resetConn(w)
 	case MalformedJSON:
 		rec := record(next, r)
 		body := bytes.TrimRight(rec.body.Bytes(), " \n")
@@ -304,14 +305,13 @@ func (s *Server) applyTerminal(w http.ResponseWriter, r *http.Request, f *Fault,
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		w.WriteHeader(200)
 		_, _ = w.Write(body)
-		return 200
+		return 200, nil
 	case Truncated:
 		rec := record(next, r)
 		conn, buf, err := hijack(w)
 		if err != nil {
-			return 0
+			return 0, nil
 		}
-		defer conn.Close()
 		body := rec.body.Bytes()
 		fmt.Fprintf(buf, "HTTP/1.1 %d %s\r\n", rec.status, http.StatusText(rec.status))
 		rec.header.Del("Content-Length")
@@ -319,7 +319,7 @@ func (s *Server) applyTerminal(w http.ResponseWriter, r *http.Request, f *Fault,
 		fmt.Fprintf(buf, "Content-Length: %d\r\nConnection: close\r\n\r\n", len(body))
 		_, _ = buf.Write(body[:len(body)/2])
 		_ = buf.Flush()
-		return rec.status
+		return rec.status, func() { _ = conn.Close() }
 	case SlowBody:
 		rec := record(next, r)
 		for k, vs := range rec.header {
@@ -336,17 +336,17 @@ func (s *Server) applyTerminal(w http.ResponseWriter, r *http.Request, f *Fault,
 		fl, _ := w.(http.Flusher)
 		for i := 0; i < len(body); i += max(size, 1) {
 			if i > 0 && !sleepCtx(r.Context(), f.Latency) {
-				return rec.status
+				return rec.status, nil
 			}
 			_, _ = w.Write(body[i:min(i+max(size, 1), len(body))])
 			if fl != nil {
 				fl.Flush()
 			}
 		}
-		return rec.status
+		return rec.status, nil
 	}
 	next.ServeHTTP(w, r)
-	return 0
+	return 0, nil
 }
 
 // recorder captures a handler's response for faults that rewrite it.
@@ -390,14 +390,16 @@ func hijack(w http.ResponseWriter) (net.Conn, *bufio.Writer, error) {
 	return conn, rw.Writer, nil
 }
 
-// resetConn closes the client's connection with a TCP RST.
-func resetConn(w http.ResponseWriter) {
+// resetConn hijacks the client's connection and returns what closes it with a TCP RST.
+func resetConn(w http.ResponseWriter) func() {
 	conn, _, err := hijack(w)
 	if err != nil {
-		return
+		return nil
 	}
-	if tcp, ok := conn.(*net.TCPConn); ok {
-		_ = tcp.SetLinger(0)
+	return func() {
+		if tcp, ok := conn.(*net.TCPConn); ok {
+			_ = tcp.SetLinger(0)
+		}
+		_ = conn.Close()
 	}
-	_ = conn.Close()
 }

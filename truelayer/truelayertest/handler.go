@@ -10,7 +10,7 @@ import (
 
 // Request is one entry of the request log.
 type Request struct {
-	Seq    int // 1, 2, ... in arrival order
+	Seq    int // arrival order (increasing; Requests is sorted by it)
 	Method string
 	Path   string     // e.g. /api/data/v1/accounts/ID/balance
 	Query  url.Values // query parameters (the token endpoint's form body is never logged)
@@ -27,11 +27,13 @@ type Request struct {
 	Concurrent                      int       // requests in flight when this one started, itself included
 }
 
-// Requests returns a copy of the request log, in arrival order.
+// Requests returns a copy of the request log in arrival order: the requests
+// that have finished and began after the last ResetLog.
 func (s *Server) Requests() []Request {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := slices.Clone(s.log)
+	slices.SortFunc(out, func(a, b Request) int { return a.Seq - b.Seq })
 	for i := range out {
 		out[i].Query = cloneValues(out[i].Query)
 	}
@@ -59,6 +61,7 @@ func (s *Server) ResetLog() {
 	defer s.mu.Unlock()
 	s.log = nil
 	s.peak = s.inFlight
+	s.logEpoch++
 }
 
 func cloneValues(v url.Values) url.Values {
@@ -175,17 +178,25 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 		s.inFlight++
 		s.peak = max(s.peak, s.inFlight)
 		entry.Concurrent = s.inFlight
+		s.arrivals++
+		entry.Seq = s.arrivals
+		epoch := s.logEpoch
 		s.mu.Unlock()
 
 		sw := &statusWriter{ResponseWriter: w}
+		var closeConn func()
 		defer func() {
 			entry.End = time.Now()
 			entry.Status = sw.status
 			s.mu.Lock()
 			s.inFlight--
-			entry.Seq = len(s.log) + 1
-			s.log = append(s.log, entry)
+			if epoch == s.logEpoch { // requests begun before ResetLog are not logged
+				s.log = append(s.log, entry)
+			}
 			s.mu.Unlock()
+			if closeConn != nil {
+				closeConn()
+			}
 		}()
 
 		delay, skew, gates, terminal := s.takeFaults(r)
@@ -206,7 +217,8 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 		w.Header().Set("X-TL-Correlation-Id", randomID(16))
 		if terminal != nil {
 			entry.Fault = terminal.Kind
-			st := s.applyTerminal(sw, r, terminal, next)
+			var st int
+			st, closeConn = s.applyTerminal(sw, r, terminal, next)
 			if st != 0 && sw.status == 0 {
 				sw.status = st
 			}

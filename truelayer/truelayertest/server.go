@@ -124,6 +124,8 @@ type Server struct {
 	log         []Request
 	inFlight    int
 	peak        int
+	arrivals    int
+	logEpoch    int
 	seq         uint64
 }
 
