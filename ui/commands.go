@@ -47,8 +47,9 @@ type syncProgressMsg struct {
 type syncPhaseDoneMsg struct {
 	seq   uint64
 	phase string
-	last  bool // no phase follows: the sync is over
-	err   error
+	last   bool // no phase follows: the sync is over
+	report *ledger.Report
+	err    error
 	ch    <-chan tea.Msg
 }
 
@@ -122,11 +123,22 @@ func loadTxCmd(ctx context.Context, seq uint64, st *ledger.Store, accountID stri
 // syncCmd runs the quick balance check and then (if withTransactions) the
 // transaction sync, in a goroutine that reports on a channel, so Update stays
 // free and progress shows as it happens.
-func syncCmd(ctx context.Context, seq uint64, y *ledger.Syncer, connectionIDs []string, balances, transactions bool) tea.Cmd {
+// connectionIDs nil means every saved connection.
+func syncCmd(ctx context.Context, seq uint64, y *ledger.Syncer, conns func() ([]config.Connection, error), connectionIDs []string, balances, transactions bool) tea.Cmd {
 	return func() tea.Msg {
 		ch := make(chan tea.Msg, 64)
 		go func() {
 			defer close(ch)
+			if connectionIDs == nil && conns != nil {
+				cs, err := conns()
+				if err != nil {
+					ch <- syncPhaseDoneMsg{seq: seq, phase: "transactions", last: true, err: err, ch: ch}
+					return
+				}
+				for _, c := range cs {
+					connectionIDs = append(connectionIDs, c.ID)
+				}
+			}
 			progress := func(e ledger.Event) {
 				select { // progress is advisory: drop it rather than stall the sync
 				case ch <- syncProgressMsg{seq: seq, event: e, ch: ch}:
@@ -140,15 +152,15 @@ func syncCmd(ctx context.Context, seq uint64, y *ledger.Syncer, connectionIDs []
 				}
 			}
 			if balances {
-				_, err := y.Balances(ctx, connectionIDs, progress)
-				send(syncPhaseDoneMsg{seq: seq, phase: "balances", last: !transactions, err: err, ch: ch})
+				rep, err := y.Balances(ctx, connectionIDs, progress)
+				send(syncPhaseDoneMsg{seq: seq, phase: "balances", last: !transactions, report: rep, err: err, ch: ch})
 				if ctx.Err() != nil {
 					return
 				}
 			}
 			if transactions {
-				_, err := y.Sync(ctx, connectionIDs, progress)
-				send(syncPhaseDoneMsg{seq: seq, phase: "transactions", last: true, err: err, ch: ch})
+				rep, err := y.Sync(ctx, connectionIDs, progress)
+				send(syncPhaseDoneMsg{seq: seq, phase: "transactions", last: true, report: rep, err: err, ch: ch})
 			}
 		}()
 		return syncStartedMsg{seq: seq, ch: ch}

@@ -16,6 +16,10 @@ import (
 // fixedNow is the clock of every model test: goldens must not depend on the day.
 var fixedNow = time.Date(2026, 11, 28, 10, 30, 0, 0, time.UTC)
 
+func fixedClock() time.Time { return fixedNow }
+
+func sizeMsg(w, h int) tea.WindowSizeMsg { return tea.WindowSizeMsg{Width: w, Height: h} }
+
 func amt(s string) truelayer.Amount { return truelayer.MustAmount(s) }
 
 func amtp(s string) *truelayer.Amount { a := amt(s); return &a }

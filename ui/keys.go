@@ -138,9 +138,19 @@ func KeyMapWith(overrides map[string][]string) (KeyMap, error) {
 	return km, nil
 }
 
-// ShortHelp is the footer line: the keys someone needs in the first minute.
+// ShortHelp is the footer line: the keys someone needs in the first minute,
+// with short descriptions so it fits 80 columns; the keys are the map's own.
 func (k KeyMap) ShortHelp() []key.Binding {
-	return []key.Binding{k.NextPane, k.Open, k.Filter, k.PrevMonth, k.NextMonth, k.Refresh, k.Login, k.Privacy, k.Help, k.Quit}
+	short := func(b key.Binding, desc string) key.Binding {
+		return key.NewBinding(key.WithKeys(b.Keys()...), key.WithHelp(b.Help().Key, desc))
+	}
+	month := key.NewBinding(key.WithKeys(append(k.PrevMonth.Keys(), k.NextMonth.Keys()...)...),
+		key.WithHelp(k.PrevMonth.Help().Key+" "+k.NextMonth.Help().Key, "month"))
+	return []key.Binding{
+		short(k.Help, "help"), short(k.Quit, "quit"), short(k.NextPane, "pane"), short(k.Open, "open"),
+		short(k.Filter, "filter"), month, short(k.Sort, "sort"), short(k.Refresh, "refresh"),
+		short(k.Login, "connect"), short(k.Privacy, "privacy"),
+	}
 }
 
 // FullHelp is the ? screen, grouped in columns.

@@ -130,6 +130,7 @@ type Model struct {
 	syncErr         string
 	offline         bool
 	accountErrs     map[string]string // account id -> error of the last sync
+	connErrs        map[string]string // connection id -> error of the last sync
 	status          string            // one-line note in the footer, cleared by the next key
 }
 
@@ -159,6 +160,7 @@ func newModel(ctx context.Context, o Options) Model {
 		tx:          newTxPane(),
 		txCache:     map[string]cachedTx{},
 		accountErrs: map[string]string{},
+		connErrs:    map[string]string{},
 		ticking:     true, // Init starts the spinner
 	}
 	m.filterInput = lineInput{prompt: "/"}
@@ -217,7 +219,7 @@ func (m Model) Init() tea.Cmd {
 		cmds = append(cmds, loadTxCmd(m.ctx, m.txSeq, m.opts.Store, m.selectedID))
 	}
 	if m.opts.Syncer != nil {
-		cmds = append(cmds, syncCmd(m.syncCtx, m.syncSeq, m.opts.Syncer, nil, true, true))
+		cmds = append(cmds, syncCmd(m.syncCtx, m.syncSeq, m.opts.Syncer, m.opts.Connections, nil, true, true))
 	}
 	if m.keyErr != nil {
 		cmds = append(cmds, func() tea.Msg { return statusMsg{text: m.keyErr.Error()} })

@@ -47,13 +47,13 @@ func (m *Model) handleClick(msg tea.MouseClickMsg) (tea.Model, tea.Cmd) {
 	}
 	switch p {
 	case paneAccounts, paneCards:
-		lp, r, lines := &m.accounts, l.accounts, m.accountLines()
+		lp, r, lines, top := &m.accounts, l.accounts, m.accountLines(), 2 // border and column header
 		if p == paneCards {
-			lp, r, lines = &m.cards, l.cards, m.groupLines(m.cards.items)
+			lp, r, lines, top = &m.cards, l.cards, m.groupLines(m.cards.items), 1
 		}
 		m.focus = p
-		row := msg.Y - r.y - 1 // below the top border
-		start := clamp(lp.offset, 0, max(0, len(lines)-(r.h-2)))
+		row := msg.Y - r.y - top
+		start := clamp(lp.offset, 0, max(0, len(lines)-(r.h-1-top)))
 		if n := start + row; row >= 0 && n < len(lines) && lines[n].item >= 0 {
 			lp.cursor = lines[n].item
 			m.lastList = p

@@ -32,6 +32,25 @@ func Sanitize(s string) string {
 			continue
 		}
 		i += size
+		switch r {
+		case 0x9b: // C1 CSI: drop its parameters and final byte too
+			for i < len(s) && s[i] >= 0x20 && s[i] <= 0x3f {
+				i++
+			}
+			if i < len(s) && s[i] >= 0x40 && s[i] <= 0x7e {
+				i++
+			}
+			continue
+		case 0x90, 0x9d, 0x9e, 0x9f: // C1 DCS, OSC, PM, APC: drop up to the terminator
+			for i < len(s) {
+				r2, n := utf8.DecodeRuneInString(s[i:])
+				i += n
+				if r2 == 0x9c || r2 == 0x07 {
+					break
+				}
+			}
+			continue
+		}
 		switch {
 		case r == '\t' || r == '\n' || r == '\r' || r == '\v' || r == '\f' || r == 0x85 || r == 0x2028 || r == 0x2029:
 			b.WriteByte(' ')

@@ -519,7 +519,7 @@ func (m *Model) startSync(connectionIDs []string, balances, transactions bool) (
 	m.syncCtx, m.syncCancel = context.WithCancel(m.ctx)
 	m.syncing, m.syncingBalances = true, balances
 	m.syncErr, m.syncNote = "", ""
-	return *m, tea.Batch(syncCmd(m.syncCtx, m.syncSeq, m.opts.Syncer, connectionIDs, balances, transactions), m.startSpinner())
+	return *m, tea.Batch(syncCmd(m.syncCtx, m.syncSeq, m.opts.Syncer, m.opts.Connections, connectionIDs, balances, transactions), m.startSpinner())
 }
 
 func (m *Model) noteProgress(e ledger.Event) {
@@ -561,6 +561,7 @@ func (m Model) syncPhaseDone(msg syncPhaseDoneMsg, wait tea.Cmd) (tea.Model, tea
 	if msg.phase == "balances" {
 		m.syncingBalances = false
 	}
+	m.noteReport(msg.report)
 	if msg.last {
 		m.syncing = false
 		m.syncNote = ""
@@ -582,6 +583,28 @@ func (m Model) syncPhaseDone(msg syncPhaseDoneMsg, wait tea.Cmd) (tea.Model, tea
 	m.accountsLoading = true
 	cmds = append(cmds, loadAccountsCmd(m.ctx, m.accountsSeq, m.opts.Store, m.opts.Connections), m.startSpinner())
 	return m, tea.Batch(cmds...)
+}
+
+// noteReport keeps what went wrong per connection and per account, so the
+// panes can say it next to the item; the others keep working.
+func (m *Model) noteReport(rep *ledger.Report) {
+	if rep == nil {
+		return
+	}
+	for _, c := range rep.Connections {
+		if c.Err != nil {
+			m.connErrs[c.ConnectionID] = describeAccountError(c.Err)
+		} else {
+			delete(m.connErrs, c.ConnectionID)
+		}
+		for _, a := range c.Accounts {
+			if a.Err != nil {
+				m.accountErrs[a.AccountID] = describeAccountError(a.Err)
+			} else {
+				delete(m.accountErrs, a.AccountID)
+			}
+		}
+	}
 }
 
 // describeAccountError turns a per-account sync failure into advice.

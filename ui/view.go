@@ -79,9 +79,13 @@ func (m *Model) layout() layout {
 		l.details = rect{txW, y, m.width - txW, bodyH}
 		return l
 	}
-	leftW := clamp(m.width*2/5, 44, 64)
+	leftW := clamp(m.width*2/5, 46, 60)
 	const minCards = 5
-	accH := clamp(len(m.accountLines())+2, 5, bodyH-minCards)
+	accLines := len(m.accountLines()) + 1 // + column header
+	if len(m.accounts.items) == 0 {
+		accLines = len(m.emptyAccounts())
+	}
+	accH := clamp(accLines+2, 5, bodyH-minCards)
 	l.accounts = rect{0, y, leftW, accH}
 	l.cards = rect{0, y + accH, leftW, bodyH - accH}
 	l.transactions = rect{leftW, y, m.width - leftW, bodyH}
@@ -307,7 +311,7 @@ func (m *Model) renderFooter(w int) []string {
 	}
 	right := ""
 	if m.opts.Demo {
-		right = m.styles.Badge.Render(" DEMO ") + m.styles.Muted.Render(" real bank: set TRUELAYER_CLIENT_ID, then banktui login ")
+		right = m.styles.Badge.Render(" DEMO ") + m.styles.Muted.Render(" real bank: banktui login ")
 	}
 	status := " " + left
 	if right != "" {
@@ -405,6 +409,9 @@ func (m *Model) groupLines(items []ledger.AccountView) []accountLine {
 
 // connectionNote is the reconnect prompt of a connection whose consent expired.
 func (m *Model) connectionNote(connectionID string) string {
+	if e := m.connErrs[connectionID]; e != "" {
+		return e
+	}
 	for _, c := range m.connections {
 		if c.ID == connectionID && c.NeedsReconnect {
 			note := "consent expired: press L to reconnect"
@@ -454,7 +461,7 @@ func (m *Model) renderAccounts(r rect) []string {
 	if len(m.accounts.items) == 0 {
 		body = m.emptyAccounts()
 	} else {
-		body = m.renderList(lines, &m.accounts, r.h-2, inner, m.focus == paneAccounts, m.accountRow)
+		body = append([]string{m.accountHeader(inner)}, m.renderList(lines, &m.accounts, r.h-3, inner, m.focus == paneAccounts, m.accountRow)...)
 	}
 	return m.box(r, title, m.focus == paneAccounts, body)
 }
@@ -529,41 +536,63 @@ func (m *Model) renderList(lines []accountLine, l *listPane, height, w int, focu
 }
 
 // accountRow: name, type, current and available balance.
+// accountColumns are the widths of the accounts pane for a row width.
+type accountColumns struct{ name, typ, amount, avail int }
+
+func accountColumnsFor(w int) accountColumns {
+	c := accountColumns{typ: 11, amount: 12, avail: 12}
+	if w < 62 {
+		c.typ = 0
+	}
+	if w < 42 {
+		c.avail = 0
+	}
+	c.name = w - c.amount - 1
+	if c.typ > 0 {
+		c.name -= c.typ + 1
+	}
+	if c.avail > 0 {
+		c.name -= c.avail + 1
+	}
+	return c
+}
+
+func (m *Model) accountHeader(w int) string {
+	c := accountColumnsFor(w - 1)
+	s := " " + fit(" Account", c.name)
+	if c.typ > 0 {
+		s += " " + fit("Type", c.typ)
+	}
+	s += " " + fitRight("Current", c.amount)
+	if c.avail > 0 {
+		s += " " + fitRight("Available", c.avail)
+	}
+	return m.styles.Muted.Render(fit(s, w))
+}
+
 func (m *Model) accountRow(a *ledger.AccountView, w int) string {
-	const amtW = 13
-	showType := w >= 44
-	showAvail := w >= 58
-	nameW := w - amtW - 1
-	if showType {
-		nameW -= 12
-	}
-	if showAvail {
-		nameW -= amtW + 1
-	}
+	c := accountColumnsFor(w)
 	var b strings.Builder
-	b.WriteString(fit(" "+Sanitize(a.DisplayName), nameW))
-	if showType {
-		b.WriteString(" " + m.styles.Muted.Render(fit(titleCase(a.Type), 11)))
+	b.WriteString(fit(" "+Sanitize(a.DisplayName), c.name))
+	if c.typ > 0 {
+		b.WriteString(" " + m.styles.Muted.Render(fit(titleCase(a.Type), c.typ)))
 	}
 	cur, avail := "—", ""
 	if a.HasBalance {
 		cur = money(a.Current, a.Currency, false, m.privacy)
 		avail = money(a.Available, a.Currency, false, m.privacy)
 	}
-	b.WriteString(" " + m.amountStyle(a.Current, a.HasBalance).Render(fitRight(cur, amtW)))
-	if showAvail {
-		if avail != "" {
-			avail = "avail " + avail
-		}
-		b.WriteString(" " + m.styles.Muted.Render(fitRight(avail, amtW)))
+	b.WriteString(" " + m.amountStyle(a.Current, a.HasBalance).Render(fitRight(cur, c.amount)))
+	if c.avail > 0 {
+		b.WriteString(" " + m.styles.Muted.Render(fitRight(avail, c.avail)))
 	}
 	return b.String()
 }
 
 // cardRow: network, last four, balance, credit used.
 func (m *Model) cardRow(c *ledger.AccountView, w int) string {
-	const amtW = 13
-	showUsed := w >= 52
+	const amtW = 12
+	showUsed := w >= 44
 	digits := "•••• " + Sanitize(c.PartialCardNumber)
 	if m.privacy {
 		digits = "•••• ••••"
@@ -616,11 +645,11 @@ type txColumns struct{ label, category, amount, balance int }
 
 func txColumnsFor(w int) txColumns {
 	// mark(1) date(10) and a space between every column
-	c := txColumns{amount: 12, balance: 12, category: 14}
-	if w < 84 {
+	c := txColumns{amount: 12, balance: 11, category: 12}
+	if w < 66 {
 		c.balance = 0
 	}
-	if w < 64 {
+	if w < 54 {
 		c.category = 0
 	}
 	used := 2 + 10 + 1 + c.amount + 1
@@ -670,23 +699,24 @@ func (m *Model) renderTransactions(r rect) []string {
 	focused := m.focus == paneTransactions
 	inner := r.w - 2
 	title := " 3 Transactions "
-	if a := m.selectedAccount(); a != nil {
-		title += "· " + Sanitize(a.DisplayName) + " "
-		if n := a.Number; n != "" {
-			title += maskNumber(n, m.privacy) + " "
-		} else if a.PartialCardNumber != "" {
-			title += maskNumber("•••• "+a.PartialCardNumber, m.privacy) + " "
-		}
-	}
-	title += "· " + m.tx.period.String() + " "
 	if m.tx.loading {
 		title += m.spinner.View() + " "
 	}
 	if m.tx.loaded {
 		title += "· " + m.tx.countLabel() + " "
 	}
+	title += "· " + m.tx.period.String() + " "
 	if m.tx.hidePending {
 		title += "· pending hidden "
+	}
+	if a := m.selectedAccount(); a != nil {
+		title += "· " + Sanitize(a.DisplayName) + " "
+		switch {
+		case a.Kind == ledger.KindCard && a.PartialCardNumber != "":
+			title += maskNumber("•••• "+a.PartialCardNumber, m.privacy) + " "
+		case a.Number != "":
+			title += maskNumber(a.Number, m.privacy) + " "
+		}
 	}
 	height := m.txRowsFor(r.h)
 	p := &m.tx
@@ -958,7 +988,7 @@ func (m *Model) keepCursorsOnScreen() {
 		}
 		lp.offset = clamp(lp.offset, 0, max(0, len(lines)-h))
 	}
-	scroll(&m.accounts, m.accountLines(), l.accounts.h-2)
+	scroll(&m.accounts, m.accountLines(), l.accounts.h-3)
 	scroll(&m.cards, m.groupLines(m.cards.items), l.cards.h-2)
 	if m.tx.loaded {
 		m.tx.scrollTo(m.txPageHeight())

@@ -1,0 +1,48 @@
+package ui
+
+import (
+	"testing"
+	"time"
+
+	"github.com/banktui/banktui/truelayer"
+)
+
+func TestMoney(t *testing.T) {
+	tests := []struct {
+		amount, currency string
+		signed, privacy  bool
+		want             string
+	}{
+		{"1234.5", "GBP", false, false, "£1,234.50"},
+		{"-1234567.891", "EUR", false, false, "-€1,234,567.89"},
+		{"12", "USD", true, false, "+$12.00"},
+		{"-0.99", "GBP", true, false, "-£0.99"},
+		{"0", "GBP", true, false, "£0.00"},
+		{"100", "CHF", false, false, "CHF 100.00"},
+		{"1500", "JPY", false, false, "¥1,500"},
+		{"-55.10", "GBP", true, true, "£•••••"},
+	}
+	for _, tt := range tests {
+		got := money(truelayer.MustAmount(tt.amount), tt.currency, tt.signed, tt.privacy)
+		if got != tt.want {
+			t.Errorf("money(%s %s) = %q, want %q", tt.amount, tt.currency, got, tt.want)
+		}
+	}
+}
+
+func TestAsOf(t *testing.T) {
+	now := time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC)
+	for _, tt := range []struct {
+		t    time.Time
+		want string
+	}{
+		{now.Add(-time.Hour), "09:00"},
+		{now.Add(-30 * time.Hour), "27 Nov 04:00"},
+		{time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC), "1 Mar 2025"},
+		{time.Time{}, "never"},
+	} {
+		if got := asOf(tt.t, now); got != tt.want {
+			t.Errorf("asOf(%v) = %q, want %q", tt.t, got, tt.want)
+		}
+	}
+}

@@ -1,0 +1,91 @@
+package ui
+
+import (
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"charm.land/bubbles/v2/key"
+)
+
+func TestKeyActionsCoverEveryBinding(t *testing.T) {
+	names := KeyActions()
+	if len(names) != len(keyActions) {
+		t.Fatalf("KeyActions() has %d names, want %d", len(names), len(keyActions))
+	}
+	// Every binding in the full help is rebindable and every action is in the help.
+	km := DefaultKeyMap()
+	inHelp := map[string]bool{}
+	for _, col := range km.FullHelp() {
+		for _, b := range col {
+			inHelp[strings.Join(b.Keys(), ",")] = true
+		}
+	}
+	for _, a := range keyActions {
+		b := a.binding(&km)
+		if len(b.Keys()) == 0 || b.Help().Desc == "" {
+			t.Errorf("action %s has no keys or no help", a.name)
+		}
+		if !inHelp[strings.Join(b.Keys(), ",")] {
+			t.Errorf("action %s is missing from the full help", a.name)
+		}
+	}
+	for _, want := range []string{"prev_month", "next_month", "filter", "privacy", "login", "quit"} {
+		if !slices.Contains(names, want) {
+			t.Errorf("KeyActions() lacks %s", want)
+		}
+	}
+}
+
+func TestBracketKeysHaveLetterAlternatives(t *testing.T) {
+	km := DefaultKeyMap()
+	for _, b := range []key.Binding{km.PrevMonth, km.NextMonth} {
+		hasLetter := false
+		for _, k := range b.Keys() {
+			if len(k) == 1 && k[0] >= 'a' && k[0] <= 'z' {
+				hasLetter = true
+			}
+		}
+		if !hasLetter {
+			t.Errorf("%v has no letter alternative", b.Keys())
+		}
+	}
+}
+
+func TestKeyMapWith(t *testing.T) {
+	km, err := KeyMapWith(map[string][]string{"prev_month": {"b"}, "next_month": {"n", "]"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(km.PrevMonth.Keys(), []string{"b"}) || km.PrevMonth.Help().Key != "b" {
+		t.Errorf("prev_month = %v (%q)", km.PrevMonth.Keys(), km.PrevMonth.Help().Key)
+	}
+	if !slices.Equal(km.NextMonth.Keys(), []string{"n", "]"}) {
+		t.Errorf("next_month = %v", km.NextMonth.Keys())
+	}
+	if _, err := KeyMapWith(map[string][]string{"teleport": {"t"}}); err == nil || !strings.Contains(err.Error(), "teleport") {
+		t.Errorf("unknown action: err = %v", err)
+	}
+	if _, err := KeyMapWith(map[string][]string{"quit": {}}); err == nil {
+		t.Error("empty key list should be an error")
+	}
+}
+
+// A rebound key drives the model and the help, and the old key stops working.
+func TestReboundKeysDriveModelAndHelp(t *testing.T) {
+	m := New(Options{Now: fixedClock, Keys: map[string][]string{"privacy": {"x"}}})
+	m = send(t, m, sizeMsg(120, 30))
+	m = press(t, m, ".")
+	if m.privacy {
+		t.Fatal(". still toggles privacy after rebinding to x")
+	}
+	m = press(t, m, "x")
+	if !m.privacy {
+		t.Fatal("x does not toggle privacy")
+	}
+	m = press(t, m, "?")
+	if !regexp.MustCompile(`x\s+hide amounts`).MatchString(screen(m)) {
+		t.Errorf("full help does not show the rebound key:\n%s", screen(m))
+	}
+}
