@@ -45,12 +45,12 @@ type syncProgressMsg struct {
 // syncPhaseDoneMsg ends one phase: "balances" (then the stored balances are
 // re-read) or "transactions" (the end of the sync).
 type syncPhaseDoneMsg struct {
-	seq   uint64
-	phase string
+	seq    uint64
+	phase  string
 	last   bool // no phase follows: the sync is over
 	report *ledger.Report
 	err    error
-	ch    <-chan tea.Msg
+	ch     <-chan tea.Msg
 }
 
 type loginStartedMsg struct {
