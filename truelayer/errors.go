@@ -92,7 +92,8 @@ func (e *APIError) Unwrap() error { return e.Err }
 func (e *APIError) Is(target error) bool {
 	switch target {
 	case ErrUnauthorized:
-		return e.StatusCode == http.StatusUnauthorized && !oneOf(e.Code, "unauthorized_client", "wrong_credentials")
+		// Client misconfiguration and bank credentials are not fixed by a refresh.
+		return e.StatusCode == http.StatusUnauthorized && !oneOf(e.Code, "unauthorized_client", "invalid_client", "wrong_credentials")
 	case ErrConsentNeeded:
 		return oneOf(e.Code, "invalid_grant", "access_denied", "wrong_credentials")
 	case ErrSCAExceeded:

@@ -1,0 +1,64 @@
+package truelayer
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+)
+
+// transactionsBody is a {results} body of n transactions like the API's.
+func transactionsBody(b *testing.B, n int) []byte {
+	b.Helper()
+	merchant := "Google play"
+	txs := make([]Transaction, n)
+	start := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := range txs {
+		txs[i] = Transaction{
+			TransactionID: fmt.Sprintf("tx-%08d", i), Timestamp: NewTimestamp(start.Add(time.Duration(i) * time.Hour)),
+			Description: "GOOGLE PLAY STORE", Amount: AmountFromMinor(-int64(i%10000), 2), Currency: "GBP",
+			TransactionType: TransactionTypeDebit, TransactionCategory: "PURCHASE",
+			TransactionClassification: []string{"Entertainment", "Games"}, MerchantName: &merchant,
+			RunningBalance: &RunningBalance{Amount: AmountFromMinor(int64(i)*37, 2), Currency: "GBP"},
+			Meta:           map[string]any{"bank_transaction_id": "9882ks-00js", "provider_transaction_category": "DEB"},
+		}
+	}
+	body, err := json.Marshal(Results[Transaction]{Results: txs, Status: "Succeeded"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return body
+}
+
+// BenchmarkDecodeTransactions: decoding alone, 10k transactions per op.
+func BenchmarkDecodeTransactions(b *testing.B) {
+	body := transactionsBody(b, 10000)
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		txs, err := DecodeResults[Transaction](body)
+		if err != nil || len(txs) != 10000 {
+			b.Fatal(len(txs), err)
+		}
+	}
+}
+
+// BenchmarkClientTransactions: a whole Transactions call over loopback HTTP,
+// 10k transactions per op.
+func BenchmarkClientTransactions(b *testing.B) {
+	body := transactionsBody(b, 10000)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write(body) }))
+	defer srv.Close()
+	c := NewClient(srv.Client(), WithBaseURL(srv.URL))
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		txs, err := c.Transactions(context.Background(), "acc", time.Time{}, time.Time{})
+		if err != nil || len(txs) != 10000 {
+			b.Fatal(len(txs), err)
+		}
+	}
+}
