@@ -278,10 +278,10 @@ type TxView struct {
 
 // Transactions returns the transactions matching q.
 func (s *Store) Transactions(ctx context.Context, q TxQuery) ([]TxView, error) {
+	// First the page of row ids (narrow rows, so sorting is cheap), then
+	// their details.
 	where, args := s.txWhere(q)
-	sqlText := `SELECT a.id, a.connection_id, t.tx_id, t.pending, t.ts, t.description, t.merchant,
-       t.category, t.classification, t.amount, t.currency, t.running_balance, t.pending_id, t.raw
-FROM transactions t JOIN accounts a ON a.rid = t.account_rid` + where + txOrder(q)
+	sqlText := "SELECT t.rid FROM transactions t" + where + txOrder(q)
 	if q.Limit > 0 || q.Offset > 0 {
 		limit := q.Limit
 		if limit <= 0 {
@@ -294,11 +294,54 @@ FROM transactions t JOIN accounts a ON a.rid = t.account_rid` + where + txOrder(
 	if err != nil {
 		return nil, fmt.Errorf("ledger: transactions: %w", err)
 	}
+	var rids []int64
+	for rows.Next() {
+		var rid int64
+		if err := rows.Scan(&rid); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("ledger: transactions: %w", err)
+		}
+		rids = append(rids, rid)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("ledger: transactions: %w", err)
+	}
+	byRID := make(map[int64]TxView, len(rids))
+	const chunk = 500
+	for start := 0; start < len(rids); start += chunk {
+		part := rids[start:min(start+chunk, len(rids))]
+		if err := s.loadTransactions(ctx, part, byRID); err != nil {
+			return nil, err
+		}
+	}
+	out := make([]TxView, 0, len(rids))
+	for _, rid := range rids {
+		if v, ok := byRID[rid]; ok {
+			out = append(out, v)
+		}
+	}
+	return out, nil
+}
+
+func (s *Store) loadTransactions(ctx context.Context, rids []int64, into map[int64]TxView) error {
+	args := make([]any, len(rids))
+	for i, r := range rids {
+		args[i] = r
+	}
+	rows, err := s.db.QueryContext(ctx, `
+SELECT t.rid, a.id, a.connection_id, t.tx_id, t.pending, t.ts, t.description, t.merchant,
+       t.category, t.classification, t.amount, t.currency, t.running_balance, t.pending_id, j.raw
+FROM transactions t JOIN accounts a ON a.rid = t.account_rid JOIN transaction_json j ON j.rid = t.rid
+WHERE t.rid IN (`+placeholders(len(rids))+`)`, args...)
+	if err != nil {
+		return fmt.Errorf("ledger: transactions: %w", err)
+	}
 	defer rows.Close()
-	var out []TxView
 	for rows.Next() {
 		var (
 			v              TxView
+			rid            int64
 			pending        int
 			ts             int64
 			classification string
@@ -306,10 +349,10 @@ FROM transactions t JOIN accounts a ON a.rid = t.account_rid` + where + txOrder(
 			running        sql.NullString
 			raw            []byte
 		)
-		if err := rows.Scan(&v.AccountID, &v.ConnectionID, &v.ID, &pending, &ts, &v.Description,
+		if err := rows.Scan(&rid, &v.AccountID, &v.ConnectionID, &v.ID, &pending, &ts, &v.Description,
 			&v.Merchant, &v.Category, &classification, &amount, &v.Currency, &running,
 			&v.SettledFrom, &raw); err != nil {
-			return nil, fmt.Errorf("ledger: transactions: %w", err)
+			return fmt.Errorf("ledger: transactions: %w", err)
 		}
 		v.Pending = pending != 0
 		if ts != 0 {
@@ -319,26 +362,48 @@ FROM transactions t JOIN accounts a ON a.rid = t.account_rid` + where + txOrder(
 		v.Amount = amountFromText(amount)
 		v.RunningBalance = optAmount(running)
 		if err := json.Unmarshal(raw, &v.Raw); err != nil {
-			return nil, fmt.Errorf("ledger: transaction %s: stored JSON: %w", v.ID, err)
+			return fmt.Errorf("ledger: transaction %s: stored JSON: %w", v.ID, err)
 		}
 		if v.Raw.Timestamp.Valid() {
 			v.Timestamp = v.Raw.Timestamp.Time
 		}
-		out = append(out, v)
+		into[rid] = v
 	}
-	return out, rows.Err()
+	return rows.Err()
 }
 
 // CountTransactions counts the transactions matching q (ignoring Limit, Offset and Sort).
 func (s *Store) CountTransactions(ctx context.Context, q TxQuery) (int, error) {
 	where, args := s.txWhere(q)
+	from := "SELECT count(*) FROM transactions t"
+	if onlyFTS := (TxQuery{Text: q.Text}); s.hasFTS && q.Text != "" && sameFilters(q, onlyFTS) && allLong(q.Text) {
+		// Only full-text words: the index alone has the answer.
+		from, where = "SELECT count(*) FROM tx_fts", " WHERE tx_fts MATCH ?"
+	}
 	var n int
-	err := s.db.QueryRowContext(ctx,
-		"SELECT count(*) FROM transactions t JOIN accounts a ON a.rid = t.account_rid"+where, args...).Scan(&n)
+	err := s.db.QueryRowContext(ctx, from+where, args...).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("ledger: count transactions: %w", err)
 	}
 	return n, nil
+}
+
+// sameFilters compares the filtering fields of two queries.
+func sameFilters(a, b TxQuery) bool {
+	return len(a.AccountIDs) == len(b.AccountIDs) && a.From.Equal(b.From) && a.To.Equal(b.To) &&
+		a.Text == b.Text && a.Category == b.Category && a.Merchant == b.Merchant &&
+		a.MinAmount == nil && b.MinAmount == nil && a.MaxAmount == nil && b.MaxAmount == nil &&
+		a.Pending == b.Pending
+}
+
+// allLong reports whether every word is long enough for the trigram index.
+func allLong(text string) bool {
+	for _, w := range strings.Fields(text) {
+		if len([]rune(w)) < 3 {
+			return false
+		}
+	}
+	return true
 }
 
 // txWhere builds the WHERE clause of q, with its arguments.
@@ -346,7 +411,7 @@ func (s *Store) txWhere(q TxQuery) (string, []any) {
 	var conds []string
 	var args []any
 	if len(q.AccountIDs) > 0 {
-		conds = append(conds, "a.id IN ("+placeholders(len(q.AccountIDs))+")")
+		conds = append(conds, "t.account_rid IN (SELECT rid FROM accounts WHERE id IN ("+placeholders(len(q.AccountIDs))+"))")
 		for _, id := range q.AccountIDs {
 			args = append(args, id)
 		}
@@ -528,7 +593,7 @@ SELECT `+keyExpr+` AS k, t.currency, count(*),
        sum(CASE WHEN t.amount_micro < 0 THEN -t.amount_micro ELSE 0 END),
        sum(CASE WHEN t.amount_micro > 0 THEN t.amount_micro ELSE 0 END),
        min(t.amount_exact)
-FROM transactions t JOIN accounts a ON a.rid = t.account_rid`+where+`
+FROM transactions t`+where+`
 GROUP BY k, t.currency`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("ledger: spending: %w", err)
@@ -563,7 +628,7 @@ GROUP BY k, t.currency`, args...)
 
 func (s *Store) bucketsFromText(ctx context.Context, where string, args []any, keyExpr string) ([]Bucket, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT `+keyExpr+`, t.currency, t.amount
-FROM transactions t JOIN accounts a ON a.rid = t.account_rid`+where, args...)
+FROM transactions t`+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("ledger: spending: %w", err)
 	}

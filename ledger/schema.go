@@ -106,12 +106,20 @@ CREATE TABLE transactions (
 	provider_tx_id  TEXT NOT NULL DEFAULT '',
 	pending_id      TEXT NOT NULL DEFAULT '',
 	first_seen      INTEGER NOT NULL,
-	raw             TEXT NOT NULL,
 	UNIQUE (account_rid, pending, tx_id)
 );
-CREATE INDEX transactions_account_ts ON transactions(account_rid, pending, ts);
+CREATE INDEX transactions_account_ts ON transactions(account_rid, ts);
 CREATE INDEX transactions_ts ON transactions(ts);
 CREATE INDEX transactions_category ON transactions(category COLLATE NOCASE);
+CREATE INDEX transactions_pending ON transactions(account_rid) WHERE pending = 1;
+CREATE INDEX transactions_provider_id ON transactions(account_rid, provider_tx_id) WHERE provider_tx_id <> '';
+
+-- The transaction as the bank sent it, apart so the rows scanned and
+-- sorted by queries stay narrow.
+CREATE TABLE transaction_json (
+	rid INTEGER PRIMARY KEY REFERENCES transactions(rid) ON DELETE CASCADE,
+	raw TEXT NOT NULL
+);
 
 CREATE TABLE standing_orders (
 	account_rid INTEGER NOT NULL REFERENCES accounts(rid) ON DELETE CASCADE,

@@ -353,22 +353,21 @@ func upsertSettled(ctx context.Context, tx *sql.Tx, rid int64, txs []truelayer.T
 	if len(txs) == 0 {
 		return nil
 	}
-	find, err := tx.PrepareContext(ctx, "SELECT rid, raw FROM transactions WHERE account_rid = ? AND pending = 0 AND tx_id = ?")
+	find, err := tx.PrepareContext(ctx, `SELECT t.rid, j.raw FROM transactions t JOIN transaction_json j ON j.rid = t.rid
+WHERE t.account_rid = ? AND t.pending = 0 AND t.tx_id = ?`)
 	if err != nil {
 		return err
 	}
 	defer find.Close()
 	// Transaction ids are "subject to change": a row whose id is new but
 	// whose provider id is known is the same row under a new id.
-	findByProvider, err := tx.PrepareContext(ctx, "SELECT rid, raw FROM transactions WHERE account_rid = ? AND pending = 0 AND provider_tx_id = ? LIMIT 1")
+	findByProvider, err := tx.PrepareContext(ctx, `SELECT t.rid, j.raw FROM transactions t JOIN transaction_json j ON j.rid = t.rid
+WHERE t.account_rid = ? AND t.provider_tx_id = ? AND t.pending = 0 LIMIT 1`)
 	if err != nil {
 		return err
 	}
 	defer findByProvider.Close()
-	insert, err := tx.PrepareContext(ctx, `
-INSERT INTO transactions (account_rid, tx_id, pending, ts, description, merchant, category, classification,
-	amount, amount_micro, amount_exact, currency, running_balance, running_micro, provider_tx_id, first_seen, raw)
-VALUES (?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	insert, err := prepareInsert(ctx, tx)
 	if err != nil {
 		return err
 	}
@@ -376,12 +375,17 @@ VALUES (?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	update, err := tx.PrepareContext(ctx, `
 UPDATE transactions SET tx_id = ?, ts = ?, description = ?, merchant = ?, category = ?, classification = ?,
 	amount = ?, amount_micro = ?, amount_exact = ?, currency = ?, running_balance = ?, running_micro = ?,
-	provider_tx_id = ?, raw = ?
+	provider_tx_id = ?
 WHERE rid = ?`)
 	if err != nil {
 		return err
 	}
 	defer update.Close()
+	updateJSON, err := tx.PrepareContext(ctx, "UPDATE transaction_json SET raw = ? WHERE rid = ?")
+	if err != nil {
+		return err
+	}
+	defer updateJSON.Close()
 
 	for _, t := range txs {
 		r := rowFromAPI(t)
@@ -393,13 +397,10 @@ WHERE rid = ?`)
 		}
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
-			res, err := insert.ExecContext(ctx, rid, r.id, r.ts, r.description, r.merchant, r.category,
-				r.classification, r.amount, r.amountMicro, boolInt(r.exact), r.currency, r.running,
-				r.runningMicro, r.providerID, now, r.raw)
+			id, err := insert.exec(ctx, rid, false, r, now)
 			if err != nil {
 				return err
 			}
-			id, _ := res.LastInsertId()
 			newRows[id] = true
 			*added++
 		case err != nil:
@@ -407,12 +408,54 @@ WHERE rid = ?`)
 		case oldRaw != r.raw:
 			if _, err := update.ExecContext(ctx, r.id, r.ts, r.description, r.merchant, r.category,
 				r.classification, r.amount, r.amountMicro, boolInt(r.exact), r.currency, r.running,
-				r.runningMicro, r.providerID, r.raw, existing); err != nil {
+				r.runningMicro, r.providerID, existing); err != nil {
+				return err
+			}
+			if _, err := updateJSON.ExecContext(ctx, r.raw, existing); err != nil {
 				return err
 			}
 		}
 	}
 	return nil
+}
+
+// txInsert inserts a transaction row and its JSON.
+type txInsert struct{ row, json *sql.Stmt }
+
+func prepareInsert(ctx context.Context, tx *sql.Tx) (*txInsert, error) {
+	row, err := tx.PrepareContext(ctx, `
+INSERT INTO transactions (account_rid, tx_id, pending, ts, description, merchant, category, classification,
+	amount, amount_micro, amount_exact, currency, running_balance, running_micro, provider_tx_id, first_seen)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return nil, err
+	}
+	js, err := tx.PrepareContext(ctx, "INSERT INTO transaction_json (rid, raw) VALUES (?, ?)")
+	if err != nil {
+		row.Close()
+		return nil, err
+	}
+	return &txInsert{row: row, json: js}, nil
+}
+
+func (i *txInsert) exec(ctx context.Context, accountRID int64, pending bool, r txRow, firstSeen int64) (int64, error) {
+	res, err := i.row.ExecContext(ctx, accountRID, r.id, boolInt(pending), r.ts, r.description, r.merchant,
+		r.category, r.classification, r.amount, r.amountMicro, boolInt(r.exact), r.currency, r.running,
+		r.runningMicro, r.providerID, firstSeen)
+	if err != nil {
+		return 0, err
+	}
+	id, err := res.LastInsertId()
+	if err != nil {
+		return 0, err
+	}
+	_, err = i.json.ExecContext(ctx, id, r.raw)
+	return id, err
+}
+
+func (i *txInsert) Close() {
+	i.row.Close()
+	i.json.Close()
 }
 
 // settledCandidate is a settled row a pending row may have become.
@@ -547,10 +590,7 @@ FROM transactions WHERE account_rid = ? AND pending = 0 AND ts >= ? ORDER BY ts,
 		}
 	}
 
-	insert, err := tx.PrepareContext(ctx, `
-INSERT INTO transactions (account_rid, tx_id, pending, ts, description, merchant, category, classification,
-	amount, amount_micro, amount_exact, currency, running_balance, running_micro, provider_tx_id, first_seen, raw)
-VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	insert, err := prepareInsert(ctx, tx)
 	if err != nil {
 		return 0, err
 	}
@@ -578,9 +618,7 @@ VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 		if fs, ok := firstSeen[p.id]; ok {
 			seen = fs
 		}
-		if _, err := insert.ExecContext(ctx, rid, p.id, p.ts, p.description, p.merchant, p.category,
-			p.classification, p.amount, p.amountMicro, boolInt(p.exact), p.currency, p.running,
-			p.runningMicro, p.providerID, seen, p.raw); err != nil {
+		if _, err := insert.exec(ctx, rid, true, p, seen); err != nil {
 			return 0, err
 		}
 		stored++

@@ -1,0 +1,196 @@
+package ledger
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/banktui/banktui/truelayer"
+)
+
+// benchMerchants gives the 100k-row ledger realistic text to search.
+var benchMerchants = []struct{ desc, merchant, category string }{
+	{"TESCO STORES %d", "Tesco", "Groceries"},
+	{"SAINSBURYS S/MKT %d", "Sainsbury's", "Groceries"},
+	{"PRET A MANGER %d", "Pret A Manger", "Coffee shops"},
+	{"COSTA COFFEE %d", "Costa", "Coffee shops"},
+	{"TFL TRAVEL CH %d", "Transport for London", "Transport"},
+	{"AMAZON MKTPLACE %d", "Amazon", "Shopping"},
+	{"UBER *TRIP %d", "Uber", "Transport"},
+	{"DELIVEROO %d", "Deliveroo", "Takeaway"},
+	{"SHELL %d", "Shell", "Fuel"},
+	{"BOOTS %d", "Boots", "Health"},
+	{"WAITROSE %d", "Waitrose", "Groceries"},
+	{"ARGOS LTD %d", "Argos", "Shopping"},
+	{"NETFLIX.COM %d", "Netflix", "Entertainment"},
+	{"SPOTIFY %d", "Spotify", "Entertainment"},
+	{"NATIONWIDE BS %d", "", "Transfers"},
+	{"JOHN LEWIS %d", "John Lewis", "Shopping"},
+	{"GREGGS %d", "Greggs", "Food"},
+	{"WH SMITH %d", "WHSmith", "Shopping"},
+	{"TRAINLINE %d", "Trainline", "Transport"},
+	{"M&S SIMPLY FOOD %d", "Marks & Spencer", "Groceries"},
+}
+
+// benchLedger builds (once per test binary) a ledger of 10 accounts and
+// cards holding 100k transactions over two years, with 50 balance snapshots
+// each.
+var benchLedger = sync.OnceValues(func() (string, error) {
+	dir, err := os.MkdirTemp("", "ledger-bench-")
+	if err != nil {
+		return "", err
+	}
+	path := filepath.Join(dir, "ledger.db")
+	st, err := Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer st.Close()
+	ctx := context.Background()
+	rng := rand.New(rand.NewPCG(1, 2))
+	end := time.Date(2026, 11, 28, 0, 0, 0, 0, time.UTC)
+	start := end.AddDate(-2, 0, 0)
+	const accounts, perAccount = 10, 10_000
+	for c := range 3 {
+		var recs []accountRecord
+		for i := c; i < accounts; i += 3 {
+			id := fmt.Sprintf("acct-%d", i)
+			if i%4 == 3 {
+				recs = append(recs, cardFromAPI(truelayer.Card{AccountID: id, CardType: "CREDIT", CardNetwork: "VISA",
+					DisplayName: "Card " + id, Currency: "GBP", PartialCardNumber: "1234"}))
+			} else {
+				recs = append(recs, accountFromAPI(truelayer.Account{AccountID: id, AccountType: "TRANSACTION",
+					DisplayName: "Account " + id, Currency: "GBP",
+					Provider: truelayer.Provider{ProviderID: fmt.Sprintf("ob-%d", c), DisplayName: fmt.Sprintf("Bank %d", c)}}))
+			}
+		}
+		if err := st.saveAccounts(ctx, fmt.Sprintf("conn-%d", c), "", "", recs, []string{KindAccount, KindCard}); err != nil {
+			return "", err
+		}
+	}
+	for i := range accounts {
+		id := fmt.Sprintf("acct-%d", i)
+		for range 50 {
+			if err := st.saveBalance(ctx, id, balanceRecord{Currency: "GBP", Current: truelayer.AmountFromMinor(rng.Int64N(1e7), 2),
+				Available: truelayer.AmountFromMinor(rng.Int64N(1e7), 2), Raw: []byte(`{}`)}); err != nil {
+				return "", err
+			}
+		}
+		txs := make([]truelayer.Transaction, 0, perAccount)
+		for n := range perAccount {
+			m := benchMerchants[rng.IntN(len(benchMerchants))]
+			merchant := m.merchant
+			ts := start.Add(time.Duration(rng.Int64N(int64(end.Sub(start)))))
+			t := truelayer.Transaction{
+				TransactionID:             fmt.Sprintf("%s-tx-%d", id, n),
+				Timestamp:                 truelayer.NewTimestamp(ts),
+				Description:               fmt.Sprintf(m.desc, rng.IntN(9000)+1000),
+				Amount:                    truelayer.AmountFromMinor(-rng.Int64N(20000)-1, 2),
+				Currency:                  "GBP",
+				TransactionType:           "DEBIT",
+				TransactionCategory:       "PURCHASE",
+				TransactionClassification: []string{m.category},
+			}
+			if merchant != "" {
+				t.MerchantName = &merchant
+			}
+			txs = append(txs, t)
+		}
+		if _, _, err := st.commitAccount(ctx, id, accountBatch{Settled: txs, PendingFetched: true,
+			State: syncState{Backfilled: true, OldestDay: start, HistoryLimit: LimitEmpty}}); err != nil {
+			return "", err
+		}
+	}
+	if _, err := st.db.Exec("PRAGMA wal_checkpoint(TRUNCATE); ANALYZE"); err != nil {
+		return "", err
+	}
+	return path, nil
+})
+
+func benchPath(b *testing.B) string {
+	b.Helper()
+	path, err := benchLedger()
+	if err != nil {
+		b.Fatal(err)
+	}
+	return path
+}
+
+// BenchmarkFirstFrame: open the store and read every account and card with
+// its latest balance, as the TUI does before its first frame (target < 10 ms).
+func BenchmarkFirstFrame(b *testing.B) {
+	path := benchPath(b)
+	ctx := context.Background()
+	b.ResetTimer()
+	for b.Loop() {
+		st, err := Open(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		views, err := st.Accounts(ctx)
+		if err != nil || len(views) != 10 || !views[0].HasBalance {
+			b.Fatalf("%d views, %v", len(views), err)
+		}
+		st.Close()
+	}
+}
+
+// BenchmarkTextQuery100k: a text-filtered page of transactions over 100k
+// rows, newest first (target < 20 ms).
+func BenchmarkTextQuery100k(b *testing.B) {
+	st, err := Open(benchPath(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	ctx := context.Background()
+	terms := []string{"tesco", "coffee", "amazon mkt", "deliveroo", "netflix"}
+	i := 0
+	b.ResetTimer()
+	for b.Loop() {
+		q := TxQuery{Text: terms[i%len(terms)], Desc: true, Limit: 200}
+		i++
+		rows, err := st.Transactions(ctx, q)
+		if err != nil || len(rows) == 0 {
+			b.Fatalf("%q: %d rows, %v", q.Text, len(rows), err)
+		}
+	}
+}
+
+// BenchmarkTextCount100k: the match count the TUI shows beside the page.
+func BenchmarkTextCount100k(b *testing.B) {
+	st, err := Open(benchPath(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	ctx := context.Background()
+	for b.Loop() {
+		n, err := st.CountTransactions(ctx, TxQuery{Text: "tesco", AccountIDs: []string{"acct-1", "acct-2"}})
+		if err != nil || n == 0 {
+			b.Fatal(n, err)
+		}
+	}
+}
+
+// BenchmarkAccountPage100k: one account's newest page, the TUI's default view.
+func BenchmarkAccountPage100k(b *testing.B) {
+	st, err := Open(benchPath(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	ctx := context.Background()
+	b.ResetTimer()
+	for b.Loop() {
+		rows, err := st.Transactions(ctx, TxQuery{AccountIDs: []string{"acct-4"}, Desc: true, Limit: 200})
+		if err != nil || len(rows) != 200 {
+			b.Fatalf("%d rows, %v", len(rows), err)
+		}
+	}
+}
