@@ -75,6 +75,7 @@ type acct struct {
 	sos      []*payment
 	dds      []*payment
 	updated  time.Time
+	style    int // timestamp format of the bank
 }
 
 // payment is a standing order or a direct debit and the transactions it made.
@@ -154,7 +155,7 @@ func generateBank(seed int64, user mockUser, p *providerSpec, now time.Time, per
 	newAcct := func(kind, name string, card bool) *acct {
 		a := &acct{
 			id:   hex32(rng.Uint64(), rng.Uint64()),
-			card: card, kind: kind, name: name, currency: "GBP", updated: now,
+			card: card, kind: kind, name: name, currency: "GBP", updated: now, style: prof.stampStyle,
 		}
 		if card {
 			a.network = prof.cardNetwork
@@ -454,24 +455,7 @@ var padMerchants = append(append(append([]*merchant{}, groceries...), coffee...)
 // running balances.
 func (g *generator) finish(a *acct, perAccount int) {
 	endSec := g.end.Unix()
-	if n := perAccount - len(a.txs); perAccount > 0 && n > 0 {
-		startSec := g.start.Unix()
-		span := endSec - 48*3600 - startSec
-		a.txs = slices.Grow(a.txs, n)
-		var spent int64
-		for range n {
-			mm := padMerchants[g.rng.IntN(len(padMerchants))]
-			amount := mm.min + g.rng.Int64N(mm.max-mm.min+1)
-			spent += amount
-			a.txs = append(a.txs, tx{
-				at: startSec + g.rng.Int64N(span), amount: -amount, m: mm,
-				id: g.rng.Uint64(), pid: g.rng.Uint64(), variant: uint8(g.rng.IntN(len(mm.descs))),
-			})
-		}
-		// Start richer by what the padding spends, so the balance today stays plausible.
-		a.opening += spent
-	}
-	slices.SortStableFunc(a.txs, func(x, y tx) int {
+	byTime := func(x, y tx) int {
 		switch {
 		case x.at < y.at:
 			return -1
@@ -479,7 +463,38 @@ func (g *generator) finish(a *acct, perAccount int) {
 			return 1
 		}
 		return 0
-	})
+	}
+	slices.SortStableFunc(a.txs, byTime)
+	if n := perAccount - len(a.txs); perAccount > 0 && n > 0 {
+		// Sort bare times, not whole transactions, then merge: it keeps
+		// 100k-per-account generation fast.
+		startSec := g.start.Unix()
+		span := endSec - 48*3600 - startSec
+		times := make([]int64, n)
+		for i := range times {
+			times[i] = startSec + g.rng.Int64N(span)
+		}
+		slices.Sort(times)
+		merged := make([]tx, 0, len(a.txs)+n)
+		var spent int64
+		j := 0
+		for _, at := range times {
+			for j < len(a.txs) && a.txs[j].at <= at {
+				merged = append(merged, a.txs[j])
+				j++
+			}
+			mm := padMerchants[g.rng.IntN(len(padMerchants))]
+			amount := mm.min + g.rng.Int64N(mm.max-mm.min+1)
+			spent += amount
+			merged = append(merged, tx{
+				at: at, amount: -amount, m: mm,
+				id: g.rng.Uint64(), pid: g.rng.Uint64(), variant: uint8(g.rng.IntN(len(mm.descs))),
+			})
+		}
+		a.txs = append(merged, a.txs[j:]...)
+		// Start richer by what the padding spends, so the balance today stays plausible.
+		a.opening += spent
+	}
 	// Card purchases of the last two days are still pending; they settle
 	// after the bank's creation time, under a new id.
 	cut := len(a.txs)

@@ -284,11 +284,11 @@ func (b *bank) txJSON(a *acct, t *tx, pending, withBalance bool) truelayer.Trans
 	meta := map[string]any{"provider_transaction_category": mm.provCat}
 	if pending {
 		out.TransactionID = hex32(t.pid, ^t.id)
-		out.Timestamp = formatStamp(b.provider.profile.stampStyle, time.Unix(t.pendingAt, 0))
+		out.Timestamp = formatStamp(a.style, time.Unix(t.pendingAt, 0))
 		out.Description = mm.pendingDesc
 	} else {
 		out.TransactionID = hex32(t.id, t.pid)
-		out.Timestamp = formatStamp(b.provider.profile.stampStyle, time.Unix(t.at, 0))
+		out.Timestamp = formatStamp(a.style, time.Unix(t.at, 0))
 		out.Description = mm.descs[t.variant]
 		out.ProviderTransactionID = strconv.FormatUint(t.id>>8, 36)
 		out.NormalisedProviderTransactionID = "txn-" + strconv.FormatUint(t.id>>16, 36)
@@ -461,7 +461,7 @@ func (a *acct) standingOrderJSON(so *payment, now time.Time) truelayer.StandingO
 	}
 	if t := a.lastPayment(so, now); t != nil {
 		prev := minor(-t.amount)
-		out.PreviousPaymentTimestamp, out.PreviousPaymentAmount = stamp(time.Unix(t.at, 0)), &prev
+		out.PreviousPaymentTimestamp, out.PreviousPaymentAmount = formatStamp(a.style, time.Unix(t.at, 0)), &prev
 	}
 	return out
 }
@@ -494,7 +494,7 @@ func (a *acct) directDebitJSON(dd *payment, now time.Time) truelayer.DirectDebit
 	}
 	if t != nil {
 		prev := minor(-t.amount)
-		out.PreviousPaymentTimestamp, out.PreviousPaymentAmount = stamp(time.Unix(t.at, 0)), &prev
+		out.PreviousPaymentTimestamp, out.PreviousPaymentAmount = formatStamp(a.style, time.Unix(t.at, 0)), &prev
 	}
 	return out
 }
