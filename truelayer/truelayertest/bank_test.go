@@ -153,7 +153,9 @@ func TestDemoBankRealistic(t *testing.T) {
 		min  int
 		f    func(truelayer.Transaction) bool
 	}{
-		{"monthly salary", cur.Transactions, 23, func(tx truelayer.Transaction) bool { return slices.Equal(tx.TransactionClassification, []string{"Income", "Salary"}) }},
+		{"monthly salary", cur.Transactions, 23, func(tx truelayer.Transaction) bool {
+			return slices.Equal(tx.TransactionClassification, []string{"Income", "Salary"})
+		}},
 		{"rent by standing order", cur.Transactions, 23, func(tx truelayer.Transaction) bool {
 			return tx.TransactionCategory == "STANDING_ORDER" && strings.Contains(tx.Description, "RENT")
 		}},
@@ -165,9 +167,13 @@ func TestDemoBankRealistic(t *testing.T) {
 			return tx.MerchantName != nil && slices.Contains([]string{"Netflix", "Spotify", "Apple"}, *tx.MerchantName)
 		}},
 		{"ATM", cur.Transactions, 10, func(tx truelayer.Transaction) bool { return tx.TransactionCategory == "ATM" }},
-		{"transfers into savings", sav.Transactions, 20, func(tx truelayer.Transaction) bool { return tx.TransactionCategory == "TRANSFER" && tx.Amount.Sign() > 0 }},
+		{"transfers into savings", sav.Transactions, 20, func(tx truelayer.Transaction) bool {
+			return tx.TransactionCategory == "TRANSFER" && tx.Amount.Sign() > 0
+		}},
 		{"card repayments", card.Transactions, 20, func(tx truelayer.Transaction) bool { return tx.Description == "PAYMENT RECEIVED - THANK YOU" }},
-		{"refunds", card.Transactions, 1, func(tx truelayer.Transaction) bool { return strings.HasPrefix(tx.Description, "REFUND ") && tx.Amount.Sign() > 0 }},
+		{"refunds", card.Transactions, 1, func(tx truelayer.Transaction) bool {
+			return strings.HasPrefix(tx.Description, "REFUND ") && tx.Amount.Sign() > 0
+		}},
 		{"foreign-currency spends", card.Transactions, 10, func(tx truelayer.Transaction) bool {
 			return tx.Meta["original_currency"] == "EUR" && tx.Meta["original_amount"] != nil && tx.Meta["exchange_rate"] != nil
 		}},
