@@ -112,3 +112,62 @@ func TestMalformedTimestampKeepsResponse(t *testing.T) {
 		t.Errorf("re-encoded = %s, %v", out, err)
 	}
 }
+
+func TestAmountArithmetic(t *testing.T) {
+	a, b := MustAmount("10.50"), MustAmount("-2.99")
+	if got := a.Add(b); got.String() != "7.51" {
+		t.Errorf("Add = %s", got)
+	}
+	if got := a.Sub(b); got.String() != "13.49" {
+		t.Errorf("Sub = %s", got)
+	}
+	if b.Neg().String() != "2.99" || b.Abs().String() != "2.99" || b.Sign() != -1 || !a.GreaterThan(b) || !b.LessThan(a) || a.Cmp(a) != 0 {
+		t.Error("sign helpers")
+	}
+	if a.MulInt(3).String() != "31.5" || MustAmount("2.345").Round(2).String() != "2.35" || a.StringFixed(3) != "10.500" {
+		t.Error("MulInt/Round/StringFixed")
+	}
+	if m, ok := b.Minor(2); !ok || m != -299 {
+		t.Errorf("Minor(2) = %d, %v", m, ok)
+	}
+	if _, ok := MustAmount("0.001").Minor(2); ok {
+		t.Error("0.001 has no exact pence")
+	}
+	if !AmountFromMinor(-299, 2).Equal(b) || !AmountFromDecimal(b.Decimal()).Equal(b) || !(Amount{}).IsZero() {
+		t.Error("constructors")
+	}
+	if _, err := NewAmount("12,50"); err == nil {
+		t.Error("NewAmount accepted a comma")
+	}
+}
+
+func TestEnvironments(t *testing.T) {
+	if EnvironmentFor("sandbox-x") != Sandbox || EnvironmentFor("x") != Live {
+		t.Error("EnvironmentFor")
+	}
+	for name, want := range map[string]Environment{"live": Live, " Sandbox ": Sandbox, "production": Live} {
+		if got, err := EnvironmentNamed(name); err != nil || got != want {
+			t.Errorf("EnvironmentNamed(%q) = %v, %v", name, got, err)
+		}
+	}
+	if _, err := EnvironmentNamed("staging"); err == nil {
+		t.Error("unknown environment accepted")
+	}
+	if ValidateScopes(AvailableScopes) != nil || ValidateScopes(DefaultScopes) != nil {
+		t.Error("known scopes rejected")
+	}
+}
+
+func TestTimestampOut(t *testing.T) {
+	ts := NewTimestamp(time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC))
+	if ts.String() != "2024-01-02T03:04:05Z" || (Timestamp{}).String() != "" || !(Timestamp{}).IsZero() {
+		t.Errorf("String = %q", ts)
+	}
+	out, _ := json.Marshal(struct {
+		A Timestamp `json:"a"`
+		B Timestamp `json:"b,omitzero"`
+	}{A: ts})
+	if string(out) != `{"a":"2024-01-02T03:04:05Z"}` {
+		t.Errorf("marshal = %s", out)
+	}
+}
