@@ -3,6 +3,7 @@ package ui
 import (
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/banktui/banktui/truelayer"
 	"github.com/charmbracelet/x/ansi"
@@ -93,12 +94,45 @@ func asOf(t, now time.Time) string {
 	return t.Format("2 Jan 2006")
 }
 
+// cellWidth is ansi.StringWidth with a fast path for the common text of this
+// UI (ASCII, Latin-1, currency signs, box drawing, with SGR sequences), which
+// is one cell per rune; anything else (wide or combining characters) takes
+// the full grapheme-aware path.
+func cellWidth(s string) int {
+	n := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		switch {
+		case c == 0x1b && i+1 < len(s) && s[i+1] == '[':
+			i += 2
+			for i < len(s) && (s[i] < 0x40 || s[i] > 0x7e) {
+				i++
+			}
+			i++
+			continue
+		case c >= 0x20 && c < 0x7f:
+			n++
+			i++
+			continue
+		case c < 0x80:
+			return ansi.StringWidth(s)
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if !(r >= 0xa0 && r < 0x300) && !(r >= 0x2010 && r < 0x2c00 && r != 0x200b) {
+			return ansi.StringWidth(s)
+		}
+		n++
+		i += size
+	}
+	return n
+}
+
 // fit pads or truncates s to exactly w cells (ANSI-free input).
 func fit(s string, w int) string {
 	if w <= 0 {
 		return ""
 	}
-	sw := ansi.StringWidth(s)
+	sw := cellWidth(s)
 	if sw > w {
 		return ansi.Truncate(s, w, "…")
 	}
@@ -113,7 +147,7 @@ func fitRight(s string, w int) string {
 	if w <= 0 {
 		return ""
 	}
-	sw := ansi.StringWidth(s)
+	sw := cellWidth(s)
 	if sw > w {
 		return ansi.Truncate(s, w, "…")
 	}

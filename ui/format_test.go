@@ -4,6 +4,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/charmbracelet/x/ansi"
+
 	"github.com/banktui/banktui/truelayer"
 )
 
@@ -43,6 +45,14 @@ func TestAsOf(t *testing.T) {
 	} {
 		if got := asOf(tt.t, now); got != tt.want {
 			t.Errorf("asOf(%v) = %q, want %q", tt.t, got, tt.want)
+		}
+	}
+}
+
+func TestCellWidthMatchesAnsi(t *testing.T) {
+	for _, s := range []string{"", "abc", "£1,234.56", "\x1b[38;2;1;2;3m-£5\x1b[m", "┏━ Title ━┓", "◌ 2026", "日本語", "e\u0301", "•••• 4242", "a\x1b]0;x\x07b", "👍🏽", "\x1b[7m›\x1b[m x"} {
+		if got, want := cellWidth(s), ansi.StringWidth(s); got != want {
+			t.Errorf("cellWidth(%q) = %d, ansi says %d", s, got, want)
 		}
 	}
 }

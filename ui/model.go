@@ -84,6 +84,7 @@ type Model struct {
 	keys    KeyMap
 	keyErr  error
 	styles  styles
+	paints  paints
 	isDark  bool
 	noColor bool
 	width   int
@@ -198,6 +199,7 @@ func Run(ctx context.Context, o Options) error {
 
 func (m *Model) applyTheme() {
 	m.styles = newStyles(m.isDark, m.noColor)
+	m.paints = paintsOf(m.styles)
 	m.help.Styles = m.styles.Help
 	m.spinner.Style = m.styles.Muted
 	m.filterInput.cursor = lipgloss.NewStyle().Reverse(true)

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"image/color"
+	"strings"
 
 	"charm.land/bubbles/v2/help"
 	"charm.land/lipgloss/v2"
@@ -98,5 +99,39 @@ func newStyles(isDark, noColor bool) styles {
 		Pane:         border,
 		PaneFocused:  border.BorderForeground(p.FocusBorder),
 		Help:         h,
+	}
+}
+
+// paint is a style reduced to its opening and closing escape sequences, so
+// hot paths (every visible transaction row, every frame) colour text by
+// concatenation instead of a full lipgloss render.
+type paint struct{ pre, post string }
+
+func paintOf(s lipgloss.Style) paint {
+	const probe = "\x01"
+	out := s.Render(probe)
+	i := strings.Index(out, probe)
+	if i < 0 {
+		return paint{}
+	}
+	return paint{pre: out[:i], post: out[i+len(probe):]}
+}
+
+func (p paint) on(s string) string {
+	if p.pre == "" && p.post == "" {
+		return s
+	}
+	return p.pre + s + p.post
+}
+
+// paints are the hot-path versions of some styles.
+type paints struct {
+	positive, negative, pending, muted, selected, selectedBlur paint
+}
+
+func paintsOf(st styles) paints {
+	return paints{
+		positive: paintOf(st.Positive), negative: paintOf(st.Negative), pending: paintOf(st.Pending),
+		muted: paintOf(st.Muted), selected: paintOf(st.Selected), selectedBlur: paintOf(st.SelectedBlur),
 	}
 }

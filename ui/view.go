@@ -219,7 +219,7 @@ func (m *Model) box(r rect, title string, focused bool, body []string) []string 
 		if i < len(body) {
 			line = body[i]
 		}
-		if w := ansi.StringWidth(line); w < inner {
+		if w := cellWidth(line); w < inner {
 			line += strings.Repeat(" ", inner-w)
 		} else if w > inner {
 			line = ansi.Truncate(line, inner, "…")
@@ -806,17 +806,17 @@ func (m *Model) txRow(r *txRow, c txColumns, w int, selected, focused bool) stri
 	}
 	switch {
 	case selected && focused:
-		return m.styles.Selected.Render(fit(prefix+amount+bal, w))
+		return m.paints.selected.on(fit(prefix+amount+bal, w))
 	case selected:
-		return m.styles.SelectedBlur.Render(fit(prefix+amount+bal, w))
+		return m.paints.selectedBlur.on(fit(prefix+amount+bal, w))
 	case r.pending:
-		return m.styles.Pending.Render(fit(prefix+amount+bal, w))
+		return m.paints.pending.on(fit(prefix+amount+bal, w))
 	}
-	st := m.styles.Positive
+	p := m.paints.positive
 	if v.Amount.Sign() < 0 {
-		st = m.styles.Negative
+		p = m.paints.negative
 	}
-	return prefix + st.Render(amount) + m.styles.Muted.Render(bal)
+	return prefix + p.on(amount) + m.paints.muted.on(bal)
 }
 
 func (m *Model) renderFilterLine(w int) string {
