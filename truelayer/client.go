@@ -391,10 +391,29 @@ func transportError(req *http.Request, err error) error {
 		e.Code = codeTruncated
 	case errors.As(err, &ne) && ne.Timeout():
 		e.Code = codeTimeout
+	case errors.As(err, &ne):
+		// Refused, unreachable, DNS: the network, so temporary.
+	default:
+		// Not the network: an error of the caller's transport (say, an
+		// auth layer that could not get a token) keeps its own identity
+		// rather than passing for a temporary failure.
+		return &requestError{method: req.Method, url: e.URL, err: err}
 	}
 	e.Description = RedactString(err.Error())
 	return e
 }
+
+// requestError wraps a non-network failure of the transport with the
+// (sanitised) request it belongs to.
+type requestError struct {
+	method, url string
+	err         error
+}
+
+func (e *requestError) Error() string {
+	return fmt.Sprintf("truelayer: %s %s: %s", e.method, e.url, RedactString(e.err.Error()))
+}
+func (e *requestError) Unwrap() error { return e.err }
 
 // Results is the Data API's envelope: {"results": [...], "status": "..."}.
 type Results[T any] struct {

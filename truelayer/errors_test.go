@@ -197,3 +197,24 @@ func TestRedactString(t *testing.T) {
 		t.Errorf("harmless text lost: %q", out)
 	}
 }
+
+// errNoToken is what an auth layer's RoundTripper might return.
+var errNoToken = errors.New("auth: connection needs reconnecting")
+
+type failingTransport struct{ err error }
+
+func (f failingTransport) RoundTrip(*http.Request) (*http.Response, error) { return nil, f.err }
+
+// TestTransportOwnErrorsKeepIdentity: an error from the caller's transport
+// (not the network) is not dressed up as a temporary *APIError.
+func TestTransportOwnErrorsKeepIdentity(t *testing.T) {
+	c := NewClient(&http.Client{Transport: failingTransport{errNoToken}}, WithBaseURL("http://127.0.0.1:1"))
+	_, err := c.Accounts(context.Background())
+	var ae *APIError
+	if !errors.Is(err, errNoToken) || errors.As(err, &ae) || errors.Is(err, ErrTemporary) {
+		t.Fatalf("err = %v, want the transport's own error, unclassified", err)
+	}
+	if !strings.Contains(err.Error(), "GET http://127.0.0.1:1/data/v1/accounts") {
+		t.Errorf("err = %q lacks the request", err)
+	}
+}
