@@ -169,6 +169,10 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if len(shownFor(req)) == 0 {
+		s.deliver(w, req, url.Values{"error": {"invalid_request"}, "error_description": {"no provider matches providers, provider_id and disable_providers"}})
+		return
+	}
 	if autoApprove {
 		prov := req.ProviderID
 		if prov == "" {

@@ -147,7 +147,7 @@ func TestFormPost(t *testing.T) {
 	}
 	landed, err := srv.Authorize(context.Background(), link, "", "", "")
 	if err != nil || landed.Query().Get("code") == "" || landed.Query().Get("state") != "fp" {
-		t.Fatalf("Authorize(form_post) = %v, %v; want code and state", landed, err)
+		t.Fatalf("Authorize(form_post): %v; want a code and the state", err)
 	}
 }
 
@@ -189,6 +189,7 @@ func TestAuthLinkValidation(t *testing.T) {
 		"no scope":      {with("scope", ""), "invalid_scope"},
 		"plain PKCE":    {with("code_challenge", "abc"), "invalid_request"},
 		"provider":      {with("provider_id", "ob-nowhere"), "invalid_request"},
+		"no provider":   {with("providers", "fr-xs2a-all"), "invalid_request"},
 	} {
 		landed, err := srv.Authorize(context.Background(), c.link, "", "", "")
 		if err != nil {
@@ -450,11 +451,21 @@ func TestExtendConnection(t *testing.T) {
 		})
 	}
 	r, err := extend("john", "eternal")
-	if err != nil || r.ActionNeeded != truelayer.ActionNoActionNeeded || r.AccessToken == "" || r.RefreshToken == "" {
-		t.Errorf("extend john/eternal: %+v, %v; want no_action_needed with tokens", r, err)
+	if err != nil {
+		t.Fatalf("extend john/eternal: %v", err)
+	}
+	if r.ActionNeeded != truelayer.ActionNoActionNeeded || r.AccessToken == "" || r.RefreshToken == "" {
+		t.Errorf("extend john/eternal: action %q, tokens %t/%t; want no_action_needed with tokens", r.ActionNeeded, r.AccessToken != "", r.RefreshToken != "")
+	}
+	if _, err := apiClient(srv, &truelayer.Token{AccessToken: r.AccessToken}).Me(ctx); err != nil {
+		t.Errorf("extended access token: %v", err)
 	}
 	r, err = extend("john", "doe")
 	if err != nil || r.ActionNeeded != "authentication_needed" || !strings.HasPrefix(r.UserInputLink, srv.AuthURL()) {
-		t.Errorf("extend john/doe: %+v, %v; want authentication_needed with a link", r, err)
+		t.Errorf("extend john/doe: %v; want authentication_needed with a link", err)
+	}
+	// The link is a working auth link.
+	if landed, err := srv.Authorize(ctx, r.UserInputLink, "john", "doe", ""); err != nil || landed.Query().Get("code") == "" {
+		t.Errorf("following the extend link: %v", err)
 	}
 }

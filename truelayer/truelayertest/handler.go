@@ -32,6 +32,19 @@ type Request struct {
 func (s *Server) Requests() []Request {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	// A client can finish reading a response before its handler returns and
+	// logs it; wait for those, so a test sees every call it has completed.
+	// Bounded: a caller that has not read a big body yet would wait forever.
+	deadline := time.Now().Add(2 * time.Second)
+	for s.responding > 0 && time.Now().Before(deadline) {
+		ch := s.loggedCh
+		s.mu.Unlock()
+		select {
+		case <-ch:
+		case <-time.After(time.Until(deadline)):
+		}
+		s.mu.Lock()
+	}
 	out := slices.Clone(s.log)
 	slices.SortFunc(out, func(a, b Request) int { return a.Seq - b.Seq })
 	for i := range out {
@@ -72,23 +85,34 @@ func cloneValues(v url.Values) url.Values {
 	return out
 }
 
-// statusWriter records the status a handler sends.
+// statusWriter records the status a handler sends, and counts the request
+// as responding from its first byte until it is logged.
 type statusWriter struct {
 	http.ResponseWriter
-	status int
+	s          *Server
+	status     int
+	responding bool
 }
 
-func (w *statusWriter) WriteHeader(code int) {
+func (w *statusWriter) start(code int) {
 	if w.status == 0 {
 		w.status = code
 	}
+	if !w.responding {
+		w.responding = true
+		w.s.mu.Lock()
+		w.s.responding++
+		w.s.mu.Unlock()
+	}
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.start(code)
 	w.ResponseWriter.WriteHeader(code)
 }
 
 func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = 200
-	}
+	w.start(200)
 	return w.ResponseWriter.Write(b)
 }
 
@@ -183,7 +207,7 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 		epoch := s.logEpoch
 		s.mu.Unlock()
 
-		sw := &statusWriter{ResponseWriter: w}
+		sw := &statusWriter{ResponseWriter: w, s: s}
 		var closeConn func()
 		defer func() {
 			entry.End = time.Now()
@@ -192,6 +216,11 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 			s.inFlight--
 			if epoch == s.logEpoch { // requests begun before ResetLog are not logged
 				s.log = append(s.log, entry)
+			}
+			if sw.responding {
+				s.responding--
+				close(s.loggedCh)
+				s.loggedCh = make(chan struct{})
 			}
 			s.mu.Unlock()
 			if closeConn != nil {

@@ -69,6 +69,11 @@ func parseJWT(key []byte, token string) (accessClaims, error) {
 
 func unixTime(sec int64) time.Time { return time.Unix(sec, 0).UTC() }
 
+// HashToken is how the request log (Request.TokenHash) names a bearer
+// token: compare HashToken(tok.AccessToken) with a logged hash to tell
+// which token a call used, without the token itself appearing anywhere.
+func HashToken(tok string) string { return tokenHash(tok) }
+
 // tokenHash names a secret in logs without revealing it.
 func tokenHash(tok string) string {
 	if tok == "" {

@@ -125,6 +125,8 @@ type Server struct {
 	inFlight    int
 	peak        int
 	arrivals    int
+	responding  int           // requests that have begun their response but are not logged yet
+	loggedCh    chan struct{} // closed (and replaced) when a responding request is logged
 	logEpoch    int
 	seq         uint64
 }
@@ -191,6 +193,7 @@ func newServer(opts ...Option) *Server {
 	for _, c := range cfg.clients {
 		s.RegisterClient(c)
 	}
+	s.loggedCh = make(chan struct{})
 	s.handler = s.routes()
 	return s
 }
