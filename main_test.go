@@ -1,0 +1,731 @@
+package main
+
+// End-to-end tests: the real banktui binary (built once in TestMain) against
+// the TrueLayer emulator on 127.0.0.1, a real Chromium for the login, and the
+// TUI in tmux. Every test runs with its own XDG directories, so nothing here
+// reads or writes the user's real settings, tokens or ledger.
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/banktui/banktui/config"
+	"github.com/banktui/banktui/ledger"
+	"github.com/banktui/banktui/truelayer"
+	"github.com/banktui/banktui/truelayer/truelayertest"
+)
+
+// binary is the banktui built for these tests.
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "banktui-e2e-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binary = filepath.Join(dir, "banktui")
+	build := exec.Command("go", "build", "-ldflags", "-X main.version=e2e", "-o", binary, ".")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "building banktui for the end-to-end tests:", err)
+		os.RemoveAll(dir)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// home is an isolated set of XDG directories for one test.
+type home struct {
+	t    *testing.T
+	root string
+	env  []string
+}
+
+func newHome(t *testing.T, extra ...string) *home {
+	t.Helper()
+	root := t.TempDir()
+	h := &home{t: t, root: root}
+	for _, kv := range os.Environ() {
+		k, _, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(k, "TRUELAYER_") || strings.HasPrefix(k, "XDG_") || k == "BANKTUI_CONFIG" || k == "HOME" {
+			continue
+		}
+		h.env = append(h.env, kv)
+	}
+	h.env = append(h.env,
+		"HOME="+filepath.Join(root, "home"),
+		"XDG_CONFIG_HOME="+filepath.Join(root, "config"),
+		"XDG_DATA_HOME="+filepath.Join(root, "data"),
+		"XDG_STATE_HOME="+filepath.Join(root, "state"),
+		"XDG_CACHE_HOME="+filepath.Join(root, "cache"),
+		"NO_COLOR=1",
+	)
+	h.env = append(h.env, extra...)
+	return h
+}
+
+func (h *home) credentialsFile() string {
+	return filepath.Join(h.root, "config", "banktui", "credentials.json")
+}
+
+// useEmulator points banktui at srv with a client registered for a free
+// loopback port (so that tests never fight over port 3000).
+func (h *home) useEmulator(srv *truelayertest.Server) (clientID, redirect string) {
+	h.t.Helper()
+	port, err := freePort()
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	clientID = fmt.Sprintf("sandbox-e2e-%d", port)
+	redirect = fmt.Sprintf("http://127.0.0.1:%d/callback", port)
+	srv.RegisterClient(truelayertest.ClientRegistration{ID: clientID, Secret: "e2e-secret", RedirectURIs: []string{redirect}})
+	h.env = append(h.env,
+		config.EnvClientID+"="+clientID,
+		config.EnvClientSecret+"=e2e-secret",
+		config.EnvRedirectURI+"="+redirect,
+		config.EnvAuthURL+"="+srv.AuthURL(),
+		config.EnvAPIURL+"="+srv.APIURL(),
+	)
+	return clientID, redirect
+}
+
+// connect saves a connection minted by the emulator, as a login would.
+func (h *home) connect(srv *truelayertest.Server, clientID, providerID string, expired bool) {
+	h.t.Helper()
+	tok, err := srv.Connect(clientID, "john", providerID, truelayer.DefaultScopes)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	expiry := tok.Expiry
+	if expired {
+		expiry = time.Now().Add(-time.Hour) // the next call must refresh
+	}
+	err = config.OpenCredentials(h.credentialsFile()).Update(func(c *config.Credentials) error {
+		c.Connections = append(c.Connections, config.Connection{
+			ID: providerID, ProviderID: providerID, ProviderName: providerID, Scopes: truelayer.DefaultScopes,
+			AccessToken: tok.AccessToken, RefreshToken: tok.RefreshToken, Expiry: expiry,
+			ConsentCreatedAt: time.Now(), ConsentExpiresAt: time.Now().Add(90 * 24 * time.Hour),
+		})
+		return nil
+	})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+}
+
+type result struct {
+	stdout, stderr string
+	code           int
+}
+
+// run runs banktui to completion.
+func (h *home) run(args ...string) result {
+	h.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, binary, args...)
+	cmd.Env = h.env
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	var ee *exec.ExitError
+	switch {
+	case errors.As(err, &ee):
+		code = ee.ExitCode()
+	case err != nil:
+		h.t.Fatalf("banktui %s: %v", strings.Join(args, " "), err)
+	}
+	return result{stdout: out.String(), stderr: errb.String(), code: code}
+}
+
+// must runs banktui and requires exit code 0.
+func (h *home) must(args ...string) result {
+	h.t.Helper()
+	r := h.run(args...)
+	if r.code != 0 {
+		h.t.Fatalf("banktui %s: exit %d\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), r.code, r.stdout, r.stderr)
+	}
+	return r
+}
+
+// expect runs banktui and checks the exit code and that stderr is one clear
+// line containing every phrase.
+func (h *home) expect(code int, phrases []string, args ...string) result {
+	h.t.Helper()
+	r := h.run(args...)
+	if r.code != code {
+		h.t.Fatalf("banktui %s: exit %d, want %d\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), r.code, code, r.stdout, r.stderr)
+	}
+	for _, p := range phrases {
+		if !strings.Contains(strings.ToLower(r.stderr), strings.ToLower(p)) {
+			h.t.Errorf("banktui %s: stderr lacks %q:\n%s", strings.Join(args, " "), p, r.stderr)
+		}
+	}
+	return r
+}
+
+type balanceOut struct {
+	Results []struct {
+		AccountID string            `json:"account_id"`
+		Kind      string            `json:"kind"`
+		Currency  string            `json:"currency"`
+		Current   *truelayer.Amount `json:"current"`
+		Available *truelayer.Amount `json:"available"`
+	} `json:"results"`
+	Totals []struct {
+		Currency string           `json:"currency"`
+		Total    truelayer.Amount `json:"total"`
+	} `json:"totals"`
+}
+
+func parseBalance(t *testing.T, s string) balanceOut {
+	t.Helper()
+	var b balanceOut
+	if err := json.Unmarshal([]byte(s), &b); err != nil {
+		t.Fatalf("balance --json is not JSON: %v\n%s", err, s)
+	}
+	return b
+}
+
+// checkBalances compares balance --json with the emulator's truth.
+func checkBalances(t *testing.T, got balanceOut, truth *truelayertest.BankData) {
+	t.Helper()
+	want := map[string]truelayer.Amount{}
+	for _, a := range truth.Accounts {
+		want[a.ID] = a.Balance.Current
+	}
+	for _, c := range truth.Cards {
+		want[c.ID] = c.CardBalance.Current
+	}
+	if len(got.Results) != len(want) {
+		t.Fatalf("balance lists %d accounts and cards, the bank has %d", len(got.Results), len(want))
+	}
+	for _, r := range got.Results {
+		w, ok := want[r.AccountID]
+		switch {
+		case !ok:
+			t.Errorf("balance lists %s, which the bank does not have", r.AccountID)
+		case r.Current == nil:
+			t.Errorf("%s has no balance", r.AccountID)
+		case !r.Current.Equal(w):
+			t.Errorf("%s: current %s, the bank says %s", r.AccountID, r.Current, w)
+		}
+	}
+}
+
+// ---- 1. a real browser logs in ----
+
+// chromiumPath finds the browser; the test fails (never skips) without one.
+func chromiumPath(t *testing.T) string {
+	t.Helper()
+	for _, p := range []string{"/usr/bin/chromium", "/usr/bin/chromium-browser"} {
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	if p, err := exec.LookPath("chromium"); err == nil {
+		return p
+	}
+	t.Fatal("chromium is not installed: install it (apt-get install -y chromium, or run .ci/run) to run the browser login test")
+	return ""
+}
+
+func TestLoginWithRealBrowser(t *testing.T) {
+	chromium := chromiumPath(t)
+	srv := truelayertest.NewServer()
+	t.Cleanup(srv.Close)
+	h := newHome(t)
+	h.useEmulator(srv)
+
+	// banktui login --no-browser prints the link on stdout and waits.
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	login := exec.CommandContext(ctx, binary, "login", "--no-browser", "--timeout", "90s")
+	login.Env = h.env
+	stdout, err := login.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr lockedBuffer
+	login.Stderr = &stderr
+	if err := login.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	urls := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			if line := strings.TrimSpace(sc.Text()); strings.HasPrefix(line, "http") {
+				urls <- line
+			}
+		}
+		exited <- login.Wait()
+	}()
+	var authURL string
+	select {
+	case authURL = <-urls:
+	case err := <-exited:
+		t.Fatalf("login exited before printing a link: %v\n%s", err, stderr.String())
+	case <-ctx.Done():
+		t.Fatalf("login printed no link\n%s", stderr.String())
+	}
+	if !strings.HasPrefix(authURL, srv.AuthURL()) {
+		t.Fatalf("login link %q is not on the emulator's auth server %s", authURL, srv.AuthURL())
+	}
+
+	// Chromium: choose the mock bank, sign in as john/doe, Allow.
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromium),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()),
+	)
+	actx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
+	defer cancelAlloc()
+	bctx, cancelBrowser := chromedp.NewContext(actx)
+	defer cancelBrowser()
+	if err := chromedp.Do(bctx); err != nil {
+		t.Fatalf("starting chromium: %v", err)
+	}
+	err = chromedp.Do(bctx,
+		chromedp.Navigate(authURL),
+		chromedp.WaitVisible(chromedp.ID("username")),
+		chromedp.Click(chromedp.CSS(`input[name="provider"][value="mock"]`)),
+		chromedp.SendKeys(chromedp.ID("username"), "john"),
+		chromedp.SendKeys(chromedp.ID("password"), "doe"),
+		chromedp.Click(chromedp.ID("allow")),
+		// The emulator answers with a form_post page that submits itself to
+		// banktui's loopback listener, which shows its success page.
+		chromedp.WaitVisible(chromedp.CSS("h1.done, h1")),
+	)
+	if err != nil {
+		t.Fatalf("browser consent: %v\nlogin stderr:\n%s", err, stderr.String())
+	}
+	var page string
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) && !strings.Contains(page, "connected") {
+		page, err = chromedp.Run(bctx, chromedp.Text(chromedp.CSS("body")))
+		if err != nil {
+			t.Fatalf("reading the callback page: %v", err)
+		}
+	}
+	if !strings.Contains(page, "connected") {
+		t.Fatalf("the callback page does not say the bank is connected:\n%s", page)
+	}
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Fatalf("login failed: %v\n%s", err, stderr.String())
+		}
+	case <-ctx.Done():
+		t.Fatalf("login did not finish\n%s", stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "Connected") {
+		t.Errorf("login did not say it connected:\n%s", stderr.String())
+	}
+
+	// The form_post came through: the request log has the consent POST, and
+	// the tokens are saved 0600.
+	fi, err := os.Stat(h.credentialsFile())
+	if err != nil {
+		t.Fatalf("credentials.json was not written: %v", err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Errorf("credentials.json has mode %04o, want 0600", fi.Mode().Perm())
+	}
+	creds, err := config.OpenCredentials(h.credentialsFile()).Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(creds.Connections) != 1 || creds.Connections[0].ProviderID != "mock" || creds.Connections[0].RefreshToken == "" {
+		t.Fatalf("credentials hold %+v connections, want one mock connection with a refresh token", len(creds.Connections))
+	}
+
+	// balance --json shows the mock bank's balances, exactly.
+	r := h.must("balance", "--json")
+	checkBalances(t, parseBalance(t, r.stdout), srv.Truth("john", "mock"))
+	assertNoSecrets(t, creds, r.stdout, r.stderr, stderr.String())
+}
+
+// lockedBuffer is a bytes.Buffer safe for a writer goroutine and a reader.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// assertNoSecrets checks that no token or secret reached any output.
+func assertNoSecrets(t *testing.T, creds *config.Credentials, outputs ...string) {
+	t.Helper()
+	for _, c := range creds.Connections {
+		for _, secret := range []string{c.AccessToken, c.RefreshToken} {
+			for _, out := range outputs {
+				if secret != "" && strings.Contains(out, secret) {
+					t.Errorf("a token of %s appears in banktui's output", c.ID)
+				}
+			}
+		}
+	}
+	for _, out := range outputs {
+		if strings.Contains(out, "e2e-secret") {
+			t.Error("the client secret appears in banktui's output")
+		}
+	}
+}
+
+// ---- 2. the TUI in tmux ----
+
+// tmux drives one program in a private tmux server.
+type tmux struct {
+	t      *testing.T
+	socket string
+}
+
+func newTmux(t *testing.T) *tmux {
+	t.Helper()
+	if _, err := exec.LookPath("tmux"); err != nil {
+		t.Fatal("tmux is not installed: install it (apt-get install -y tmux, or run .ci/run) to run the TUI test")
+	}
+	x := &tmux{t: t, socket: fmt.Sprintf("banktui-e2e-%d", os.Getpid())}
+	t.Cleanup(func() { _ = exec.Command("tmux", "-L", x.socket, "kill-server").Run() })
+	return x
+}
+
+func (x *tmux) cmd(args ...string) string {
+	x.t.Helper()
+	out, err := exec.Command("tmux", append([]string{"-L", x.socket, "-f", "/dev/null"}, args...)...).CombinedOutput()
+	if err != nil {
+		x.t.Fatalf("tmux %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+func (x *tmux) screen() string { return x.cmd("capture-pane", "-p", "-t", "e2e") }
+
+// waitFor polls the screen until ok says yes, or fails with the last screen.
+func (x *tmux) waitFor(what string, ok func(screen string) bool) string {
+	x.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		s := x.screen()
+		if ok(s) {
+			return s
+		}
+		if time.Now().After(deadline) {
+			x.t.Fatalf("the TUI never showed %s; last screen:\n%s", what, s)
+		}
+		time.Sleep(50 * time.Millisecond) // polling interval, not synchronisation
+	}
+}
+
+func (x *tmux) waitText(text string) string {
+	x.t.Helper()
+	return x.waitFor(fmt.Sprintf("%q", text), func(s string) bool { return strings.Contains(s, text) })
+}
+
+func TestTUIOnDemoBank(t *testing.T) {
+	x := newTmux(t)
+	h := newHome(t)
+	var env []string
+	for _, kv := range h.env {
+		env = append(env, "-e", kv)
+	}
+	// The demo bank's truth: the same deterministic bank the demo serves.
+	truthSrv := truelayertest.NewServer()
+	t.Cleanup(truthSrv.Close)
+	truth := truthSrv.Truth("john", demoProviders[0])
+	current := truth.Accounts[0]
+
+	args := append([]string{"new-session", "-d", "-s", "e2e", "-x", "120", "-y", "35"}, env...)
+	args = append(args, binary+" --demo; echo EXIT=$?; sleep 600")
+	x.cmd(args...)
+
+	// Launch: balances visible, from the demo bank.
+	want := formatMoney(current.Balance.Current, current.Currency)
+	x.waitText(current.Account.DisplayName)
+	x.waitText(want)
+	x.waitText("DEMO")
+
+	// Move to the transactions and filter.
+	x.cmd("send-keys", "-t", "e2e", "3")
+	x.cmd("send-keys", "-t", "e2e", "/")
+	x.cmd("send-keys", "-t", "e2e", "-l", "tesco")
+	x.cmd("send-keys", "-t", "e2e", "Enter")
+	screen := x.waitFor("only Tesco rows", func(s string) bool {
+		return strings.Contains(s, "/tesco") && strings.Contains(s, "Tesco") && !strings.Contains(s, "Transport for London")
+	})
+	if strings.Contains(screen, "Greggs") {
+		t.Errorf("the filter left other merchants:\n%s", screen)
+	}
+
+	// Open a detail: every field, ids included.
+	x.cmd("send-keys", "-t", "e2e", "Enter")
+	x.waitText("Transaction ID")
+	x.waitText("TESCO")
+
+	// Back and quit.
+	// Escape, then wait: an escape followed at once by q reads as alt+q.
+	x.cmd("send-keys", "-t", "e2e", "Escape")
+	x.waitFor("the detail closed", func(s string) bool { return !strings.Contains(s, "Transaction ID") })
+	x.cmd("send-keys", "-t", "e2e", "q")
+	x.waitText("EXIT=0")
+
+	// The demo never touched the real (here: the test's) credentials or ledger.
+	for _, p := range []string{h.credentialsFile(), filepath.Join(h.root, "data", "banktui", "ledger.db")} {
+		if _, err := os.Stat(p); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("the demo created %s", p)
+		}
+	}
+}
+
+// ---- 3. the CLI against the emulator with faults ----
+
+func TestCLIWithFaults(t *testing.T) {
+	srv := truelayertest.NewServer()
+	t.Cleanup(srv.Close)
+	h := newHome(t)
+	clientID, _ := h.useEmulator(srv)
+	h.connect(srv, clientID, "ob-northgate", false)
+	truth := srv.Truth("john", "ob-northgate")
+
+	// A 429 storm while syncing: retried, the sync completes.
+	remove := srv.Inject(truelayertest.Fault{Endpoint: "/data/v1/**", Kind: truelayertest.Status, Status: 429, Count: 6})
+	r := h.must("sync")
+	remove()
+	if !strings.Contains(r.stdout, "new transactions") {
+		t.Errorf("sync printed no summary:\n%s", r.stdout)
+	}
+	if strings.Contains(r.stderr, "\r") {
+		t.Errorf("sync drew a progress bar on a pipe:\n%q", r.stderr)
+	}
+	checkBalances(t, parseBalance(t, h.must("balance", "--offline", "--json").stdout), truth)
+	settled := 0
+	for _, a := range append(truth.Accounts, truth.Cards...) {
+		settled += len(a.Transactions)
+	}
+	var txs []map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(h.must("transactions", "--settled", "--json").stdout), &txs); err != nil {
+		t.Fatal(err)
+	}
+	if len(txs) != settled {
+		t.Errorf("transactions --settled lists %d, the bank has %d", len(txs), settled)
+	}
+	before := h.must("balance", "--offline", "--json").stdout
+	beforeTx := h.must("transactions", "--json").stdout
+
+	// A storm that does not end: a clear message, exit 1, stored data intact.
+	remove = srv.Inject(truelayertest.Fault{Endpoint: "/data/v1/**", Kind: truelayertest.Status, Status: 429})
+	h.expect(exitFailure, []string{"rate limit", "try again"}, "balance")
+	remove()
+
+	// 503s: a few are retried away; a lasting outage is reported.
+	srv.ResetLog()
+	remove = srv.Inject(truelayertest.Fault{Endpoint: "/data/v1/**", Kind: truelayertest.Status, Status: 503, Count: 3})
+	h.must("balance")
+	remove()
+	saw503 := 0
+	for _, q := range srv.Requests() {
+		if q.Status == 503 {
+			saw503++
+		}
+	}
+	if saw503 != 3 {
+		t.Errorf("the emulator answered %d requests with 503, want 3 (retried)", saw503)
+	}
+	remove = srv.Inject(truelayertest.Fault{Endpoint: "/data/v1/**", Kind: truelayertest.Status, Status: 503})
+	h.expect(exitFailure, []string{"temporarily unavailable"}, "balance")
+	remove()
+
+	// Consent gone: the refresh gets invalid_grant; exit 3 and a reconnect hint.
+	h2 := newHome(t)
+	clientID2, _ := h2.useEmulator(srv)
+	h2.connect(srv, clientID2, "ob-northgate", false)
+	h2.must("sync")
+	storedBefore := h2.must("balance", "--offline", "--json").stdout
+	if err := config.OpenCredentials(h2.credentialsFile()).Update(func(c *config.Credentials) error {
+		c.Connections[0].Expiry = time.Now().Add(-time.Hour)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	remove = srv.Inject(truelayertest.Fault{Kind: truelayertest.InvalidGrant})
+	h2.expect(exitNeedsLogin, []string{"banktui login"}, "balance")
+	h2.expect(exitNeedsLogin, []string{"banktui login"}, "sync")
+	remove()
+	var conns []connectionJSON
+	if err := json.Unmarshal([]byte(h2.must("connections", "--json").stdout), &conns); err != nil {
+		t.Fatal(err)
+	}
+	if len(conns) != 1 || !conns[0].NeedsReconnect {
+		t.Errorf("connections after invalid_grant: %+v, want the connection marked for reconnecting", conns)
+	}
+	if got := h2.must("balance", "--offline", "--json").stdout; !sameBalances(t, got, storedBefore) {
+		t.Errorf("stored balances changed after invalid_grant:\n%s\nwant\n%s", got, storedBefore)
+	} else if !strings.Contains(got, ledger.SyncErrConsentExpired) {
+		t.Errorf("stored balances do not say the consent expired:\n%s", got)
+	}
+
+	// The first home's stored data survived every fault.
+	if got := h.must("balance", "--offline", "--json").stdout; !sameBalances(t, got, before) {
+		t.Errorf("stored balances changed across faults:\n%s\nwant\n%s", got, before)
+	}
+	if got := h.must("transactions", "--json").stdout; got != beforeTx {
+		t.Error("stored transactions changed across faults")
+	}
+	creds, err := config.OpenCredentials(h.credentialsFile()).Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertNoSecrets(t, creds, r.stdout, r.stderr)
+}
+
+// sameBalances compares balances and totals, ignoring when they were fetched
+// (a successful refresh stores a new snapshot with the same amounts).
+func sameBalances(t *testing.T, a, b string) bool {
+	x, y := parseBalance(t, a), parseBalance(t, b)
+	if len(x.Results) != len(y.Results) || len(x.Totals) != len(y.Totals) {
+		return false
+	}
+	for i := range x.Results {
+		p, q := x.Results[i], y.Results[i]
+		if p.AccountID != q.AccountID || (p.Current == nil) != (q.Current == nil) || (p.Current != nil && !p.Current.Equal(*q.Current)) {
+			return false
+		}
+	}
+	for i := range x.Totals {
+		if !x.Totals[i].Total.Equal(y.Totals[i].Total) {
+			return false
+		}
+	}
+	return true
+}
+
+// ---- bad input: one clear line, the right exit code ----
+
+func TestBadInput(t *testing.T) {
+	h := newHome(t)
+	h.expect(exitUsage, []string{"unknown flag", "--help"}, "balance", "--bogus")
+	h.expect(exitUsage, []string{"unknown command"}, "balanse")
+	h.expect(exitUsage, []string{"YYYY-MM-DD"}, "transactions", "--from", "2026-13-01")
+	h.expect(exitUsage, []string{"--json and --csv"}, "transactions", "--json", "--csv")
+	h.expect(exitUsage, []string{"csv, json, ofx, ledger, beancount"}, "export", "--format", "xls")
+	h.expect(exitNeedsLogin, []string{"banktui login"}, "balance", "--offline")
+	h.expect(exitUsage, []string{"TRUELAYER_CLIENT_ID"}, "login")
+
+	// With data: an unknown account names the command that lists them.
+	srv := truelayertest.NewServer()
+	t.Cleanup(srv.Close)
+	clientID, _ := h.useEmulator(srv)
+	h.expect(exitNeedsLogin, []string{"banktui login"}, "balance")
+	h.connect(srv, clientID, "ob-nova", false)
+	h.must("sync")
+	h.expect(exitUsage, []string{"no account", "banktui accounts"}, "transactions", "no-such-account")
+
+	// Unreadable settings: which file, and exit 2.
+	cfg := filepath.Join(h.root, "bad.toml")
+	if err := os.WriteFile(cfg, []byte("client_id = [unclosed\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	h.expect(exitUsage, []string{"bad.toml"}, "--config", cfg, "balance")
+
+	for _, args := range [][]string{{"balance", "--bogus"}, {"transactions", "--from", "x"}, {"transactions", "nope"}} {
+		if r := h.run(args...); strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 {
+			t.Errorf("banktui %s: want one line on stderr, got:\n%s", strings.Join(args, " "), r.stderr)
+		}
+	}
+}
+
+// ---- the emulator command and the two-command setup ----
+
+func TestEmulatorCommandServesTheCLI(t *testing.T) {
+	port, err := freePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := newHome(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	emu := exec.CommandContext(ctx, binary, "emulator", "--addr", fmt.Sprintf("127.0.0.1:%d", port))
+	emu.Env = h.env
+	out, err := emu.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := emu.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = emu.Process.Signal(os.Interrupt); _ = emu.Wait() })
+
+	// It prints the five settings; banktui works with exactly those.
+	exports := map[string]string{}
+	sc := bufio.NewScanner(out)
+	for len(exports) < 5 && sc.Scan() {
+		if kv, ok := strings.CutPrefix(sc.Text(), "export "); ok {
+			k, v, _ := strings.Cut(kv, "=")
+			exports[k] = v
+		}
+	}
+	go func() { _, _ = io.Copy(io.Discard, out) }()
+	for _, k := range []string{config.EnvClientID, config.EnvClientSecret, config.EnvRedirectURI, config.EnvAuthURL, config.EnvAPIURL} {
+		if exports[k] == "" {
+			t.Fatalf("emulator did not print %s (got %v)", k, exports)
+		}
+	}
+	if want := fmt.Sprintf("http://127.0.0.1:%d/api", port); exports[config.EnvAPIURL] != want {
+		t.Errorf("%s=%s, want %s", config.EnvAPIURL, exports[config.EnvAPIURL], want)
+	}
+	for k, v := range exports {
+		h.env = append(h.env, k+"="+v)
+	}
+	r := h.must("providers", "--json")
+	var providers []truelayer.ProviderInfo
+	if err := json.Unmarshal([]byte(r.stdout), &providers); err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string]bool{}
+	for _, p := range providers {
+		ids[p.ProviderID] = true
+	}
+	for _, want := range []string{"ob-northgate", "mock"} {
+		if !ids[want] {
+			t.Errorf("providers from the emulator lack %s: %v", want, ids)
+		}
+	}
+	r = h.run("doctor") // port 3000 may be busy on a shared machine: only the output matters here
+	if !strings.Contains(r.stdout, exports[config.EnvAPIURL]) || !strings.Contains(r.stdout, "env "+config.EnvAPIURL) {
+		t.Errorf("doctor does not show the API URL and where it came from:\n%s", r.stdout)
+	}
+}
