@@ -405,3 +405,27 @@ func TestFormatDate(t *testing.T) {
 		}
 	}
 }
+
+// TestConcurrentUse: one Client serves many goroutines (run with -race).
+func TestConcurrentUse(t *testing.T) {
+	f := newFixture(t)
+	f.route("/data/v1/accounts", nil, "data-accounts.json")
+	f.route("/data/v1/accounts/acc1/balance", nil, "data-balance.json")
+	errs := make(chan error, 16)
+	for i := range 16 {
+		go func() {
+			ctx := WithCorrelationID(context.Background(), "c"+strings.Repeat("x", i))
+			if _, err := f.client.Accounts(ctx); err != nil {
+				errs <- err
+				return
+			}
+			_, err := f.client.Balance(ctx, "acc1")
+			errs <- err
+		}()
+	}
+	for range 16 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}
