@@ -183,18 +183,23 @@ func newModel(ctx context.Context, o Options) Model {
 
 // Run shows the TUI until the user quits or ctx is cancelled.
 func Run(ctx context.Context, o Options) error {
-	m := newModel(ctx, o)
+	m := firstFrameModel(ctx, o)
 	defer m.cancel()
-	// Read the stored balances before the program starts: the first frame shows
-	// them instead of a loading state. Init then loads the selected account's
-	// transactions and starts the refresh.
-	m, _ = m.applyAccounts(readAccounts(m.ctx, m.accountsSeq, o.Store, o.Connections))
 	p := tea.NewProgram(m, tea.WithContext(ctx))
 	_, err := p.Run()
 	if errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {
 		return ctx.Err()
 	}
 	return err
+}
+
+// firstFrameModel reads the stored balances before the program starts, so
+// the first frame shows them instead of a loading state. Init then loads the
+// selected account's transactions and starts the refresh.
+func firstFrameModel(ctx context.Context, o Options) Model {
+	m := newModel(ctx, o)
+	m, _ = m.applyAccounts(readAccounts(m.ctx, m.accountsSeq, o.Store, o.Connections))
+	return m
 }
 
 func (m *Model) applyTheme() {

@@ -400,6 +400,12 @@ func (m *Model) groupLines(items []ledger.AccountView) []accountLine {
 		if errText == "" && a.SyncError != "" {
 			errText = describeStoredError(a.SyncError)
 		}
+		if errText == "" && a.HistoryLimit == ledger.LimitSCAExceeded {
+			errText = "history before " + a.HistoryFrom.Format("2 Jan 2006") + ": re-authenticate (L)"
+		}
+		if errText == "" && a.Gone {
+			errText = "no longer listed by the bank; history kept"
+		}
 		if errText != "" {
 			out = append(out, accountLine{item: -1, kind: lineNote, text: errText})
 		}
