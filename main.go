@@ -482,6 +482,15 @@ func (a *app) runDoctor(cmd *cobra.Command, _ []string) error {
 	checkPath(d, "credentials", p.CredentialsFile, 0o600, true)
 	checkPath(d, "config directory", filepath.Dir(p.CredentialsFile), 0o700, true)
 	checkPath(d, "ledger", p.LedgerDB, 0o600, true)
+	if _, err := os.Stat(p.LedgerDB); err == nil {
+		if st, err := a.openStore(); err != nil {
+			d.line("FAIL", "ledger", err.Error())
+		} else if err := st.Check(ctx); err != nil {
+			d.line("FAIL", "ledger integrity", fmt.Sprintf("%v: move %s aside and run banktui sync", err, p.LedgerDB))
+		} else {
+			d.line("ok", "ledger integrity", "ok")
+		}
+	}
 	checkPath(d, "debug log", p.DebugLog, 0o600, true)
 
 	d.section("Settings")
@@ -521,10 +530,17 @@ func (a *app) runDoctor(cmd *cobra.Command, _ []string) error {
 	}
 	env := s.Env()
 	show(config.KeyEnvironment, env.Name)
-	if s.Configured() && s.Environment != "" {
+	if s.Configured() {
 		implied := truelayer.EnvironmentFor(s.ClientID).Name
-		if (s.Environment == "live" || s.Environment == "sandbox") && implied != s.Environment {
-			d.line("warn", "environment", fmt.Sprintf("%s, but the client id prefix implies %s", s.Environment, implied))
+		prefix := "no sandbox- prefix"
+		if strings.HasPrefix(s.ClientID, truelayer.SandboxClientPrefix) {
+			prefix = "prefix sandbox-"
+		}
+		switch {
+		case (s.Environment == "live" || s.Environment == "sandbox") && implied != s.Environment:
+			d.line("FAIL", "environment", fmt.Sprintf("%s, but the client id (%s) is a %s client: TrueLayer will reject it; fix TRUELAYER_ENV or the client id", s.Environment, prefix, implied))
+		default:
+			d.line("ok", "client id prefix", fmt.Sprintf("%s: a %s client", prefix, implied))
 		}
 	}
 	show(config.KeyAuthURL, env.AuthURL)
@@ -1295,20 +1311,9 @@ func truncate(s string, n int) string {
 	return ansi.Truncate(s, n, "…")
 }
 
-// clean strips control characters and escape sequences from bank text before
-// it reaches the terminal.
-func clean(s string) string {
-	s = ansi.Strip(s)
-	return strings.Map(func(r rune) rune {
-		switch {
-		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0):
-			return ' '
-		case r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069, r == 0x200e, r == 0x200f:
-			return -1 // bidi overrides
-		}
-		return r
-	}, s)
-}
+// clean makes bank text safe for the terminal: the TUI's sanitiser, so both
+// strip the same escape sequences, control characters and bidi overrides.
+func clean(s string) string { return ui.Sanitize(s) }
 
 // ---- connections ----
 

@@ -9,7 +9,9 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/csv"
 	"encoding/json"
+	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
@@ -605,11 +607,29 @@ func TestCLIWithFaults(t *testing.T) {
 	if got := h.must("transactions", "--json").stdout; got != beforeTx {
 		t.Error("stored transactions changed across faults")
 	}
+
+	// --debug logs every request to a 0600 file, secrets redacted.
+	d := h.must("--debug", "balance")
+	logFile := filepath.Join(h.root, "state", "banktui", "debug.log")
+	fi, err := os.Stat(logFile)
+	if err != nil {
+		t.Fatalf("--debug wrote no log: %v", err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Errorf("debug.log has mode %04o, want 0600", fi.Mode().Perm())
+	}
+	logText, err := os.ReadFile(logFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(logText), "/data/v1/accounts") {
+		t.Errorf("debug.log does not show the requests:\n%s", logText)
+	}
 	creds, err := config.OpenCredentials(h.credentialsFile()).Load()
 	if err != nil {
 		t.Fatal(err)
 	}
-	assertNoSecrets(t, creds, r.stdout, r.stderr)
+	assertNoSecrets(t, creds, r.stdout, r.stderr, d.stdout, d.stderr, string(logText))
 }
 
 // sameBalances compares balances and totals, ignoring when they were fetched
@@ -727,5 +747,148 @@ func TestEmulatorCommandServesTheCLI(t *testing.T) {
 	r = h.run("doctor") // port 3000 may be busy on a shared machine: only the output matters here
 	if !strings.Contains(r.stdout, exports[config.EnvAPIURL]) || !strings.Contains(r.stdout, "env "+config.EnvAPIURL) {
 		t.Errorf("doctor does not show the API URL and where it came from:\n%s", r.stdout)
+	}
+}
+
+// ---- export formats ----
+
+func TestExportFormats(t *testing.T) {
+	srv := truelayertest.NewServer()
+	t.Cleanup(srv.Close)
+	h := newHome(t)
+	clientID, _ := h.useEmulator(srv)
+	h.connect(srv, clientID, "ob-northgate", false)
+	h.must("sync")
+	truth := srv.Truth("john", "ob-northgate")
+	wantCount := 0
+	wantSum := map[string]truelayer.Amount{} // per account id: sum of settled amounts
+	for _, a := range append(truth.Accounts, truth.Cards...) {
+		wantCount += len(a.Transactions)
+		for _, x := range a.Transactions {
+			wantSum[a.ID] = wantSum[a.ID].Add(x.Amount)
+		}
+	}
+	amount := func(s string) truelayer.Amount {
+		t.Helper()
+		a, err := truelayer.NewAmount(strings.TrimSpace(s))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	checkSums := func(format string, got map[string]truelayer.Amount) {
+		t.Helper()
+		for id, w := range wantSum {
+			if !got[id].Equal(w) {
+				t.Errorf("%s: account %s sums to %s, the bank's transactions to %s", format, id, got[id], w)
+			}
+		}
+	}
+
+	// CSV: one row per settled transaction, exact amounts.
+	rows, err := csv.NewReader(strings.NewReader(h.must("export", "--format", "csv").stdout)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows)-1 != wantCount {
+		t.Errorf("csv has %d rows, the bank %d settled transactions", len(rows)-1, wantCount)
+	}
+	got := map[string]truelayer.Amount{}
+	for _, row := range rows[1:] {
+		got[row[2]] = got[row[2]].Add(amount(row[8]))
+	}
+	checkSums("csv", got)
+
+	// JSON: TrueLayer's field names.
+	var j struct {
+		Accounts     []accountJSON `json:"accounts"`
+		Transactions []struct {
+			AccountID     string           `json:"account_id"`
+			TransactionID string           `json:"transaction_id"`
+			Amount        truelayer.Amount `json:"amount"`
+		} `json:"transactions"`
+	}
+	if err := json.Unmarshal([]byte(h.must("export", "--format", "json").stdout), &j); err != nil {
+		t.Fatal(err)
+	}
+	got = map[string]truelayer.Amount{}
+	for _, x := range j.Transactions {
+		got[x.AccountID] = got[x.AccountID].Add(x.Amount)
+	}
+	checkSums("json", got)
+	if len(j.Accounts) != len(truth.Accounts)+len(truth.Cards) {
+		t.Errorf("json lists %d accounts and cards, want %d", len(j.Accounts), len(truth.Accounts)+len(truth.Cards))
+	}
+
+	// OFX: well-formed XML, one STMTTRN per transaction.
+	ofx := h.must("export", "--format", "ofx").stdout
+	dec := xml.NewDecoder(strings.NewReader(ofx))
+	n := 0
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("ofx is not well-formed XML: %v", err)
+		}
+		if se, ok := tok.(xml.StartElement); ok && se.Name.Local == "STMTTRN" {
+			n++
+		}
+	}
+	if n != wantCount {
+		t.Errorf("ofx has %d STMTTRN, want %d", n, wantCount)
+	}
+
+	// Ledger and beancount: every transaction balances, the bank side sums
+	// to the bank's transactions, every beancount account is opened.
+	for _, format := range []string{"ledger", "beancount"} {
+		out := h.must("export", "--format", format).stdout
+		postings := map[string]truelayer.Amount{}
+		opened := map[string]bool{}
+		txCount := 0
+		var txSum truelayer.Amount
+		inTx := false
+		for _, line := range strings.Split(out, "\n") {
+			f := strings.Fields(line)
+			switch {
+			case len(f) >= 3 && f[1] == "open":
+				opened[f[2]] = true
+			case len(f) >= 2 && (f[1] == "*" || f[1] == "!") && len(f[0]) == 10:
+				if inTx && !txSum.IsZero() {
+					t.Errorf("%s: a transaction does not balance: %s", format, txSum)
+				}
+				inTx, txSum = true, truelayer.Amount{}
+				txCount++
+			case inTx && strings.HasPrefix(line, "  ") && len(f) == 3 && (strings.HasPrefix(f[0], "Assets:") || strings.HasPrefix(f[0], "Liabilities:") || strings.HasPrefix(f[0], "Expenses:") || strings.HasPrefix(f[0], "Income:")):
+				a := amount(f[1])
+				txSum = txSum.Add(a)
+				postings[f[0]] = postings[f[0]].Add(a)
+				if format == "beancount" && !opened[f[0]] {
+					t.Errorf("beancount uses %s without opening it", f[0])
+				}
+			}
+		}
+		if txCount != wantCount {
+			t.Errorf("%s has %d transactions, want %d", format, txCount, wantCount)
+		}
+		for _, v := range append(truth.Accounts, truth.Cards...) {
+			name := v.Account.DisplayName
+			root := "Assets:"
+			if v.IsCard {
+				name, root = v.Card.DisplayName, "Liabilities:"
+			}
+			acct := root + journalName(truth.ProviderName) + ":" + journalName(name)
+			if !postings[acct].Equal(wantSum[v.ID]) {
+				t.Errorf("%s: %s sums to %s, want %s", format, acct, postings[acct], wantSum[v.ID])
+			}
+		}
+	}
+
+	// -o writes a private file.
+	file := filepath.Join(h.root, "out.beancount")
+	h.must("export", "--format", "beancount", "-o", file)
+	if fi, err := os.Stat(file); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("export -o: %v, mode %v; want a 0600 file", err, fi)
 	}
 }
