@@ -75,7 +75,8 @@ type acct struct {
 	sos      []*payment
 	dds      []*payment
 	updated  time.Time
-	style    int // timestamp format of the bank
+	style    int    // timestamp format of the bank
+	iban     string // sent only to johnN/ibanN users, as in TrueLayer's sandbox
 }
 
 // payment is a standing order or a direct debit and the transactions it made.
@@ -167,9 +168,7 @@ func generateBank(seed int64, user mockUser, p *providerSpec, now time.Time, per
 				Number:   strconv.Itoa(10000000 + rng.IntN(89999999)),
 				SwiftBIC: "NGTEGB2L",
 			}
-			if user.IBAN {
-				a.number.IBAN = "GB" + strconv.Itoa(10+rng.IntN(89)) + "NGTE" + stripDashes(prof.sortCode) + a.number.Number
-			}
+			a.iban = ukIBAN("NGTE", stripDashes(prof.sortCode), a.number.Number)
 		}
 		b.accounts = append(b.accounts, a)
 		return a
@@ -206,6 +205,23 @@ func stripDashes(s string) string {
 		}
 	}
 	return string(out)
+}
+
+// ukIBAN builds a GB IBAN with valid ISO 7064 mod-97 check digits.
+func ukIBAN(bank, sortCode, number string) string {
+	bban := bank + sortCode + number
+	rem := 0
+	for _, c := range bban + "GB00" {
+		v := int(c - '0')
+		if c >= 'A' && c <= 'Z' {
+			v = int(c-'A') + 10
+			rem = (rem*100 + v) % 97
+			continue
+		}
+		rem = (rem*10 + v) % 97
+	}
+	check := 98 - rem
+	return "GB" + pad2(check) + bban
 }
 
 const hexDigits = "0123456789abcdef"

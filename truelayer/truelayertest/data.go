@@ -113,14 +113,18 @@ func (b *bank) find(id string, card bool) *acct {
 	return nil
 }
 
-func (b *bank) accountJSON(a *acct, base string) truelayer.Account {
+func (b *bank) accountJSON(a *acct, base string, withIBAN bool) truelayer.Account {
 	typ := truelayer.AccountTypeTransaction
 	if a.kind == "savings" {
 		typ = truelayer.AccountTypeSavings
 	}
+	num := a.number
+	if withIBAN {
+		num.IBAN = a.iban
+	}
 	return truelayer.Account{
 		AccountID: a.id, AccountType: typ, DisplayName: a.name, Currency: a.currency,
-		AccountNumber: a.number, UpdateTimestamp: stamp(a.updated),
+		AccountNumber: num, UpdateTimestamp: stamp(a.updated),
 		Provider: truelayer.Provider{ProviderID: b.provider.ID, DisplayName: b.provider.Name, LogoURI: b.provider.logoURL(base)},
 	}
 }
@@ -139,7 +143,7 @@ func (s *Server) getAccounts(r *http.Request, c *connection, b *bank, now time.T
 	out := []truelayer.Account{}
 	for _, a := range b.accounts {
 		if !a.card {
-			out = append(out, b.accountJSON(a, s.baseURL))
+			out = append(out, b.accountJSON(a, s.baseURL, c.User.IBAN))
 		}
 	}
 	return out, nil
@@ -152,7 +156,7 @@ func (s *Server) getAccount(r *http.Request, c *connection, b *bank, now time.Ti
 	if a == nil {
 		return nil, errAccountNotFound
 	}
-	return []truelayer.Account{b.accountJSON(a, s.baseURL)}, nil
+	return []truelayer.Account{b.accountJSON(a, s.baseURL, c.User.IBAN)}, nil
 }
 
 func (s *Server) getCards(r *http.Request, c *connection, b *bank, now time.Time) (any, *oauthError) {

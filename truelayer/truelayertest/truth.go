@@ -41,7 +41,8 @@ type AccountData struct {
 
 // Truth returns the demo bank of username (a mock user such as "john" or
 // "john7"; passwords do not matter) at providerID, as of the emulator's
-// clock, or nil for an unknown user or provider. The bank is generated on
+// clock, or nil for an unknown user or provider. Account numbers are as
+// served to johnN/doeN (no IBAN; johnN/ibanN users also get IBANs). The bank is generated on
 // first use and is the same one the Data API serves.
 func (s *Server) Truth(username, providerID string) *BankData {
 	user, ok := checkUser(username, "")
@@ -62,7 +63,7 @@ func (s *Server) Truth(username, providerID string) *BankData {
 			ad.CardBalance = a.cardBalanceJSON(now)
 			ad.Opening = minor(-a.opening)
 		} else {
-			ad.Account = b.accountJSON(a, s.baseURL)
+			ad.Account = b.accountJSON(a, s.baseURL, false)
 			ad.Balance = a.balanceJSON(now)
 			ad.Opening = minor(a.opening)
 			for _, so := range a.sos {
