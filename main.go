@@ -2212,28 +2212,30 @@ func (p *progress) event(e ledger.Event) {
 	if total > 0 {
 		frac := 0.0
 		for _, s := range p.state {
-			switch {
-			case s.Phase == ledger.PhaseDone && s.AccountID == "":
-				frac += 1
-			case s.Total > 0:
-				frac += float64(s.Done) / float64(s.Total) * phaseWeight(s.Phase)
-			}
+			frac += connectionProgress(s)
 		}
-		fill = int(frac / float64(total) * barWidth)
+		fill = min(barWidth, int(frac/float64(total)*barWidth))
 	}
 	line := fmt.Sprintf("[%s%s] %d new  %s", strings.Repeat("█", fill), strings.Repeat("░", barWidth-fill), p.added, strings.Join(phases, ", "))
 	fmt.Fprint(p.w, "\r"+ansi.Truncate(line, p.width-1, "…")+"\x1b[K")
 }
 
-// phaseWeight: transactions are most of a sync's work.
-func phaseWeight(phase string) float64 {
-	switch phase {
-	case ledger.PhaseTransactions:
-		return 0.9
-	case ledger.PhaseBalances:
-		return 0.2
+// connectionProgress estimates how far a connection's sync is from its
+// latest event; transactions are most of the work.
+func connectionProgress(e ledger.Event) float64 {
+	part := 0.0
+	if e.Total > 0 {
+		part = float64(e.Done) / float64(e.Total)
 	}
-	return 0.1
+	switch {
+	case e.Phase == ledger.PhaseDone && e.AccountID == "":
+		return 1
+	case e.Phase == ledger.PhaseTransactions, e.Phase == ledger.PhaseDone:
+		return 0.2 + 0.8*part
+	case e.Phase == ledger.PhaseBalances:
+		return 0.05 + 0.15*part
+	}
+	return 0.02
 }
 
 func (p *progress) done() {
@@ -2260,8 +2262,10 @@ func writeSyncReport(w io.Writer, rep *ledger.Report) {
 				note = "older history needs you to re-authenticate (banktui login)"
 			case acc.Err != nil:
 				note = explain(acc.Err).Error()
+			case acc.HistoryLimit == ledger.SyncErrSCAExceeded:
+				note = "older history needs you to re-authenticate (banktui login)"
 			case acc.HistoryLimit != "":
-				note = "history starts here (" + acc.HistoryLimit + ")"
+				note = "all the history the bank gives"
 			}
 			t.row(c.ConnectionID, clean(acc.DisplayName), fmt.Sprint(acc.Added), fmt.Sprint(acc.Pending), note)
 		}
