@@ -353,20 +353,14 @@ func upsertSettled(ctx context.Context, tx *sql.Tx, rid int64, txs []truelayer.T
 	if len(txs) == 0 {
 		return nil
 	}
+	// Transaction ids are "subject to change": a row whose id is new but
+	// whose provider id is known is the same row under a new id.
 	find, err := tx.PrepareContext(ctx, `SELECT t.rid, j.raw FROM transactions t JOIN transaction_json j ON j.rid = t.rid
 WHERE t.account_rid = ? AND t.pending = 0 AND t.tx_id = ?`)
 	if err != nil {
 		return err
 	}
 	defer find.Close()
-	// Transaction ids are "subject to change": a row whose id is new but
-	// whose provider id is known is the same row under a new id.
-	findByProvider, err := tx.PrepareContext(ctx, `SELECT t.rid, j.raw FROM transactions t JOIN transaction_json j ON j.rid = t.rid
-WHERE t.account_rid = ? AND t.provider_tx_id = ? AND t.pending = 0 LIMIT 1`)
-	if err != nil {
-		return err
-	}
-	defer findByProvider.Close()
 	insert, err := prepareInsert(ctx, tx)
 	if err != nil {
 		return err
@@ -387,22 +381,64 @@ WHERE rid = ?`)
 	}
 	defer updateJSON.Close()
 
-	for _, t := range txs {
-		r := rowFromAPI(t)
-		var existing int64
-		var oldRaw string
-		err := find.QueryRowContext(ctx, rid, r.id).Scan(&existing, &oldRaw)
-		if errors.Is(err, sql.ErrNoRows) && r.providerID != "" {
-			err = findByProvider.QueryRowContext(ctx, rid, r.providerID).Scan(&existing, &oldRaw)
+	// Load the stored rows the batch may overlap in one query, rather than
+	// looking each row up: a first sync of an account loads nothing.
+	batch := make([]txRow, len(txs))
+	minTS := int64(1<<63 - 1)
+	for i, t := range txs {
+		batch[i] = rowFromAPI(t)
+		minTS = min(minTS, batch[i].ts)
+	}
+	type stored struct {
+		rid int64
+		raw string
+	}
+	byID, byProvider := map[string]stored{}, map[string]stored{}
+	rows, err := tx.QueryContext(ctx, `SELECT t.rid, t.tx_id, t.provider_tx_id, j.raw
+FROM transactions t JOIN transaction_json j ON j.rid = t.rid
+WHERE t.account_rid = ? AND t.pending = 0 AND t.ts >= ?`, rid, minTS-int64(2*day/time.Second))
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var s stored
+		var id, pid string
+		if err := rows.Scan(&s.rid, &id, &pid, &s.raw); err != nil {
+			rows.Close()
+			return err
 		}
-		switch {
-		case errors.Is(err, sql.ErrNoRows):
-			id, err := insert.exec(ctx, rid, false, r, now)
+		byID[id] = s
+		if pid != "" {
+			byProvider[pid] = s
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+
+	for _, r := range batch {
+		s, ok := byID[r.id]
+		if !ok && r.providerID != "" {
+			s, ok = byProvider[r.providerID]
+		}
+		err := error(nil)
+		if !ok {
+			var id int64
+			id, ok, err = insert.exec(ctx, rid, false, r, now)
 			if err != nil {
 				return err
 			}
-			newRows[id] = true
-			*added++
+			if ok {
+				newRows[id] = true
+				*added++
+				continue
+			}
+			// Stored, but dated outside the loaded range.
+			err = find.QueryRowContext(ctx, rid, r.id).Scan(&s.rid, &s.raw)
+		}
+		existing, oldRaw := s.rid, s.raw
+		switch {
 		case err != nil:
 			return err
 		case oldRaw != r.raw:
@@ -426,7 +462,8 @@ func prepareInsert(ctx context.Context, tx *sql.Tx) (*txInsert, error) {
 	row, err := tx.PrepareContext(ctx, `
 INSERT INTO transactions (account_rid, tx_id, pending, ts, description, merchant, category, classification,
 	amount, amount_micro, amount_exact, currency, running_balance, running_micro, provider_tx_id, first_seen)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (account_rid, pending, tx_id) DO NOTHING`)
 	if err != nil {
 		return nil, err
 	}
@@ -438,19 +475,23 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	return &txInsert{row: row, json: js}, nil
 }
 
-func (i *txInsert) exec(ctx context.Context, accountRID int64, pending bool, r txRow, firstSeen int64) (int64, error) {
+// exec inserts r unless a row with its id is there already (inserted false).
+func (i *txInsert) exec(ctx context.Context, accountRID int64, pending bool, r txRow, firstSeen int64) (id int64, inserted bool, err error) {
 	res, err := i.row.ExecContext(ctx, accountRID, r.id, boolInt(pending), r.ts, r.description, r.merchant,
 		r.category, r.classification, r.amount, r.amountMicro, boolInt(r.exact), r.currency, r.running,
 		r.runningMicro, r.providerID, firstSeen)
 	if err != nil {
-		return 0, err
+		return 0, false, err
 	}
-	id, err := res.LastInsertId()
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return 0, false, err
+	}
+	id, err = res.LastInsertId()
 	if err != nil {
-		return 0, err
+		return 0, false, err
 	}
 	_, err = i.json.ExecContext(ctx, id, r.raw)
-	return id, err
+	return id, true, err
 }
 
 func (i *txInsert) Close() {
@@ -618,7 +659,7 @@ FROM transactions WHERE account_rid = ? AND pending = 0 AND ts >= ? ORDER BY ts,
 		if fs, ok := firstSeen[p.id]; ok {
 			seen = fs
 		}
-		if _, err := insert.exec(ctx, rid, true, p, seen); err != nil {
+		if _, _, err := insert.exec(ctx, rid, true, p, seen); err != nil {
 			return 0, err
 		}
 		stored++
