@@ -147,6 +147,9 @@ func (a *app) runTUI(cmd *cobra.Command, _ []string) error {
 	if err != nil {
 		return err
 	}
+	if _, err := ui.KeyMapWith(s.Keys); err != nil {
+		return usageErr("%s: %v (see banktui doctor)", s.File, err)
+	}
 	if a.demo || !s.Configured() {
 		return a.runDemo(ctx, s.Keys)
 	}
@@ -247,7 +250,15 @@ func isCobraUsage(err error) bool {
 
 // printError writes one line: what went wrong and what to do.
 func (a *app) printError(w io.Writer, _ fang.Styles, err error) {
-	msg := err.Error()
+	// One line, whatever the error's own layout.
+	lines := strings.Split(strings.TrimSpace(err.Error()), "\n")
+	for i := range lines {
+		lines[i] = strings.TrimSpace(lines[i])
+		if i < len(lines)-1 {
+			lines[i] = strings.TrimSuffix(lines[i], ":")
+		}
+	}
+	msg := strings.Join(slices.DeleteFunc(lines, func(l string) bool { return l == "" }), "; ")
 	if isCobraUsage(err) && !strings.Contains(msg, "--help") {
 		msg += " (see banktui --help)"
 	}
@@ -548,6 +559,11 @@ func (a *app) runDoctor(cmd *cobra.Command, _ []string) error {
 	show(config.KeyScopes, strings.Join(s.Scopes, " "))
 	show(config.KeyRedirectURI, s.RedirectURI)
 	checkRedirect(d, s.RedirectURI)
+	if _, err := ui.KeyMapWith(s.Keys); err != nil {
+		d.line("FAIL", "[keys]", err.Error())
+	} else if len(s.Keys) > 0 {
+		d.line("ok", "[keys]", fmt.Sprintf("%d rebound action(s)", len(s.Keys)))
+	}
 
 	d.section("Connections")
 	a.doctorConnections(ctx, d, p, s)
