@@ -290,11 +290,11 @@ func (s *Server) clientAuth(r *http.Request, form url.Values) (ClientRegistratio
 }
 
 // tokenForm reads a form-encoded body, or a JSON one (some clients send it).
-func tokenForm(r *http.Request) (url.Values, error) {
+func tokenForm(w http.ResponseWriter, r *http.Request) (url.Values, error) {
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if mt == "application/json" {
 		var m map[string]any
-		if err := json.NewDecoder(http.MaxBytesReader(nil, r.Body, 1<<20)).Decode(&m); err != nil {
+		if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20)).Decode(&m); err != nil {
 			return nil, err
 		}
 		v := url.Values{}
@@ -312,7 +312,7 @@ func tokenForm(r *http.Request) (url.Values, error) {
 // handleToken is POST /auth/connect/token.
 func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
-	form, err := tokenForm(r)
+	form, err := tokenForm(w, r)
 	if err != nil {
 		writeErr(w, newErr(400, "invalid_request", "unreadable request body"))
 		return
@@ -379,7 +379,7 @@ func (s *Server) exchangeCode(client ClientRegistration, form url.Values, now ti
 	code.used = true
 	conn := s.newConnectionLocked(client.ID, code.user, code.providerID, code.req.Scopes, now)
 	code.connID = conn.ID
-	return s.issueLocked(conn, now, true), nil
+	return s.issueLocked(conn, now), nil
 }
 
 func (s *Server) refreshGrant(client ClientRegistration, rt string, now time.Time) (tokenResponse, *oauthError) {
@@ -402,7 +402,7 @@ func (s *Server) refreshGrant(client ClientRegistration, rt string, now time.Tim
 		return tokenResponse{}, newErr(400, "invalid_grant", "consent expired: the user must reconnect")
 	}
 	e.rotated = true
-	return s.issueLocked(conn, now, false), nil
+	return s.issueLocked(conn, now), nil
 }
 
 // newConnectionLocked records a consent; s.mu is held.
@@ -423,7 +423,7 @@ func (s *Server) newConnectionLocked(clientID string, user mockUser, providerID 
 
 // issueLocked mints an access token, and a rotated refresh token when the
 // connection has offline_access; s.mu is held.
-func (s *Server) issueLocked(c *connection, now time.Time, first bool) tokenResponse {
+func (s *Server) issueLocked(c *connection, now time.Time) tokenResponse {
 	s.seq++
 	exp := now.Add(s.cfg.accessLifetime)
 	access := signJWT(s.jwtKey, accessClaims{
@@ -442,7 +442,6 @@ func (s *Server) issueLocked(c *connection, now time.Time, first bool) tokenResp
 		c.refreshToken = rt
 		tok.RefreshToken = rt
 	}
-	_ = first
 	return tok
 }
 
@@ -515,6 +514,10 @@ func (s *Server) handleDelete(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
 		c = s.conns[claims.Subject]
 		s.mu.Unlock()
+		if c == nil {
+			writeErr(w, newErr(401, "invalid_token", "the access token is not valid"))
+			return
+		}
 	}
 	s.mu.Lock()
 	c.Revoked = true
@@ -560,5 +563,5 @@ func (s *Server) mint(clientID, username, providerID string, scopes []string) (t
 	}
 	now := s.nowLocked()
 	c := s.newConnectionLocked(clientID, user, providerID, scopes, now)
-	return s.issueLocked(c, now, true), nil
+	return s.issueLocked(c, now), nil
 }

@@ -67,7 +67,7 @@ type acct struct {
 	name     string
 	currency string
 	number   truelayer.AccountNumber
-	partial  string
+	partial  string // last four digits of the card (for accounts: of the debit card)
 	network  string
 	limit    int64 // credit limit (cards) or arranged overdraft (current)
 	opening  int64 // signed balance before the first transaction
@@ -158,9 +158,9 @@ func generateBank(seed int64, user mockUser, p *providerSpec, now time.Time, per
 			id:   hex32(rng.Uint64(), rng.Uint64()),
 			card: card, kind: kind, name: name, currency: "GBP", updated: now, style: prof.stampStyle,
 		}
+		a.partial = strconv.Itoa(1000 + rng.IntN(9000)) // the card's, or the account's debit card
 		if card {
 			a.network = prof.cardNetwork
-			a.partial = strconv.Itoa(1000 + rng.IntN(9000))
 			a.limit = 500000
 		} else {
 			a.number = truelayer.AccountNumber{

@@ -37,7 +37,8 @@ const (
 	// Latency between them.
 	SlowBody
 	// Unauthorized answers 401 invalid_token, as for a revoked token; with
-	// Count N, for the next N calls.
+	// Count N, for the next N calls. It only hits the Data API (/api/...),
+	// whatever the Endpoint.
 	Unauthorized
 	// InvalidGrant makes refresh grants at /connect/token fail with
 	// invalid_grant (only refresh grants; the Endpoint is ignored).
@@ -176,6 +177,9 @@ func (s *Server) takeFaults(r *http.Request) (delay time.Duration, skew time.Dur
 	for _, af := range s.faults {
 		f := af.f
 		if f.Kind == InvalidGrant || !matchEndpoint(f.Endpoint, r.URL.Path) || (f.Method != "" && !strings.EqualFold(f.Method, r.Method)) {
+			continue
+		}
+		if f.Kind == Unauthorized && !strings.HasPrefix(r.URL.Path, "/api/") {
 			continue
 		}
 		switch f.Kind {

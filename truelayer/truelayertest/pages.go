@@ -102,6 +102,5 @@ func writeHTML(w http.ResponseWriter, status int, t *template.Template, data any
 	w.Header().Set("X-Frame-Options", "DENY")
 	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; form-action *; frame-ancestors 'none'")
 	w.WriteHeader(status)
-	_, _ = buf.Write(nil)
 	_, _ = w.Write(buf.Bytes())
 }
