@@ -892,3 +892,72 @@ func TestExportFormats(t *testing.T) {
 		t.Errorf("export -o: %v, mode %v; want a 0600 file", err, fi)
 	}
 }
+
+// ---- logout ----
+
+func TestLogout(t *testing.T) {
+	srv := truelayertest.NewServer()
+	t.Cleanup(srv.Close)
+	h := newHome(t)
+	clientID, _ := h.useEmulator(srv)
+	h.connect(srv, clientID, "ob-northgate", false)
+	h.connect(srv, clientID, "ob-nova", false)
+	h.expect(exitUsage, []string{"banktui connections"}, "logout", "no-such-connection")
+	h.expect(exitUsage, []string{"--all"}, "logout")
+	h.expect(exitOK, []string{"ob-nova: revoked"}, "logout", "ob-nova")
+
+	var conns []connectionJSON
+	if err := json.Unmarshal([]byte(h.must("connections", "--json").stdout), &conns); err != nil {
+		t.Fatal(err)
+	}
+	if len(conns) != 1 || conns[0].ID != "ob-northgate" {
+		t.Errorf("after logout ob-nova: %+v, want only ob-northgate", conns)
+	}
+	// The revoked token no longer works at the bank.
+	revoked := 0
+	for _, q := range srv.Requests() {
+		if q.Method == "DELETE" && strings.HasSuffix(q.Path, "/api/delete") && q.Status == 200 {
+			revoked++
+		}
+	}
+	if revoked != 1 {
+		t.Errorf("the emulator saw %d successful revocations, want 1", revoked)
+	}
+	h.must("logout", "--all")
+	h.expect(exitNeedsLogin, []string{"banktui login"}, "sync")
+}
+
+// ---- formatting ----
+
+func TestFormatMoney(t *testing.T) {
+	for _, c := range []struct{ amount, currency, want string }{
+		{"0", "GBP", "£0.00"},
+		{"-2.99", "GBP", "-£2.99"},
+		{"1234567.5", "GBP", "£1,234,567.50"},
+		{"5479.0", "EUR", "€5,479.00"},
+		{"-0.125", "USD", "-$0.125"}, // exact: never rounds away a digit the bank sent
+		{"1000", "CHF", "1,000.00 CHF"},
+		{"1500", "JPY", "¥1,500"},
+		{"12.3", "", "12.30"},
+	} {
+		if got := formatMoney(truelayer.MustAmount(c.amount), c.currency); got != c.want {
+			t.Errorf("formatMoney(%s %s) = %q, want %q", c.amount, c.currency, got, c.want)
+		}
+	}
+}
+
+func TestBankTextIsDefused(t *testing.T) {
+	if got := clean("TESCO\x1b]0;pwned\x07 \x1b[31mRED\u202e"); strings.ContainsAny(got, "\x1b\x07\u202e") {
+		t.Errorf("clean left control characters: %q", got)
+	}
+	for in, want := range map[string]string{"=HYPERLINK(1)": "'=HYPERLINK(1)", "-2+3": "'-2+3", "Tesco": "Tesco"} {
+		if got := csvSafe(in); got != want {
+			t.Errorf("csvSafe(%q) = %q, want %q", in, got, want)
+		}
+	}
+	for in, want := range map[string]string{"Northgate Bank": "Northgate-Bank", "current a/c (main)": "Current-a-c-main", "£££": "X", "7 days": "7-days"} {
+		if got := journalName(in); got != want {
+			t.Errorf("journalName(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
