@@ -4,6 +4,7 @@ import (
 	"hash/fnv"
 	"math/rand/v2"
 	"slices"
+	"sort"
 	"strconv"
 	"sync"
 	"time"
@@ -135,7 +136,8 @@ type generator struct {
 	rng      *rand.Rand
 	p        bankProfile
 	start    time.Time // first day of history
-	end      time.Time // bank creation time
+	created  time.Time // bank creation: "now" when it was generated
+	end      time.Time // life goes on until here, shown as the clock reaches it
 	cur, sav *acct
 	crd      *acct
 	bal      map[*acct]int64
@@ -143,13 +145,24 @@ type generator struct {
 	day      int
 }
 
-// generateBank builds two years of history ending at now, deterministic in
-// (seed, user, provider, now).
+// futureHorizon is how long life goes on after the bank is generated: as
+// the emulator's clock advances, new transactions appear (for incremental
+// sync tests) until this horizon.
+const futureHorizon = 366 * 24 * time.Hour
+
+// Card purchases are pending between purchase and settlement, 6 to 72 hours later.
+const (
+	minSettle = 6 * 3600
+	maxSettle = 72 * 3600
+)
+
+// generateBank builds two years of history ending at now, and a year of
+// future that the clock reveals, deterministic in (seed, user, provider, now).
 func generateBank(seed int64, user mockUser, p *providerSpec, now time.Time, perAccount int) *bank {
 	rng := rand.New(rand.NewPCG(uint64(seed), hash64(user.Username, p.ID)))
 	b := &bank{provider: p, holder: "John Doe", created: now}
 	prof := p.profile
-	g := &generator{rng: rng, p: prof, end: now, bal: map[*acct]int64{}, later: map[int][]func(time.Time){}}
+	g := &generator{rng: rng, p: prof, created: now, end: now.Add(futureHorizon), bal: map[*acct]int64{}, later: map[int][]func(time.Time){}}
 	today := now.Truncate(24 * time.Hour)
 	g.start = today.AddDate(-2, 0, 0)
 
@@ -187,7 +200,7 @@ func generateBank(seed int64, user mockUser, p *providerSpec, now time.Time, per
 		g.bal[a] = a.opening
 	}
 	g.setupPayments()
-	days := int(today.Sub(g.start)/(24*time.Hour)) + 1
+	days := int(g.end.Sub(g.start)/(24*time.Hour)) + 1
 	for g.day = 0; g.day < days; g.day++ {
 		g.simulateDay(g.start.AddDate(0, 0, g.day))
 	}
@@ -251,15 +264,21 @@ func (g *generator) at(day time.Time, lo, hi int) time.Time {
 	return day.Add(time.Duration(sec) * time.Second)
 }
 
-// post records a transaction if it happened before the bank's creation.
+// post records a transaction made at when, within the generated span. Card
+// purchases are pending until they settle, hours or days later.
 func (g *generator) post(a *acct, when time.Time, amount int64, mm *merchant, pay *payment) *tx {
 	if a == nil || when.After(g.end) {
 		return nil
 	}
-	a.txs = append(a.txs, tx{
+	t := tx{
 		at: when.Unix(), amount: amount, m: mm, pay: pay,
 		id: g.rng.Uint64(), pid: g.rng.Uint64(), variant: uint8(g.rng.IntN(len(mm.descs))),
-	})
+	}
+	if mm.card && amount < 0 {
+		t.pendingAt = t.at
+		t.at += minSettle + g.rng.Int64N(maxSettle-minSettle)
+	}
+	a.txs = append(a.txs, t)
 	g.bal[a] += amount
 	return &a.txs[len(a.txs)-1]
 }
@@ -467,10 +486,8 @@ func (g *generator) simulateDay(day time.Time) {
 // padding merchants for WithTransactionsPerAccount.
 var padMerchants = append(append(append([]*merchant{}, groceries...), coffee...), tfl)
 
-// finish pads, sorts, marks recent card spending as pending and computes
-// running balances.
+// finish sorts by settlement, pads and computes running balances.
 func (g *generator) finish(a *acct, perAccount int) {
-	endSec := g.end.Unix()
 	byTime := func(x, y tx) int {
 		switch {
 		case x.at < y.at:
@@ -481,11 +498,13 @@ func (g *generator) finish(a *acct, perAccount int) {
 		return 0
 	}
 	slices.SortStableFunc(a.txs, byTime)
-	if n := perAccount - len(a.txs); perAccount > 0 && n > 0 {
+	createdSec := g.created.Unix()
+	history := sort.Search(len(a.txs), func(i int) bool { return a.txs[i].at > createdSec })
+	if n := perAccount - history; perAccount > 0 && n > 0 {
 		// Sort bare times, not whole transactions, then merge: it keeps
 		// 100k-per-account generation fast.
 		startSec := g.start.Unix()
-		span := endSec - 48*3600 - startSec
+		span := createdSec - maxSettle - startSec
 		times := make([]int64, n)
 		for i := range times {
 			times[i] = startSec + g.rng.Int64N(span)
@@ -503,7 +522,7 @@ func (g *generator) finish(a *acct, perAccount int) {
 			amount := mm.min + g.rng.Int64N(mm.max-mm.min+1)
 			spent += amount
 			merged = append(merged, tx{
-				at: at, amount: -amount, m: mm,
+				at: at, pendingAt: at - minSettle - g.rng.Int64N(maxSettle-minSettle), amount: -amount, m: mm,
 				id: g.rng.Uint64(), pid: g.rng.Uint64(), variant: uint8(g.rng.IntN(len(mm.descs))),
 			})
 		}
@@ -511,24 +530,6 @@ func (g *generator) finish(a *acct, perAccount int) {
 		// Start richer by what the padding spends, so the balance today stays plausible.
 		a.opening += spent
 	}
-	// Card purchases of the last two days are still pending; they settle
-	// after the bank's creation time, under a new id.
-	cut := len(a.txs)
-	for cut > 0 && a.txs[cut-1].at > endSec-48*3600 {
-		cut--
-	}
-	var settledTail, pending []tx
-	for _, t := range a.txs[cut:] {
-		if t.m.card && t.amount < 0 {
-			t.pendingAt = t.at
-			t.at = endSec + 3600 + g.rng.Int64N(60*3600)
-			pending = append(pending, t)
-		} else {
-			settledTail = append(settledTail, t)
-		}
-	}
-	slices.SortStableFunc(pending, func(x, y tx) int { return int(x.at - y.at) })
-	a.txs = append(append(a.txs[:cut], settledTail...), pending...)
 	bal := a.opening
 	for i := range a.txs {
 		bal += a.txs[i].amount

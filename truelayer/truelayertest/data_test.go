@@ -258,55 +258,72 @@ func TestMockErrorUsers(t *testing.T) {
 func TestPendingSettlesUnderNewID(t *testing.T) {
 	srv := newServer(t)
 	before := srv.Truth("john", truelayertest.ProviderNorthgate)
-	var pending []truelayer.Transaction
-	settledIDs := map[string]bool{}
-	for _, a := range append(before.Accounts, before.Cards...) {
-		pending = append(pending, a.Pending...)
-		for _, tx := range a.Transactions {
-			settledIDs[tx.TransactionID] = true
-		}
-	}
-	if len(pending) == 0 {
-		t.Fatal("no pending transactions")
-	}
-	srv.AdvanceClock(72 * time.Hour)
+	srv.AdvanceClock(72 * time.Hour) // every card payment settles within 72 hours
 	after := srv.Truth("john", truelayertest.ProviderNorthgate)
-	var newSettled []truelayer.Transaction
-	stillPending := 0
-	for _, a := range append(after.Accounts, after.Cards...) {
-		stillPending += len(a.Pending)
+	total := 0
+	for i, a := range append(before.Accounts, before.Cards...) {
+		later := append(after.Accounts, after.Cards...)[i]
+		settledBefore := map[string]bool{}
 		for _, tx := range a.Transactions {
-			if !settledIDs[tx.TransactionID] {
+			settledBefore[tx.TransactionID] = true
+		}
+		var newSettled []truelayer.Transaction
+		for _, tx := range later.Transactions {
+			if !settledBefore[tx.TransactionID] {
 				newSettled = append(newSettled, tx)
 			}
 		}
+		for _, p := range a.Pending {
+			total++
+			if slices.ContainsFunc(later.Pending, func(x truelayer.Transaction) bool { return x.TransactionID == p.TransactionID }) {
+				t.Errorf("%s still pending after 72 hours", p.Description)
+			}
+			i := slices.IndexFunc(newSettled, func(s truelayer.Transaction) bool {
+				return s.Amount.Equal(p.Amount) && *s.MerchantName == *p.MerchantName && !s.Timestamp.Time.Before(p.Timestamp.Time)
+			})
+			if i < 0 {
+				t.Errorf("pending %s %s never settled", p.Description, p.Amount)
+				continue
+			}
+			if newSettled[i].TransactionID == p.TransactionID {
+				t.Errorf("pending %s settled under the same id", p.Description)
+			}
+			newSettled = slices.Delete(newSettled, i, i+1)
+		}
 	}
-	if stillPending != 0 || len(newSettled) != len(pending) {
-		t.Fatalf("after 3 days: %d pending, %d newly settled; want 0 and %d", stillPending, len(newSettled), len(pending))
+	if total == 0 {
+		t.Fatal("no pending transactions")
 	}
-	for _, p := range pending {
-		i := slices.IndexFunc(newSettled, func(s truelayer.Transaction) bool {
-			return s.Amount.Equal(p.Amount) && *s.MerchantName == *p.MerchantName
-		})
-		if i < 0 {
-			t.Errorf("pending %s %s never settled", p.Description, p.Amount)
+}
+
+func TestLifeGoesOn(t *testing.T) {
+	ctx := context.Background()
+	srv := newServer(t)
+	before := srv.Truth("john", truelayertest.ProviderNorthgate)
+	srv.AdvanceClock(10 * 24 * time.Hour)
+	after := srv.Truth("john", truelayertest.ProviderNorthgate)
+	api := apiClient(srv, connect(t, srv, "john", truelayertest.ProviderNorthgate))
+	for i, a := range before.Accounts {
+		later := after.Accounts[i]
+		if len(later.Transactions) <= len(a.Transactions) {
+			t.Errorf("%s: no new transactions in 10 days", a.Account.DisplayName)
 			continue
 		}
-		if newSettled[i].TransactionID == p.TransactionID {
-			t.Errorf("pending %s settled under the same id", p.Description)
+		// History does not change: the old transactions are a prefix of the new.
+		for j, tx := range a.Transactions {
+			got := later.Transactions[j]
+			if got.TransactionID != tx.TransactionID || !got.RunningBalance.Amount.Equal(tx.RunningBalance.Amount) {
+				t.Fatalf("%s: transaction %d changed after the clock moved", a.Account.DisplayName, j)
+			}
 		}
-		newSettled = slices.Delete(newSettled, i, i+1)
+		// An incremental fetch from the last seen day returns the new ones.
+		last := a.Transactions[len(a.Transactions)-1].Timestamp.Time
+		fresh, err := api.Transactions(ctx, a.ID, last.Add(time.Second), time.Time{})
+		if err != nil || len(fresh) != len(later.Transactions)-len(a.Transactions) {
+			t.Errorf("%s: incremental fetch: %d, %v; want %d", a.Account.DisplayName, len(fresh), err, len(later.Transactions)-len(a.Transactions))
+		}
 	}
-	// The balance moved by exactly the settled amounts.
-	for i, a := range after.Accounts {
-		var sum truelayer.Amount
-		for _, p := range before.Accounts[i].Pending {
-			sum = sum.Add(p.Amount)
-		}
-		if want := before.Accounts[i].Balance.Current.Add(sum); !a.Balance.Current.Equal(want) {
-			t.Errorf("%s: balance %s after settling, want %s", a.Account.DisplayName, a.Balance.Current, want)
-		}
-	}
+	checkConsistent(t, after)
 }
 
 func TestAsync(t *testing.T) {

@@ -54,7 +54,8 @@ func WithSeed(seed int64) Option { return func(s *settings) { s.seed = seed } }
 
 // WithClock replaces the wall clock: token expiry, code expiry, consent expiry,
 // the SCA window and the end of the demo history all follow it. AdvanceClock
-// still moves it forward.
+// still moves it forward. Access tokens' iat/nbf/exp follow it too, so a
+// client checking them should use the same clock (Server.Now).
 func WithClock(now func() time.Time) Option { return func(s *settings) { s.clock = now } }
 
 // WithAutoApprove makes the auth dialog approve at once, as username, without
@@ -259,8 +260,9 @@ func (s *Server) nowLocked() time.Time {
 	return base.Add(s.clockOffset).UTC()
 }
 
-// AdvanceClock moves the emulator's clock forward by d (codes and tokens
-// expire, pending transactions settle, the SCA window closes).
+// AdvanceClock moves the emulator's clock forward by d: codes and tokens
+// expire, pending transactions settle, new ones happen (the demo banks live
+// on for a year past their creation), the SCA window closes.
 func (s *Server) AdvanceClock(d time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -34,7 +34,7 @@ type AccountData struct {
 	Balance        truelayer.Balance       // accounts
 	CardBalance    truelayer.CardBalance   // cards
 	Transactions   []truelayer.Transaction // settled, OLDEST first, with running balances
-	Pending        []truelayer.Transaction
+	Pending        []truelayer.Transaction // newest first, as the API sends them
 	StandingOrders []truelayer.StandingOrder
 	DirectDebits   []truelayer.DirectDebit
 }
