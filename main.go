@@ -130,7 +130,17 @@ func (a *app) rootCommand() *cobra.Command {
 
 	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
 		truelayer.Version = version // the User-Agent says which banktui calls
-		return a.startLogging()
+		if err := a.startLogging(); err != nil {
+			return err
+		}
+		switch cmd.Name() {
+		case "banktui", "emulator", "version", "help", "completion", "__complete":
+			return nil
+		}
+		if a.demo {
+			return a.useDemo(cmd.Context())
+		}
+		return nil
 	}
 	root.AddCommand(a.versionCommand(), a.providersCommand(), a.doctorCommand(),
 		a.accountsCommand(), a.cardsCommand(), a.transactionsCommand(), a.exportCommand(),
@@ -2380,6 +2390,37 @@ func (a *app) emulatorCommand() *cobra.Command {
 // cards, so the demo shows both.
 var demoProviders = []string{"ob-northgate", "ob-nova"}
 
+// useDemo points a subcommand at the demo bank (banktui --demo balance, say):
+// its temporary files, its settings and its connections replace the user's,
+// which are never read or written.
+func (a *app) useDemo(ctx context.Context) error {
+	d, err := a.startDemo(ctx)
+	if err != nil {
+		return fmt.Errorf("cannot start the demo bank: %w", err)
+	}
+	a.closers = append(a.closers, func() error { d.close(); return nil })
+	real, err := a.loadPaths()
+	if err != nil {
+		return err
+	}
+	a.paths = &config.Paths{
+		ConfigFile:      filepath.Join(d.dir, "config.toml"),
+		CredentialsFile: filepath.Join(d.dir, "credentials.json"),
+		DataDir:         d.dir,
+		LedgerDB:        filepath.Join(d.dir, "ledger.db"),
+		StateDir:        real.StateDir,
+		DebugLog:        real.DebugLog,
+	}
+	a.settings = &config.Settings{
+		ClientID: d.client.ID, ClientSecret: d.client.Secret, RedirectURI: d.client.RedirectURIs[0],
+		AuthURL: d.server.AuthURL(), APIURL: d.server.APIURL(), Scopes: truelayer.DefaultScopes,
+		Sources: map[string]string{}, File: filepath.Join(d.dir, "config.toml"),
+	}
+	a.secrets = append(a.secrets, d.client.Secret)
+	a.store, a.manager, a.syncer = d.store, d.manager, d.syncer
+	return nil
+}
+
 // runDemo runs the TUI on the demo bank: the emulator in-process on loopback,
 // a temporary config dir and ledger (real credentials are never touched), a
 // real auth.Login against it (auto-approved), a sync, then the TUI.
@@ -2397,6 +2438,7 @@ func (a *app) runDemo(ctx context.Context, keys map[string][]string) error {
 
 type demoBank struct {
 	server   *truelayertest.Server
+	client   truelayertest.ClientRegistration
 	dir      string
 	store    *ledger.Store
 	manager  *auth.Manager
@@ -2438,6 +2480,7 @@ func (a *app) startDemo(ctx context.Context) (_ *demoBank, err error) {
 		RedirectURIs: []string{fmt.Sprintf("http://127.0.0.1:%d/callback", port)},
 	}
 	d.server.RegisterClient(client)
+	d.client = client
 	hc := a.httpClient()
 	ac := truelayer.NewAuthClient(hc, truelayer.AuthConfig{
 		ClientID: client.ID, ClientSecret: client.Secret, RedirectURI: client.RedirectURIs[0], AuthURL: d.server.AuthURL(),

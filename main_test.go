@@ -961,3 +961,32 @@ func TestBankTextIsDefused(t *testing.T) {
 		}
 	}
 }
+
+// ---- --demo on subcommands ----
+
+func TestDemoSubcommands(t *testing.T) {
+	h := newHome(t)
+	truthSrv := truelayertest.NewServer()
+	t.Cleanup(truthSrv.Close)
+	got := parseBalance(t, h.must("--demo", "balance", "--json").stdout)
+
+	// The demo connects the demo providers as john; compare with their truth.
+	want := &truelayertest.BankData{}
+	for _, p := range demoProviders {
+		b := truthSrv.Truth("john", p)
+		want.Accounts = append(want.Accounts, b.Accounts...)
+		want.Cards = append(want.Cards, b.Cards...)
+	}
+	checkBalances(t, got, want)
+
+	r := h.must("--demo", "export", "--format", "ledger")
+	if !strings.Contains(r.stdout, "Assets:Northgate-Bank:") {
+		t.Errorf("--demo export has no Northgate accounts:\n%.500s", r.stdout)
+	}
+	// Nothing of the user's was created or read.
+	for _, dir := range []string{"config", "data"} {
+		if entries, _ := os.ReadDir(filepath.Join(h.root, dir)); len(entries) > 0 {
+			t.Errorf("--demo wrote into the user's %s directory: %v", dir, entries)
+		}
+	}
+}
