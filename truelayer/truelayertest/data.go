@@ -375,7 +375,7 @@ func (s *Server) dateRange(q url.Values, c *connection, p *providerSpec, now tim
 		return from, to, errDateRange(p.Name + " gives at most " + strconv.Itoa(int(p.HistoryDepth.Hours()/24)) + " days of history")
 	}
 	if p.SCALimited && now.Sub(c.AuthTime) > s.cfg.scaWindow {
-		limit := now.Add(-s.cfg.scaHistory)
+		limit := now.Truncate(24 * time.Hour).Add(-s.cfg.scaHistory) // whole days: "the last 90 days" by date works
 		if !hasFrom {
 			from = limit // without from, the bank quietly gives what it can
 		} else if from.Before(limit) {

@@ -225,6 +225,13 @@ func TestCastleSCA(t *testing.T) {
 	if err != nil || len(recent) == 0 || len(recent) >= len(all) {
 		t.Errorf("recent history after 5 minutes: %d, %v", len(recent), err)
 	}
+	// Exactly 90 days back, by date, is still allowed.
+	if _, err := api.Transactions(ctx, acct.ID, srv.Now().Truncate(24*time.Hour).AddDate(0, 0, -90), time.Time{}); err != nil {
+		t.Errorf("from 90 days ago (a date): %v", err)
+	}
+	if _, err := api.Transactions(ctx, acct.ID, srv.Now().Truncate(24*time.Hour).AddDate(0, 0, -91), time.Time{}); !errors.Is(err, truelayer.ErrSCAExceeded) {
+		t.Errorf("from 91 days ago: %v, want sca_exceeded", err)
+	}
 	// Without from, the bank quietly gives its last 90 days.
 	def, err := api.Transactions(ctx, acct.ID, time.Time{}, time.Time{})
 	limit := srv.Now().Add(-90 * 24 * time.Hour)
