@@ -57,8 +57,8 @@ func TestDialogInRealBrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.ID("username")),
 		chromedp.Click(chromedp.CSS(`input[name="provider"][value="ob-castle"]`)),
 		chromedp.SendKeys(chromedp.ID("username"), "john"),
-		chromedp.SendKeys(chromedp.ID("password"), "doe"),
-		chromedp.Click(chromedp.ID("allow")),
+		chromedp.SendKeys(chromedp.ID("password"), "doe\r"), // Enter must mean Allow, not Deny
+
 		chromedp.WaitVisible(chromedp.ID("done")),
 	)
 	if err != nil {

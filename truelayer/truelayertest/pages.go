@@ -16,7 +16,7 @@ main{max-width:26rem;margin:3rem auto;background:#fff;border-radius:12px;padding
 h1{font-size:1.3rem;margin:0 0 .3rem} p.sub{color:#555;margin:0 0 1.2rem}
 fieldset{border:1px solid #ddd;border-radius:8px;margin:0 0 1rem;padding:.6rem 1rem}
 label{display:block;margin:.35rem 0} input[type=text],input[type=password]{width:100%;box-sizing:border-box;padding:.5rem;border:1px solid #bbb;border-radius:6px}
-.buttons{display:flex;gap:.6rem;margin-top:1.2rem} button{flex:1;padding:.6rem;border-radius:6px;border:1px solid #888;font-size:1rem;cursor:pointer}
+.buttons{display:flex;flex-direction:row-reverse;gap:.6rem;margin-top:1.2rem} button{flex:1;padding:.6rem;border-radius:6px;border:1px solid #888;font-size:1rem;cursor:pointer}
 button.allow{background:#0b6b4f;color:#fff;border-color:#0b6b4f} .err{color:#a40000;font-weight:600}
 small{color:#666} code{background:#eee;padding:0 .2rem;border-radius:3px}`
 
@@ -35,9 +35,9 @@ var dialogTmpl = template.Must(template.New("dialog").Parse(`<!DOCTYPE html>
 <label for="username">Username</label><input type="text" id="username" name="username" value="{{.Username}}" autocomplete="username">
 <label for="password">Password</label><input type="password" id="password" name="password" autocomplete="current-password">
 <p><small>Mock users: <code>john</code>/<code>doe</code> (or <code>john2</code>/<code>doe2</code> ...), <code>john</code>/<code>eternal</code>, <code>error.provider_error</code>/<code>error</code>.</small></p>
-<div class="buttons">
-<button type="submit" name="action" value="deny" id="deny">Deny</button>
+<div class="buttons">{{/* Allow first: Enter in a field presses the first button. Shown on the right. */}}
 <button type="submit" name="action" value="allow" id="allow" class="allow">Allow</button>
+<button type="submit" name="action" value="deny" id="deny">Deny</button>
 </div>
 </form>
 </main></body></html>`))
