@@ -23,6 +23,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -1257,24 +1258,27 @@ func (a *app) completeAccounts(cmd *cobra.Command, _ []string, _ string) ([]stri
 	return out, cobra.ShellCompDirectiveNoFileComp
 }
 
-// txJSON is the transaction exactly as the bank sent it, plus the account it
-// belongs to and whether it is pending.
-func txJSON(t ledger.TxView) (map[string]json.RawMessage, error) {
+// txJSON is the transaction exactly as the bank sent it, preceded by the
+// account it belongs to and whether it is pending.
+func txJSON(t ledger.TxView) (json.RawMessage, error) {
 	raw, err := json.Marshal(t.Raw)
 	if err != nil {
 		return nil, err
 	}
-	m := map[string]json.RawMessage{}
-	if err := json.Unmarshal(raw, &m); err != nil {
-		return nil, err
+	id, _ := json.Marshal(t.AccountID)
+	out := make([]byte, 0, len(raw)+len(id)+40)
+	out = append(out, `{"account_id":`...)
+	out = append(out, id...)
+	out = append(out, `,"pending":`...)
+	out = strconv.AppendBool(out, t.Pending)
+	if len(raw) > 2 { // raw is an object: splice its fields in
+		out = append(out, ',')
 	}
-	m["account_id"], _ = json.Marshal(t.AccountID)
-	m["pending"], _ = json.Marshal(t.Pending)
-	return m, nil
+	return append(out, raw[1:]...), nil
 }
 
 func writeTransactionsJSON(w io.Writer, txs []ledger.TxView) error {
-	out := make([]map[string]json.RawMessage, 0, len(txs))
+	out := make([]json.RawMessage, 0, len(txs))
 	for _, t := range txs {
 		m, err := txJSON(t)
 		if err != nil {
@@ -1282,7 +1286,11 @@ func writeTransactionsJSON(w io.Writer, txs []ledger.TxView) error {
 		}
 		out = append(out, m)
 	}
-	return writeJSON(w, out)
+	bw := bufio.NewWriterSize(w, 64<<10)
+	if err := writeJSON(bw, out); err != nil {
+		return err
+	}
+	return bw.Flush()
 }
 
 func accountNames(views []ledger.AccountView) map[string]string {
@@ -1560,9 +1568,9 @@ func csvSafe(s string) string {
 
 func exportJSON(w io.Writer, views []ledger.AccountView, txs []ledger.TxView) error {
 	out := struct {
-		Accounts     []accountJSON                `json:"accounts"`
-		Transactions []map[string]json.RawMessage `json:"transactions"`
-	}{Accounts: []accountJSON{}, Transactions: []map[string]json.RawMessage{}}
+		Accounts     []accountJSON     `json:"accounts"`
+		Transactions []json.RawMessage `json:"transactions"`
+	}{Accounts: []accountJSON{}, Transactions: []json.RawMessage{}}
 	for _, v := range views {
 		out.Accounts = append(out.Accounts, toAccountJSON(v))
 	}

@@ -55,12 +55,12 @@ func TestMain(m *testing.M) {
 
 // home is an isolated set of XDG directories for one test.
 type home struct {
-	t    *testing.T
+	t    testing.TB
 	root string
 	env  []string
 }
 
-func newHome(t *testing.T, extra ...string) *home {
+func newHome(t testing.TB, extra ...string) *home {
 	t.Helper()
 	root := t.TempDir()
 	h := &home{t: t, root: root}
@@ -988,5 +988,52 @@ func TestDemoSubcommands(t *testing.T) {
 		if entries, _ := os.ReadDir(filepath.Join(h.root, dir)); len(entries) > 0 {
 			t.Errorf("--demo wrote into the user's %s directory: %v", dir, entries)
 		}
+	}
+}
+
+// ---- benchmarks: the CLI as people run it, process start to last byte ----
+
+func syncedHome(b *testing.B) *home {
+	b.Helper()
+	srv := truelayertest.NewServer()
+	b.Cleanup(srv.Close)
+	h := newHome(b)
+	clientID, _ := h.useEmulator(srv)
+	h.connect(srv, clientID, "ob-northgate", false)
+	h.must("sync")
+	return h
+}
+
+// BenchmarkBalanceOffline: the quick balance check from the store.
+func BenchmarkBalanceOffline(b *testing.B) {
+	h := syncedHome(b)
+	for b.Loop() {
+		h.must("balance", "--offline")
+	}
+}
+
+// BenchmarkTransactionsJSON: every stored transaction as JSON.
+func BenchmarkTransactionsJSON(b *testing.B) {
+	h := syncedHome(b)
+	for b.Loop() {
+		h.must("transactions", "--json")
+	}
+}
+
+// BenchmarkBalanceOnline: balances of every account and card fetched in
+// parallel from the emulator, stored, printed.
+func BenchmarkBalanceOnline(b *testing.B) {
+	h := syncedHome(b)
+	for b.Loop() {
+		h.must("balance")
+	}
+}
+
+// BenchmarkDemoBalance: the whole demo: emulator, two auto-approved logins,
+// a full sync of two banks, the balances.
+func BenchmarkDemoBalance(b *testing.B) {
+	h := newHome(b)
+	for b.Loop() {
+		h.must("--demo", "balance")
 	}
 }
