@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -212,6 +213,7 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 		defer func() {
 			entry.End = time.Now()
 			entry.Status = sw.status
+			s.logRequest(entry, r.URL.RawQuery)
 			s.mu.Lock()
 			s.inFlight--
 			if epoch == s.logEpoch { // requests begun before ResetLog are not logged
@@ -264,4 +266,24 @@ func (s *Server) handleLogo(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "image/svg+xml")
 	w.Header().Set("Cache-Control", "max-age=86400")
 	_, _ = w.Write([]byte(`<svg xmlns="http://www.w3.org/2000/svg" width="32" height="32"><rect width="32" height="32" rx="6" fill="#0b6b4f"/></svg>`))
+}
+
+// logRequest writes entry to the WithLogger logger, if any.
+func (s *Server) logRequest(entry Request, rawQuery string) {
+	l := s.cfg.logger
+	if l == nil {
+		return
+	}
+	attrs := []any{"method", entry.Method, "path", entry.Path, "status", entry.Status,
+		"duration", entry.End.Sub(entry.Start).Round(time.Microsecond)}
+	if strings.HasPrefix(entry.Path, "/api/") && rawQuery != "" {
+		attrs = append(attrs, "query", rawQuery)
+	}
+	if entry.Fault != 0 {
+		attrs = append(attrs, "fault", entry.Fault.String())
+	}
+	if entry.TokenHash != "" {
+		attrs = append(attrs, "token", entry.TokenHash)
+	}
+	l.Info("request", attrs...)
 }

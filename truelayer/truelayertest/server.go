@@ -3,6 +3,7 @@ package truelayertest
 import (
 	"crypto/rand"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"strings"
@@ -33,20 +34,20 @@ type ClientRegistration struct {
 type Option func(*settings)
 
 type settings struct {
-	seed               int64
-	clock              func() time.Time
-	autoApproveUser    string
-	autoApproveProv    string
-	autoApprove        bool
-	accessLifetime     time.Duration
-	consentLifetime    time.Duration
-	codeLifetime       time.Duration
-	clients            []ClientRegistration
-	txPerAccount       int
-	asyncPolls         int
-	scaWindow          time.Duration
-	scaHistory         time.Duration
-	defaultClientAdded bool
+	seed            int64
+	clock           func() time.Time
+	autoApproveUser string
+	autoApproveProv string
+	autoApprove     bool
+	accessLifetime  time.Duration
+	consentLifetime time.Duration
+	codeLifetime    time.Duration
+	clients         []ClientRegistration
+	txPerAccount    int
+	asyncPolls      int
+	scaWindow       time.Duration
+	scaHistory      time.Duration
+	logger          *slog.Logger
 }
 
 // WithSeed makes the demo bank a different (still deterministic) one. Default 1.
@@ -91,6 +92,11 @@ func WithClient(c ClientRegistration) Option {
 // tests. 0, the default, keeps the natural history (about 1,500 a year on a
 // current account).
 func WithTransactionsPerAccount(n int) Option { return func(s *settings) { s.txPerAccount = n } }
+
+// WithLogger logs every request (method, path, Data API query, status,
+// duration, fault, token hash; never a token, code or secret) at Info level,
+// e.g. for `banktui emulator --verbose`.
+func WithLogger(l *slog.Logger) Option { return func(s *settings) { s.logger = l } }
 
 // WithAsyncPolls makes async tasks report Running for the first n polls of
 // their results before Succeeded (default 0: done at the first poll).

@@ -1,12 +1,16 @@
 package truelayertest_test
 
 import (
+	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 
+	"github.com/banktui/banktui/truelayer"
 	"github.com/banktui/banktui/truelayer/truelayertest"
 )
 
@@ -55,3 +59,45 @@ func TestListen(t *testing.T) {
 	srv.Close()
 	srv.Close() // idempotent
 }
+
+func TestLoggerNeverLogsSecrets(t *testing.T) {
+	var buf strings.Builder
+	var mu sync.Mutex
+	logger := slog.New(slog.NewTextHandler(writerFunc(func(p []byte) (int, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		return buf.Write(p)
+	}), nil))
+	srv := newServer(t, truelayertest.WithLogger(logger), truelayertest.WithAutoApprove("john", ""))
+	ctx := context.Background()
+	ac := authClient(srv, redirect)
+	code, verifier := login(t, srv, ac, truelayer.AuthLinkParams{}, "", "", "")
+	tok, err := ac.Exchange(ctx, code, verifier)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err = ac.Refresh(ctx, tok.RefreshToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	api := apiClient(srv, tok)
+	if _, err := api.Accounts(ctx); err != nil {
+		t.Fatal(err)
+	}
+	srv.Requests() // every request is logged by now
+	mu.Lock()
+	out := buf.String()
+	mu.Unlock()
+	for _, secret := range []string{code, verifier, tok.AccessToken, tok.RefreshToken, truelayertest.DefaultClientSecret} {
+		if strings.Contains(out, secret) {
+			t.Fatal("the request log holds a secret")
+		}
+	}
+	if !strings.Contains(out, "path=/api/data/v1/accounts") || !strings.Contains(out, "token="+truelayertest.HashToken(tok.AccessToken)) {
+		t.Errorf("log lacks the accounts call:\n%s", out)
+	}
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
