@@ -122,17 +122,18 @@ type Model struct {
 	syncSeq     uint64
 	loginSeq    uint64
 
-	syncCtx         context.Context
-	syncCancel      context.CancelFunc
-	syncing         bool
-	syncingBalances bool
-	syncNote        string // latest progress, e.g. "Northgate Bank: transactions 2/5"
-	lastSync        time.Time
-	syncErr         string
-	offline         bool
-	accountErrs     map[string]string // account id -> error of the last sync
-	connErrs        map[string]string // connection id -> error of the last sync
-	status          string            // one-line note in the footer, cleared by the next key
+	syncCtx           context.Context
+	syncCancel        context.CancelFunc
+	syncing           bool
+	syncingBalances   bool
+	syncNote          string // latest progress, e.g. "Northgate Bank: transactions 2/5"
+	lastSync          time.Time
+	syncErr           string
+	offline           bool
+	accountErrs       map[string]string // account id -> error of the last sync
+	connErrs          map[string]string // connection id -> error of the last sync
+	status            string            // one-line note in the footer, cleared by the next key
+	statusUntilSynced bool              // the note is about the running sync: clear it when the sync ends
 }
 
 // New builds the root model. It does no I/O: stored data is read by Init's

@@ -565,6 +565,9 @@ func (m Model) syncPhaseDone(msg syncPhaseDoneMsg, wait tea.Cmd) (tea.Model, tea
 	if msg.last {
 		m.syncing = false
 		m.syncNote = ""
+		if m.statusUntilSynced {
+			m.status, m.statusUntilSynced = "", false
+		}
 		if msg.err == nil {
 			m.lastSync = m.now()
 		}
@@ -700,6 +703,7 @@ func (m Model) loginDone(msg loginDoneMsg) (tea.Model, tea.Cmd) {
 		name = Sanitize(msg.conn.ProviderName)
 	}
 	m.status = "connected " + name + ": syncing"
+	m.statusUntilSynced = true
 	var ids []string
 	if msg.conn != nil {
 		ids = []string{msg.conn.ID}
