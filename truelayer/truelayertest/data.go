@@ -36,6 +36,11 @@ func (s *Server) dataEndpoint(scopes []string, h dataHandler) http.HandlerFunc {
 			return
 		}
 		w.Header().Set("X-Credentials-Id", c.ID)
+		if wait, limited := s.unattendedCall(r, c, now); limited {
+			w.Header().Set("Retry-After", strconv.FormatInt(int64(wait/time.Second)+1, 10))
+			writeErr(w, newErr(429, "unattended_calls_limit_exceeded", "the bank allows only a few calls a day without the user present (send X-PSU-IP)"))
+			return
+		}
 		results, oerr := s.runData(r, c, scopes, h, now)
 		if r.URL.Query().Get("async") == "true" {
 			s.startTask(w, r, c, results, oerr, now)
@@ -56,6 +61,28 @@ func (s *Server) dataEndpoint(scopes []string, h dataHandler) http.HandlerFunc {
 		}
 		writeJSON(w, 200, envelope{Results: results, Status: "Succeeded"})
 	}
+}
+
+// unattendedCall counts a call made without X-PSU-IP and reports whether it
+// is over WithUnattendedLimit, and how long until a slot frees up.
+func (s *Server) unattendedCall(r *http.Request, c *connection, now time.Time) (time.Duration, bool) {
+	limit := s.cfg.unattendedLimit
+	if limit <= 0 || r.Header.Get("X-PSU-IP") != "" {
+		return 0, false
+	}
+	key := c.ID + " " + r.URL.Path
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	calls := s.unattended[key]
+	for len(calls) > 0 && now.Sub(calls[0]) >= 24*time.Hour {
+		calls = calls[1:]
+	}
+	if len(calls) >= limit {
+		s.unattended[key] = calls
+		return calls[0].Add(24 * time.Hour).Sub(now), true
+	}
+	s.unattended[key] = append(calls, now)
+	return 0, false
 }
 
 func (s *Server) runData(r *http.Request, c *connection, scopes []string, h dataHandler, now time.Time) (any, *oauthError) {

@@ -385,3 +385,33 @@ func TestAsync(t *testing.T) {
 		t.Errorf("another connection's task: %v", err)
 	}
 }
+
+func TestUnattendedLimit(t *testing.T) {
+	ctx := context.Background()
+	srv := newServer(t, truelayertest.WithUnattendedLimit(4))
+	tok := connect(t, srv, "john", truelayertest.ProviderNorthgate)
+	unattended, attended := apiClient(srv, tok), apiClient(srv, tok, truelayer.WithPSUIP("203.0.113.7"))
+	for i := range 4 {
+		if _, err := unattended.Accounts(ctx); err != nil {
+			t.Fatalf("unattended call %d: %v", i+1, err)
+		}
+	}
+	_, err := unattended.Accounts(ctx)
+	if ae := apiErr(t, err); ae.StatusCode != 429 || ae.Code != "unattended_calls_limit_exceeded" || ae.RetryAfter <= 0 {
+		t.Errorf("fifth unattended call: %v (Retry-After %v)", err, ae.RetryAfter)
+	}
+	if _, err := unattended.Me(ctx); err != nil {
+		t.Errorf("another endpoint has its own count: %v", err)
+	}
+	if _, err := attended.Accounts(ctx); err != nil {
+		t.Errorf("with the user present (X-PSU-IP): %v", err)
+	}
+	srv.AdvanceClock(24 * time.Hour)
+	fresh, err := authClient(srv, redirect).Refresh(ctx, tok.RefreshToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := apiClient(srv, fresh).Accounts(ctx); err != nil {
+		t.Errorf("a day later: %v", err)
+	}
+}

@@ -48,6 +48,7 @@ type settings struct {
 	scaWindow       time.Duration
 	scaHistory      time.Duration
 	logger          *slog.Logger
+	unattendedLimit int
 }
 
 // WithSeed makes the demo bank a different (still deterministic) one. Default 1.
@@ -98,6 +99,13 @@ func WithTransactionsPerAccount(n int) Option { return func(s *settings) { s.txP
 // e.g. for `banktui emulator --verbose`.
 func WithLogger(l *slog.Logger) Option { return func(s *settings) { s.logger = l } }
 
+// WithUnattendedLimit makes the Data API answer 429
+// unattended_calls_limit_exceeded (with Retry-After) once a connection has
+// called the same path n times within 24 hours without an X-PSU-IP header:
+// PSD2 lets banks refuse more than 4 unattended calls a day. 0, the
+// default, means no limit.
+func WithUnattendedLimit(n int) Option { return func(s *settings) { s.unattendedLimit = n } }
+
 // WithAsyncPolls makes async tasks report Running for the first n polls of
 // their results before Succeeded (default 0: done at the first poll).
 func WithAsyncPolls(n int) Option { return func(s *settings) { s.asyncPolls = n } }
@@ -124,6 +132,7 @@ type Server struct {
 	conns       map[string]*connection // by credentials id
 	refresh     map[string]*refreshEntry
 	tasks       map[string]*asyncTask
+	unattended  map[string][]time.Time // connection+path -> times of unattended calls
 	banks       map[bankKey]*bankEntry
 	faults      []*activeFault
 	nextFaultID int
@@ -182,15 +191,16 @@ func newServer(opts ...Option) *Server {
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)
 	s := &Server{
-		cfg:      cfg,
-		jwtKey:   key,
-		clients:  map[string]ClientRegistration{},
-		sessions: map[string]*authSession{},
-		codes:    map[string]*authCode{},
-		conns:    map[string]*connection{},
-		refresh:  map[string]*refreshEntry{},
-		tasks:    map[string]*asyncTask{},
-		banks:    map[bankKey]*bankEntry{},
+		cfg:        cfg,
+		jwtKey:     key,
+		clients:    map[string]ClientRegistration{},
+		sessions:   map[string]*authSession{},
+		codes:      map[string]*authCode{},
+		conns:      map[string]*connection{},
+		refresh:    map[string]*refreshEntry{},
+		tasks:      map[string]*asyncTask{},
+		unattended: map[string][]time.Time{},
+		banks:      map[bankKey]*bankEntry{},
 	}
 	s.clients[DefaultClientID] = ClientRegistration{
 		ID: DefaultClientID, Secret: DefaultClientSecret,
