@@ -255,7 +255,7 @@ func TestLoginWithRealBrowser(t *testing.T) {
 	srv := truelayertest.NewServer()
 	t.Cleanup(srv.Close)
 	h := newHome(t)
-	h.useEmulator(srv)
+	_, redirect := h.useEmulator(srv)
 
 	// banktui login --no-browser prints the link on stdout and waits.
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -293,6 +293,9 @@ func TestLoginWithRealBrowser(t *testing.T) {
 	if !strings.HasPrefix(authURL, srv.AuthURL()) {
 		t.Fatalf("login link %q is not on the emulator's auth server %s", authURL, srv.AuthURL())
 	}
+	if !strings.Contains(authURL, "response_mode=form_post") || !strings.Contains(authURL, "code_challenge=") {
+		t.Errorf("login link asks for no form_post or no PKCE: %s", authURL)
+	}
 
 	// Chromium: choose the mock bank, sign in as john/doe, Allow.
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
@@ -317,24 +320,30 @@ func TestLoginWithRealBrowser(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`input[name="provider"][value="mock"]`)),
 		chromedp.SendKeys(chromedp.ID("username"), "john"),
 		chromedp.SendKeys(chromedp.ID("password"), "doe"),
-		chromedp.Click(chromedp.ID("allow")),
 		// The emulator answers with a form_post page that submits itself to
 		// banktui's loopback listener, which shows its success page.
-		chromedp.WaitVisible(chromedp.CSS("h1.done, h1")),
+		chromedp.Click(chromedp.ID("allow")),
 	)
 	if err != nil {
 		t.Fatalf("browser consent: %v\nlogin stderr:\n%s", err, stderr.String())
 	}
+	// The page navigates (auto-submitted form, then the callback page), so a
+	// read may hit a page being replaced: poll until the deadline.
 	var page string
+	var readErr error
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) && !strings.Contains(page, "connected") {
-		page, err = chromedp.Run(bctx, chromedp.Text(chromedp.CSS("body")))
-		if err != nil {
-			t.Fatalf("reading the callback page: %v", err)
+		page, readErr = chromedp.Run(bctx, chromedp.Text(chromedp.CSS("body")))
+		if readErr != nil {
+			time.Sleep(50 * time.Millisecond) // polling interval, not synchronisation
 		}
 	}
 	if !strings.Contains(page, "connected") {
-		t.Fatalf("the callback page does not say the bank is connected:\n%s", page)
+		t.Fatalf("the callback page does not say the bank is connected (last error %v):\n%s", readErr, page)
+	}
+	// The browser ended on banktui's loopback listener, where the form was posted.
+	if loc, err := chromedp.Run(bctx, chromedp.Location()); err != nil || !strings.HasPrefix(loc, redirect) {
+		t.Errorf("the browser ended on %q (%v), want the redirect URI %s", loc, err, redirect)
 	}
 	select {
 	case err := <-exited:
@@ -348,8 +357,7 @@ func TestLoginWithRealBrowser(t *testing.T) {
 		t.Errorf("login did not say it connected:\n%s", stderr.String())
 	}
 
-	// The form_post came through: the request log has the consent POST, and
-	// the tokens are saved 0600.
+	// The tokens are saved, 0600.
 	fi, err := os.Stat(h.credentialsFile())
 	if err != nil {
 		t.Fatalf("credentials.json was not written: %v", err)
