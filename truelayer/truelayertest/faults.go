@@ -151,16 +151,21 @@ func matchEndpoint(pattern, reqPath string) bool {
 
 func matchPath(pattern, p string) bool {
 	if rest, ok := strings.CutSuffix(pattern, "/**"); ok {
-		return p == rest || strings.HasPrefix(p, rest+"/") && matchPrefixSegments(rest, p)
+		if ok, _ := path.Match(rest, p); ok {
+			return true
+		}
+		return matchPrefixSegments(rest, p)
 	}
 	ok, _ := path.Match(pattern, p)
 	return ok
 }
 
+// matchPrefixSegments reports whether p's leading segments match prefix and
+// p has more segments after them.
 func matchPrefixSegments(prefix, p string) bool {
 	n := strings.Count(prefix, "/")
 	parts := strings.SplitN(p, "/", n+2)
-	if len(parts) < n+1 {
+	if len(parts) != n+2 {
 		return false
 	}
 	ok, _ := path.Match(prefix, strings.Join(parts[:n+1], "/"))

@@ -262,3 +262,41 @@ func TestRequestLog(t *testing.T) {
 		t.Error("ResetLog did not reset")
 	}
 }
+
+func TestFaultFilters(t *testing.T) {
+	ctx := context.Background()
+	srv := newServer(t)
+	tok := connect(t, srv, "john", truelayertest.ProviderNorthgate)
+	api := apiClient(srv, tok)
+	ac := authClient(srv, redirect)
+
+	// A method filter: only DELETE /api/delete fails.
+	srv.Inject(truelayertest.Fault{Kind: truelayertest.Status, Status: 500, Method: "DELETE"})
+	if _, err := api.Me(ctx); err != nil {
+		t.Errorf("GET under a DELETE fault: %v", err)
+	}
+	if err := ac.Revoke(ctx, tok.AccessToken); !errors.Is(err, truelayer.ErrTemporary) {
+		t.Errorf("DELETE under a DELETE fault: %v", err)
+	}
+	srv.ClearFaults()
+	// "/data/v1/**" hits the whole Data API and nothing of the auth server.
+	srv.Inject(truelayertest.Fault{Kind: truelayertest.Status, Status: 502, Endpoint: "/data/v1/**"})
+	if _, err := api.Cards(ctx); !errors.Is(err, truelayer.ErrTemporary) {
+		t.Errorf("cards under /data/v1/**: %v", err)
+	}
+	if _, err := ac.Providers(ctx, truelayer.ProvidersQuery{}); err != nil {
+		t.Errorf("providers under /data/v1/**: %v", err)
+	}
+	srv.ClearFaults()
+	if _, err := api.Cards(ctx); err != nil {
+		t.Errorf("after ClearFaults: %v", err)
+	}
+	// Unauthorized never hits the auth server.
+	srv.Inject(truelayertest.Fault{Kind: truelayertest.Unauthorized})
+	if _, err := ac.Refresh(ctx, tok.RefreshToken); err != nil {
+		t.Errorf("refresh under an Unauthorized fault: %v", err)
+	}
+	if info, err := ac.Debug(ctx, tok.AccessToken); err != nil || info.ProviderID != truelayertest.ProviderNorthgate {
+		t.Errorf("Debug: %+v, %v", info, err)
+	}
+}
