@@ -75,7 +75,6 @@ type acct struct {
 	txs      []tx  // by settlement time; pending ones settle after bank creation
 	sos      []*payment
 	dds      []*payment
-	updated  time.Time
 	style    int    // timestamp format of the bank
 	iban     string // sent only to johnN/ibanN users, as in TrueLayer's sandbox
 }
@@ -169,7 +168,7 @@ func generateBank(seed int64, user mockUser, p *providerSpec, now time.Time, per
 	newAcct := func(kind, name string, card bool) *acct {
 		a := &acct{
 			id:   hex32(rng.Uint64(), rng.Uint64()),
-			card: card, kind: kind, name: name, currency: "GBP", updated: now, style: prof.stampStyle,
+			card: card, kind: kind, name: name, currency: "GBP", style: prof.stampStyle,
 		}
 		a.partial = strconv.Itoa(1000 + rng.IntN(9000)) // the card's, or the account's debit card
 		if card {

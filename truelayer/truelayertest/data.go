@@ -153,7 +153,7 @@ func (b *bank) find(id string, card bool) *acct {
 	return nil
 }
 
-func (b *bank) accountJSON(a *acct, base string, withIBAN bool) truelayer.Account {
+func (b *bank) accountJSON(a *acct, base string, withIBAN bool, now time.Time) truelayer.Account {
 	typ := truelayer.AccountTypeTransaction
 	if a.kind == "savings" {
 		typ = truelayer.AccountTypeSavings
@@ -164,17 +164,17 @@ func (b *bank) accountJSON(a *acct, base string, withIBAN bool) truelayer.Accoun
 	}
 	return truelayer.Account{
 		AccountID: a.id, AccountType: typ, DisplayName: a.name, Currency: a.currency,
-		AccountNumber: num, UpdateTimestamp: stamp(a.updated),
+		AccountNumber: num, UpdateTimestamp: stamp(now),
 		Provider: truelayer.Provider{ProviderID: b.provider.ID, DisplayName: b.provider.Name, LogoURI: b.provider.logoURL(base)},
 	}
 }
 
-func (b *bank) cardJSON(a *acct, base string) truelayer.Card {
+func (b *bank) cardJSON(a *acct, base string, now time.Time) truelayer.Card {
 	return truelayer.Card{
 		AccountID: a.id, CardNetwork: a.network, CardType: "CREDIT", Currency: a.currency,
 		DisplayName: a.name, PartialCardNumber: a.partial, NameOnCard: "MR JOHN DOE",
 		ValidFrom: b.created.AddDate(-2, 0, 0).Format("2006-01"), ValidTo: b.created.AddDate(3, 0, 0).Format("2006-01"),
-		UpdateTimestamp: stamp(a.updated),
+		UpdateTimestamp: stamp(now),
 		Provider:        truelayer.Provider{ProviderID: b.provider.ID, DisplayName: b.provider.Name, LogoURI: b.provider.logoURL(base)},
 	}
 }
@@ -183,7 +183,7 @@ func (s *Server) getAccounts(r *http.Request, c *connection, b *bank, now time.T
 	out := []truelayer.Account{}
 	for _, a := range b.accounts {
 		if !a.card {
-			out = append(out, b.accountJSON(a, s.baseURL, c.User.IBAN))
+			out = append(out, b.accountJSON(a, s.baseURL, c.User.IBAN, now))
 		}
 	}
 	return out, nil
@@ -196,14 +196,14 @@ func (s *Server) getAccount(r *http.Request, c *connection, b *bank, now time.Ti
 	if a == nil {
 		return nil, errAccountNotFound
 	}
-	return []truelayer.Account{b.accountJSON(a, s.baseURL, c.User.IBAN)}, nil
+	return []truelayer.Account{b.accountJSON(a, s.baseURL, c.User.IBAN, now)}, nil
 }
 
 func (s *Server) getCards(r *http.Request, c *connection, b *bank, now time.Time) (any, *oauthError) {
 	out := []truelayer.Card{}
 	for _, a := range b.accounts {
 		if a.card {
-			out = append(out, b.cardJSON(a, s.baseURL))
+			out = append(out, b.cardJSON(a, s.baseURL, now))
 		}
 	}
 	return out, nil
@@ -214,7 +214,7 @@ func (s *Server) getCard(r *http.Request, c *connection, b *bank, now time.Time)
 	if a == nil {
 		return nil, errAccountNotFound
 	}
-	return []truelayer.Card{b.cardJSON(a, s.baseURL)}, nil
+	return []truelayer.Card{b.cardJSON(a, s.baseURL, now)}, nil
 }
 
 // split returns the transactions settled by now and those pending at now.

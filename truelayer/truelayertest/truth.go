@@ -59,11 +59,11 @@ func (s *Server) Truth(username, providerID string) *BankData {
 		settled, pending := a.split(now)
 		ad := AccountData{ID: a.id, IsCard: a.card, Currency: a.currency}
 		if a.card {
-			ad.Card = b.cardJSON(a, s.baseURL)
+			ad.Card = b.cardJSON(a, s.baseURL, now)
 			ad.CardBalance = a.cardBalanceJSON(now)
 			ad.Opening = minor(-a.opening)
 		} else {
-			ad.Account = b.accountJSON(a, s.baseURL, false)
+			ad.Account = b.accountJSON(a, s.baseURL, false, now)
 			ad.Balance = a.balanceJSON(now)
 			ad.Opening = minor(a.opening)
 			for _, so := range a.sos {
