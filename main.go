@@ -776,7 +776,11 @@ func explain(err error) error {
 	case errors.Is(err, context.Canceled):
 		return fmt.Errorf("interrupted")
 	case errors.Is(err, truelayer.ErrConsentNeeded):
-		return &needsLoginError{msg: "the bank's consent has expired or was revoked: run banktui login to reconnect (" + shortErr(err) + ")"}
+		msg := "the bank's consent has expired or was revoked: reconnect with banktui login"
+		if code := shortErr(err); code != "" {
+			msg += " (" + code + ")"
+		}
+		return &needsLoginError{msg: msg}
 	case errors.Is(err, truelayer.ErrRateLimited):
 		return fmt.Errorf("the bank is rate limiting requests; try again in a few minutes (%s)", shortErr(err))
 	case errors.Is(err, truelayer.ErrTemporary):
@@ -789,16 +793,21 @@ func explain(err error) error {
 	return err
 }
 
+// shortErr is the status, code and correlation id of an API error (what
+// TrueLayer support asks for); "" for a connection the token manager already
+// marked for reconnecting; else the error text.
 func shortErr(err error) string {
 	var ae *truelayer.APIError
-	if errors.As(err, &ae) {
-		if ae.StatusCode != 0 {
-			s := fmt.Sprintf("%d %s", ae.StatusCode, ae.Code)
-			if ae.CorrelationID != "" {
-				s += ", correlation id " + ae.CorrelationID
-			}
-			return s
+	if errors.As(err, &ae) && ae.StatusCode != 0 {
+		s := fmt.Sprintf("%d %s", ae.StatusCode, ae.Code)
+		if ae.CorrelationID != "" {
+			s += ", correlation id " + ae.CorrelationID
 		}
+		return s
+	}
+	var re *auth.ReconnectError
+	if errors.As(err, &re) {
+		return ""
 	}
 	return err.Error()
 }
@@ -994,7 +1003,7 @@ func (a *app) balanceCommand() *cobra.Command {
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			var problems []error
+			var problems []problem
 			if !offline {
 				errs, err := a.refreshBalances(ctx)
 				if err != nil {
@@ -1085,22 +1094,31 @@ func age(t time.Time) string {
 	return t.Format(time.DateOnly)
 }
 
+// problem is one connection's or account's failure within a run.
+type problem struct {
+	where string // "ob-northgate" or "ob-northgate Current Account"
+	err   error
+}
+
 // partialFailure turns per-connection or per-account errors of a run into the
-// command's error, after the output was printed: the exit code says that not
-// everything is fresh, and a consent problem asks for a login.
-func (a *app) partialFailure(problems []error) error {
+// command's error, after the output was printed: one line per problem, and
+// an exit code saying that not everything is fresh (3 when a consent needs
+// renewing).
+func (a *app) partialFailure(problems []problem) error {
 	if len(problems) == 0 {
 		return nil
 	}
-	for _, p := range problems {
-		fmt.Fprintf(a.stderr, "banktui: %s\n", explain(p))
+	for _, p := range problems[:len(problems)-1] {
+		fmt.Fprintf(a.stderr, "banktui: %s: %s\n", p.where, explain(p.err))
 	}
+	last := problems[len(problems)-1]
+	err := fmt.Errorf("%s: %w", last.where, explain(last.err))
 	for _, p := range problems {
-		if errors.Is(p, truelayer.ErrConsentNeeded) || errors.Is(p, truelayer.ErrUnauthorized) {
-			return &needsLoginError{msg: "a connection needs reconnecting: run banktui login (the others were updated)"}
+		if errors.Is(p.err, truelayer.ErrConsentNeeded) || errors.Is(p.err, truelayer.ErrUnauthorized) {
+			return &needsLoginError{msg: err.Error()}
 		}
 	}
-	return fmt.Errorf("%d problem(s) while updating; the figures above are the last good ones", len(problems))
+	return err
 }
 
 // ---- transactions ----
@@ -1913,7 +1931,7 @@ func (a *app) loadSyncer(ctx context.Context) (*ledger.Syncer, []string, error) 
 // refreshBalances is the quick balance check over every connection, in
 // parallel (the ledger's Balances). It returns the per-connection and
 // per-account problems; the error is for a failure of the whole run.
-func (a *app) refreshBalances(ctx context.Context) ([]error, error) {
+func (a *app) refreshBalances(ctx context.Context) ([]problem, error) {
 	y, ids, err := a.loadSyncer(ctx)
 	if err != nil {
 		return nil, err
@@ -1925,17 +1943,19 @@ func (a *app) refreshBalances(ctx context.Context) ([]error, error) {
 	return reportProblems(rep), nil
 }
 
-// reportProblems keeps the error chains (for exit codes) of a sync report.
-func reportProblems(rep *ledger.Report) []error {
-	var out []error
+// reportProblems lists the failures of a sync report, keeping the error
+// chains for exit codes. A bank without an endpoint (501) or with history
+// behind SCA is a property of the bank, not a failure.
+func reportProblems(rep *ledger.Report) []problem {
+	var out []problem
 	for _, c := range rep.Connections {
 		if c.Err != nil {
-			out = append(out, fmt.Errorf("%s: %w", c.ConnectionID, c.Err))
+			out = append(out, problem{where: c.ConnectionID, err: c.Err})
 			continue
 		}
 		for _, acc := range c.Accounts {
 			if acc.Err != nil && !errors.Is(acc.Err, truelayer.ErrNotSupported) && !errors.Is(acc.Err, truelayer.ErrSCAExceeded) {
-				out = append(out, fmt.Errorf("%s %s: %w", c.ConnectionID, acc.DisplayName, acc.Err))
+				out = append(out, problem{where: c.ConnectionID + " " + clean(acc.DisplayName), err: acc.Err})
 			}
 		}
 	}
