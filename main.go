@@ -1612,10 +1612,9 @@ func plainAmount(a truelayer.Amount, currency string) string {
 	return a.StringFixed(places)
 }
 
-// groupByAccount keeps the store's order of accounts and the date order of
-// transactions.
-func groupByAccount(views []ledger.AccountView, txs []ledger.TxView) map[string][]ledger.TxView {
-	by := make(map[string][]ledger.TxView, len(views))
+// groupByAccount keeps the date order of each account's transactions.
+func groupByAccount(txs []ledger.TxView) map[string][]ledger.TxView {
+	by := map[string][]ledger.TxView{}
 	for _, t := range txs {
 		by[t.AccountID] = append(by[t.AccountID], t)
 	}
@@ -1631,13 +1630,13 @@ func ofxText(s string, limit int) string {
 }
 
 func exportOFX(w io.Writer, views []ledger.AccountView, txs []ledger.TxView, now time.Time) error {
-	by := groupByAccount(views, txs)
+	by := groupByAccount(txs)
 	var b strings.Builder
 	b.WriteString(`<?xml version="1.0" encoding="UTF-8" standalone="no"?>` + "\n")
 	b.WriteString(`<?OFX OFXHEADER="200" VERSION="220" SECURITY="NONE" OLDFILEUID="NONE" NEWFILEUID="NONE"?>` + "\n")
 	b.WriteString("<OFX>\n<SIGNONMSGSRSV1><SONRS><STATUS><CODE>0</CODE><SEVERITY>INFO</SEVERITY></STATUS>")
 	fmt.Fprintf(&b, "<DTSERVER>%s</DTSERVER><LANGUAGE>ENG</LANGUAGE></SONRS></SIGNONMSGSRSV1>\n", ofxTime(now))
-	statement := func(v ledger.AccountView, uid int) {
+	statement := func(v ledger.AccountView) {
 		list := by[v.ID]
 		start, end := now, now
 		if len(list) > 0 {
@@ -1693,7 +1692,7 @@ func exportOFX(w io.Writer, views []ledger.AccountView, txs []ledger.TxView, now
 			}
 			fmt.Fprintf(&b, "<STMTTRNRS><TRNUID>%d</TRNUID><STATUS><CODE>0</CODE><SEVERITY>INFO</SEVERITY></STATUS>\n<STMTRS><CURDEF>%s</CURDEF>\n", uid, v.Currency)
 			fmt.Fprintf(&b, "<BANKACCTFROM><BANKID>%s</BANKID><ACCTID>%s</ACCTID><ACCTTYPE>%s</ACCTTYPE></BANKACCTFROM>\n", ofxText(bankID, 9), ofxText(acctID, 22), acctType)
-			statement(v, uid)
+			statement(v)
 			b.WriteString("</STMTRS></STMTTRNRS>\n")
 		}
 		b.WriteString("</BANKMSGSRSV1>\n")
@@ -1704,7 +1703,7 @@ func exportOFX(w io.Writer, views []ledger.AccountView, txs []ledger.TxView, now
 			uid++
 			fmt.Fprintf(&b, "<CCSTMTTRNRS><TRNUID>%d</TRNUID><STATUS><CODE>0</CODE><SEVERITY>INFO</SEVERITY></STATUS>\n<CCSTMTRS><CURDEF>%s</CURDEF>\n", uid, v.Currency)
 			fmt.Fprintf(&b, "<CCACCTFROM><ACCTID>%s</ACCTID></CCACCTFROM>\n", ofxText(v.ID, 22))
-			statement(v, uid)
+			statement(v)
 			b.WriteString("</CCSTMTRS></CCSTMTTRNRS>\n")
 		}
 		b.WriteString("</CREDITCARDMSGSRSV1>\n")
