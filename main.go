@@ -91,13 +91,15 @@ type app struct {
 	closers []func() error
 
 	// resolved lazily
-	paths    *config.Paths
-	store    *ledger.Store
-	manager  *auth.Manager
-	syncer   *ledger.Syncer
-	settings *config.Settings
-	log      *slog.Logger
-	secrets  []string // values the debug log must never contain
+	paths     *config.Paths
+	store     *ledger.Store
+	manager   *auth.Manager
+	syncer    *ledger.Syncer
+	settings  *config.Settings
+	log       *slog.Logger
+	managerMu sync.Mutex
+	secretsMu sync.Mutex
+	secrets   []string // values the debug log must never contain
 }
 
 func (a *app) close() {
@@ -164,20 +166,22 @@ func (a *app) runTUI(cmd *cobra.Command, _ []string) error {
 	if a.demo || !s.Configured() {
 		return a.runDemo(ctx, s.Keys)
 	}
-	m, _, err := a.loadManager(ctx)
-	if err != nil {
-		return err
-	}
+	// The first frame comes from the store alone: the client secret (maybe a
+	// slow client_secret_command) and the token manager are only needed once
+	// the TUI refreshes or connects a bank.
 	st, err := a.openStore()
 	if err != nil {
 		return err
 	}
-	ac, err := a.authClient(ctx, s, true)
+	p, err := a.loadPaths()
 	if err != nil {
 		return err
 	}
-	p, _ := a.loadPaths()
 	login := func(ctx context.Context, show func(string)) (*config.Connection, error) {
+		ac, err := a.authClient(ctx, s, true)
+		if err != nil {
+			return nil, err
+		}
 		conn, err := auth.Login(ctx, auth.LoginOptions{
 			Auth: ac, APIURL: s.Env().APIURL, RedirectURI: s.RedirectURI, Scopes: s.Scopes,
 			Providers: s.Providers, ProviderID: s.ProviderID, ResponseMode: truelayer.ResponseModeFormPost,
@@ -189,7 +193,7 @@ func (a *app) runTUI(cmd *cobra.Command, _ []string) error {
 		return conn, nil
 	}
 	return ui.Run(ctx, ui.Options{
-		Store: st, Syncer: ledger.NewSyncer(st, a.dataClient), Connections: m.Connections,
+		Store: st, Syncer: ledger.NewSyncer(st, a.dataClient), Connections: a.loadConnections,
 		Login: login, Keys: s.Keys,
 	})
 }
@@ -314,9 +318,7 @@ func (a *app) loadSettings(o config.Overrides) (*config.Settings, error) {
 		return nil, usageErr("%v (fix the setting, or run banktui doctor)", err)
 	}
 	a.settings = s
-	if s.ClientSecret != "" {
-		a.secrets = append(a.secrets, s.ClientSecret)
-	}
+	a.addSecret(s.ClientSecret)
 	return s, nil
 }
 
@@ -369,9 +371,21 @@ func (a *app) redactAttr(_ []string, at slog.Attr) slog.Attr {
 	return at
 }
 
+func (a *app) addSecret(v string) {
+	if v == "" {
+		return
+	}
+	a.secretsMu.Lock()
+	defer a.secretsMu.Unlock()
+	a.secrets = append(a.secrets, v)
+}
+
 // redact removes known secret values and anything that looks like a token.
 func (a *app) redact(s string) string {
-	for _, v := range a.secrets {
+	a.secretsMu.Lock()
+	secrets := slices.Clone(a.secrets)
+	a.secretsMu.Unlock()
+	for _, v := range secrets {
 		if v != "" {
 			s = strings.ReplaceAll(s, v, "[redacted]")
 		}
@@ -417,7 +431,7 @@ func (a *app) authClient(ctx context.Context, s *config.Settings, withSecret boo
 		if err != nil {
 			return nil, usageErr("%v", err)
 		}
-		a.secrets = append(a.secrets, secret)
+		a.addSecret(secret)
 		cfg.ClientSecret = secret
 	}
 	return truelayer.NewAuthClient(a.httpClient(), cfg), nil
@@ -1872,6 +1886,8 @@ func (a *app) configured() (*config.Settings, error) {
 
 // loadManager builds the token manager over credentials.json.
 func (a *app) loadManager(ctx context.Context) (*auth.Manager, *config.Settings, error) {
+	a.managerMu.Lock() // the syncer asks for clients from several goroutines
+	defer a.managerMu.Unlock()
 	s, err := a.configured()
 	if err != nil {
 		return nil, nil, err
@@ -2443,7 +2459,7 @@ func (a *app) useDemo(ctx context.Context) error {
 		AuthURL: d.server.AuthURL(), APIURL: d.server.APIURL(), Scopes: truelayer.DefaultScopes,
 		Sources: map[string]string{}, File: filepath.Join(d.dir, "config.toml"),
 	}
-	a.secrets = append(a.secrets, d.client.Secret)
+	a.addSecret(d.client.Secret)
 	a.store, a.manager, a.syncer = d.store, d.manager, d.syncer
 	return nil
 }
