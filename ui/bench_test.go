@@ -1,7 +1,10 @@
 package ui
 
 import (
+	"context"
 	"testing"
+
+	tea "charm.land/bubbletea/v2"
 )
 
 // The budgets of the issue: with 100k transactions, a filter keystroke
@@ -89,5 +92,40 @@ func BenchmarkPrepareRows(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		_ = prepareRows(views)
+	}
+}
+
+// BenchmarkFirstFrameFromStore: what Run does before the first frame, on a
+// ledger synced from the emulator's demo bank: read accounts, cards, totals
+// and connections from SQLite, build the model, size it, render it.
+func BenchmarkFirstFrameFromStore(b *testing.B) {
+	e := newEmulatorLedger(b)
+	m := New(e.options())
+	drive(b, m, m.Init())
+	opts := Options{Store: e.store, Connections: e.options().Connections}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		f := firstFrameModel(context.Background(), opts)
+		nm, _ := f.Update(tea.WindowSizeMsg{Width: 160, Height: 50})
+		if len(nm.(Model).View().Content) == 0 || len(f.accounts.items) == 0 {
+			b.Fatal("empty first frame")
+		}
+		f.cancel()
+	}
+}
+
+// BenchmarkLoadTransactionsFromStore: reading and preparing one account's
+// whole history (the command behind the transactions pane).
+func BenchmarkLoadTransactionsFromStore(b *testing.B) {
+	e := newEmulatorLedger(b)
+	m := New(e.options())
+	m = drive(b, m, m.Init())
+	id := m.selectedID
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		msg := loadTxCmd(context.Background(), 1, e.store, id)().(txLoadedMsg)
+		if msg.err != nil || len(msg.rows) == 0 {
+			b.Fatal(msg.err)
+		}
 	}
 }

@@ -133,6 +133,15 @@ func TestPaneNavigation(t *testing.T) {
 	if !strings.Contains(screen(m), "Transaction ID") {
 		t.Error("detail pane not shown")
 	}
+	// In the detail, j/k walk to the next transaction.
+	m = press(t, m, "j")
+	if m.focus != paneDetail || m.tx.cursor != 1 || !strings.Contains(screen(m), m.tx.selected().Raw.ProviderTransactionID) {
+		t.Fatalf("j in detail: focus %v cursor %d", m.focus, m.tx.cursor)
+	}
+	m = press(t, m, "pgdown", "pgdown", "pgdown")
+	if m.detailOffset < 0 || m.detailOffset > 30 {
+		t.Errorf("detail offset %d not clamped", m.detailOffset)
+	}
 	m = press(t, m, "esc", "esc")
 	if m.focus != paneAccounts {
 		t.Errorf("esc esc: focus %v", m.focus)

@@ -418,10 +418,19 @@ func (m *Model) moveCursor(delta int) (tea.Model, tea.Cmd) {
 	case paneTransactions:
 		m.tx.move(clampDelta(delta), m.txPageHeight())
 	case paneDetail:
-		m.detailOffset = max(0, m.detailOffset+clampDelta(delta))
-		if delta < -1<<20 {
+		// One step walks to the neighbouring transaction (the list stays in
+		// view beside or above); bigger moves scroll a long detail.
+		if delta == 1 || delta == -1 {
+			m.tx.move(delta, m.txPageHeight())
 			m.detailOffset = 0
+			return *m, nil
 		}
+		l := m.layout()
+		n := 0
+		if v := m.tx.selected(); v != nil {
+			n = len(m.detailLines(v, l.details.w-2))
+		}
+		m.detailOffset = clamp(m.detailOffset+clampDelta(delta), 0, max(0, n-(l.details.h-2)))
 	}
 	return *m, nil
 }
