@@ -116,9 +116,9 @@ func (a *app) rootCommand() *cobra.Command {
 		Long: "banktui shows your bank accounts, cards and transactions in the terminal, through the\n" +
 			"TrueLayer Data API. Without a subcommand it opens the TUI; with no TrueLayer client\n" +
 			"configured (or with --demo) it opens the built-in demo bank.",
-		Example: "  banktui                 # the TUI (demo bank until you configure a client)\n" +
-			"  banktui login           # connect a bank\n" +
-			"  banktui balance         # quick balance check\n" +
+		Example: "  banktui --demo\n" +
+			"  banktui login\n" +
+			"  banktui balance --json\n" +
 			"  banktui transactions --from 2026-01-01 --csv",
 		Args:          usageArgs(cobra.NoArgs),
 		SilenceUsage:  true,
@@ -1486,8 +1486,8 @@ func (a *app) exportCommand() *cobra.Command {
 	var accounts []string
 	var withPending bool
 	cmd := &cobra.Command{
-		Use:   "export --format csv|json|ofx|ledger|beancount",
-		Short: "Export stored transactions as CSV, JSON, OFX, a ledger journal or beancount",
+		Use:   "export",
+		Short: "Export stored transactions: --format csv, json, ofx, ledger or beancount",
 		Long: "export writes stored transactions (settled only, unless --pending) to stdout or -o FILE:\n" +
 			"  csv        one row per transaction\n" +
 			"  json       accounts with balances, and transactions with TrueLayer's field names\n" +
@@ -1522,7 +1522,7 @@ func (a *app) exportCommand() *cobra.Command {
 		},
 	}
 	f.add(cmd)
-	cmd.Flags().StringVar(&format, "format", "", "csv, json, ofx, ledger or beancount (required)")
+	cmd.Flags().StringVar(&format, "format", "", "one of csv, json, ofx, ledger, beancount (required)")
 	cmd.Flags().StringVarP(&output, "output", "o", "", "write to FILE (0600) instead of stdout")
 	cmd.Flags().StringSliceVar(&accounts, "account", nil, "only these accounts or cards (id, name or last digits); repeatable")
 	cmd.Flags().BoolVar(&withPending, "pending", false, "include pending transactions (marked as such)")
@@ -2392,10 +2392,9 @@ func (a *app) emulatorCommand() *cobra.Command {
 		Long: "emulator serves a TrueLayer-compatible auth server and Data API with a deterministic\n" +
 			"demo bank, for trying banktui (or your own TrueLayer app) offline. It prints the client\n" +
 			"id, secret, redirect URI and the two base URLs to use with it.",
-		Example: "  banktui emulator &\n" +
-			"  export TRUELAYER_CLIENT_ID=...              # the five exports it prints\n" +
-			"  banktui login --no-browser                 # sign in as john / doe\n" +
-			"  banktui balance",
+		Example: "  banktui emulator --addr 127.0.0.1:8787\n" +
+			"  banktui login --provider ob-northgate\n" +
+			"  banktui sync",
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts := []truelayertest.Option{truelayertest.WithSeed(seed)}
