@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -1044,4 +1045,85 @@ func BenchmarkDemoBalance(b *testing.B) {
 	for b.Loop() {
 		h.must("--demo", "balance")
 	}
+}
+
+// ---- sync on a terminal: a progress bar, then the report ----
+
+func TestSyncProgressOnTerminal(t *testing.T) {
+	x := newTmux(t)
+	srv := truelayertest.NewServer()
+	t.Cleanup(srv.Close)
+	h := newHome(t)
+	clientID, _ := h.useEmulator(srv)
+	h.connect(srv, clientID, "ob-northgate", false)
+	// Slow transactions down so the bar is on screen long enough to be seen.
+	remove := srv.Inject(truelayertest.Fault{Endpoint: "/data/v1/accounts/*/transactions", Kind: truelayertest.Latency, Latency: 300 * time.Millisecond})
+	t.Cleanup(remove)
+
+	args := []string{"new-session", "-d", "-s", "e2e", "-x", "100", "-y", "20"}
+	for _, kv := range h.env {
+		args = append(args, "-e", kv)
+	}
+	x.cmd(append(args, binary+" sync; echo EXIT=$?; sleep 600")...)
+	x.waitFor("a progress bar", func(s string) bool { return strings.Contains(s, "░") && strings.Contains(s, "ob-northgate") })
+	screen := x.waitText("EXIT=0")
+	if !strings.Contains(screen, "new transactions") {
+		t.Errorf("sync printed no report:\n%s", screen)
+	}
+	if strings.Contains(screen, "░") {
+		t.Errorf("the progress bar was left on screen:\n%s", screen)
+	}
+}
+
+// ---- doctor ----
+
+func TestDoctor(t *testing.T) {
+	srv := truelayertest.NewServer()
+	t.Cleanup(srv.Close)
+	h := newHome(t)
+	clientID, redirect := h.useEmulator(srv)
+	h.connect(srv, clientID, "ob-northgate", false)
+
+	r := h.must("doctor")
+	for _, want := range []string{
+		h.credentialsFile() + "  mode 0600",
+		"env " + config.EnvClientID,
+		"env " + config.EnvAPIURL,
+		"prefix sandbox-: a sandbox client",
+		redirect,
+		"is free",
+		"consent until",
+		"/me",
+		"Northgate Bank",
+	} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("doctor does not show %q:\n%s", want, r.stdout)
+		}
+	}
+	if strings.Contains(r.stdout, "e2e-secret") {
+		t.Error("doctor printed the client secret")
+	}
+
+	// A busy callback port, and a token file others can read: FAIL lines
+	// that say what to do, and a non-zero exit.
+	port := strings.TrimSuffix(strings.TrimPrefix(redirect, "http://127.0.0.1:"), "/callback")
+	busy, err := net.Listen("tcp", "127.0.0.1:"+port)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	if err := os.Chmod(h.credentialsFile(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r = h.expect(exitFailure, []string{"doctor found"}, "doctor")
+	for _, want := range []string{"is busy", "chmod 0600"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("doctor does not say %q:\n%s", want, r.stdout)
+		}
+	}
+	// The login says the port is busy, in one line.
+	if err := os.Chmod(h.credentialsFile(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	h.expect(exitFailure, []string{"port", "TRUELAYER_REDIRECT_URI"}, "login", "--no-browser")
 }
