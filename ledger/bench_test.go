@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/banktui/banktui/truelayer"
+	tt "github.com/banktui/banktui/truelayer/truelayertest"
 )
 
 // benchMerchants gives the 100k-row ledger realistic text to search.
@@ -193,4 +194,60 @@ func BenchmarkAccountPage100k(b *testing.B) {
 			b.Fatalf("%d rows, %v", len(rows), err)
 		}
 	}
+}
+
+// BenchmarkSyncTenAccounts: a first sync of 10 accounts and cards with two
+// years of history each (five connections: Northgate and Mock with three
+// each, Castle with two, two at Nova with one), every emulator response
+// delayed 50 ms. The
+// dependent chain is accounts -> balances -> two back-fill windows (the
+// second finds the start of history), so the floor is 4 x 50 ms; a
+// sequential client would need (requests x 50 ms).
+func BenchmarkSyncTenAccounts(b *testing.B) {
+	const latency = 50 * time.Millisecond
+	e := newSyncEnv(b)
+	var conns []string
+	total := 0
+	for _, c := range []struct{ user, provider string }{
+		{"john", tt.ProviderNorthgate}, {"john", tt.ProviderCastle}, {"john", tt.ProviderMock},
+		{"john", tt.ProviderNova}, {"john2", tt.ProviderNova},
+	} {
+		id := e.connect(c.user, c.provider)
+		conns = append(conns, id)
+		truth := e.truth(id) // generates the bank outside the timing
+		total += len(truth.Accounts) + len(truth.Cards)
+	}
+	if total != 10 {
+		b.Fatalf("the demo banks have %d accounts and cards, want 10", total)
+	}
+	e.srv.Inject(tt.Fault{Kind: tt.Latency, Latency: latency})
+	ctx := context.Background()
+	requests := 0
+	for b.Loop() {
+		b.StopTimer()
+		st, err := Open(filepath.Join(b.TempDir(), "ledger.db"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		e.mu.Lock()
+		clear(e.calls) // first client per connection: no refresh
+		e.mu.Unlock()
+		e.srv.ResetLog()
+		b.StartTimer()
+		rep, err := NewSyncer(st, e.clients, WithClock(e.srv.Now)).Sync(ctx, conns, nil)
+		b.StopTimer()
+		if err != nil || len(rep.Errors()) > 0 {
+			b.Fatal(err, rep.Errors())
+		}
+		accounts, _ := st.Accounts(ctx)
+		if len(accounts) != 10 {
+			b.Fatalf("%d accounts", len(accounts))
+		}
+		requests = len(e.srv.Requests())
+		st.Close()
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(requests), "requests/op")
+	b.ReportMetric(float64(4*latency)/float64(time.Millisecond), "floor-ms")
+	b.ReportMetric(float64(time.Duration(requests)*latency)/float64(time.Millisecond), "sequential-ms")
 }

@@ -564,3 +564,21 @@ func TestDiskFullKeepsPreviousState(t *testing.T) {
 		t.Error("sync state advanced without its transactions")
 	}
 }
+
+func TestCheckFindsAnIndexOutOfStep(t *testing.T) {
+	st := openTest(t)
+	seedTransactions(t, st)
+	ctx := context.Background()
+	if err := st.Check(ctx); err != nil {
+		t.Fatalf("fresh store: %v", err)
+	}
+	// A row written behind the full-text index's back.
+	if _, err := st.db.Exec(`INSERT INTO transactions (account_rid, tx_id, pending, ts, description, merchant, category,
+	classification, amount, amount_micro, amount_exact, currency, first_seen)
+	SELECT rid, 'stray', 0, 0, 'STRAY ROW', '', '', '', '1', 1000000, 1, 'GBP', 0 FROM accounts LIMIT 1`); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Check(ctx); !errors.Is(err, ErrCorrupt) {
+		t.Fatalf("Check: %v, want ErrCorrupt", err)
+	}
+}

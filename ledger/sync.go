@@ -133,7 +133,8 @@ func WithOverlap(d time.Duration) SyncOption {
 	}
 }
 
-// WithBackfillWindow sets the span of each back-fill request (default 365 days).
+// WithBackfillWindow sets the span of each back-fill request (default two
+// years: most banks give at most that, so one request usually gets it all).
 func WithBackfillWindow(d time.Duration) SyncOption {
 	return func(o *syncOptions) {
 		if d >= 24*time.Hour {
@@ -173,7 +174,7 @@ func NewSyncer(st *Store, clients func(ctx context.Context, connectionID string)
 		perConnection: 4,
 		overall:       8,
 		overlap:       7 * 24 * time.Hour,
-		window:        365 * 24 * time.Hour,
+		window:        730 * 24 * time.Hour,
 		maxHistory:    10 * 365 * 24 * time.Hour,
 		now:           time.Now,
 		details:       true,

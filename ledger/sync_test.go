@@ -254,6 +254,10 @@ func TestSyncMatchesTruth(t *testing.T) {
 		}
 	}
 
+	if err := e.st.Check(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+
 	// A second sync fetches only the recent days and adds nothing.
 	e.srv.ResetLog()
 	rep2 := mustSync(t, y, north, nova, castle)
@@ -451,6 +455,9 @@ func TestSyncThirtyDaysOfPendingSettling(t *testing.T) {
 			sawPending = true
 		}
 		e.srv.AdvanceClock(24 * time.Hour)
+	}
+	if err := e.st.Check(context.Background()); err != nil {
+		t.Fatal(err)
 	}
 	var links int
 	e.st.db.QueryRow("SELECT count(*) FROM transactions WHERE pending_id <> ''").Scan(&links)

@@ -557,37 +557,48 @@ func (c *connSync) syncAccount(ctx context.Context, r accountRecord, balanceErr 
 
 // backfill walks back in windows from the oldest day asked so far (or now),
 // until the bank refuses (invalid_date_range, sca_exceeded), a window is
-// empty or WithMaxHistory is reached. On another error it stops with the
-// state so far, to resume next time.
+// empty or WithMaxHistory is reached. Windows cover whole days without
+// overlap: [from, to] with to the day before the previous window's from. A
+// refused first window is tried again shorter (a year, half a year, then the
+// 89 days PSD2 lets banks give without a fresh SCA) so that a bank with a
+// shorter limit still gives what it can; that also ends the back-fill. On
+// another error it stops with the state so far, to resume next time.
 func (c *connSync) backfill(ctx context.Context, r accountRecord, st syncState, now, today time.Time,
 	keep func([]truelayer.Transaction, time.Time, time.Time) int, txErr *error) syncState {
 	y := c.y
 	floor := today.Add(-y.opts.maxHistory)
-	clip := today.Add(-shortHistory)
 	first := st.OldestDay.IsZero()
-	end := st.OldestDay // windows are [from, end]; the first ends now
 	for {
-		to := end
+		to := now
+		if !first {
+			if !st.OldestDay.After(floor) {
+				st.HistoryLimit = LimitMax
+				break
+			}
+			to = st.OldestDay.Add(-day)
+		}
+		windowEnd := to.Truncate(day)
 		if first {
-			to = now
+			windowEnd = today
 		}
-		if !first && !end.After(floor) {
-			st.HistoryLimit = LimitMax
-			break
-		}
-		from := end.Add(-y.opts.window)
-		if first {
-			from = today.Add(-y.opts.window)
-		}
+		from := windowEnd.Add(-y.opts.window)
 		if from.Before(floor) {
 			from = floor
 		}
 		txs, err := c.fetchTransactions(ctx, r, from, to)
-		if refused(err) && from.Before(clip) && clip.Before(to) {
-			// Many banks give only ~90 days without a fresh SCA: take those.
+		if refused(err) && first {
 			limit := limitOf(err)
-			from = clip
-			txs, err = c.fetchTransactions(ctx, r, from, to)
+			for _, span := range []time.Duration{364 * day, 180 * day, shortHistory} {
+				shorter := windowEnd.Add(-span)
+				if !shorter.After(from) {
+					continue
+				}
+				from = shorter
+				txs, err = c.fetchTransactions(ctx, r, from, to)
+				if !refused(err) {
+					break
+				}
+			}
 			if err == nil {
 				keep(txs, from, endFor(first, to))
 				st.OldestDay = from
@@ -613,7 +624,7 @@ func (c *connSync) backfill(ctx context.Context, r accountRecord, st syncState, 
 			st.HistoryLimit = LimitEmpty
 			break
 		}
-		end, first = from, false
+		first = false
 	}
 	st.Backfilled = true
 	return st

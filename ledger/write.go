@@ -271,17 +271,25 @@ func (s *Store) commitAccount(ctx context.Context, accountID string, b accountBa
 		if err := tx.QueryRowContext(ctx, "SELECT rid FROM accounts WHERE id = ?", accountID).Scan(&rid); err != nil {
 			return fmt.Errorf("account %s: %w", accountID, err)
 		}
+		insert, err := prepareInsert(ctx, tx)
+		if err != nil {
+			return err
+		}
+		defer insert.Close()
 		newSettled := map[int64]bool{}
-		if err := upsertSettled(ctx, tx, rid, b.Settled, now, newSettled, &added); err != nil {
+		if err := upsertSettled(ctx, tx, insert, rid, b.Settled, now, newSettled, &added); err != nil {
 			return err
 		}
 		if b.PendingFetched {
-			n, err := replacePending(ctx, tx, rid, b.Pending, now, newSettled)
+			n, err := replacePending(ctx, tx, insert, rid, b.Pending, now, newSettled)
 			if err != nil {
 				return err
 			}
 			pending = n
 		} else if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM transactions WHERE account_rid = ? AND pending = 1", rid).Scan(&pending); err != nil {
+			return err
+		}
+		if err := s.indexNewRows(ctx, tx, insert.inserted); err != nil {
 			return err
 		}
 		if err := replaceRawList(ctx, tx, "standing_orders", rid, b.StandingOrders); err != nil {
@@ -301,10 +309,32 @@ ON CONFLICT (account_rid) DO UPDATE SET backfilled = excluded.backfilled, oldest
 			rid, boolInt(b.State.Backfilled), oldest, b.State.HistoryLimit, now); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, "UPDATE accounts SET sync_error = ? WHERE rid = ?", b.SyncError, rid)
+		_, err = tx.ExecContext(ctx, "UPDATE accounts SET sync_error = ? WHERE rid = ?", b.SyncError, rid)
 		return err
 	})
 	return added, pending, err
+}
+
+// indexNewRows adds rows to the full-text index, a few statements per
+// commit (a row deleted later in the same commit was never inserted here,
+// so the list is exact).
+func (s *Store) indexNewRows(ctx context.Context, tx *sql.Tx, rids []int64) error {
+	if !s.hasFTS {
+		return nil
+	}
+	const chunk = 500
+	for start := 0; start < len(rids); start += chunk {
+		part := rids[start:min(start+chunk, len(rids))]
+		args := make([]any, len(part))
+		for i, r := range part {
+			args[i] = r
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO tx_fts(rowid, description, merchant)
+SELECT rid, description, merchant FROM transactions WHERE rid IN (`+placeholders(len(part))+`)`, args...); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // txRow is a transaction's stored columns.
@@ -349,7 +379,7 @@ func rowFromAPI(t truelayer.Transaction) txRow {
 	return r
 }
 
-func upsertSettled(ctx context.Context, tx *sql.Tx, rid int64, txs []truelayer.Transaction, now int64, newRows map[int64]bool, added *int) error {
+func upsertSettled(ctx context.Context, tx *sql.Tx, insert *txInsert, rid int64, txs []truelayer.Transaction, now int64, newRows map[int64]bool, added *int) error {
 	if len(txs) == 0 {
 		return nil
 	}
@@ -361,11 +391,6 @@ WHERE t.account_rid = ? AND t.pending = 0 AND t.tx_id = ?`)
 		return err
 	}
 	defer find.Close()
-	insert, err := prepareInsert(ctx, tx)
-	if err != nil {
-		return err
-	}
-	defer insert.Close()
 	update, err := tx.PrepareContext(ctx, `
 UPDATE transactions SET tx_id = ?, ts = ?, description = ?, merchant = ?, category = ?, classification = ?,
 	amount = ?, amount_micro = ?, amount_exact = ?, currency = ?, running_balance = ?, running_micro = ?,
@@ -455,8 +480,12 @@ WHERE t.account_rid = ? AND t.pending = 0 AND t.ts >= ?`, rid, minTS-int64(2*day
 	return nil
 }
 
-// txInsert inserts a transaction row and its JSON.
-type txInsert struct{ row, json *sql.Stmt }
+// txInsert inserts transaction rows and their JSON, and remembers the rids
+// it inserted for the full-text index.
+type txInsert struct {
+	row, json *sql.Stmt
+	inserted  []int64
+}
 
 func prepareInsert(ctx context.Context, tx *sql.Tx) (*txInsert, error) {
 	row, err := tx.PrepareContext(ctx, `
@@ -490,8 +519,11 @@ func (i *txInsert) exec(ctx context.Context, accountRID int64, pending bool, r t
 	if err != nil {
 		return 0, false, err
 	}
-	_, err = i.json.ExecContext(ctx, id, r.raw)
-	return id, true, err
+	if _, err = i.json.ExecContext(ctx, id, r.raw); err != nil {
+		return 0, false, err
+	}
+	i.inserted = append(i.inserted, id)
+	return id, true, nil
 }
 
 func (i *txInsert) Close() {
@@ -518,7 +550,7 @@ type settledCandidate struct {
 //   - a pending row still listed but already linked, or with the same id as a
 //     settled row, or matching an unlinked settled row by amount, text and
 //     date, is not stored: the settled row stands for it.
-func replacePending(ctx context.Context, tx *sql.Tx, rid int64, fresh []truelayer.Transaction, now int64, newSettled map[int64]bool) (int, error) {
+func replacePending(ctx context.Context, tx *sql.Tx, insert *txInsert, rid int64, fresh []truelayer.Transaction, now int64, newSettled map[int64]bool) (int, error) {
 	type oldPending struct {
 		id   string
 		row  txRow
@@ -631,11 +663,6 @@ FROM transactions WHERE account_rid = ? AND pending = 0 AND ts >= ? ORDER BY ts,
 		}
 	}
 
-	insert, err := prepareInsert(ctx, tx)
-	if err != nil {
-		return 0, err
-	}
-	defer insert.Close()
 	byTime(freshRows)
 	stored := 0
 	for _, p := range freshRows {
