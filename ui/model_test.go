@@ -430,6 +430,21 @@ func TestMouse(t *testing.T) {
 	if m.focus != paneDetail {
 		t.Errorf("second click did not open: focus %v", m.focus)
 	}
+	// Clicking the Amount header sorts by amount; again reverses.
+	m = press(t, m, "esc")
+	l = m.layout()
+	hdr := strings.Split(screen(m), "\n")[l.transactions.y+1]
+	x := strings.Index(hdr, "Amount")
+	x = len([]rune(hdr[:x]))
+	m = send(t, m, tea.MouseClickMsg{X: x, Y: l.transactions.y + 1, Button: tea.MouseLeft})
+	if m.tx.sortCol != sortAmount {
+		t.Fatalf("header click: sort %v", m.tx.sortCol)
+	}
+	desc := m.tx.desc
+	m = send(t, m, tea.MouseClickMsg{X: x, Y: l.transactions.y + 1, Button: tea.MouseLeft})
+	if m.tx.desc == desc {
+		t.Error("second header click did not reverse")
+	}
 }
 
 func TestEmptyStateAndOfflineBanner(t *testing.T) {

@@ -64,6 +64,10 @@ func (m *Model) handleClick(msg tea.MouseClickMsg) (tea.Model, tea.Cmd) {
 		m.focus = paneTransactions
 		r := l.transactions
 		row := msg.Y - r.y - 2 // below the border and the column header
+		if row == -1 {
+			m.sortByClick(msg.X - r.x - 1)
+			return *m, nil
+		}
 		height := m.txRowsFor(r.h)
 		start := clamp(m.tx.offset, 0, max(0, len(m.tx.visible)-height))
 		if row >= 0 && row < height && start+row < len(m.tx.visible) {
@@ -98,4 +102,39 @@ func (m *Model) paneAt(x, y int) (pane, bool) {
 		return paneDetail, true
 	}
 	return 0, false
+}
+
+// sortByClick sorts by the column header clicked at x (inside the border);
+// clicking the current sort column reverses it.
+func (m *Model) sortByClick(x int) {
+	type edge struct {
+		end int // first cell after the column
+		col sortColumn
+	}
+	c := txColumnsFor(m.layout().transactions.w - 2)
+	pos := 13 + c.label
+	edges := []edge{{12, sortDate}, {pos, sortDescription}}
+	if c.category > 0 {
+		pos += 1 + c.category
+		edges = append(edges, edge{pos, sortCategory})
+	}
+	pos += 1 + c.amount
+	edges = append(edges, edge{pos, sortAmount})
+	if c.balance > 0 {
+		pos += 1 + c.balance
+		edges = append(edges, edge{pos, sortBalance})
+	}
+	for _, e := range edges {
+		if x >= e.end {
+			continue
+		}
+		if m.tx.sortCol == e.col {
+			m.tx.desc = !m.tx.desc
+		} else {
+			m.tx.sortCol = e.col
+			m.tx.desc = e.col == sortDate || e.col == sortBalance
+		}
+		m.resortTx()
+		return
+	}
 }
