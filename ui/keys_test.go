@@ -89,3 +89,16 @@ func TestReboundKeysDriveModelAndHelp(t *testing.T) {
 		t.Errorf("full help does not show the rebound key:\n%s", screen(m))
 	}
 }
+
+// A bad [keys] table keeps the defaults and says why in the footer.
+func TestBadKeysConfigIsReported(t *testing.T) {
+	m := New(Options{Now: fixedClock, Keys: map[string][]string{"teleport": {"t"}}})
+	m = send(t, m, sizeMsg(120, 30))
+	m = drive(t, m, m.Init())
+	if !strings.Contains(screen(m), `unknown action "teleport"`) {
+		t.Errorf("bad keys not reported:\n%s", screen(m))
+	}
+	if m = press(t, m, "."); !m.privacy {
+		t.Error("defaults not kept after a bad [keys] table")
+	}
+}

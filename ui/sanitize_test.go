@@ -45,7 +45,7 @@ func TestViewNeverShowsEscapesFromBankData(t *testing.T) {
 	evil := "\x1b]0;owned\x07\x1b[2J\u202eEVIL\x1b[31m"
 	m.tx.views[0].Merchant = evil
 	m.tx.views[0].Description = evil
-	m.tx.views[0].Raw.Meta = map[string]any{"note": evil}
+	m.tx.views[0].Raw.Meta = map[string]any{"note": evil, evil: "key"}
 	m.accounts.items[0].DisplayName = evil
 	m.tx.rows = prepareRows(m.tx.views)
 	m = press(t, m, "3", "enter")

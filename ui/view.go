@@ -705,7 +705,7 @@ func (m *Model) renderTransactions(r rect) []string {
 	focused := m.focus == paneTransactions
 	inner := r.w - 2
 	title := " 3 Transactions "
-	if m.tx.loading {
+	if m.tx.loading || (m.syncing && !m.syncingBalances) {
 		title += m.spinner.View() + " "
 	}
 	if m.tx.loaded {
@@ -911,7 +911,7 @@ func (m *Model) detailLines(v *ledger.TxView, w int) []string {
 		}
 		sort.Strings(keys)
 		for _, k := range keys {
-			add("  "+k, fmt.Sprint(raw.Meta[k]))
+			add("  "+Sanitize(k), fmt.Sprint(raw.Meta[k]))
 		}
 	}
 	return out
