@@ -79,6 +79,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fang.WithErrorHandler(a.printError),
 		fang.WithNotifySignal(os.Interrupt, syscall.SIGTERM),
 	)
+	if err != nil && a.log != nil {
+		a.log.Error("exit", "code", exitCode(err), "error", err.Error())
+	}
 	return exitCode(err)
 }
 
