@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -1126,4 +1127,68 @@ func TestDoctor(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.expect(exitFailure, []string{"port", "TRUELAYER_REDIRECT_URI"}, "login", "--no-browser")
+}
+
+// ---- --json keeps the bank's names and number text ----
+
+func TestJSONKeepsTheBanksText(t *testing.T) {
+	srv := truelayertest.NewServer()
+	t.Cleanup(srv.Close)
+	h := newHome(t)
+	clientID, _ := h.useEmulator(srv)
+	h.connect(srv, clientID, "ob-northgate", false)
+	h.must("sync")
+	truth := srv.Truth("john", "ob-northgate")
+	account := truth.Accounts[0].ID
+
+	// What the bank sends, byte for byte (numbers kept as text).
+	tok, err := srv.Connect(clientID, "john", "ob-northgate", truelayer.DefaultScopes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest("GET", srv.APIURL()+"/data/v1/accounts/"+account+"/transactions", nil)
+	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var sent struct {
+		Results []map[string]any `json:"results"`
+	}
+	dec := json.NewDecoder(resp.Body)
+	dec.UseNumber()
+	if err := dec.Decode(&sent); err != nil {
+		t.Fatal(err)
+	}
+	bank := map[string]map[string]any{}
+	for _, x := range sent.Results {
+		bank[x["transaction_id"].(string)] = x
+	}
+
+	var ours []map[string]any
+	dec = json.NewDecoder(strings.NewReader(h.must("transactions", account, "--settled", "--json").stdout))
+	dec.UseNumber()
+	if err := dec.Decode(&ours); err != nil {
+		t.Fatal(err)
+	}
+	compared := 0
+	for _, x := range ours {
+		b, ok := bank[x["transaction_id"].(string)]
+		if !ok {
+			continue // older than the bank's default window
+		}
+		compared++
+		for field, v := range b {
+			if fmt.Sprint(x[field]) != fmt.Sprint(v) {
+				t.Errorf("%s %s: banktui says %v, the bank sent %v", x["transaction_id"], field, x[field], v)
+			}
+		}
+		if x["account_id"] != account {
+			t.Errorf("%s: account_id %v, want %s", x["transaction_id"], x["account_id"], account)
+		}
+	}
+	if compared == 0 {
+		t.Fatal("no transaction of the bank's default window is in banktui's output")
+	}
 }
