@@ -1191,4 +1191,35 @@ func TestJSONKeepsTheBanksText(t *testing.T) {
 	if compared == 0 {
 		t.Fatal("no transaction of the bank's default window is in banktui's output")
 	}
+
+	// Balances too: the same number text as the bank's balance endpoint.
+	req, _ = http.NewRequest("GET", srv.APIURL()+"/data/v1/accounts/"+account+"/balance", nil)
+	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+	resp2, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp2.Body.Close()
+	var sentBal struct {
+		Results []struct {
+			Current, Available json.Number
+		} `json:"results"`
+	}
+	if err := json.NewDecoder(resp2.Body).Decode(&sentBal); err != nil || len(sentBal.Results) != 1 {
+		t.Fatalf("bank balance: %v", err)
+	}
+	var ourBal struct {
+		Results []struct {
+			AccountID          string `json:"account_id"`
+			Current, Available json.Number
+		} `json:"results"`
+	}
+	if err := json.Unmarshal([]byte(h.must("balance", "--json").stdout), &ourBal); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range ourBal.Results {
+		if r.AccountID == account && (r.Current != sentBal.Results[0].Current || r.Available != sentBal.Results[0].Available) {
+			t.Errorf("balance --json says %s/%s, the bank sent %s/%s", r.Current, r.Available, sentBal.Results[0].Current, sentBal.Results[0].Available)
+		}
+	}
 }
