@@ -490,6 +490,12 @@ func TestTUIOnDemoBank(t *testing.T) {
 	x.waitText(current.Account.DisplayName)
 	x.waitText(want)
 	x.waitText("DEMO")
+	// The TUI's total is the CLI's: both come from the ledger.
+	totals := parseBalance(t, h.must("--demo", "balance", "--offline", "--json").stdout).Totals
+	if len(totals) == 0 {
+		t.Fatal("--demo balance has no totals")
+	}
+	x.waitText(formatMoney(totals[0].Total, totals[0].Currency))
 
 	// Move to the transactions and filter.
 	x.cmd("send-keys", "-t", "e2e", "3")
