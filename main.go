@@ -2393,7 +2393,7 @@ func writeSyncJSON(w io.Writer, rep *ledger.Report) error {
 // ---- the emulator and the demo bank ----
 
 func (a *app) emulatorCommand() *cobra.Command {
-	var addr, approve string
+	var addr, approve, redirect string
 	var seed int64
 	cmd := &cobra.Command{
 		Use:   "emulator",
@@ -2415,10 +2415,20 @@ func (a *app) emulatorCommand() *cobra.Command {
 				return fmt.Errorf("cannot listen on %s (%v): pick another with --addr", addr, err)
 			}
 			defer srv.Close()
+			if !slices.Contains(truelayertest.DefaultRedirectURIs, redirect) {
+				u, err := url.Parse(redirect)
+				if err != nil || u.Scheme == "" || u.Host == "" {
+					return usageErr("--redirect-uri %q is not a URL, e.g. http://127.0.0.1:3001/callback", redirect)
+				}
+				srv.RegisterClient(truelayertest.ClientRegistration{
+					ID: truelayertest.DefaultClientID, Secret: truelayertest.DefaultClientSecret,
+					RedirectURIs: append(slices.Clone(truelayertest.DefaultRedirectURIs), redirect),
+				})
+			}
 			fmt.Fprintf(a.stdout, "banktui emulator: TrueLayer auth server and Data API with the demo bank on %s\n\n", srv.URL())
 			fmt.Fprintf(a.stdout, "export %s=%s\n", config.EnvClientID, truelayertest.DefaultClientID)
 			fmt.Fprintf(a.stdout, "export %s=%s\n", config.EnvClientSecret, truelayertest.DefaultClientSecret)
-			fmt.Fprintf(a.stdout, "export %s=%s\n", config.EnvRedirectURI, config.DefaultRedirectURI)
+			fmt.Fprintf(a.stdout, "export %s=%s\n", config.EnvRedirectURI, redirect)
 			fmt.Fprintf(a.stdout, "export %s=%s\n", config.EnvAuthURL, srv.AuthURL())
 			fmt.Fprintf(a.stdout, "export %s=%s\n", config.EnvAPIURL, srv.APIURL())
 			fmt.Fprintf(a.stdout, "\nBanks: ob-northgate (Northgate Bank), ob-nova (Nova), ob-castle (Castle Bank), mock.\n")
@@ -2434,6 +2444,7 @@ func (a *app) emulatorCommand() *cobra.Command {
 	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:8787", "address to listen on")
 	cmd.Flags().Int64Var(&seed, "seed", 1, "demo bank seed (another seed, another deterministic bank)")
 	cmd.Flags().StringVar(&approve, "auto-approve", "", "approve every consent at once as this user (e.g. john), skipping the dialog")
+	cmd.Flags().StringVar(&redirect, "redirect-uri", config.DefaultRedirectURI, "redirect URI to register for the demo client (when port 3000 is taken)")
 	return cmd
 }
 

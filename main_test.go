@@ -252,28 +252,27 @@ func chromiumPath(t *testing.T) string {
 	return ""
 }
 
-func TestLoginWithRealBrowser(t *testing.T) {
-	chromium := chromiumPath(t)
-	srv := truelayertest.NewServer()
-	t.Cleanup(srv.Close)
-	h := newHome(t)
-	_, redirect := h.useEmulator(srv)
+// pendingLogin is a `banktui login --no-browser` waiting for the browser.
+type pendingLogin struct {
+	url    string
+	exited chan error
+	stderr *lockedBuffer
+}
 
-	// banktui login --no-browser prints the link on stdout and waits.
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	login := exec.CommandContext(ctx, binary, "login", "--no-browser", "--timeout", "90s")
+// startLogin runs banktui login --no-browser and returns the link it prints.
+func (h *home) startLogin(ctx context.Context, args ...string) *pendingLogin {
+	h.t.Helper()
+	login := exec.CommandContext(ctx, binary, append([]string{"login", "--no-browser", "--timeout", "90s"}, args...)...)
 	login.Env = h.env
 	stdout, err := login.StdoutPipe()
 	if err != nil {
-		t.Fatal(err)
+		h.t.Fatal(err)
 	}
-	var stderr lockedBuffer
-	login.Stderr = &stderr
+	p := &pendingLogin{exited: make(chan error, 1), stderr: &lockedBuffer{}}
+	login.Stderr = p.stderr
 	if err := login.Start(); err != nil {
-		t.Fatal(err)
+		h.t.Fatal(err)
 	}
-	exited := make(chan error, 1)
 	urls := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(stdout)
@@ -282,26 +281,39 @@ func TestLoginWithRealBrowser(t *testing.T) {
 				urls <- line
 			}
 		}
-		exited <- login.Wait()
+		p.exited <- login.Wait()
 	}()
-	var authURL string
 	select {
-	case authURL = <-urls:
-	case err := <-exited:
-		t.Fatalf("login exited before printing a link: %v\n%s", err, stderr.String())
+	case p.url = <-urls:
+	case err := <-p.exited:
+		h.t.Fatalf("login exited before printing a link: %v\n%s", err, p.stderr.String())
 	case <-ctx.Done():
-		t.Fatalf("login printed no link\n%s", stderr.String())
+		h.t.Fatalf("login printed no link\n%s", p.stderr.String())
 	}
-	if !strings.HasPrefix(authURL, srv.AuthURL()) {
-		t.Fatalf("login link %q is not on the emulator's auth server %s", authURL, srv.AuthURL())
-	}
-	if !strings.Contains(authURL, "response_mode=form_post") || !strings.Contains(authURL, "code_challenge=") {
-		t.Errorf("login link asks for no form_post or no PKCE: %s", authURL)
-	}
+	return p
+}
 
-	// Chromium: choose the mock bank, sign in as john/doe, Allow.
+// wait waits for the login to succeed.
+func (p *pendingLogin) wait(ctx context.Context, t *testing.T) {
+	t.Helper()
+	select {
+	case err := <-p.exited:
+		if err != nil {
+			t.Fatalf("login failed: %v\n%s", err, p.stderr.String())
+		}
+	case <-ctx.Done():
+		t.Fatalf("login did not finish\n%s", p.stderr.String())
+	}
+	if !strings.Contains(p.stderr.String(), "Connected") {
+		t.Errorf("login did not say it connected:\n%s", p.stderr.String())
+	}
+}
+
+// newBrowser starts a headless Chromium for the test.
+func newBrowser(ctx context.Context, t *testing.T) context.Context {
+	t.Helper()
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromium),
+		chromedp.ExecPath(chromiumPath(t)),
 		chromedp.NoSandbox,
 		chromedp.DisableGPU,
 		chromedp.Flag("disable-component-update", true),
@@ -310,27 +322,20 @@ func TestLoginWithRealBrowser(t *testing.T) {
 		chromedp.UserDataDir(t.TempDir()),
 	)
 	actx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
-	defer cancelAlloc()
+	t.Cleanup(cancelAlloc)
 	bctx, cancelBrowser := chromedp.NewContext(actx)
-	defer cancelBrowser()
+	t.Cleanup(cancelBrowser)
 	if err := chromedp.Do(bctx); err != nil {
 		t.Fatalf("starting chromium: %v", err)
 	}
-	err = chromedp.Do(bctx,
-		chromedp.Navigate(authURL),
-		chromedp.WaitVisible(chromedp.ID("username")),
-		chromedp.Click(chromedp.CSS(`input[name="provider"][value="mock"]`)),
-		chromedp.SendKeys(chromedp.ID("username"), "john"),
-		chromedp.SendKeys(chromedp.ID("password"), "doe"),
-		// The emulator answers with a form_post page that submits itself to
-		// banktui's loopback listener, which shows its success page.
-		chromedp.Click(chromedp.ID("allow")),
-	)
-	if err != nil {
-		t.Fatalf("browser consent: %v\nlogin stderr:\n%s", err, stderr.String())
-	}
-	// The page navigates (auto-submitted form, then the callback page), so a
-	// read may hit a page being replaced: poll until the deadline.
+	return bctx
+}
+
+// waitConnectedPage waits for banktui's success page. The page navigates
+// (auto-submitted form_post, then the callback page), so a read may hit a
+// page being replaced: poll until the deadline.
+func waitConnectedPage(bctx context.Context, t *testing.T, redirect string) {
+	t.Helper()
 	var page string
 	var readErr error
 	deadline := time.Now().Add(30 * time.Second)
@@ -347,17 +352,43 @@ func TestLoginWithRealBrowser(t *testing.T) {
 	if loc, err := chromedp.Run(bctx, chromedp.Location()); err != nil || !strings.HasPrefix(loc, redirect) {
 		t.Errorf("the browser ended on %q (%v), want the redirect URI %s", loc, err, redirect)
 	}
-	select {
-	case err := <-exited:
-		if err != nil {
-			t.Fatalf("login failed: %v\n%s", err, stderr.String())
-		}
-	case <-ctx.Done():
-		t.Fatalf("login did not finish\n%s", stderr.String())
+}
+
+func TestLoginWithRealBrowser(t *testing.T) {
+	chromiumPath(t) // fail first, and clearly, without a browser
+	srv := truelayertest.NewServer()
+	t.Cleanup(srv.Close)
+	h := newHome(t)
+	_, redirect := h.useEmulator(srv)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+
+	// banktui login --no-browser prints the link on stdout and waits.
+	login := h.startLogin(ctx)
+	if !strings.HasPrefix(login.url, srv.AuthURL()) {
+		t.Fatalf("login link %q is not on the emulator's auth server %s", login.url, srv.AuthURL())
 	}
-	if !strings.Contains(stderr.String(), "Connected") {
-		t.Errorf("login did not say it connected:\n%s", stderr.String())
+	if !strings.Contains(login.url, "response_mode=form_post") || !strings.Contains(login.url, "code_challenge=") {
+		t.Errorf("login link asks for no form_post or no PKCE: %s", login.url)
 	}
+
+	// Chromium: choose the mock bank, sign in as john/doe, Allow.
+	bctx := newBrowser(ctx, t)
+	err := chromedp.Do(bctx,
+		chromedp.Navigate(login.url),
+		chromedp.WaitVisible(chromedp.ID("username")),
+		chromedp.Click(chromedp.CSS(`input[name="provider"][value="mock"]`)),
+		chromedp.SendKeys(chromedp.ID("username"), "john"),
+		chromedp.SendKeys(chromedp.ID("password"), "doe"),
+		// The emulator answers with a form_post page that submits itself to
+		// banktui's loopback listener, which shows its success page.
+		chromedp.Click(chromedp.ID("allow")),
+	)
+	if err != nil {
+		t.Fatalf("browser consent: %v\nlogin stderr:\n%s", err, login.stderr.String())
+	}
+	waitConnectedPage(bctx, t, redirect)
+	login.wait(ctx, t)
 
 	// The tokens are saved, 0600.
 	fi, err := os.Stat(h.credentialsFile())
@@ -378,7 +409,7 @@ func TestLoginWithRealBrowser(t *testing.T) {
 	// balance --json shows the mock bank's balances, exactly.
 	r := h.must("balance", "--json")
 	checkBalances(t, parseBalance(t, r.stdout), srv.Truth("john", "mock"))
-	assertNoSecrets(t, creds, r.stdout, r.stderr, stderr.String())
+	assertNoSecrets(t, creds, r.stdout, r.stderr, login.stderr.String())
 }
 
 // lockedBuffer is a bytes.Buffer safe for a writer goroutine and a reader.
@@ -711,10 +742,16 @@ func TestEmulatorCommandServesTheCLI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	callbackPort, err := freePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	redirect := fmt.Sprintf("http://127.0.0.1:%d/callback", callbackPort)
 	h := newHome(t)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	emu := exec.CommandContext(ctx, binary, "emulator", "--addr", fmt.Sprintf("127.0.0.1:%d", port))
+	emu := exec.CommandContext(ctx, binary, "emulator", "--addr", fmt.Sprintf("127.0.0.1:%d", port),
+		"--redirect-uri", redirect, "--auto-approve", "john")
 	emu.Env = h.env
 	out, err := emu.StdoutPipe()
 	if err != nil {
@@ -760,9 +797,36 @@ func TestEmulatorCommandServesTheCLI(t *testing.T) {
 			t.Errorf("providers from the emulator lack %s: %v", want, ids)
 		}
 	}
-	r = h.run("doctor") // port 3000 may be busy on a shared machine: only the output matters here
+	if exports[config.EnvRedirectURI] != redirect {
+		t.Errorf("%s=%s, want the --redirect-uri %s", config.EnvRedirectURI, exports[config.EnvRedirectURI], redirect)
+	}
+	r = h.must("doctor")
 	if !strings.Contains(r.stdout, exports[config.EnvAPIURL]) || !strings.Contains(r.stdout, "env "+config.EnvAPIURL) {
 		t.Errorf("doctor does not show the API URL and where it came from:\n%s", r.stdout)
+	}
+
+	// Log in through it (auto-approved: the browser only follows the form_post)
+	// and read data.
+	login := h.startLogin(ctx, "--provider", "ob-northgate")
+	bctx := newBrowser(ctx, t)
+	if err := chromedp.Do(bctx, chromedp.Navigate(login.url)); err != nil {
+		t.Fatalf("opening the link: %v", err)
+	}
+	waitConnectedPage(bctx, t, redirect)
+	login.wait(ctx, t)
+	h.must("sync")
+	bal := parseBalance(t, h.must("balance", "--json").stdout)
+	if len(bal.Results) == 0 || len(bal.Totals) == 0 {
+		t.Fatalf("no balances through banktui emulator: %+v", bal)
+	}
+	for _, r := range bal.Results {
+		if r.Current == nil {
+			t.Errorf("%s has no balance", r.AccountID)
+		}
+	}
+	var txs []json.RawMessage
+	if err := json.Unmarshal([]byte(h.must("transactions", "--json").stdout), &txs); err != nil || len(txs) == 0 {
+		t.Errorf("no transactions through banktui emulator (%v)", err)
 	}
 }
 
