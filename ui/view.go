@@ -903,6 +903,7 @@ func (m *Model) detailLines(v *ledger.TxView, w int) []string {
 	add("Transaction ID", firstNonEmpty(raw.TransactionID, v.ID))
 	add("Provider tx ID", raw.ProviderTransactionID)
 	add("Normalised ID", raw.NormalisedProviderTransactionID)
+	add("Settled from", v.SettledFrom) // the pending row this one replaced
 	if len(raw.Meta) > 0 {
 		out = append(out, " "+m.styles.Bold.Render("Meta"))
 		keys := make([]string, 0, len(raw.Meta))
