@@ -661,3 +661,22 @@ func TestViewSetsTerminalFeatures(t *testing.T) {
 		t.Errorf("view: alt %v mouse %v title %q", v.AltScreen, v.MouseMode, v.WindowTitle)
 	}
 }
+
+// A balance that did not refresh with the others carries its own age.
+func TestStaleBalanceShowsItsAge(t *testing.T) {
+	m := New(Options{Now: fixedClock})
+	m = send(t, m, sizeMsg(120, 30))
+	accs := fakeAccounts()
+	accs[1].BalanceAsOf = fixedNow.Add(-26 * time.Hour)
+	m = send(t, m, accountsLoadedMsg{seq: m.accountsSeq, accounts: accs, totals: fakeTotals()})
+	s := screen(m)
+	if !strings.Contains(lineAfter(s, "Rainy Day Saver"), "balance as of 27 Nov 08:30") {
+		t.Errorf("stale balance not marked:\n%s", s)
+	}
+	if strings.Contains(lineAfter(s, "› Current Account"), "balance as of") {
+		t.Error("fresh balance marked stale")
+	}
+	if !strings.Contains(s, "Accounts · as of 27 Nov 08:30") {
+		t.Error("pane title should give the oldest balance's age")
+	}
+}

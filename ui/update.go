@@ -269,12 +269,7 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(msg, k.PaneTransactions):
 		return m.focusPane(paneTransactions)
 	case key.Matches(msg, k.Filter):
-		if m.focus != paneTransactions && m.focus != paneDetail {
-			m.focus = paneTransactions
-		}
-		if m.focus == paneDetail {
-			m.focus = paneTransactions
-		}
+		m.focus = paneTransactions // the filter applies to the transactions
 		m.filtering = true
 		m.filterInput.SetValue(m.tx.filter.raw)
 		m.filterInput.Focus()

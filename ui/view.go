@@ -379,8 +379,12 @@ const (
 // accountLines groups the accounts by bank with connection and sync notes.
 func (m *Model) accountLines() []accountLine { return m.groupLines(m.accounts.items) }
 
+// staleAfter: a balance this much older than the newest one gets its own age.
+const staleAfter = time.Hour
+
 func (m *Model) groupLines(items []ledger.AccountView) []accountLine {
 	var out []accountLine
+	newest := m.newestBalance()
 	lastConn := "\x00"
 	for i := range items {
 		a := &items[i]
@@ -405,6 +409,10 @@ func (m *Model) groupLines(items []ledger.AccountView) []accountLine {
 		}
 		if errText == "" && a.Gone {
 			errText = "no longer listed by the bank; history kept"
+		}
+		if errText == "" && a.HasBalance && newest.Sub(a.BalanceAsOf) > staleAfter {
+			// This balance did not refresh with the others: say how old it is.
+			errText = "balance as of " + asOf(a.BalanceAsOf, m.now())
 		}
 		if errText != "" {
 			out = append(out, accountLine{item: -1, kind: lineNote, text: errText})
@@ -967,6 +975,18 @@ func (m *Model) oldestBalance() (t time.Time) {
 	for _, l := range []*listPane{&m.accounts, &m.cards} {
 		for _, a := range l.items {
 			if a.HasBalance && !a.BalanceAsOf.IsZero() && (t.IsZero() || a.BalanceAsOf.Before(t)) {
+				t = a.BalanceAsOf
+			}
+		}
+	}
+	return t
+}
+
+// newestBalance is when the freshest stored balance was fetched.
+func (m *Model) newestBalance() (t time.Time) {
+	for _, l := range []*listPane{&m.accounts, &m.cards} {
+		for _, a := range l.items {
+			if a.HasBalance && a.BalanceAsOf.After(t) {
 				t = a.BalanceAsOf
 			}
 		}
