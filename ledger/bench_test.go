@@ -251,3 +251,20 @@ func BenchmarkSyncTenAccounts(b *testing.B) {
 	b.ReportMetric(float64(4*latency)/float64(time.Millisecond), "floor-ms")
 	b.ReportMetric(float64(time.Duration(requests)*latency)/float64(time.Millisecond), "sequential-ms")
 }
+
+// BenchmarkAccountAll10k: every transaction of a 10k-row account, as the
+// TUI loads the selected account.
+func BenchmarkAccountAll10k(b *testing.B) {
+	st, err := Open(benchPath(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	ctx := context.Background()
+	for b.Loop() {
+		rows, err := st.Transactions(ctx, TxQuery{AccountIDs: []string{"acct-4"}, Sort: "date", Desc: true})
+		if err != nil || len(rows) != 10_000 {
+			b.Fatalf("%d rows, %v", len(rows), err)
+		}
+	}
+}

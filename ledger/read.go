@@ -281,7 +281,11 @@ func (s *Store) Transactions(ctx context.Context, q TxQuery) ([]TxView, error) {
 	// First the page of row ids (narrow rows, so sorting is cheap), then
 	// their details.
 	where, args := s.txWhere(q)
-	sqlText := "SELECT t.rid FROM transactions t" + where + txOrder(q)
+	table := " FROM transactions t"
+	if s.pageByDate(ctx, q) {
+		table = " FROM transactions t INDEXED BY transactions_ts"
+	}
+	sqlText := "SELECT t.rid" + table + where + txOrder(q)
 	if q.Limit > 0 || q.Offset > 0 {
 		limit := q.Limit
 		if limit <= 0 {
@@ -322,6 +326,25 @@ func (s *Store) Transactions(ctx context.Context, q TxQuery) ([]TxView, error) {
 		}
 	}
 	return out, nil
+}
+
+// pageByDate decides how SQLite should find a date-sorted page of a text
+// search. By default it fetches every match and sorts them: right for rare
+// words. A common word ("tesco") matches thousands of rows; walking the date
+// index and keeping matches until the page is full reads far less.
+func (s *Store) pageByDate(ctx context.Context, q TxQuery) bool {
+	if q.Limit <= 0 || (q.Sort != "" && q.Sort != "date") {
+		return false
+	}
+	match, _ := s.splitText(q.Text)
+	if match == "" {
+		return false
+	}
+	var n int
+	if err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM tx_fts WHERE tx_fts MATCH ?", match).Scan(&n); err != nil {
+		return false
+	}
+	return n >= 10*(q.Limit+max(q.Offset, 0))
 }
 
 func (s *Store) loadTransactions(ctx context.Context, rids []int64, into map[int64]TxView) error {
@@ -406,6 +429,21 @@ func allLong(text string) bool {
 	return true
 }
 
+// splitText turns the words of a text filter into an FTS5 query (words of
+// three characters or more, each quoted) and the words left for LIKE.
+func (s *Store) splitText(text string) (match string, short []string) {
+	var terms []string
+	for _, word := range strings.Fields(text) {
+		// Trigrams need three characters.
+		if s.hasFTS && len([]rune(word)) >= 3 {
+			terms = append(terms, `"`+strings.ReplaceAll(word, `"`, `""`)+`"`)
+			continue
+		}
+		short = append(short, word)
+	}
+	return strings.Join(terms, " AND "), short
+}
+
 // txWhere builds the WHERE clause of q, with its arguments.
 func (s *Store) txWhere(q TxQuery) (string, []any) {
 	var conds []string
@@ -446,20 +484,15 @@ func (s *Store) txWhere(q TxQuery) (string, []any) {
 		conds = append(conds, "t.amount_micro <= ?")
 		args = append(args, microFloor(*q.MaxAmount))
 	}
-	var ftsTerms []string
-	for _, word := range strings.Fields(q.Text) {
-		// Trigrams need three characters; shorter words use LIKE.
-		if s.hasFTS && len([]rune(word)) >= 3 {
-			ftsTerms = append(ftsTerms, `"`+strings.ReplaceAll(word, `"`, `""`)+`"`)
-			continue
-		}
+	match, short := s.splitText(q.Text)
+	for _, word := range short {
 		conds = append(conds, "(t.description LIKE ? ESCAPE '\\' OR t.merchant LIKE ? ESCAPE '\\')")
 		p := "%" + escapeLike(word) + "%"
 		args = append(args, p, p)
 	}
-	if len(ftsTerms) > 0 {
+	if match != "" {
 		conds = append(conds, "t.rid IN (SELECT rowid FROM tx_fts WHERE tx_fts MATCH ?)")
-		args = append(args, strings.Join(ftsTerms, " AND "))
+		args = append(args, match)
 	}
 	if len(conds) == 0 {
 		return "", args

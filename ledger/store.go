@@ -81,6 +81,8 @@ func open(path string, cfg openConfig) (*Store, error) {
 	q.Add("_pragma", "busy_timeout(5000)")
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Add("_pragma", "cache_size(-16384)") // 16 MiB of pages per connection
+	q.Add("_pragma", "mmap_size(268435456)")
 	if cfg.maxPageCount > 0 {
 		q.Add("_pragma", fmt.Sprintf("max_page_count(%d)", cfg.maxPageCount))
 	}

@@ -582,3 +582,36 @@ func TestCheckFindsAnIndexOutOfStep(t *testing.T) {
 		t.Fatalf("Check: %v, want ErrCorrupt", err)
 	}
 }
+
+func TestTextPageOfACommonWord(t *testing.T) {
+	st := openTest(t)
+	seed(t, st)
+	ctx := context.Background()
+	var txs []truelayer.Transaction
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := range 400 {
+		desc := "TESCO STORES"
+		if i%3 == 0 {
+			desc = "COSTA COFFEE"
+		}
+		txs = append(txs, mkTx(fmt.Sprintf("t%03d", i), start.Add(time.Duration(i*7)*time.Hour).Format(time.RFC3339), "-1.00", desc, "", "PURCHASE"))
+	}
+	if _, _, err := st.commitAccount(ctx, "acc-1", accountBatch{Settled: txs}); err != nil {
+		t.Fatal(err)
+	}
+	q := TxQuery{Text: "tesco", Desc: true, Limit: 10, Offset: 5}
+	if !st.pageByDate(ctx, q) {
+		t.Fatal("a word in most rows should page through the date index")
+	}
+	page, err := st.Transactions(ctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, _ := st.Transactions(ctx, TxQuery{Text: "tesco", Desc: true})
+	if len(all) != 266 || !slices.Equal(ids(page), ids(all[5:15])) {
+		t.Fatalf("page %v, want %v (of %d)", ids(page), ids(all[5:15]), len(all))
+	}
+	if st.pageByDate(ctx, TxQuery{Text: "tesco", Limit: 100}) {
+		t.Error("a page of 100 out of 266 should sort the matches")
+	}
+}

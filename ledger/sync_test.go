@@ -581,3 +581,70 @@ func TestSyncStoreOpensAfterwards(t *testing.T) {
 		t.Errorf("path %s", path)
 	}
 }
+
+func TestRetryOlderHistoryAfterReauthentication(t *testing.T) {
+	e := newSyncEnv(t, tt.WithClock(func() time.Time { return time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC) }))
+	castle := e.connect("john", tt.ProviderCastle)
+	e.srv.AdvanceClock(10 * time.Minute)
+	mustSync(t, e.syncer(), castle)
+	// The user authenticates again (same connection id, fresh consent).
+	e.connect("john", tt.ProviderCastle)
+	if err := e.st.RetryOlderHistory(context.Background(), castle); err != nil {
+		t.Fatal(err)
+	}
+	mustSync(t, e.syncer(), castle)
+	assertMatchesTruth(t, e.st, e.truth(castle), time.Time{})
+	views, _ := e.st.Accounts(context.Background())
+	for _, v := range views {
+		if v.HistoryLimit != LimitEmpty {
+			t.Errorf("%s: limit %q after the retry", v.ID, v.HistoryLimit)
+		}
+	}
+}
+
+func TestForgetConnection(t *testing.T) {
+	e := newSyncEnv(t)
+	north := e.connect("john", tt.ProviderNorthgate)
+	nova := e.connect("john", tt.ProviderNova)
+	mustSync(t, e.syncer(), north, nova)
+	ctx := context.Background()
+	if err := e.st.ForgetConnection(ctx, north); err != nil {
+		t.Fatal(err)
+	}
+	views, _ := e.st.Accounts(ctx)
+	for _, v := range views {
+		if v.ConnectionID != nova {
+			t.Errorf("%s of %s survived", v.ID, v.ConnectionID)
+		}
+	}
+	n, _ := e.st.CountTransactions(ctx, TxQuery{})
+	want := len(e.truth(nova).Accounts[0].Transactions) + len(e.truth(nova).Accounts[0].Pending)
+	if n != want {
+		t.Errorf("%d transactions left, want Nova's %d", n, want)
+	}
+	if got, _ := e.st.Transactions(ctx, TxQuery{Text: "tesco"}); len(got) > 0 && got[0].ConnectionID != nova {
+		t.Error("text search finds a forgotten row")
+	}
+	if err := e.st.Check(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestSyncDiskFullKeepsPreviousState(t *testing.T) {
+	e := newSyncEnv(t)
+	north := e.connect("john", tt.ProviderNorthgate)
+	path := filepath.Join(t.TempDir(), "small.db")
+	st, err := open(path, openConfig{maxPageCount: 80}) // ~320 KiB: accounts fit, history does not
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	rep, err := NewSyncer(st, e.clients, WithClock(e.srv.Now)).Sync(context.Background(), []string{north}, nil)
+	if !errors.Is(err, ErrDiskFull) {
+		t.Fatalf("Sync on a full disk: %v", err)
+	}
+	if len(rep.Errors()) == 0 {
+		t.Error("the report shows no failed account")
+	}
+	assertConsistent(t, st, e.truth(north))
+}

@@ -798,3 +798,26 @@ func boolInt(b bool) int {
 	}
 	return 0
 }
+
+// ForgetConnection deletes a connection and everything stored for it:
+// accounts, cards, balances, transactions, standing orders, direct debits.
+// Logging out keeps the history unless the user asks for this.
+func (s *Store) ForgetConnection(ctx context.Context, connectionID string) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, "DELETE FROM connections WHERE id = ?", connectionID)
+		return err
+	})
+}
+
+// RetryOlderHistory makes the next sync resume the back-fill of a
+// connection's accounts that stopped at sca_exceeded: call it right after
+// the user re-authenticated at the bank (the bank gives older history only
+// for a few minutes after that).
+func (s *Store) RetryOlderHistory(ctx context.Context, connectionID string) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE sync_state SET backfilled = 0, history_limit = ''
+WHERE history_limit = ? AND account_rid IN (SELECT rid FROM accounts WHERE connection_id = ?)`,
+			LimitSCAExceeded, connectionID)
+		return err
+	})
+}
