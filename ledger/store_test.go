@@ -615,3 +615,21 @@ func TestTextPageOfACommonWord(t *testing.T) {
 		t.Error("a page of 100 out of 266 should sort the matches")
 	}
 }
+
+func TestCommitBatchWithRepeatedID(t *testing.T) {
+	st := openTest(t)
+	seed(t, st)
+	a := mkTx("same", "2026-10-01", "-5.00", "FIRST TEXT", "", "PURCHASE")
+	b := mkTx("same", "2026-10-01", "-5.00", "SECOND TEXT", "", "PURCHASE")
+	added, _, err := st.commitAccount(context.Background(), "acc-1", accountBatch{Settled: []truelayer.Transaction{a, b}})
+	if err != nil || added != 1 {
+		t.Fatalf("added %d, %v", added, err)
+	}
+	got, _ := st.Transactions(context.Background(), TxQuery{})
+	if len(got) != 1 || got[0].Description != "SECOND TEXT" {
+		t.Fatalf("rows %+v", got)
+	}
+	if err := st.Check(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -442,39 +442,50 @@ WHERE t.account_rid = ? AND t.pending = 0 AND t.ts >= ?`, rid, minTS-int64(2*day
 		return err
 	}
 
+	var fresh []txRow
+	var known []txRow
+	var knownRows []stored
 	for _, r := range batch {
 		s, ok := byID[r.id]
 		if !ok && r.providerID != "" {
 			s, ok = byProvider[r.providerID]
 		}
-		err := error(nil)
-		if !ok {
-			var id int64
-			id, ok, err = insert.exec(ctx, rid, false, r, now)
-			if err != nil {
-				return err
-			}
-			if ok {
-				newRows[id] = true
-				*added++
-				continue
-			}
-			// Stored, but dated outside the loaded range.
-			err = find.QueryRowContext(ctx, rid, r.id).Scan(&s.rid, &s.raw)
+		if ok {
+			known, knownRows = append(known, r), append(knownRows, s)
+		} else {
+			fresh = append(fresh, r)
 		}
-		existing, oldRaw := s.rid, s.raw
-		switch {
-		case err != nil:
+	}
+	inserted, err := insert.execMany(ctx, tx, rid, fresh, now)
+	if err != nil {
+		return err
+	}
+	for _, r := range fresh {
+		if id, ok := inserted[r.id]; ok {
+			delete(inserted, r.id) // a second row with this id in the batch is an update
+			newRows[id] = true
+			*added++
+			continue
+		}
+		// Stored, but dated outside the loaded range.
+		var s stored
+		if err := find.QueryRowContext(ctx, rid, r.id).Scan(&s.rid, &s.raw); err != nil {
 			return err
-		case oldRaw != r.raw:
-			if _, err := update.ExecContext(ctx, r.id, r.ts, r.description, r.merchant, r.category,
-				r.classification, r.amount, r.amountMicro, boolInt(r.exact), r.currency, r.running,
-				r.runningMicro, r.providerID, existing); err != nil {
-				return err
-			}
-			if _, err := updateJSON.ExecContext(ctx, r.raw, existing); err != nil {
-				return err
-			}
+		}
+		known, knownRows = append(known, r), append(knownRows, s)
+	}
+	for k, r := range known {
+		existing, oldRaw := knownRows[k].rid, knownRows[k].raw
+		if oldRaw == r.raw {
+			continue
+		}
+		if _, err := update.ExecContext(ctx, r.id, r.ts, r.description, r.merchant, r.category,
+			r.classification, r.amount, r.amountMicro, boolInt(r.exact), r.currency, r.running,
+			r.runningMicro, r.providerID, existing); err != nil {
+			return err
+		}
+		if _, err := updateJSON.ExecContext(ctx, r.raw, existing); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -488,10 +499,7 @@ type txInsert struct {
 }
 
 func prepareInsert(ctx context.Context, tx *sql.Tx) (*txInsert, error) {
-	row, err := tx.PrepareContext(ctx, `
-INSERT INTO transactions (account_rid, tx_id, pending, ts, description, merchant, category, classification,
-	amount, amount_micro, amount_exact, currency, running_balance, running_micro, provider_tx_id, first_seen)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	row, err := tx.PrepareContext(ctx, insertColumns+`(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (account_rid, pending, tx_id) DO NOTHING`)
 	if err != nil {
 		return nil, err
@@ -524,6 +532,76 @@ func (i *txInsert) exec(ctx context.Context, accountRID int64, pending bool, r t
 	}
 	i.inserted = append(i.inserted, id)
 	return id, true, nil
+}
+
+// insertColumns are the columns execMany and exec write, in order.
+const insertColumns = `INSERT INTO transactions (account_rid, tx_id, pending, ts, description, merchant, category,
+	classification, amount, amount_micro, amount_exact, currency, running_balance, running_micro, provider_tx_id, first_seen)
+VALUES `
+
+// execMany inserts settled rows, fifty to a statement (a back-fill writes
+// thousands), and returns the rid of each inserted id; ids already stored
+// are left out.
+func (i *txInsert) execMany(ctx context.Context, tx *sql.Tx, accountRID int64, rows []txRow, firstSeen int64) (map[string]int64, error) {
+	const batch = 50
+	out := make(map[string]int64, len(rows))
+	for start := 0; start < len(rows); start += batch {
+		part := rows[start:min(start+batch, len(rows))]
+		var q strings.Builder
+		q.WriteString(insertColumns)
+		args := make([]any, 0, len(part)*16)
+		for k, r := range part {
+			if k > 0 {
+				q.WriteString(",")
+			}
+			q.WriteString("(?,?,0,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+			args = append(args, accountRID, r.id, r.ts, r.description, r.merchant, r.category, r.classification,
+				r.amount, r.amountMicro, boolInt(r.exact), r.currency, r.running, r.runningMicro, r.providerID, firstSeen)
+		}
+		q.WriteString(" ON CONFLICT (account_rid, pending, tx_id) DO NOTHING RETURNING rid, tx_id")
+		res, err := tx.QueryContext(ctx, q.String(), args...)
+		if err != nil {
+			return nil, err
+		}
+		got := map[string]int64{}
+		for res.Next() {
+			var rid int64
+			var id string
+			if err := res.Scan(&rid, &id); err != nil {
+				res.Close()
+				return nil, err
+			}
+			got[id] = rid
+		}
+		res.Close()
+		if err := res.Err(); err != nil {
+			return nil, err
+		}
+		if len(got) == 0 {
+			continue
+		}
+		q.Reset()
+		q.WriteString("INSERT INTO transaction_json (rid, raw) VALUES ")
+		args = args[:0]
+		for _, r := range part {
+			rid, ok := got[r.id]
+			if !ok {
+				continue
+			}
+			delete(got, r.id)
+			if len(args) > 0 {
+				q.WriteString(",")
+			}
+			q.WriteString("(?,?)")
+			args = append(args, rid, r.raw)
+			out[r.id] = rid
+			i.inserted = append(i.inserted, rid)
+		}
+		if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 func (i *txInsert) Close() {
