@@ -408,11 +408,21 @@ WHERE rid = ?`)
 
 	// Load the stored rows the batch may overlap in one query, rather than
 	// looking each row up: a first sync of an account loads nothing.
-	batch := make([]txRow, len(txs))
+	// One row per id, the last one sent winning: a row inserted by this
+	// commit must not be updated by it (the full-text index learns of it
+	// only at the end).
+	batch := make([]txRow, 0, len(txs))
+	at := make(map[string]int, len(txs))
 	minTS := int64(1<<63 - 1)
-	for i, t := range txs {
-		batch[i] = rowFromAPI(t)
-		minTS = min(minTS, batch[i].ts)
+	for _, t := range txs {
+		r := rowFromAPI(t)
+		minTS = min(minTS, r.ts)
+		if k, dup := at[r.id]; dup {
+			batch[k] = r
+			continue
+		}
+		at[r.id] = len(batch)
+		batch = append(batch, r)
 	}
 	type stored struct {
 		rid int64
@@ -462,7 +472,6 @@ WHERE t.account_rid = ? AND t.pending = 0 AND t.ts >= ?`, rid, minTS-int64(2*day
 	}
 	for _, r := range fresh {
 		if id, ok := inserted[r.id]; ok {
-			delete(inserted, r.id) // a second row with this id in the batch is an update
 			newRows[id] = true
 			*added++
 			continue
