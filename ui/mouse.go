@@ -25,14 +25,8 @@ func (m *Model) handleWheel(msg tea.MouseWheelMsg) (tea.Model, tea.Cmd) {
 	if !ok {
 		return *m, nil
 	}
-	prev := m.focus
 	m.focus = p
-	mm, cmd := m.moveCursor(delta)
-	model := mm.(Model)
-	if p != paneDetail || prev == paneDetail {
-		model.focus = p
-	}
-	return model, cmd
+	return m.moveCursor(delta)
 }
 
 // handleClick focuses the pane under the pointer and selects the row clicked.
