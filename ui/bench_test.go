@@ -123,9 +123,25 @@ func BenchmarkLoadTransactionsFromStore(b *testing.B) {
 	id := m.selectedID
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		msg := loadTxCmd(context.Background(), 1, e.store, id)().(txLoadedMsg)
+		msg := loadTxCmd(context.Background(), 1, e.store, id, 0)().(txLoadedMsg)
 		if msg.err != nil || len(msg.rows) == 0 {
 			b.Fatal(msg.err)
+		}
+	}
+}
+
+// BenchmarkLoadFirstWindowFromStore: the newest rows an account's first load
+// shows before its whole history.
+func BenchmarkLoadFirstWindowFromStore(b *testing.B) {
+	e := newEmulatorLedger(b)
+	m := New(e.options())
+	m = drive(b, m, m.Init())
+	id := m.selectedID
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		msg := loadTxCmd(context.Background(), 1, e.store, id, firstWindow)().(txLoadedMsg)
+		if msg.err != nil || !msg.partial {
+			b.Fatal("no partial first window", msg.err)
 		}
 	}
 }

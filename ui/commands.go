@@ -25,6 +25,7 @@ type accountsLoadedMsg struct {
 type txLoadedMsg struct {
 	seq       uint64
 	accountID string
+	partial   bool // the newest rows only; the whole history follows
 	views     []ledger.TxView
 	rows      []txRow
 	err       error
@@ -104,7 +105,14 @@ func readAccounts(ctx context.Context, seq uint64, st *ledger.Store, conns func(
 	return msg
 }
 
-func loadTxCmd(ctx context.Context, seq uint64, st *ledger.Store, accountID string) tea.Cmd {
+// firstWindow is how many of the newest transactions an account's first
+// load reads before the whole history: enough to fill any screen at once,
+// so a long history never delays the first rows.
+const firstWindow = 400
+
+// loadTxCmd reads an account's transactions, newest first: the newest limit
+// rows when limit > 0 (the reply is partial if there may be more), else all.
+func loadTxCmd(ctx context.Context, seq uint64, st *ledger.Store, accountID string, limit int) tea.Cmd {
 	return func() tea.Msg {
 		msg := txLoadedMsg{seq: seq, accountID: accountID}
 		if st == nil {
@@ -112,9 +120,10 @@ func loadTxCmd(ctx context.Context, seq uint64, st *ledger.Store, accountID stri
 		}
 		ctx, cancel := context.WithTimeout(ctx, loadTimeout)
 		defer cancel()
-		msg.views, msg.err = st.Transactions(ctx, ledger.TxQuery{AccountIDs: []string{accountID}, Sort: "date", Desc: true})
+		msg.views, msg.err = st.Transactions(ctx, ledger.TxQuery{AccountIDs: []string{accountID}, Sort: "date", Desc: true, Limit: limit})
 		if msg.err == nil {
 			msg.rows = prepareRows(msg.views)
+			msg.partial = limit > 0 && len(msg.views) == limit
 		}
 		return msg
 	}

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -189,5 +190,47 @@ func TestLedgerSecondRefreshWins(t *testing.T) {
 	m = drive(t, m, tea.Batch(first, second))
 	if m.syncing || m.syncErr != "" {
 		t.Errorf("after two refreshes: syncing %v err %q", m.syncing, m.syncErr)
+	}
+}
+
+// A long history shows its newest rows first, then all of it, keeping the
+// selection.
+func TestLedgerFirstWindowThenWholeHistory(t *testing.T) {
+	e := newEmulatorLedger(t)
+	m := New(e.options())
+	m = send(t, m, sizeMsg(120, 32))
+	m = drive(t, m, m.Init())
+	// An account not loaded yet (so not cached) with a long history.
+	pick, id, total := -1, "", 0
+	for i, a := range m.accounts.items {
+		n, err := e.store.CountTransactions(context.Background(), ledger.TxQuery{AccountIDs: []string{a.ID}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i > m.accounts.cursor && n > firstWindow {
+			pick, id, total = i, a.ID, n
+			break
+		}
+	}
+	if pick < 0 {
+		t.Fatalf("the demo bank has no second account with more than %d rows", firstWindow)
+	}
+	for m.accounts.cursor < pick {
+		m = press(t, m, "j") // the loads of the accounts passed over are dropped as stale
+	}
+	if m.selectedID != id {
+		t.Fatalf("selected %q", m.selectedID)
+	}
+	first := loadTxCmd(m.ctx, m.txSeq, e.store, id, firstWindow)().(txLoadedMsg)
+	nm, rest := m.Update(first)
+	m = nm.(Model)
+	if !m.tx.partial || !m.tx.loading || len(m.tx.rows) != firstWindow || !strings.Contains(screen(m), fmt.Sprintf("%d+", firstWindow)) {
+		t.Fatalf("first window: partial %v rows %d", m.tx.partial, len(m.tx.rows))
+	}
+	m = press(t, m, "3", "j", "j")
+	keep := m.tx.selectedID()
+	m = drive(t, m, rest)
+	if m.tx.partial || m.tx.loading || len(m.tx.rows) != total || m.tx.selectedID() != keep {
+		t.Errorf("whole history: partial %v rows %d/%d selection %q→%q", m.tx.partial, len(m.tx.rows), total, keep, m.tx.selectedID())
 	}
 }

@@ -224,7 +224,7 @@ func (m Model) Init() tea.Cmd {
 		cmds = append(cmds, loadAccountsCmd(m.ctx, m.accountsSeq, m.opts.Store, m.opts.Connections))
 	}
 	if m.selectedID != "" && !m.tx.loaded {
-		cmds = append(cmds, loadTxCmd(m.ctx, m.txSeq, m.opts.Store, m.selectedID))
+		cmds = append(cmds, loadTxCmd(m.ctx, m.txSeq, m.opts.Store, m.selectedID, firstWindow))
 	}
 	if m.opts.Syncer != nil {
 		cmds = append(cmds, syncCmd(m.syncCtx, m.syncSeq, m.opts.Syncer, m.opts.Connections, nil, true, true))

@@ -122,6 +122,7 @@ type txPane struct {
 	filter      txFilter
 	loading     bool
 	loaded      bool
+	partial     bool // only the newest rows so far
 	err         string
 }
 
@@ -131,7 +132,7 @@ func newTxPane() txPane { return txPane{desc: true} }
 func (p *txPane) setRows(accountID string, views []ledger.TxView, rows []txRow) {
 	keep := p.selectedID()
 	p.accountID, p.views, p.rows = accountID, views, rows
-	p.loaded, p.loading, p.err = true, false, ""
+	p.loaded, p.loading, p.partial, p.err = true, false, false, ""
 	p.resort()
 	p.refilter()
 	if keep != "" {
@@ -292,8 +293,12 @@ func clamp(v, lo, hi int) int {
 
 // countLabel is "1,234 of 5,000" when filtered, "5,000" otherwise.
 func (p *txPane) countLabel() string {
-	if len(p.visible) == len(p.rows) {
-		return groupThousands(strconv.Itoa(len(p.rows)))
+	more := ""
+	if p.partial {
+		more = "+"
 	}
-	return groupThousands(strconv.Itoa(len(p.visible))) + " of " + groupThousands(strconv.Itoa(len(p.rows)))
+	if len(p.visible) == len(p.rows) {
+		return groupThousands(strconv.Itoa(len(p.rows))) + more
+	}
+	return groupThousands(strconv.Itoa(len(p.visible))) + " of " + groupThousands(strconv.Itoa(len(p.rows))) + more
 }

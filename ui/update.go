@@ -76,9 +76,14 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.tx.err = msg.err.Error()
 			return m, nil
 		}
-		m.txCache[msg.accountID] = cachedTx{views: msg.views, rows: msg.rows}
 		m.tx.setRows(msg.accountID, msg.views, msg.rows)
 		m.tx.scrollTo(m.txPageHeight())
+		if msg.partial {
+			// Show the newest rows now; read the whole history behind them.
+			m.tx.loading, m.tx.partial = true, true
+			return m, loadTxCmd(m.ctx, msg.seq, m.opts.Store, msg.accountID, 0)
+		}
+		m.txCache[msg.accountID] = cachedTx{views: msg.views, rows: msg.rows}
 		return m, nil
 
 	case syncStartedMsg:
@@ -218,7 +223,7 @@ func (m Model) selectAccount(id string) (Model, tea.Cmd) {
 	m.tx.views, m.tx.rows, m.tx.order, m.tx.visible = nil, nil, nil, nil
 	m.tx.cursor, m.tx.offset = 0, 0
 	m.tx.loading, m.tx.loaded, m.tx.err = true, false, ""
-	return m, tea.Batch(loadTxCmd(m.ctx, m.txSeq, m.opts.Store, id), m.startSpinner())
+	return m, tea.Batch(loadTxCmd(m.ctx, m.txSeq, m.opts.Store, id, firstWindow), m.startSpinner())
 }
 
 // selectedAccount is the account or card whose transactions are shown.
@@ -583,7 +588,7 @@ func (m Model) syncPhaseDone(msg syncPhaseDoneMsg, wait tea.Cmd) (tea.Model, tea
 		if m.selectedID != "" {
 			m.txSeq = m.nextSeq()
 			m.tx.loading = true
-			cmds = append(cmds, loadTxCmd(m.ctx, m.txSeq, m.opts.Store, m.selectedID))
+			cmds = append(cmds, loadTxCmd(m.ctx, m.txSeq, m.opts.Store, m.selectedID, 0))
 		}
 	}
 	m.accountsSeq = m.nextSeq()
