@@ -54,6 +54,10 @@ func TestGolden(t *testing.T) {
 		{"month", func(t *testing.T) Model { return press(t, onlineModel(t, 120, 30, 300), "3", "[", "[") }},
 		{"detail", func(t *testing.T) Model { return press(t, onlineModel(t, 120, 30, 60), "3", "j", "enter") }},
 		{"help", func(t *testing.T) Model { return press(t, onlineModel(t, 120, 30, 60), "?") }},
+		{"help_narrow", func(t *testing.T) Model { return press(t, onlineModel(t, 80, 24, 60), "?") }},
+		{"help_narrow_scrolled", func(t *testing.T) Model {
+			return press(t, onlineModel(t, 80, 24, 60), "?", "j", "j", "j", "j", "j", "j")
+		}},
 		{"privacy", func(t *testing.T) Model { return press(t, onlineModel(t, 120, 30, 60), ".", "3") }},
 		{"errors", func(t *testing.T) Model {
 			m := fakeModel(t, 120, 30, 60)

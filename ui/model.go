@@ -93,10 +93,11 @@ type Model struct {
 	spinner spinner.Model
 	ticking bool
 
-	focus    pane
-	lastList pane // the list (accounts or cards) the shown transactions belong to
-	showHelp bool
-	privacy  bool
+	focus      pane
+	lastList   pane // the list (accounts or cards) the shown transactions belong to
+	showHelp   bool
+	helpOffset int // scroll of the help on short terminals
+	privacy    bool
 
 	accounts, cards listPane
 	totals          []ledger.CurrencyTotal

@@ -254,6 +254,10 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 			return m.quit()
 		case key.Matches(msg, m.keys.Help, m.keys.Back):
 			m.showHelp = false
+		case key.Matches(msg, m.keys.Down, m.keys.PageDown, m.keys.HalfPageDown):
+			m.helpOffset = min(m.helpOffset+1, 40) // the view clamps to the text
+		case key.Matches(msg, m.keys.Up, m.keys.PageUp, m.keys.HalfPageUp):
+			m.helpOffset = max(0, m.helpOffset-1)
 		}
 		return *m, nil
 	}
@@ -262,7 +266,7 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(msg, k.Quit):
 		return m.quit()
 	case key.Matches(msg, k.Help):
-		m.showHelp = true
+		m.showHelp, m.helpOffset = true, 0
 	case key.Matches(msg, k.NextPane):
 		return m.focusPane(m.nextPane(1))
 	case key.Matches(msg, k.PrevPane):

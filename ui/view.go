@@ -349,17 +349,39 @@ func helpPair(keys, desc string) key.Binding {
 func (m *Model) renderHelp(r rect) []string {
 	h := m.help
 	h.ShowAll = true
-	h.SetWidth(r.w - 4)
-	var body []string
-	body = append(body, "")
-	for _, line := range strings.Split(h.FullHelpView(m.keys.FullHelp()), "\n") {
-		body = append(body, " "+line)
+	inner := r.w - 4
+	h.SetWidth(0) // lay out every column, then fold if too wide
+	groups := m.keys.FullHelp()
+	var blocks []string
+	if full := h.FullHelpView(groups); lipgloss.Width(full) <= inner {
+		blocks = []string{full}
+	} else {
+		// Narrow terminal: two rows of columns, so no key drops off the edge.
+		half := (len(groups) + 1) / 2
+		blocks = []string{h.FullHelpView(groups[:half]), h.FullHelpView(groups[half:])}
 	}
-	body = append(body, "",
-		" Filter (/): words match description, merchant, category;",
-		"   amount:>50  amount:<-100  category:food  merchant:tesco  pending  settled  !word  \"a phrase\"",
-		" Mouse: wheel scrolls, click selects. Keys are rebindable in config.toml [keys].")
-	return m.box(r, " Help ", true, body)
+	body := []string{""}
+	for _, b := range blocks {
+		for _, line := range strings.Split(b, "\n") {
+			body = append(body, " "+line)
+		}
+		body = append(body, "")
+	}
+	notes := []string{
+		"Filter (/): words match description, merchant and category; amount:>50 amount:<-100 category:food merchant:tesco pending settled !word \"a phrase\"",
+		"Mouse: the wheel scrolls, a click selects, a click on a column header sorts. Keys are rebindable in config.toml [keys].",
+	}
+	for _, n := range notes {
+		for _, line := range strings.Split(ansi.Wrap(n, inner, " "), "\n") {
+			body = append(body, " "+line)
+		}
+	}
+	off := clamp(m.helpOffset, 0, max(0, len(body)-(r.h-2)))
+	title := " Help "
+	if len(body) > r.h-2 {
+		title += "· ↑/↓ scroll "
+	}
+	return m.box(r, title, true, body[off:])
 }
 
 // accountLine is one line of the accounts or cards pane: a bank heading, an
