@@ -680,3 +680,16 @@ func TestStaleBalanceShowsItsAge(t *testing.T) {
 		t.Error("pane title should give the oldest balance's age")
 	}
 }
+
+// Connected but nothing stored yet (the first sync is running): say so
+// rather than "no bank connected".
+func TestFirstSyncLoadingState(t *testing.T) {
+	m := New(Options{Now: fixedClock})
+	m.syncing = true
+	m = send(t, m, sizeMsg(120, 30))
+	m = send(t, m, accountsLoadedMsg{seq: m.accountsSeq, connections: []config.Connection{{ID: "c1"}}})
+	s := screen(m)
+	if !strings.Contains(s, "fetching your accounts") || strings.Contains(s, "No bank connected") {
+		t.Errorf("first sync state:\n%s", s)
+	}
+}

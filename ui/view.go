@@ -508,6 +508,8 @@ func (m *Model) emptyAccounts() []string {
 		return []string{" " + m.spinner.View() + " reading stored accounts…"}
 	case len(m.cards.items) > 0:
 		return []string{m.styles.Muted.Render(" no accounts, only cards")}
+	case m.syncing && len(m.connections) > 0:
+		return []string{" " + m.spinner.View() + " fetching your accounts from the bank…"}
 	case m.opts.Demo:
 		return []string{" The demo bank is connecting…"}
 	}
