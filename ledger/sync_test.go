@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -647,4 +648,92 @@ func TestSyncDiskFullKeepsPreviousState(t *testing.T) {
 		t.Error("the report shows no failed account")
 	}
 	assertConsistent(t, st, e.truth(north))
+}
+
+// A bank that ignores from and to and always sends its whole history: the
+// sync filters locally, so windows still come back empty at the end of
+// history and nothing is stored twice.
+func TestSyncWhenTheBankIgnoresTheDateRange(t *testing.T) {
+	now := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
+	var all []string
+	for i := range 3 * 365 / 5 { // one row every five days for three years
+		ts := now.Add(-time.Duration(i*5) * day).Format(time.RFC3339)
+		all = append(all, fmt.Sprintf(`{"transaction_id":"tx-%d","timestamp":%q,"description":"ROW %d","amount":-1.5,"currency":"GBP"}`, i, ts, i))
+	}
+	txCalls := 0
+	var mu sync.Mutex
+	mux := http.NewServeMux()
+	results := func(w http.ResponseWriter, body string) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"results":[%s],"status":"Succeeded"}`, body)
+	}
+	mux.HandleFunc("GET /data/v1/accounts", func(w http.ResponseWriter, r *http.Request) {
+		results(w, `{"account_id":"a1","account_type":"TRANSACTION","display_name":"Current","currency":"GBP","account_number":{},"provider":{"provider_id":"ob-sloppy","display_name":"Sloppy Bank"}}`)
+	})
+	mux.HandleFunc("GET /data/v1/cards", func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusNotImplemented)
+		fmt.Fprint(w, `{"error":"endpoint_not_supported","error_description":"no cards"}`)
+	})
+	mux.HandleFunc("GET /data/v1/accounts/a1/balance", func(w http.ResponseWriter, r *http.Request) {
+		results(w, `{"currency":"GBP","available":10,"current":10}`)
+	})
+	mux.HandleFunc("GET /data/v1/accounts/a1/transactions", func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		txCalls++
+		mu.Unlock()
+		results(w, strings.Join(all, ","))
+	})
+	for _, p := range []string{"transactions/pending", "standing_orders", "direct_debits"} {
+		mux.HandleFunc("GET /data/v1/accounts/a1/"+p, func(w http.ResponseWriter, r *http.Request) { results(w, "") })
+	}
+	srv := httptestServer(t, mux)
+	st := openTest(t)
+	clients := func(ctx context.Context, id string) (*truelayer.Client, error) {
+		return truelayer.NewClient(nil, truelayer.WithBaseURL(srv), truelayer.WithRetry(truelayer.NoRetry())), nil
+	}
+	y := NewSyncer(st, clients, WithClock(func() time.Time { return now }))
+	mustSync(t, y, "sloppy")
+	n, _ := st.CountTransactions(context.Background(), TxQuery{})
+	if n != len(all) {
+		t.Errorf("%d rows stored, the bank has %d", n, len(all))
+	}
+	if txCalls != 3 { // two windows with rows, the third empty
+		t.Errorf("%d transaction calls, want 3", txCalls)
+	}
+	views, _ := st.Accounts(context.Background())
+	if len(views) != 1 || views[0].HistoryLimit != LimitEmpty || views[0].ProviderName != "Sloppy Bank" {
+		t.Errorf("views %+v", views)
+	}
+	mustSync(t, y, "sloppy")
+	if n2, _ := st.CountTransactions(context.Background(), TxQuery{}); n2 != n {
+		t.Errorf("second sync: %d rows, was %d", n2, n)
+	}
+}
+
+func TestOfflineSyncKeepsTheStore(t *testing.T) {
+	e := newSyncEnv(t)
+	north := e.connect("john", tt.ProviderNorthgate)
+	mustSync(t, e.syncer(), north)
+	truth := e.truth(north)
+	e.srv.Close() // the network is gone
+	rep, err := e.syncer().Sync(context.Background(), []string{north}, nil)
+	if err != nil {
+		t.Fatalf("an unreachable bank is not a store failure: %v", err)
+	}
+	if rep.Connections[0].Err == nil {
+		t.Fatal("no connection error reported")
+	}
+	conns, _ := e.st.Connections(context.Background())
+	if len(conns) != 1 || conns[0].SyncError == "" || conns[0].LastSync.IsZero() {
+		t.Errorf("connection %+v", conns)
+	}
+	assertMatchesTruth(t, e.st, truth, time.Time{})
+}
+
+// httptestServer serves h on 127.0.0.1 and returns its base URL.
+func httptestServer(t testing.TB, h http.Handler) string {
+	t.Helper()
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return srv.URL
 }
