@@ -471,19 +471,27 @@ func (c *connSync) syncAccount(ctx context.Context, r accountRecord, balanceErr 
 
 	collected := map[string]truelayer.Transaction{}
 	var order []string
+	// keep collects the rows of a window [from, to] (to zero: up to now)
+	// and returns how many fall inside it. Banks reportedly ignore `from`,
+	// so rows are filtered locally too, with a day of slack each side for
+	// banks whose days are not UTC days; a row with an unreadable date
+	// cannot be placed and is kept.
 	keep := func(txs []truelayer.Transaction, from, to time.Time) int {
 		n := 0
 		for _, t := range txs {
-			// Banks reportedly ignore `from`: filter locally too. A row
-			// with an unreadable date cannot be placed, so it is kept.
-			if ts := t.Timestamp.Time; t.Timestamp.Valid() && (ts.Before(from) || (!to.IsZero() && !ts.Before(to.Add(day)))) {
+			ts := t.Timestamp.Time
+			inside := !t.Timestamp.Valid() || (!ts.Before(from) && (to.IsZero() || ts.Before(to.Add(day))))
+			near := !t.Timestamp.Valid() || (!ts.Before(from.Add(-day)) && (to.IsZero() || ts.Before(to.Add(2*day))))
+			if !near {
 				continue
 			}
 			if _, dup := collected[t.TransactionID]; !dup {
 				order = append(order, t.TransactionID)
 			}
 			collected[t.TransactionID] = t
-			n++
+			if inside {
+				n++
+			}
 		}
 		return n
 	}
