@@ -737,3 +737,38 @@ func httptestServer(t testing.TB, h http.Handler) string {
 	t.Cleanup(srv.Close)
 	return srv.URL
 }
+
+// The consent ends between syncs: data calls answer access_denied. The
+// connection and its accounts say "consent expired"; the history stays.
+func TestSyncConsentExpiredOnDataCalls(t *testing.T) {
+	e := newSyncEnv(t, tt.WithClock(func() time.Time { return time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC) }),
+		tt.WithConsentLifetime(2*time.Hour), tt.WithAccessTokenLifetime(24*time.Hour))
+	north := e.connect("john", tt.ProviderNorthgate)
+	mustSync(t, e.syncer(), north)
+	before, _ := e.st.CountTransactions(context.Background(), TxQuery{})
+	e.srv.AdvanceClock(3 * time.Hour)
+	e.mu.Lock()
+	clear(e.calls) // the still unexpired access token goes straight to the data calls
+	e.mu.Unlock()
+	nova2 := e.connect("john", tt.ProviderNova) // a fresh consent at another bank
+	rep, err := e.syncer().Sync(context.Background(), []string{north, nova2}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range rep.Connections {
+		if (c.ConnectionID == north) != errors.Is(c.Err, truelayer.ErrConsentNeeded) {
+			t.Errorf("%s: %v", c.ConnectionID, c.Err)
+		}
+	}
+	views, _ := e.st.Accounts(context.Background())
+	for _, v := range views {
+		if (v.ConnectionID == north) != (v.SyncError == SyncErrConsentExpired) {
+			t.Errorf("%s of %s: %q", v.ID, v.ConnectionID, v.SyncError)
+		}
+	}
+	after, _ := e.st.CountTransactions(context.Background(), TxQuery{AccountIDs: []string{e.truth(north).Accounts[0].ID, e.truth(north).Accounts[1].ID, e.truth(north).Cards[0].ID}})
+	if after != before {
+		t.Errorf("northgate rows %d, were %d", after, before)
+	}
+	assertMatchesTruth(t, e.st, e.truth(nova2), time.Time{})
+}
