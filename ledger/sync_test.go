@@ -772,3 +772,27 @@ func TestSyncConsentExpiredOnDataCalls(t *testing.T) {
 	}
 	assertMatchesTruth(t, e.st, e.truth(nova2), time.Time{})
 }
+
+func TestSyncNotSupportedIsNotAFailure(t *testing.T) {
+	e := newSyncEnv(t)
+	north := e.connect("john", tt.ProviderNorthgate)
+	nova := e.connect("john", tt.ProviderNova) // cards, standing orders, direct debits: 501
+	e.srv.Inject(tt.Fault{Endpoint: "/data/v1/cards/*/transactions", Kind: tt.Status, Status: 501, Code: "endpoint_not_supported"})
+	e.srv.Inject(tt.Fault{Endpoint: "/data/v1/cards/*/balance", Kind: tt.Status, Status: 501, Code: "endpoint_not_supported"})
+	mustSync(t, e.syncer(), north, nova)
+	views, _ := e.st.Accounts(context.Background())
+	for _, v := range views {
+		switch {
+		case v.Kind == KindCard:
+			if v.SyncError != SyncErrNotSupported || v.HasBalance {
+				t.Errorf("card %s: error %q, balance %v", v.ID, v.SyncError, v.HasBalance)
+			}
+		case v.SyncError != "" || !v.HasBalance:
+			t.Errorf("%s: error %q, balance %v", v.ID, v.SyncError, v.HasBalance)
+		}
+	}
+	assertMatchesTruth(t, e.st, e.truth(nova), time.Time{})
+	if sos, _ := e.st.StandingOrders(context.Background(), e.truth(nova).Accounts[0].ID); len(sos) != 0 {
+		t.Errorf("nova standing orders %v", sos)
+	}
+}

@@ -295,7 +295,8 @@ func (c *connSync) sync(parent context.Context, full bool) ConnectionReport {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := c.syncBalance(ctx, r); err != nil {
+			// 501: the bank gives no balance for it; HasBalance says so.
+			if err := c.syncBalance(ctx, r); err != nil && !errors.Is(err, truelayer.ErrNotSupported) {
 				rep.Accounts[i].Err = err
 			}
 			c.emit(Event{ConnectionID: c.id, AccountID: r.ID, Phase: PhaseBalances, Done: int(done.Add(1)), Total: total, Err: rep.Accounts[i].Err})
@@ -531,6 +532,11 @@ func (c *connSync) syncAccount(ctx context.Context, r accountRecord, balanceErr 
 		accountErr = pendingErr
 	}
 	ar.Err = accountErr
+	if errors.Is(accountErr, truelayer.ErrNotSupported) {
+		// The bank gives no transactions for it: said on the account
+		// (SyncErrNotSupported), not a failure of the sync.
+		ar.Err = nil
+	}
 	if ar.Err == nil {
 		ar.Err = balanceErr
 	}
