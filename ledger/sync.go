@@ -20,8 +20,13 @@ const (
 )
 
 // Event reports sync progress. Done/Total count accounts and cards of the
-// connection within a phase; Added counts new transactions of an account.
-// Err is set when the connection or the account failed.
+// connection within a phase. Added is set only on an account's PhaseDone
+// event (the new transactions of that account), so summing Added over all
+// events gives the run's total. Err is set when the connection or the
+// account failed. A connection's events come in phase order: PhaseConnect,
+// PhaseAccounts, PhaseBalances (one per account), PhaseTransactions (one
+// per account as it starts), PhaseDone (one per account, then one with
+// AccountID "" for the connection).
 type Event struct {
 	ConnectionID, AccountID, Phase string
 	Done, Total, Added             int

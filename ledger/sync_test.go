@@ -243,10 +243,15 @@ func TestSyncMatchesTruth(t *testing.T) {
 
 	// Progress: every phase of every connection, balances before transactions.
 	seen := map[string][]string{}
+	added := 0
 	for _, ev := range events {
+		added += ev.Added
 		if ev.AccountID == "" {
 			seen[ev.ConnectionID] = append(seen[ev.ConnectionID], ev.Phase)
 		}
+	}
+	if added != rep.Added() {
+		t.Errorf("events add up to %d new transactions, the report says %d", added, rep.Added())
 	}
 	for _, c := range []string{north, nova, castle} {
 		want := []string{PhaseConnect, PhaseAccounts, PhaseBalances, PhaseTransactions, PhaseDone}

@@ -341,16 +341,8 @@ func (c *connSync) sync(parent context.Context, full bool) ConnectionReport {
 	if err := y.store.setConnectionState(ctx, c.id, "", true, false); err != nil {
 		rep.Err = c.storeFailed(err)
 	}
-	c.emit(Event{ConnectionID: c.id, Phase: PhaseDone, Done: total, Total: total, Added: reportAdded(rep), Err: rep.Err})
+	c.emit(Event{ConnectionID: c.id, Phase: PhaseDone, Done: total, Total: total, Err: rep.Err})
 	return rep
-}
-
-func reportAdded(r ConnectionReport) int {
-	n := 0
-	for _, a := range r.Accounts {
-		n += a.Added
-	}
-	return n
 }
 
 // stopped returns why the connection must stop: the caller cancelled, or
