@@ -199,7 +199,7 @@ func (a *app) runTUI(cmd *cobra.Command, _ []string) error {
 		if err != nil {
 			return nil, explainLogin(err, s)
 		}
-		return conn, nil
+		return conn, a.afterLogin(ctx, conn)
 	}
 	return ui.Run(ctx, ui.Options{
 		Store: st, Syncer: ledger.NewSyncer(st, a.dataClient), Connections: a.loadConnections,
@@ -2068,6 +2068,9 @@ func (a *app) loginCommand() *cobra.Command {
 			if err != nil {
 				return explainLogin(err, s)
 			}
+			if err := a.afterLogin(ctx, conn); err != nil {
+				return err
+			}
 			msg := fmt.Sprintf("Connected %s as %s", conn.ProviderName, conn.ID)
 			if !conn.ConsentExpiresAt.IsZero() {
 				msg += fmt.Sprintf(" (consent until %s)", conn.ConsentExpiresAt.Local().Format(time.DateOnly))
@@ -2080,6 +2083,16 @@ func (a *app) loginCommand() *cobra.Command {
 	cmd.Flags().StringVar(&provider, "provider", "", "skip the bank choice, e.g. ob-monzo or mock (see banktui providers)")
 	cmd.Flags().DurationVar(&timeout, "timeout", auth.DefaultLoginTimeout, "how long to wait for the browser")
 	return cmd
+}
+
+// afterLogin lets the next sync fetch history the bank had held back until
+// the user authenticated again (sca_exceeded).
+func (a *app) afterLogin(ctx context.Context, conn *config.Connection) error {
+	st, err := a.openStore()
+	if err != nil {
+		return err
+	}
+	return st.RetryOlderHistory(ctx, conn.ID)
 }
 
 func (a *app) stdinIsTerminal() bool {
@@ -2125,11 +2138,13 @@ func explainLogin(err error, s *config.Settings) error {
 }
 
 func (a *app) logoutCommand() *cobra.Command {
-	var all bool
+	var all, forgetHistory bool
 	cmd := &cobra.Command{
 		Use:   "logout [CONNECTION | --all]",
 		Short: "Revoke a bank connection at TrueLayer and forget its tokens",
-		Args:  usageArgs(cobra.MaximumNArgs(1)),
+		Long: "logout revokes the connection at TrueLayer and deletes its tokens. Its history stays\n" +
+			"in the local store (offline reading, exports) unless --forget-history is given.",
+		Args: usageArgs(cobra.MaximumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
 			if all == (len(args) == 1) {
@@ -2144,9 +2159,26 @@ func (a *app) logoutCommand() *cobra.Command {
 				return err
 			}
 			var ids []string
+			saved := map[string]bool{}
 			for _, c := range conns {
 				if all || c.ID == args[0] {
 					ids = append(ids, c.ID)
+					saved[c.ID] = true
+				}
+			}
+			if forgetHistory { // also the history of connections logged out before
+				st, err := a.openStore()
+				if err != nil {
+					return err
+				}
+				stored, err := st.Connections(ctx)
+				if err != nil {
+					return err
+				}
+				for _, c := range stored {
+					if (all || c.ID == args[0]) && !slices.Contains(ids, c.ID) {
+						ids = append(ids, c.ID)
+					}
 				}
 			}
 			if len(ids) == 0 {
@@ -2158,8 +2190,12 @@ func (a *app) logoutCommand() *cobra.Command {
 			}
 			var failed []error
 			for _, id := range ids {
-				err := m.Logout(ctx, id)
+				var err error
+				if saved[id] {
+					err = m.Logout(ctx, id)
+				}
 				switch {
+				case !saved[id]:
 				case errors.Is(err, auth.ErrRevokeFailed):
 					fmt.Fprintf(a.stderr, "%s: forgotten here, but TrueLayer could not be told (%v); it expires on its own\n", id, shortErr(err))
 				case err != nil:
@@ -2167,11 +2203,23 @@ func (a *app) logoutCommand() *cobra.Command {
 				default:
 					fmt.Fprintf(a.stderr, "%s: revoked and forgotten\n", id)
 				}
+				if forgetHistory {
+					st, err := a.openStore()
+					if err == nil {
+						err = st.ForgetConnection(ctx, id)
+					}
+					if err != nil {
+						failed = append(failed, fmt.Errorf("%s: deleting its history: %w", id, err))
+					} else {
+						fmt.Fprintf(a.stderr, "%s: history deleted\n", id)
+					}
+				}
 			}
 			return errors.Join(failed...)
 		},
 	}
 	cmd.Flags().BoolVar(&all, "all", false, "every connection")
+	cmd.Flags().BoolVar(&forgetHistory, "forget-history", false, "also delete its accounts and transactions from the local store")
 	cmd.ValidArgsFunction = func(cmd *cobra.Command, _ []string, _ string) ([]string, cobra.ShellCompDirective) {
 		conns, _ := a.loadConnections()
 		var out []string

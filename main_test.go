@@ -982,6 +982,7 @@ func TestLogout(t *testing.T) {
 	clientID, _ := h.useEmulator(srv)
 	h.connect(srv, clientID, "ob-northgate", false)
 	h.connect(srv, clientID, "ob-nova", false)
+	h.must("sync")
 	h.expect(exitUsage, []string{"banktui connections"}, "logout", "no-such-connection")
 	h.expect(exitUsage, []string{"--all"}, "logout")
 	h.expect(exitOK, []string{"ob-nova: revoked"}, "logout", "ob-nova")
@@ -1003,8 +1004,22 @@ func TestLogout(t *testing.T) {
 	if revoked != 1 {
 		t.Errorf("the emulator saw %d successful revocations, want 1", revoked)
 	}
-	h.must("logout", "--all")
+	// The history stays for offline reading...
+	var accounts []accountJSON
+	if err := json.Unmarshal([]byte(h.must("accounts", "--json").stdout), &accounts); err != nil {
+		t.Fatal(err)
+	}
+	kept := false
+	for _, a := range accounts {
+		kept = kept || a.ConnectionID == "ob-nova"
+	}
+	if !kept {
+		t.Error("logout deleted ob-nova's history without --forget-history")
+	}
+	// ...unless asked to go too.
+	h.expect(exitOK, []string{"history deleted"}, "logout", "--all", "--forget-history")
 	h.expect(exitNeedsLogin, []string{"banktui login"}, "sync")
+	h.expect(exitNeedsLogin, []string{"no accounts"}, "accounts")
 }
 
 // ---- formatting ----
