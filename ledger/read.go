@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -242,8 +243,9 @@ type TxQuery struct {
 	// Text: every whitespace-separated word must occur (case-insensitive
 	// substring) in the description or the merchant.
 	Text string
-	// Category matches transaction_category or a classification label
-	// exactly, case-insensitively ("PURCHASE", "Entertainment").
+	// Category is one of TrueLayer's transaction categories ("PURCHASE",
+	// indexed) or else a classification label ("Groceries"), matched
+	// exactly but case-insensitively.
 	Category string
 	Merchant string // case-insensitive substring of the merchant name
 	// MinAmount, MaxAmount bound the signed amount (money out is negative), inclusive.
@@ -468,9 +470,16 @@ func (s *Store) txWhere(q TxQuery) (string, []any) {
 	case q.Pending < 0:
 		conds = append(conds, "t.pending = 0")
 	}
-	if q.Category != "" {
-		conds = append(conds, "(t.category = ? COLLATE NOCASE OR ('"+classSep+"' || t.classification || '"+classSep+"') LIKE ? ESCAPE '\\')")
-		args = append(args, q.Category, "%"+classSep+escapeLike(q.Category)+classSep+"%")
+	switch {
+	case q.Category == "":
+	case slices.ContainsFunc(truelayer.TransactionCategories, func(c string) bool { return strings.EqualFold(c, q.Category) }):
+		// One of TrueLayer's categories (PURCHASE, ...): the index answers.
+		conds = append(conds, "t.category = ? COLLATE NOCASE")
+		args = append(args, q.Category)
+	default:
+		// A classification label ("Groceries"), at any level.
+		conds = append(conds, "('"+classSep+"' || t.classification || '"+classSep+"') LIKE ? ESCAPE '\\'")
+		args = append(args, "%"+classSep+escapeLike(q.Category)+classSep+"%")
 	}
 	if q.Merchant != "" {
 		conds = append(conds, "t.merchant LIKE ? ESCAPE '\\'")
