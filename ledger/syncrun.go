@@ -403,7 +403,7 @@ func (c *connSync) syncBalance(ctx context.Context, r accountRecord) error {
 	return nil
 }
 
-// txFetcher fetches an account's or card's settled transactions.
+// fetchTransactions fetches settled transactions of an account or a card.
 func (c *connSync) fetchTransactions(ctx context.Context, r accountRecord, from, to time.Time) ([]truelayer.Transaction, error) {
 	return call(ctx, c, func(cl *truelayer.Client) ([]truelayer.Transaction, error) {
 		if r.Kind == KindCard {
