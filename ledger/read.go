@@ -280,9 +280,18 @@ type TxView struct {
 
 // Transactions returns the transactions matching q.
 func (s *Store) Transactions(ctx context.Context, q TxQuery) ([]TxView, error) {
-	// First the page of row ids (narrow rows, so sorting is cheap), then
+	where, args, err := s.txWhere(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	if q.Limit <= 0 && q.Offset <= 0 {
+		// Everything: one pass.
+		var out []TxView
+		err := s.scanTransactions(ctx, txDetail+where+txOrder(q), args, func(_ int64, v TxView) { out = append(out, v) })
+		return out, err
+	}
+	// A page: first the row ids (narrow rows, so sorting is cheap), then
 	// their details.
-	where, args := s.txWhere(q)
 	table := " FROM transactions t"
 	if s.pageByDate(ctx, q) {
 		table = " FROM transactions t INDEXED BY transactions_ts"
@@ -349,16 +358,23 @@ func (s *Store) pageByDate(ctx context.Context, q TxQuery) bool {
 	return n >= 10*(q.Limit+max(q.Offset, 0))
 }
 
+// txDetail selects what a TxView needs.
+const txDetail = `SELECT t.rid, a.id, a.connection_id, t.tx_id, t.pending, t.ts, t.description, t.merchant,
+       t.category, t.classification, t.amount, t.currency, t.running_balance, t.pending_id, j.raw
+FROM transactions t JOIN accounts a ON a.rid = t.account_rid JOIN transaction_json j ON j.rid = t.rid`
+
 func (s *Store) loadTransactions(ctx context.Context, rids []int64, into map[int64]TxView) error {
 	args := make([]any, len(rids))
 	for i, r := range rids {
 		args[i] = r
 	}
-	rows, err := s.db.QueryContext(ctx, `
-SELECT t.rid, a.id, a.connection_id, t.tx_id, t.pending, t.ts, t.description, t.merchant,
-       t.category, t.classification, t.amount, t.currency, t.running_balance, t.pending_id, j.raw
-FROM transactions t JOIN accounts a ON a.rid = t.account_rid JOIN transaction_json j ON j.rid = t.rid
-WHERE t.rid IN (`+placeholders(len(rids))+`)`, args...)
+	return s.scanTransactions(ctx, txDetail+" WHERE t.rid IN ("+placeholders(len(rids))+")", args,
+		func(rid int64, v TxView) { into[rid] = v })
+}
+
+// scanTransactions runs a txDetail query and hands each row to each.
+func (s *Store) scanTransactions(ctx context.Context, query string, args []any, each func(rid int64, v TxView)) error {
+	rows, err := s.db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return fmt.Errorf("ledger: transactions: %w", err)
 	}
@@ -392,21 +408,24 @@ WHERE t.rid IN (`+placeholders(len(rids))+`)`, args...)
 		if v.Raw.Timestamp.Valid() {
 			v.Timestamp = v.Raw.Timestamp.Time
 		}
-		into[rid] = v
+		each(rid, v)
 	}
 	return rows.Err()
 }
 
 // CountTransactions counts the transactions matching q (ignoring Limit, Offset and Sort).
 func (s *Store) CountTransactions(ctx context.Context, q TxQuery) (int, error) {
-	where, args := s.txWhere(q)
+	where, args, err := s.txWhere(ctx, q)
+	if err != nil {
+		return 0, err
+	}
 	from := "SELECT count(*) FROM transactions t"
 	if onlyFTS := (TxQuery{Text: q.Text}); s.hasFTS && q.Text != "" && sameFilters(q, onlyFTS) && allLong(q.Text) {
 		// Only full-text words: the index alone has the answer.
 		from, where = "SELECT count(*) FROM tx_fts", " WHERE tx_fts MATCH ?"
 	}
 	var n int
-	err := s.db.QueryRowContext(ctx, from+where, args...).Scan(&n)
+	err = s.db.QueryRowContext(ctx, from+where, args...).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("ledger: count transactions: %w", err)
 	}
@@ -447,13 +466,26 @@ func (s *Store) splitText(text string) (match string, short []string) {
 }
 
 // txWhere builds the WHERE clause of q, with its arguments.
-func (s *Store) txWhere(q TxQuery) (string, []any) {
+func (s *Store) txWhere(ctx context.Context, q TxQuery) (string, []any, error) {
 	var conds []string
 	var args []any
 	if len(q.AccountIDs) > 0 {
-		conds = append(conds, "t.account_rid IN (SELECT rid FROM accounts WHERE id IN ("+placeholders(len(q.AccountIDs))+"))")
-		for _, id := range q.AccountIDs {
-			args = append(args, id)
+		// The row ids as values, not a subquery: with them SQLite sees one
+		// account and walks its (account, date) index in order.
+		rids, err := s.accountRIDs(ctx, q.AccountIDs)
+		if err != nil {
+			return "", nil, err
+		}
+		switch len(rids) {
+		case 0:
+			conds = append(conds, "0")
+		case 1:
+			conds = append(conds, "t.account_rid = ?")
+		default:
+			conds = append(conds, "t.account_rid IN ("+placeholders(len(rids))+")")
+		}
+		for _, r := range rids {
+			args = append(args, r)
 		}
 	}
 	if !q.From.IsZero() {
@@ -504,9 +536,30 @@ func (s *Store) txWhere(q TxQuery) (string, []any) {
 		args = append(args, match)
 	}
 	if len(conds) == 0 {
-		return "", args
+		return "", args, nil
 	}
-	return " WHERE " + strings.Join(conds, " AND "), args
+	return " WHERE " + strings.Join(conds, " AND "), args, nil
+}
+
+func (s *Store) accountRIDs(ctx context.Context, ids []string) ([]int64, error) {
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	rows, err := s.db.QueryContext(ctx, "SELECT rid FROM accounts WHERE id IN ("+placeholders(len(ids))+") ORDER BY rid", args...)
+	if err != nil {
+		return nil, fmt.Errorf("ledger: %w", err)
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var r int64
+		if err := rows.Scan(&r); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
 }
 
 func txOrder(q TxQuery) string {
@@ -629,7 +682,10 @@ func (s *Store) buckets(ctx context.Context, q TxQuery, keyExpr string) ([]Bucke
 	if q.Pending == PendingBoth {
 		q.Pending = PendingExclude
 	}
-	where, args := s.txWhere(q)
+	where, args, err := s.txWhere(ctx, q)
+	if err != nil {
+		return nil, err
+	}
 	rows, err := s.db.QueryContext(ctx, `
 SELECT `+keyExpr+` AS k, t.currency, count(*),
        sum(CASE WHEN t.amount_micro < 0 THEN -t.amount_micro ELSE 0 END),
