@@ -172,6 +172,9 @@ func (a *app) runTUI(cmd *cobra.Command, _ []string) error {
 	if _, err := ui.KeyMapWith(s.Keys); err != nil {
 		return usageErr("%s: %v (see banktui doctor)", s.File, err)
 	}
+	if f, ok := a.stdout.(*os.File); !ok || !term.IsTerminal(f.Fd()) {
+		return usageErr("the TUI needs a terminal; in scripts use a subcommand such as banktui balance or banktui transactions --json")
+	}
 	if a.demo || !s.Configured() {
 		return a.runDemo(ctx, s.Keys)
 	}

@@ -711,6 +711,7 @@ func TestBadInput(t *testing.T) {
 	h.expect(exitUsage, []string{"csv, json, ofx, ledger, beancount"}, "export", "--format", "xls")
 	h.expect(exitNeedsLogin, []string{"banktui login"}, "balance", "--offline")
 	h.expect(exitUsage, []string{"TRUELAYER_CLIENT_ID"}, "login")
+	h.expect(exitUsage, []string{"needs a terminal", "banktui balance"}, "--demo") // stdout is a pipe here
 
 	// With data: an unknown account names the command that lists them.
 	srv := truelayertest.NewServer()
