@@ -528,7 +528,7 @@ func (a *app) runDoctor(cmd *cobra.Command, _ []string) error {
 	d.section("Files")
 	checkPath(d, "settings", p.ConfigFile, 0o600, false)
 	checkPath(d, "credentials", p.CredentialsFile, 0o600, true)
-	checkPath(d, "config directory", filepath.Dir(p.CredentialsFile), 0o700, true)
+	checkTokenDir(d, filepath.Dir(p.CredentialsFile), p.CredentialsFile)
 	checkPath(d, "ledger", p.LedgerDB, 0o600, true)
 	if _, err := os.Stat(p.LedgerDB); err == nil {
 		if st, err := a.openStore(); err != nil {
@@ -626,6 +626,33 @@ func checkPath(d *doctorReport, what, path string, want os.FileMode, secret bool
 	default:
 		d.line("ok", what, fmt.Sprintf("%s  mode %04o", path, fi.Mode().Perm()))
 	}
+}
+
+// checkTokenDir checks the directory credentials.json lives in. banktui's
+// own directory should be 0700; a shared one (a --config in /tmp, say) is a
+// reason to move the settings file, never to chmod the shared directory.
+func checkTokenDir(d *doctorReport, dir, credentials string) {
+	fi, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		d.line("ok", "config directory", dir+"  (not created yet)")
+		return
+	case err != nil:
+		d.line("FAIL", "config directory", err.Error())
+		return
+	case fi.Mode().Perm()&0o077 == 0:
+		d.line("ok", "config directory", fmt.Sprintf("%s  mode %04o", dir, fi.Mode().Perm()))
+		return
+	}
+	status := "warn"
+	if _, err := os.Stat(credentials); err == nil {
+		status = "FAIL"
+	}
+	if filepath.Base(dir) == config.AppName {
+		d.line(status, "config directory", fmt.Sprintf("%s  mode %04o: others can list it; run chmod 0700 %s", dir, fi.Mode().Perm(), dir))
+		return
+	}
+	d.line(status, "config directory", fmt.Sprintf("%s  mode %04o is shared: tokens would be kept beside the settings file, so keep it in a private directory", dir, fi.Mode().Perm()))
 }
 
 // checkRedirect says whether the loopback listener can bind the redirect URI's port.
