@@ -773,51 +773,6 @@ func (t *table) write(w io.Writer) error {
 	return err
 }
 
-// currencySymbols are the symbols shown in tables; others print their code.
-var currencySymbols = map[string]string{"GBP": "£", "EUR": "€", "USD": "$", "JPY": "¥"}
-
-// minorDigits is the number of decimals a currency shows (ISO 4217).
-func minorDigits(currency string) int32 {
-	switch currency {
-	case "JPY", "KRW", "ISK", "HUF":
-		return 0
-	}
-	return 2
-}
-
-// formatMoney renders an amount for people: "-£1,234.50", "1,000.00 CHF".
-// It is exact: amounts with more decimals than the currency uses keep them.
-func formatMoney(a truelayer.Amount, currency string) string {
-	places := minorDigits(currency)
-	if exp := a.Decimal().Exponent(); -exp > places {
-		places = -exp
-	}
-	s := a.Abs().StringFixed(places)
-	intPart, frac, _ := strings.Cut(s, ".")
-	var g strings.Builder
-	for i, r := range intPart {
-		if i > 0 && (len(intPart)-i)%3 == 0 {
-			g.WriteByte(',')
-		}
-		g.WriteRune(r)
-	}
-	num := g.String()
-	if frac != "" {
-		num += "." + frac
-	}
-	sign := ""
-	if a.Sign() < 0 {
-		sign = "-"
-	}
-	if sym, ok := currencySymbols[currency]; ok {
-		return sign + sym + num
-	}
-	if currency == "" {
-		return sign + num
-	}
-	return sign + num + " " + currency
-}
-
 // explain turns errors from the bank or the auth server into one line that
 // says what to do, keeping the error chain for exit codes.
 func explain(err error) error {
@@ -1002,12 +957,12 @@ func (a *app) listCommand(kind string) *cobra.Command {
 			for _, v := range views {
 				cur, avail := "-", "-"
 				if v.HasBalance {
-					cur, avail = formatMoney(v.Current, v.Currency), formatMoney(v.Available, v.Currency)
+					cur, avail = ui.FormatMoney(v.Current, v.Currency), ui.FormatMoney(v.Available, v.Currency)
 				}
 				if kind == ledger.KindCard {
 					limit := "-"
 					if v.CreditLimit != nil {
-						limit = formatMoney(*v.CreditLimit, v.Currency)
+						limit = ui.FormatMoney(*v.CreditLimit, v.Currency)
 					}
 					t.row(v.ID, clean(v.ProviderName), clean(v.DisplayName), v.CardNetwork, "…"+v.PartialCardNumber, cur, limit, v.SyncError)
 				} else {
@@ -1114,7 +1069,7 @@ func writeBalanceTable(w io.Writer, views []ledger.AccountView, totals []ledger.
 	for _, v := range views {
 		cur, avail, asOf := "-", "-", "never"
 		if v.HasBalance {
-			cur, avail, asOf = formatMoney(v.Current, v.Currency), formatMoney(v.Available, v.Currency), age(v.BalanceAsOf)
+			cur, avail, asOf = ui.FormatMoney(v.Current, v.Currency), ui.FormatMoney(v.Available, v.Currency), age(v.BalanceAsOf)
 		}
 		name := clean(v.DisplayName)
 		if v.Kind == ledger.KindCard && v.PartialCardNumber != "" {
@@ -1126,8 +1081,8 @@ func writeBalanceTable(w io.Writer, views []ledger.AccountView, totals []ledger.
 		return err
 	}
 	for _, tot := range totals {
-		fmt.Fprintf(w, "\ntotal %s: %s (accounts %s, cards %s)", tot.Currency, formatMoney(tot.Total, tot.Currency),
-			formatMoney(tot.Accounts, tot.Currency), formatMoney(tot.Cards, tot.Currency))
+		fmt.Fprintf(w, "\ntotal %s: %s (accounts %s, cards %s)", tot.Currency, ui.FormatMoney(tot.Total, tot.Currency),
+			ui.FormatMoney(tot.Accounts, tot.Currency), ui.FormatMoney(tot.Cards, tot.Currency))
 	}
 	if len(totals) > 0 {
 		fmt.Fprintln(w)
@@ -1386,13 +1341,13 @@ func writeTransactionsTable(w io.Writer, views []ledger.AccountView, txs []ledge
 		}
 		bal := ""
 		if x.RunningBalance != nil {
-			bal = formatMoney(*x.RunningBalance, x.Currency)
+			bal = ui.FormatMoney(*x.RunningBalance, x.Currency)
 		}
 		state := ""
 		if x.Pending {
 			state = "pending"
 		}
-		amount := formatMoney(x.Amount, x.Currency)
+		amount := ui.FormatMoney(x.Amount, x.Currency)
 		if x.Amount.Sign() > 0 {
 			amount = "+" + amount // money in is readable without colour
 		}
@@ -1655,16 +1610,6 @@ func exportJSON(w io.Writer, views []ledger.AccountView, txs []ledger.TxView) er
 	return writeJSON(w, out)
 }
 
-// plainAmount is an exact plain decimal ("-12.30", never "1e3") with at least
-// the currency's decimals, as journals want.
-func plainAmount(a truelayer.Amount, currency string) string {
-	places := minorDigits(currency)
-	if exp := a.Decimal().Exponent(); -exp > places {
-		places = -exp
-	}
-	return a.StringFixed(places)
-}
-
 // groupByAccount keeps the date order of each account's transactions.
 func groupByAccount(txs []ledger.TxView) map[string][]ledger.TxView {
 	by := map[string][]ledger.TxView{}
@@ -1706,7 +1651,7 @@ func exportOFX(w io.Writer, views []ledger.AccountView, txs []ledger.TxView, now
 				name = x.Description
 			}
 			fmt.Fprintf(&b, "<STMTTRN><TRNTYPE>%s</TRNTYPE><DTPOSTED>%s</DTPOSTED><TRNAMT>%s</TRNAMT><FITID>%s</FITID><NAME>%s</NAME><MEMO>%s</MEMO></STMTTRN>\n",
-				kind, ofxTime(x.Timestamp), plainAmount(x.Amount, x.Currency), ofxText(x.ID, 255), ofxText(name, 32), ofxText(x.Description, 255))
+				kind, ofxTime(x.Timestamp), ledger.PlainAmount(x.Amount, x.Currency), ofxText(x.ID, 255), ofxText(name, 32), ofxText(x.Description, 255))
 		}
 		b.WriteString("</BANKTRANLIST>\n")
 		if v.HasBalance {
@@ -1714,9 +1659,9 @@ func exportOFX(w io.Writer, views []ledger.AccountView, txs []ledger.TxView, now
 			if v.Kind == ledger.KindCard { // a card's positive balance is money owed
 				cur, avail = cur.Neg(), avail.Neg()
 			}
-			fmt.Fprintf(&b, "<LEDGERBAL><BALAMT>%s</BALAMT><DTASOF>%s</DTASOF></LEDGERBAL>\n", plainAmount(cur, v.Currency), ofxTime(v.BalanceAsOf))
+			fmt.Fprintf(&b, "<LEDGERBAL><BALAMT>%s</BALAMT><DTASOF>%s</DTASOF></LEDGERBAL>\n", ledger.PlainAmount(cur, v.Currency), ofxTime(v.BalanceAsOf))
 			if v.Kind != ledger.KindCard {
-				fmt.Fprintf(&b, "<AVAILBAL><BALAMT>%s</BALAMT><DTASOF>%s</DTASOF></AVAILBAL>\n", plainAmount(avail, v.Currency), ofxTime(v.BalanceAsOf))
+				fmt.Fprintf(&b, "<AVAILBAL><BALAMT>%s</BALAMT><DTASOF>%s</DTASOF></AVAILBAL>\n", ledger.PlainAmount(avail, v.Currency), ofxTime(v.BalanceAsOf))
 			}
 		}
 	}
@@ -1851,9 +1796,9 @@ func exportLedger(w io.Writer, views []ledger.AccountView, txs []ledger.TxView, 
 		if x.Merchant != "" && x.Description != x.Merchant {
 			fmt.Fprintf(bw, "    ; %s\n", journalText(x.Description))
 		}
-		amt := plainAmount(x.Amount, x.Currency)
+		amt := ledger.PlainAmount(x.Amount, x.Currency)
 		fmt.Fprintf(bw, "    %s  %s %s\n", acct, amt, x.Currency)
-		fmt.Fprintf(bw, "    %s  %s %s\n\n", counterAccount(x), plainAmount(x.Amount.Neg(), x.Currency), x.Currency)
+		fmt.Fprintf(bw, "    %s  %s %s\n\n", counterAccount(x), ledger.PlainAmount(x.Amount.Neg(), x.Currency), x.Currency)
 	}
 	return bw.Flush()
 }
@@ -1903,8 +1848,8 @@ func exportBeancount(w io.Writer, views []ledger.AccountView, txs []ledger.TxVie
 		}
 		fmt.Fprintf(bw, "%s %s \"%s\" \"%s\"\n", x.Timestamp.Format(time.DateOnly), flag, journalText(x.Merchant), journalText(x.Description))
 		fmt.Fprintf(bw, "  transaction_id: \"%s\"\n", journalText(x.ID))
-		fmt.Fprintf(bw, "  %s  %s %s\n", acct, plainAmount(x.Amount, x.Currency), x.Currency)
-		fmt.Fprintf(bw, "  %s  %s %s\n\n", counterAccount(x), plainAmount(x.Amount.Neg(), x.Currency), x.Currency)
+		fmt.Fprintf(bw, "  %s  %s %s\n", acct, ledger.PlainAmount(x.Amount, x.Currency), x.Currency)
+		fmt.Fprintf(bw, "  %s  %s %s\n\n", counterAccount(x), ledger.PlainAmount(x.Amount.Neg(), x.Currency), x.Currency)
 	}
 	return bw.Flush()
 }

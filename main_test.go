@@ -31,6 +31,7 @@ import (
 	"github.com/banktui/banktui/ledger"
 	"github.com/banktui/banktui/truelayer"
 	"github.com/banktui/banktui/truelayer/truelayertest"
+	"github.com/banktui/banktui/ui"
 )
 
 // binary is the banktui built for these tests.
@@ -517,7 +518,7 @@ func TestTUIOnDemoBank(t *testing.T) {
 	x.cmd(args...)
 
 	// Launch: balances visible, from the demo bank.
-	want := formatMoney(current.Balance.Current, current.Currency)
+	want := ui.FormatMoney(current.Balance.Current, current.Currency)
 	x.waitText(current.Account.DisplayName)
 	x.waitText(want)
 	x.waitText("DEMO")
@@ -526,7 +527,7 @@ func TestTUIOnDemoBank(t *testing.T) {
 	if len(totals) == 0 {
 		t.Fatal("--demo balance has no totals")
 	}
-	x.waitText(formatMoney(totals[0].Total, totals[0].Currency))
+	x.waitText(ui.FormatMoney(totals[0].Total, totals[0].Currency))
 
 	// Move to the transactions and filter.
 	x.cmd("send-keys", "-t", "e2e", "3")
@@ -1024,23 +1025,6 @@ func TestLogout(t *testing.T) {
 }
 
 // ---- formatting ----
-
-func TestFormatMoney(t *testing.T) {
-	for _, c := range []struct{ amount, currency, want string }{
-		{"0", "GBP", "£0.00"},
-		{"-2.99", "GBP", "-£2.99"},
-		{"1234567.5", "GBP", "£1,234,567.50"},
-		{"5479.0", "EUR", "€5,479.00"},
-		{"-0.125", "USD", "-$0.125"}, // exact: never rounds away a digit the bank sent
-		{"1000", "CHF", "1,000.00 CHF"},
-		{"1500", "JPY", "¥1,500"},
-		{"12.3", "", "12.30"},
-	} {
-		if got := formatMoney(truelayer.MustAmount(c.amount), c.currency); got != c.want {
-			t.Errorf("formatMoney(%s %s) = %q, want %q", c.amount, c.currency, got, c.want)
-		}
-	}
-}
 
 func TestBankTextIsDefused(t *testing.T) {
 	if got := clean("TESCO\x1b]0;pwned\x07 \x1b[31mRED\u202e"); strings.ContainsAny(got, "\x1b\x07\u202e") {

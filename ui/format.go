@@ -5,6 +5,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/banktui/banktui/ledger"
 	"github.com/banktui/banktui/truelayer"
 	"github.com/charmbracelet/x/ansi"
 )
@@ -13,31 +14,46 @@ import (
 // layout does not hint at magnitudes.
 const maskedAmount = "•••••"
 
+// currencySymbols are the currencies shown with a symbol; others show their code.
 var currencySymbols = map[string]string{"GBP": "£", "EUR": "€", "USD": "$", "JPY": "¥", "INR": "₹"}
 
-// money formats an exact amount with its currency: "£1,234.56", "-€3.20",
-// "CHF 12.00". signed puts "+" before positive amounts, so money in and out
-// differ without colour.
-func money(a truelayer.Amount, currency string, signed, privacy bool) string {
-	sym, ok := currencySymbols[currency]
-	if !ok && currency != "" {
-		sym = Sanitize(currency) + " "
-	}
+// FormatMoney renders an amount for people: "£1,234.50", "-€3.20",
+// "CHF 1,000.00", "¥1,500". It is exact: the currency's ISO 4217 minor digits
+// at least, and every further decimal the bank sent (never rounded). An
+// unknown currency code is bank text, so it is sanitised. The TUI and the
+// command line both format money with it, so they never disagree.
+func FormatMoney(a truelayer.Amount, currency string) string {
 	sign := ""
-	switch {
-	case a.Sign() < 0:
+	if a.Sign() < 0 {
 		sign = "-"
-	case signed && a.Sign() > 0:
-		sign = "+"
 	}
+	return sign + currencyPrefix(currency) + groupThousands(ledger.PlainAmount(a.Abs(), currency))
+}
+
+// currencyPrefix is what precedes the digits: a symbol, a code and a space,
+// or nothing for an amount without a currency.
+func currencyPrefix(currency string) string {
+	if sym, ok := currencySymbols[currency]; ok {
+		return sym
+	}
+	if code := strings.TrimSpace(Sanitize(currency)); code != "" {
+		return code + " "
+	}
+	return ""
+}
+
+// money is FormatMoney for the panes: signed puts "+" before positive
+// amounts, so money in and out differ without colour; privacy masks the
+// amount, sign included, keeping only the currency.
+func money(a truelayer.Amount, currency string, signed, privacy bool) string {
 	if privacy {
-		return sym + maskedAmount
+		return currencyPrefix(currency) + maskedAmount
 	}
-	places := int32(2)
-	if currency == "JPY" {
-		places = 0
+	s := FormatMoney(a, currency)
+	if signed && a.Sign() > 0 {
+		s = "+" + s
 	}
-	return sign + sym + groupThousands(a.Abs().StringFixed(places))
+	return s
 }
 
 // groupThousands inserts commas into the integer part of a plain decimal.
