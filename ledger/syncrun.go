@@ -567,7 +567,9 @@ func (c *connSync) syncAccount(ctx context.Context, r accountRecord, balanceErr 
 // overlap: [from, to] with to the day before the previous window's from. A
 // refused first window is tried again shorter (a year, half a year, then the
 // 89 days PSD2 lets banks give without a fresh SCA) so that a bank with a
-// shorter limit still gives what it can; that also ends the back-fill. On
+// shorter limit still gives what it can; that also ends the back-fill. A
+// refused older window is bisected to the day (seekLimit), so a bank whose
+// limit lies within it still gives all it has. On
 // another error it stops with the state so far, to resume next time.
 func (c *connSync) backfill(ctx context.Context, r accountRecord, st syncState, now, today time.Time,
 	keep func([]truelayer.Transaction, time.Time, time.Time) int, txErr *error) syncState {
@@ -617,7 +619,16 @@ func (c *connSync) backfill(ctx context.Context, r accountRecord, st syncState, 
 				*txErr = err // not even recent history
 				return st
 			}
-			st.HistoryLimit = limitOf(err)
+			// The limit lies within this window: find it.
+			limit, serr := c.seekLimit(ctx, r, from, st.OldestDay, keep, &st)
+			if serr != nil {
+				*txErr = serr
+				return st // resume from st.OldestDay next time
+			}
+			if limit == "" {
+				limit = limitOf(err)
+			}
+			st.HistoryLimit = limit
 			break
 		}
 		if err != nil {
@@ -634,6 +645,38 @@ func (c *connSync) backfill(ctx context.Context, r accountRecord, st syncState, 
 	}
 	st.Backfilled = true
 	return st
+}
+
+// seekLimit finds, to the day, the oldest day the bank gives when it refused
+// an older window starting at refusedFrom while it gave everything from
+// accepted on. It bisects the days between them, asking each time only the
+// days not stored yet, [mid, accepted-1 day]: an accepted probe is kept and
+// moves st.OldestDay back to mid, a refused one moves refusedFrom up. Banks
+// refuse by how old `from` is, so the boundary found is the bank's limit,
+// in about log2(days) requests (ten for a two-year window). It returns the
+// last refusal's limit ("" if none), or the error of a failed request, with
+// st.OldestDay the oldest day fetched so far.
+func (c *connSync) seekLimit(ctx context.Context, r accountRecord, refusedFrom, accepted time.Time,
+	keep func([]truelayer.Transaction, time.Time, time.Time) int, st *syncState) (string, error) {
+	lo, hi := refusedFrom.UTC().Truncate(day), accepted.UTC().Truncate(day)
+	limit := ""
+	for hi.Sub(lo) > day {
+		mid := lo.Add(hi.Sub(lo) / day / 2 * day)
+		to := hi.Add(-day)
+		txs, err := c.fetchTransactions(ctx, r, mid, to)
+		switch {
+		case refused(err):
+			limit = limitOf(err)
+			lo = mid
+		case err != nil:
+			return limit, err
+		default:
+			keep(txs, mid, to)
+			hi = mid
+			st.OldestDay = mid
+		}
+	}
+	return limit, nil
 }
 
 // endFor: the first window ends now, and rows dated later are kept.
