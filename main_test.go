@@ -883,7 +883,7 @@ func TestExportFormats(t *testing.T) {
 
 	// JSON: TrueLayer's field names.
 	var j struct {
-		Accounts     []accountJSON `json:"accounts"`
+		Accounts     []ledger.AccountJSON `json:"accounts"`
 		Transactions []struct {
 			AccountID     string           `json:"account_id"`
 			TransactionID string           `json:"transaction_id"`
@@ -955,12 +955,11 @@ func TestExportFormats(t *testing.T) {
 			t.Errorf("%s has %d transactions, want %d", format, txCount, wantCount)
 		}
 		for _, v := range append(truth.Accounts, truth.Cards...) {
-			name := v.Account.DisplayName
-			root := "Assets:"
+			view := ledger.AccountView{Kind: ledger.KindAccount, ProviderName: truth.ProviderName, DisplayName: v.Account.DisplayName}
 			if v.IsCard {
-				name, root = v.Card.DisplayName, "Liabilities:"
+				view.Kind, view.DisplayName = ledger.KindCard, v.Card.DisplayName
 			}
-			acct := root + journalName(truth.ProviderName) + ":" + journalName(name)
+			acct := ledger.JournalAccount(view)
 			if !postings[acct].Equal(wantSum[v.ID]) {
 				t.Errorf("%s: %s sums to %s, want %s", format, acct, postings[acct], wantSum[v.ID])
 			}
@@ -1007,7 +1006,7 @@ func TestLogout(t *testing.T) {
 		t.Errorf("the emulator saw %d successful revocations, want 1", revoked)
 	}
 	// The history stays for offline reading...
-	var accounts []accountJSON
+	var accounts []ledger.AccountJSON
 	if err := json.Unmarshal([]byte(h.must("accounts", "--json").stdout), &accounts); err != nil {
 		t.Fatal(err)
 	}
@@ -1029,16 +1028,6 @@ func TestLogout(t *testing.T) {
 func TestBankTextIsDefused(t *testing.T) {
 	if got := clean("TESCO\x1b]0;pwned\x07 \x1b[31mRED\u202e"); strings.ContainsAny(got, "\x1b\x07\u202e") {
 		t.Errorf("clean left control characters: %q", got)
-	}
-	for in, want := range map[string]string{"=HYPERLINK(1)": "'=HYPERLINK(1)", "-2+3": "'-2+3", "Tesco": "Tesco"} {
-		if got := csvSafe(in); got != want {
-			t.Errorf("csvSafe(%q) = %q, want %q", in, got, want)
-		}
-	}
-	for in, want := range map[string]string{"Northgate Bank": "Northgate-Bank", "current a/c (main)": "Current-a-c-main", "£££": "X", "7 days": "7-days"} {
-		if got := journalName(in); got != want {
-			t.Errorf("journalName(%q) = %q, want %q", in, got, want)
-		}
 	}
 }
 
