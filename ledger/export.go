@@ -12,7 +12,6 @@ import (
 	"strings"
 	"time"
 	"unicode"
-	"unicode/utf8"
 
 	"github.com/charmbracelet/x/ansi"
 
@@ -74,7 +73,7 @@ func writeTransactionsCSV(w io.Writer, views []AccountView, txs []TxView) error 
 
 // csvSafe defuses spreadsheet formulas in bank text ("=HYPERLINK(...)").
 func csvSafe(s string) string {
-	s = cleanText(s)
+	s = Sanitize(s)
 	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
 		return "'" + s
 	}
@@ -115,7 +114,7 @@ func ofxTime(t time.Time) string { return t.UTC().Format("20060102150405") + "[0
 
 func ofxText(s string, limit int) string {
 	var b strings.Builder
-	_ = xml.EscapeText(&b, []byte(truncateText(cleanText(s), limit)))
+	_ = xml.EscapeText(&b, []byte(truncateText(Sanitize(s), limit)))
 	return b.String()
 }
 
@@ -209,7 +208,7 @@ func exportOFX(w io.Writer, views []AccountView, txs []TxView, now time.Time) er
 func journalName(s string) string {
 	var b strings.Builder
 	dash := false
-	for _, r := range cleanText(s) {
+	for _, r := range Sanitize(s) {
 		if unicode.IsLetter(r) || unicode.IsDigit(r) {
 			if b.Len() == 0 {
 				r = unicode.ToUpper(r)
@@ -260,7 +259,7 @@ func counterAccount(x TxView) string {
 
 // journalText makes bank text safe inside a quoted string or a payee.
 func journalText(s string) string {
-	return strings.NewReplacer(`"`, "'", `\`, "/", ";", ",").Replace(strings.Join(strings.Fields(cleanText(s)), " "))
+	return strings.NewReplacer(`"`, "'", `\`, "/", ";", ",").Replace(strings.Join(strings.Fields(Sanitize(s)), " "))
 }
 
 // exportLedger writes a journal for hledger and ledger-cli: one transaction
@@ -428,68 +427,4 @@ func truncateText(s string, n int) string {
 		return s
 	}
 	return ansi.Truncate(s, n, "…")
-}
-
-// cleanText makes bank text safe in an export file, by the rules of the
-// TUI's sanitiser (ui.Sanitize, which ledger cannot import): escape sequences
-// (CSI, OSC, DCS...) are removed whole, other control characters (C0, DEL,
-// C1) dropped, tabs and line breaks become spaces, bidi overrides and
-// isolates are dropped, and invalid UTF-8 becomes U+FFFD.
-func cleanText(s string) string {
-	plain := true
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c > 0x7e {
-			plain = false
-			break
-		}
-	}
-	if plain {
-		return s
-	}
-	if strings.IndexByte(s, 0x1b) >= 0 || strings.ContainsRune(s, 0x9b) {
-		s = ansi.Strip(s)
-	}
-	var b strings.Builder
-	b.Grow(len(s))
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size <= 1 {
-			b.WriteRune(utf8.RuneError)
-			i++
-			continue
-		}
-		i += size
-		switch r {
-		case 0x9b: // C1 CSI: drop its parameters and final byte too
-			for i < len(s) && s[i] >= 0x20 && s[i] <= 0x3f {
-				i++
-			}
-			if i < len(s) && s[i] >= 0x40 && s[i] <= 0x7e {
-				i++
-			}
-			continue
-		case 0x90, 0x9d, 0x9e, 0x9f: // C1 DCS, OSC, PM, APC: drop up to the terminator
-			for i < len(s) {
-				r2, n := utf8.DecodeRuneInString(s[i:])
-				i += n
-				if r2 == 0x9c || r2 == 0x07 {
-					break
-				}
-			}
-			continue
-		}
-		switch {
-		case r == '\t' || r == '\n' || r == '\r' || r == '\v' || r == '\f' || r == 0x85 || r == 0x2028 || r == 0x2029:
-			b.WriteByte(' ')
-		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0):
-			// control character: dropped
-		case (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069) || r == 0x200e || r == 0x200f || r == 0x061c:
-			// bidi control: dropped
-		case !unicode.IsPrint(r) && !unicode.IsSpace(r) && unicode.Is(unicode.Cc, r):
-			// any other control
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
 }

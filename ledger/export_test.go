@@ -325,8 +325,8 @@ func TestExportCleanText(t *testing.T) {
 		"plain":          "plain",
 		"café £5":        "café £5",
 	} {
-		if got := cleanText(in); got != want {
-			t.Errorf("cleanText(%q) = %q, want %q", in, got, want)
+		if got := Sanitize(in); got != want {
+			t.Errorf("Sanitize(%q) = %q, want %q", in, got, want)
 		}
 	}
 }
