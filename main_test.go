@@ -22,10 +22,12 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"golang.org/x/sys/unix"
 
 	"github.com/banktui/banktui/config"
 	"github.com/banktui/banktui/ledger"
@@ -1281,4 +1283,103 @@ func TestJSONKeepsTheBanksText(t *testing.T) {
 			t.Errorf("balance --json says %s/%s, the bank sent %s/%s", r.Current, r.Available, sentBal.Results[0].Current, sentBal.Results[0].Available)
 		}
 	}
+}
+
+// ---- the TUI's first frame, end to end on the built binary ----
+
+// openPTY opens a pseudo-terminal pair of cols x rows: the program gets the
+// slave as its terminal, the benchmark reads what it draws from the master.
+func openPTY(cols, rows uint16) (master, slave *os.File, err error) {
+	master, err = os.OpenFile("/dev/ptmx", os.O_RDWR|syscall.O_NOCTTY, 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	fd := int(master.Fd())
+	if err := unix.IoctlSetPointerInt(fd, unix.TIOCSPTLCK, 0); err != nil {
+		master.Close()
+		return nil, nil, err
+	}
+	n, err := unix.IoctlGetInt(fd, unix.TIOCGPTN)
+	if err != nil {
+		master.Close()
+		return nil, nil, err
+	}
+	slave, err = os.OpenFile(fmt.Sprintf("/dev/pts/%d", n), os.O_RDWR|syscall.O_NOCTTY, 0)
+	if err != nil {
+		master.Close()
+		return nil, nil, err
+	}
+	if err := unix.IoctlSetWinsize(int(slave.Fd()), unix.TIOCSWINSZ, &unix.Winsize{Col: cols, Row: rows}); err != nil {
+		master.Close()
+		slave.Close()
+		return nil, nil, err
+	}
+	return master, slave, nil
+}
+
+// firstFrame starts the TUI on a terminal and returns how long it took from
+// process start until the stored balances were drawn.
+func firstFrame(b *testing.B, h *home, want string) time.Duration {
+	b.Helper()
+	master, slave, err := openPTY(120, 36)
+	if err != nil {
+		b.Fatalf("opening a pseudo-terminal: %v", err)
+	}
+	defer master.Close()
+	cmd := exec.Command(binary)
+	cmd.Env = append(h.env, "TERM=xterm-256color")
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, slave, slave
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true}
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		slave.Close()
+		b.Fatal(err)
+	}
+	slave.Close()
+	defer func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+	}()
+	found := make(chan time.Duration, 1)
+	go func() {
+		var seen []byte
+		buf := make([]byte, 64<<10)
+		for {
+			n, err := master.Read(buf)
+			seen = append(seen, buf[:n]...)
+			if bytes.Contains(seen, []byte(want)) {
+				found <- time.Since(start)
+				io.Copy(io.Discard, master) // keep the program unblocked until it is killed
+				return
+			}
+			if err != nil {
+				close(found)
+				return
+			}
+		}
+	}()
+	select {
+	case d, ok := <-found:
+		if !ok {
+			b.Fatalf("the TUI ended before drawing %q", want)
+		}
+		return d
+	case <-time.After(20 * time.Second):
+		b.Fatalf("no %q on the terminal after 20 s", want)
+	}
+	return 0
+}
+
+// BenchmarkTUIFirstFrame: process start until the first frame shows the
+// stored balances (target: under 50 ms), on the built binary in a real
+// pseudo-terminal. The bank's name is drawn in the same frame as the balances.
+func BenchmarkTUIFirstFrame(b *testing.B) {
+	h := syncedHome(b)
+	var total time.Duration
+	n := 0
+	for b.Loop() {
+		total += firstFrame(b, h, "Northgate")
+		n++
+	}
+	b.ReportMetric(float64(total.Microseconds())/1000/float64(n), "ms-to-balances")
 }
