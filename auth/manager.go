@@ -75,7 +75,27 @@ const (
 	// refreshTimeout bounds a refresh, which runs detached from the
 	// caller's context: once started, it must get to save its result.
 	refreshTimeout = time.Minute
+	// refreshReserve is the room set aside in the next credentials file
+	// before a refresh, for the new tokens to outgrow the old ones (a
+	// TrueLayer access token is a JWT of 1-2 KiB).
+	refreshReserve = 64 << 10
 )
+
+// SaveError: a refresh succeeded (so the old refresh token is dead at
+// TrueLayer) but saving the new tokens failed. This process keeps them in
+// memory, carries on with them and retries the save on every later call;
+// if it exits first, the connection needs reconnecting.
+type SaveError struct {
+	ConnectionID string
+	Path         string // the credentials file
+	Err          error
+}
+
+func (e *SaveError) Error() string {
+	return fmt.Sprintf("connection %s: its refreshed tokens could not be saved to %s (%v); banktui keeps them in memory and retries saving on the next request: free some disk space and keep banktui running until a save succeeds, or the connection will need reconnecting", e.ConnectionID, e.Path, e.Err)
+}
+
+func (e *SaveError) Unwrap() error { return e.Err }
 
 // Manager holds the token state of every connection of one process.
 type Manager struct {
@@ -87,12 +107,16 @@ type Manager struct {
 
 	flights singleflight.Group // key: connection id
 
-	mu     sync.Mutex
-	tokens map[string]*oauth2.Token // last saved token per connection
+	mu      sync.Mutex
+	tokens  map[string]*oauth2.Token // last saved (or unsaved, below) token per connection
+	unsaved map[string]unsaved       // refreshed tokens whose save failed, per connection
 
 	// afterRefresh, in tests only, runs between a successful refresh and
 	// its save, to simulate a crash there.
 	afterRefresh func() error
+	// beforeSave, in tests only, runs before each save of refreshed
+	// tokens; its error is the save's, to simulate a failing disk.
+	beforeSave func() error
 }
 
 // ManagerOption configures a Manager.
@@ -117,12 +141,13 @@ func WithClock(now func() time.Time) ManagerOption { return func(m *Manager) { m
 // refreshing through ac (built with the client id and secret).
 func NewManager(store *config.CredentialStore, ac *truelayer.AuthClient, opts ...ManagerOption) *Manager {
 	m := &Manager{
-		store:  store,
-		auth:   ac,
-		base:   http.DefaultTransport,
-		skew:   DefaultExpirySkew,
-		now:    time.Now,
-		tokens: map[string]*oauth2.Token{},
+		store:   store,
+		auth:    ac,
+		base:    http.DefaultTransport,
+		skew:    DefaultExpirySkew,
+		now:     time.Now,
+		tokens:  map[string]*oauth2.Token{},
+		unsaved: map[string]unsaved{},
 	}
 	for _, o := range opts {
 		o(m)
@@ -172,7 +197,21 @@ func (m *Manager) Token(ctx context.Context, connectionID string) (*oauth2.Token
 		return nil, err
 	}
 	if m.valid(tok) {
-		return tok, nil
+		if !m.isUnsaved(connectionID) {
+			return tok, nil
+		}
+		// Refreshed earlier but not saved: retry the save, and carry on
+		// with the token in memory while the disk is still full.
+		saved, err := m.refresh(ctx, connectionID, "")
+		if err == nil {
+			return saved, nil
+		}
+		if m.isUnsaved(connectionID) {
+			if tok, _ := m.current(connectionID); m.valid(tok) {
+				return tok, nil
+			}
+		}
+		return nil, err
 	}
 	return m.refresh(ctx, connectionID, tok.AccessToken)
 }
@@ -208,14 +247,57 @@ func (m *Manager) current(id string) (*oauth2.Token, error) {
 	return tok, nil
 }
 
-func (m *Manager) remember(id string, tok *oauth2.Token) {
+// remember sets the connection's token in memory, saved on disk (u is
+// zero) or not (u says what it replaces on disk); nil forgets both.
+func (m *Manager) remember(id string, tok *oauth2.Token, u ...unsaved) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	delete(m.unsaved, id)
 	if tok == nil {
 		delete(m.tokens, id)
 		return
 	}
 	m.tokens[id] = tok
+	if len(u) > 0 {
+		m.unsaved[id] = u[0]
+	}
+}
+
+// unsaved is a refreshed token this process could not save.
+type unsaved struct {
+	tok         *oauth2.Token
+	lastRefresh time.Time
+	// replaces is the refresh token still on disk, dead at TrueLayer
+	// since the refresh: the saved connection is ours to update only
+	// while it still holds it (not after a new login, say).
+	replaces string
+}
+
+func (m *Manager) isUnsaved(id string) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	_, ok := m.unsaved[id]
+	return ok
+}
+
+// applyUnsaved puts the connection's unsaved tokens, if any, into cn (the
+// credentials being updated) and reports whether it did. Unsaved tokens
+// the file has moved on from are dropped.
+func (m *Manager) applyUnsaved(id string, cn *config.Connection) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	u, ok := m.unsaved[id]
+	if !ok {
+		return false
+	}
+	if cn == nil || cn.RefreshToken != u.replaces {
+		delete(m.unsaved, id)
+		return false
+	}
+	cn.AccessToken, cn.Expiry, cn.RefreshToken, cn.LastRefresh = u.tok.AccessToken, u.tok.Expiry, u.tok.RefreshToken, u.lastRefresh
+	// Another process may have tried the dead refresh token meanwhile.
+	cn.NeedsReconnect, cn.Reason = false, ""
+	return true
 }
 
 func tokenOf(cn *config.Connection) *oauth2.Token {
@@ -256,69 +338,107 @@ func (m *Manager) refresh(ctx context.Context, id, stale string) (*oauth2.Token,
 // refreshAndSave runs under the credentials file lock, so another banktui
 // process refreshing the same connection is seen (its token is reused,
 // not refreshed again with a refresh token that no longer exists), and the
-// new tokens are on disk before anyone uses them.
+// new tokens are on disk before anyone uses them. Space for saving them is
+// reserved before the refresh: on a full disk nothing is refreshed. With
+// stale "", it only saves the connection's unsaved tokens, if still valid.
 func (m *Manager) refreshAndSave(ctx context.Context, id, stale string) (*oauth2.Token, error) {
-	var (
-		fresh     *oauth2.Token
-		reconnect *ReconnectError
-	)
-	err := m.store.Update(func(c *config.Credentials) error {
-		cn := c.Connection(id)
-		if cn == nil {
-			return fmt.Errorf("%w %q (it was removed)", ErrUnknownConnection, id)
+	tx, err := m.store.Begin()
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Close()
+	cn := tx.Credentials().Connection(id)
+	onDiskRT := ""
+	if cn != nil {
+		onDiskRT = cn.RefreshToken
+	}
+	dirty := m.applyUnsaved(id, cn)
+	// save commits the transaction; fresh stays in memory if that fails.
+	save := func(fresh *oauth2.Token) (*oauth2.Token, error) {
+		err := error(nil)
+		if m.beforeSave != nil {
+			err = m.beforeSave()
 		}
-		if cn.NeedsReconnect {
-			reconnect = &ReconnectError{ConnectionID: id, Reason: reasonOr(cn.Reason)}
-			return errUnchanged
+		if err == nil {
+			err = tx.Commit()
 		}
-		if onDisk := tokenOf(cn); onDisk.AccessToken != stale && m.valid(onDisk) {
-			fresh = onDisk // refreshed meanwhile, by us or another process
-			return errUnchanged
-		}
-		if cn.RefreshToken == "" {
-			cn.NeedsReconnect, cn.Reason = true, "no refresh token (the offline_access scope was not granted)"
-			cn.AccessToken, cn.Expiry = "", time.Time{}
-			reconnect = &ReconnectError{ConnectionID: id, Reason: cn.Reason}
-			return nil
-		}
-		t, err := m.auth.Refresh(ctx, cn.RefreshToken)
 		if err != nil {
-			if errors.Is(err, truelayer.ErrConsentNeeded) {
-				cn.NeedsReconnect, cn.Reason = true, "consent expired or revoked ("+errorCode(err, "invalid_grant")+")"
-				cn.AccessToken, cn.Expiry = "", time.Time{}
-				reconnect = &ReconnectError{ConnectionID: id, Reason: cn.Reason, Err: err}
-				return nil
-			}
-			return fmt.Errorf("refreshing the token of connection %s: %w", id, err)
+			m.remember(id, fresh, unsaved{tok: fresh, lastRefresh: cn.LastRefresh, replaces: onDiskRT})
+			return nil, &SaveError{ConnectionID: id, Path: m.store.Path(), Err: err}
 		}
-		if m.afterRefresh != nil {
-			if err := m.afterRefresh(); err != nil {
-				return err
-			}
-		}
-		cn.AccessToken, cn.Expiry = t.AccessToken, t.Expiry
-		if t.RefreshToken != "" { // TrueLayer rotates it; keep the old one if a server does not
-			cn.RefreshToken = t.RefreshToken
-		}
-		cn.LastRefresh = m.now().UTC()
-		fresh = tokenOf(cn)
-		return nil
-	})
-	switch {
-	case reconnect != nil:
-		if err != nil && !errors.Is(err, errUnchanged) {
-			return nil, fmt.Errorf("%w (and marking it failed: %v)", reconnect, err)
-		}
+		m.remember(id, fresh)
+		return fresh, nil
+	}
+	// markReconnect saves that the connection needs reconnecting.
+	markReconnect := func(reason string, cause error) (*oauth2.Token, error) {
+		cn.NeedsReconnect, cn.Reason = true, reason
+		cn.AccessToken, cn.Expiry = "", time.Time{}
 		m.remember(id, nil)
-		return nil, reconnect
-	case err != nil && !errors.Is(err, errUnchanged):
-		if fresh != nil {
-			return nil, fmt.Errorf("connection %s: the token was refreshed but saving it failed, so the connection may need reconnecting: %w", id, err)
+		re := &ReconnectError{ConnectionID: id, Reason: reason, Err: cause}
+		if err := tx.Commit(); err != nil {
+			return nil, fmt.Errorf("%w (and marking it failed: %v)", re, err)
+		}
+		return nil, re
+	}
+
+	switch {
+	case cn == nil:
+		m.remember(id, nil)
+		return nil, fmt.Errorf("%w %q (it was removed)", ErrUnknownConnection, id)
+	case cn.NeedsReconnect:
+		m.remember(id, nil)
+		return nil, &ReconnectError{ConnectionID: id, Reason: reasonOr(cn.Reason)}
+	}
+	if onDisk := tokenOf(cn); onDisk.AccessToken != stale && m.valid(onDisk) {
+		// Refreshed meanwhile (by us or another process), or our unsaved
+		// tokens, to save now.
+		if dirty {
+			return save(onDisk)
+		}
+		m.remember(id, onDisk)
+		return onDisk, nil
+	}
+	if cn.RefreshToken == "" {
+		return markReconnect("no refresh token (the offline_access scope was not granted)", nil)
+	}
+	// The refresh kills the old refresh token: make sure first that the
+	// new one can be saved.
+	if err := tx.Reserve(refreshReserve); err != nil {
+		return nil, fmt.Errorf("connection %s was not refreshed, its saved tokens are unchanged: %w", id, err)
+	}
+	t, err := m.auth.Refresh(ctx, cn.RefreshToken)
+	if err != nil {
+		if errors.Is(err, truelayer.ErrConsentNeeded) {
+			return markReconnect("consent expired or revoked ("+errorCode(err, "invalid_grant")+")", err)
+		}
+		err = fmt.Errorf("refreshing the token of connection %s: %w", id, err)
+		if dirty { // still try to save the unsaved tokens
+			if _, serr := save(m.tokenIn(id)); serr != nil {
+				return nil, fmt.Errorf("%w; %v", err, serr)
+			}
 		}
 		return nil, err
 	}
-	m.remember(id, fresh)
-	return fresh, nil
+	cn.AccessToken, cn.Expiry = t.AccessToken, t.Expiry
+	if t.RefreshToken != "" { // TrueLayer rotates it; keep the old one if a server does not
+		cn.RefreshToken = t.RefreshToken
+	}
+	cn.LastRefresh = m.now().UTC()
+	fresh := tokenOf(cn)
+	if m.afterRefresh != nil {
+		if err := m.afterRefresh(); err != nil {
+			m.remember(id, fresh, unsaved{tok: fresh, lastRefresh: cn.LastRefresh, replaces: onDiskRT})
+			return nil, &SaveError{ConnectionID: id, Path: m.store.Path(), Err: err}
+		}
+	}
+	return save(fresh)
+}
+
+// tokenIn is the connection's token in memory, or nil.
+func (m *Manager) tokenIn(id string) *oauth2.Token {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.tokens[id]
 }
 
 func errorCode(err error, fallback string) string {

@@ -8,8 +8,12 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -26,6 +30,17 @@ func runChild(role string) int {
 	id := os.Getenv("BANKTUI_AUTH_TEST_CONN")
 	switch role {
 	case "token":
+		if _, err := m.Token(context.Background(), id); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		return 0
+	case "token-file-size-limit": // no room for a file bigger than the limit
+		n, _ := strconv.ParseUint(os.Getenv(envChildFileSize), 10, 64)
+		if err := limitFileSize(n); err != nil {
+			fmt.Fprintln(os.Stderr, "unsupported:", err)
+			return 3
+		}
 		if _, err := m.Token(context.Background(), id); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			return 1
@@ -275,7 +290,8 @@ func TestInvalidGrantMarksOnlyThatConnection(t *testing.T) {
 }
 
 // A crash between the refresh (TrueLayer has rotated the token) and the
-// save leaves the file with the whole old state.
+// save leaves the file with the whole old state. (In process, the token
+// is kept in memory: see TestSaveFailsAfterRefresh.)
 func TestCrashBetweenRefreshAndSave(t *testing.T) {
 	e := newEnv(t)
 	e.connect(t, "a", "john", truelayertest.ProviderNorthgate)
@@ -434,4 +450,192 @@ func TestUnknownConnection(t *testing.T) {
 	if err1 != nil || err2 != nil || t1.AccessToken != t2.AccessToken || e.countRequests("/auth/connect/token") != 0 {
 		t.Errorf("TokenSource: %v %v", err1, err2)
 	}
+}
+
+const envChildFileSize = "BANKTUI_AUTH_TEST_FILE_SIZE"
+
+// No room on disk for the next credentials file: the refresh is not even
+// attempted (TrueLayer would rotate the refresh token away), the file is
+// untouched and the old refresh token still works once there is room.
+// The "full disk" is real: the child process may not write files bigger
+// than the credentials file plus 1 KiB (RLIMIT_FSIZE).
+func TestFullDiskNoRefresh(t *testing.T) {
+	e := newEnv(t)
+	old := e.connect(t, "a", "john", truelayertest.ProviderNorthgate)
+	e.expireOnDisk(t, "a")
+	before, err := os.ReadFile(e.store.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.srv.ResetLog()
+
+	cmd := e.child("token-file-size-limit", "a")
+	cmd.Env = append(cmd.Env, envChildFileSize+"="+strconv.Itoa(len(before)+1<<10))
+	out, err := cmd.CombinedOutput()
+	said(t, string(out))
+	var ee *exec.ExitError
+	if errors.As(err, &ee) && ee.ExitCode() == 3 {
+		t.Skipf("no file size limit here: %s", out)
+	}
+	if !errors.As(err, &ee) || ee.ExitCode() != 1 {
+		t.Fatalf("child: %v %s", err, out)
+	}
+	for _, want := range []string{"connection a was not refreshed", e.store.Path(), "free some space", "file too large"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("the error does not say %q: %s", want, out)
+		}
+	}
+	if n := e.countRequests("/auth/connect/token"); n != 0 {
+		t.Errorf("%d refresh requests reached TrueLayer with no room to save their result", n)
+	}
+	if after, _ := os.ReadFile(e.store.Path()); !bytes.Equal(before, after) {
+		t.Errorf("credentials file changed")
+	}
+	assertNoTempFiles(t, filepath.Dir(e.store.Path()))
+
+	// With room again, the old (never rotated) refresh token works.
+	tok, err := e.manager().Token(context.Background(), "a")
+	if err != nil {
+		said(t, err)
+		t.Fatalf("after the full disk: %v", err)
+	}
+	issuedFromStore(t, e.store)
+	now := e.conn(t, "a")
+	if now.RefreshToken == old.RefreshToken || now.AccessToken != tok.AccessToken || e.countRequests("/auth/connect/token") != 1 {
+		t.Errorf("the refresh with the old token was not saved")
+	}
+}
+
+func assertNoTempFiles(t *testing.T, dir string) {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if strings.HasSuffix(e.Name(), ".tmp") {
+			t.Errorf("temporary file left behind: %s", e.Name())
+		}
+	}
+}
+
+// The save fails after a successful refresh (the old refresh token is
+// dead at TrueLayer): the new tokens stay in this process's memory, the
+// session carries on with them, a refresh while they are unsaved uses
+// them, and the first save that works writes them, even over another
+// process's "needs reconnect" caused by the dead refresh token.
+func TestSaveFailsAfterRefresh(t *testing.T) {
+	e := newEnv(t)
+	old := e.connect(t, "a", "john", truelayertest.ProviderNorthgate)
+	var offset atomic.Int64 // the Manager's clock, ahead of the wall clock
+	m := e.manager(WithClock(func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }))
+	var full atomic.Bool
+	m.beforeSave = func() error {
+		if full.Load() {
+			return syscall.ENOSPC
+		}
+		return nil
+	}
+	e.expireOnDisk(t, "a")
+	before, _ := os.ReadFile(e.store.Path())
+	e.srv.ResetLog()
+	unchanged := func(what string) {
+		t.Helper()
+		if after, _ := os.ReadFile(e.store.Path()); !bytes.Equal(before, after) {
+			t.Errorf("%s: file changed", what)
+		}
+	}
+
+	// 1. Refreshed, not saved: a clear error.
+	full.Store(true)
+	_, err := m.Token(context.Background(), "a")
+	said(t, err)
+	var se *SaveError
+	if !errors.As(err, &se) || !errors.Is(err, syscall.ENOSPC) {
+		t.Fatalf("Token = %v, want a *SaveError", err)
+	}
+	for _, want := range []string{"connection a", "could not be saved to " + e.store.Path(), "keeps them in memory"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("the error does not say %q: %v", want, err)
+		}
+	}
+	unchanged("failed save")
+	if n := e.countRequests("/auth/connect/token"); n != 1 {
+		t.Fatalf("%d refreshes", n)
+	}
+
+	// 2. The session carries on with the token in memory.
+	first, err := m.Token(context.Background(), "a")
+	if err != nil {
+		said(t, err)
+		t.Fatalf("Token with the tokens unsaved: %v", err)
+	}
+	issued(first.AccessToken, first.RefreshToken)
+	c, err := m.Client(context.Background(), "a", truelayer.WithBaseURL(e.srv.APIURL()))
+	if err == nil {
+		_, err = c.Me(context.Background())
+	}
+	if err != nil {
+		said(t, err)
+		t.Fatalf("Data API call with the tokens unsaved: %v", err)
+	}
+	unchanged("still full")
+
+	// 3. They expire still unsaved: the refresh uses the refresh token in
+	// memory (the one on disk is dead), and its result stays in memory too.
+	offset.Store(int64(2 * time.Hour))
+	_, err = m.Token(context.Background(), "a")
+	said(t, err)
+	if !errors.As(err, &se) {
+		t.Fatalf("second refresh: %v, want a *SaveError", err)
+	}
+	offset.Store(0)
+	second, err := m.Token(context.Background(), "a")
+	if err != nil {
+		said(t, err)
+		t.Fatal(err)
+	}
+	issued(second.AccessToken, second.RefreshToken)
+	if second.RefreshToken == first.RefreshToken || e.countRequests("/auth/connect/token") != 2 {
+		t.Fatalf("the unsaved tokens were not refreshed with the refresh token in memory")
+	}
+	unchanged("full again")
+
+	// 4. Another process tries the dead refresh token on disk meanwhile
+	// and marks the connection as needing a reconnect.
+	e.expireOnDisk(t, "a")
+	out, err := e.child("token", "a").CombinedOutput()
+	said(t, string(out))
+	if err == nil || e.conn(t, "a").NeedsReconnect != true {
+		t.Fatalf("the other process: %v %s", err, out)
+	}
+
+	// 5. Room again: the next call saves the tokens in memory, over the
+	// mark, without refreshing.
+	full.Store(false)
+	got, err := m.Token(context.Background(), "a")
+	if err != nil {
+		said(t, err)
+		t.Fatalf("Token once the disk has room: %v", err)
+	}
+	now := e.conn(t, "a")
+	if got.AccessToken != second.AccessToken || now.AccessToken != second.AccessToken || now.RefreshToken != second.RefreshToken || now.NeedsReconnect || now.LastRefresh.IsZero() {
+		t.Errorf("the tokens in memory were not saved (needs reconnect: %v)", now.NeedsReconnect)
+	}
+	if n := e.countRequests("/auth/connect/token"); n != 3 { // 2 here, 1 dead one by the other process
+		t.Errorf("%d refresh requests, want 3", n)
+	}
+	_, err = e.ac.Refresh(context.Background(), old.RefreshToken)
+	said(t, err)
+	if !errors.Is(err, truelayer.ErrConsentNeeded) {
+		t.Errorf("the first refresh token still works: %v", err)
+	}
+
+	// 6. A new process works from the saved refresh token.
+	e.expireOnDisk(t, "a")
+	if _, err := e.manager().Token(context.Background(), "a"); err != nil {
+		said(t, err)
+		t.Fatalf("after restart: %v", err)
+	}
+	issuedFromStore(t, e.store)
 }

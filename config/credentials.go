@@ -74,9 +74,9 @@ func (e *CorruptError) Error() string {
 func (e *CorruptError) Unwrap() error { return e.Err }
 
 // CredentialStore reads and updates credentials.json. Reads see whole
-// files (writes are atomic renames); Update holds an exclusive file lock
-// (credentials.json.lock) so that concurrent banktui processes never lose
-// each other's changes.
+// files (writes are atomic renames); Update and Begin hold an exclusive
+// file lock (credentials.json.lock) so that concurrent banktui processes
+// never lose each other's changes.
 type CredentialStore struct {
 	path string
 
@@ -84,10 +84,14 @@ type CredentialStore struct {
 	// complete and synced and before it replaces the real one, to
 	// simulate a crash at the worst moment.
 	beforeRename func() error
+	// grow, in tests only, runs before a write makes a temporary file
+	// bigger (from and to are sizes in bytes); its error is what the
+	// write fails with, to simulate a full disk deterministically.
+	grow func(from, to int64) error
 }
 
 // OpenCredentials returns the store for the file at path. Nothing is read
-// or created until Load or Update.
+// or created until Load, Update or Begin.
 func OpenCredentials(path string) *CredentialStore {
 	return &CredentialStore{path: path}
 }
@@ -144,40 +148,227 @@ func (s *CredentialStore) Load() (*Credentials, error) {
 // then writes the result atomically. If fn returns an error nothing is
 // written. A corrupt or too-open file is never overwritten.
 func (s *CredentialStore) Update(fn func(*Credentials) error) error {
-	dir := filepath.Dir(s.path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("credentials: %w", err)
-	}
-	lock := flock.New(s.path+".lock", flock.SetPermissions(0o600))
-	if err := lock.Lock(); err != nil {
-		return fmt.Errorf("credentials: lock %s: %w", lock.Path(), err)
-	}
-	defer lock.Unlock()
-
-	c, err := s.Load()
+	tx, err := s.Begin()
 	if err != nil {
 		return err
 	}
-	if err := fn(c); err != nil {
+	defer tx.Close()
+	if err := fn(tx.Credentials()); err != nil {
 		return err
 	}
+	return tx.Commit()
+}
+
+// ReserveError: the space for the next save of the credentials file could
+// not be set aside (disk full, quota exceeded, read-only file system).
+// Nothing was changed.
+type ReserveError struct {
+	Path string
+	Err  error
+}
+
+func (e *ReserveError) Error() string {
+	return fmt.Sprintf("cannot set aside space to save the credentials file %s (%v): free some space on its disk (or make its directory writable) and try again; the file was left unchanged", e.Path, e.Err)
+}
+
+func (e *ReserveError) Unwrap() error { return e.Err }
+
+// CredentialsTx is a read-modify-write of the credentials file under its
+// lock, for changes that must not fail to be saved once made elsewhere
+// (a token refresh, which kills the old refresh token at the bank):
+//
+//	tx, err := store.Begin()   // lock, read
+//	defer tx.Close()           // unlock; abandons what was not committed
+//	tx.Reserve(n)              // the next file, written and synced now, n bytes to spare
+//	... the irreversible step, then change tx.Credentials() ...
+//	tx.Commit()                // rewritten in place within the reservation, renamed
+//
+// Without Reserve, Commit writes a new temporary file as Update does.
+type CredentialsTx struct {
+	s     *CredentialStore
+	lock  *flock.Flock
+	c     *Credentials
+	tmp   *os.File // the reserved next file, nil until Reserve
+	size  int64    // its reserved size
+	ended bool
+}
+
+// Begin locks the credentials file and reads it. The caller must Close
+// the transaction. A corrupt or too-open file is an error, as for Load.
+func (s *CredentialStore) Begin() (*CredentialsTx, error) {
+	dir := filepath.Dir(s.path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("credentials: %w", err)
+	}
+	lock := flock.New(s.path+".lock", flock.SetPermissions(0o600))
+	if err := lock.Lock(); err != nil {
+		return nil, fmt.Errorf("credentials: lock %s: %w", lock.Path(), err)
+	}
+	c, err := s.Load()
+	if err != nil {
+		lock.Unlock()
+		return nil, err
+	}
+	return &CredentialsTx{s: s, lock: lock, c: c}, nil
+}
+
+// Credentials are the credentials read by Begin, to change before Commit.
+func (tx *CredentialsTx) Credentials() *Credentials { return tx.c }
+
+// Reserve makes sure the coming Commit cannot fail for lack of space: it
+// writes the next credentials file now (the current content plus extra
+// bytes of padding, synced to disk) in a temporary file that Commit
+// rewrites in place. If that fails (disk full, quota, read-only), it
+// returns a *ReserveError and nothing is changed; the caller should then
+// not take the step whose result must be saved.
+func (tx *CredentialsTx) Reserve(extra int) (err error) {
+	if tx.ended || tx.tmp != nil {
+		return errors.New("credentials: Reserve on a finished or reserved transaction")
+	}
+	data, err := encode(tx.c)
+	if err != nil {
+		return err
+	}
+	tmp, err := tx.s.createTemp()
+	if err != nil {
+		return &ReserveError{Path: tx.s.path, Err: err}
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	// Real bytes, not a hole: the blocks are allocated once synced.
+	buf := pad(data, len(data)+max(extra, 0))
+	if err := tx.s.writeAt(tmp, buf, 0); err != nil {
+		return &ReserveError{Path: tx.s.path, Err: err}
+	}
+	if err := tmp.Sync(); err != nil {
+		return &ReserveError{Path: tx.s.path, Err: err}
+	}
+	tx.tmp, tx.size = tmp, int64(len(buf))
+	return nil
+}
+
+// Commit writes the credentials atomically: into the reserved temporary
+// file when there is one (in place, padded with trailing whitespace, so it
+// needs no new space unless the content outgrew the reservation), else a
+// new one; then it is synced, renamed over the file and the directory
+// synced. On error the file is unchanged.
+func (tx *CredentialsTx) Commit() (err error) {
+	if tx.ended {
+		return errors.New("credentials: Commit on a finished transaction")
+	}
+	tx.ended = true
+	data, err := encode(tx.c)
+	if err != nil {
+		tx.abandon()
+		return err
+	}
+	if tx.tmp == nil {
+		return tx.s.writeAtomic(data)
+	}
+	tmp := tx.tmp
+	tx.tmp = nil
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	buf := data
+	if int64(len(data)) <= tx.size {
+		buf = pad(data, int(tx.size))
+	}
+	if err := tx.s.writeAt(tmp, buf, 0); err != nil {
+		return fmt.Errorf("credentials: write: %w", err)
+	}
+	// The padding is valid JSON whitespace; dropping it is only tidiness
+	// (shrinking needs no space), so a failure here changes nothing.
+	tmp.Truncate(int64(len(data)))
+	return tx.s.finish(tmp)
+}
+
+// Close ends the transaction: an uncommitted one changes nothing (its
+// reserved file is removed). Close is safe to call after Commit.
+func (tx *CredentialsTx) Close() error {
+	if !tx.ended {
+		tx.ended = true
+		tx.abandon()
+	}
+	return tx.lock.Unlock()
+}
+
+func (tx *CredentialsTx) abandon() {
+	if tx.tmp != nil {
+		tx.tmp.Close()
+		os.Remove(tx.tmp.Name())
+		tx.tmp = nil
+	}
+}
+
+func encode(c *Credentials) ([]byte, error) {
 	c.Version = CredentialsVersion
 	if c.Connections == nil {
 		c.Connections = []Connection{}
 	}
 	data, err := json.MarshalIndent(c, "", "  ")
 	if err != nil {
-		return fmt.Errorf("credentials: encode: %w", err)
+		return nil, fmt.Errorf("credentials: encode: %w", err)
 	}
-	return s.writeAtomic(append(data, '\n'))
+	return append(data, '\n'), nil
+}
+
+// pad returns data followed by spaces up to size bytes, ending in a newline.
+func pad(data []byte, size int) []byte {
+	if size <= len(data) {
+		return data
+	}
+	buf := make([]byte, size)
+	copy(buf, data)
+	for i := len(data); i < size; i++ {
+		buf[i] = ' '
+	}
+	buf[size-1] = '\n'
+	return buf
+}
+
+func (s *CredentialStore) createTemp() (*os.File, error) {
+	tmp, err := os.CreateTemp(filepath.Dir(s.path), ".credentials-*.tmp") // CreateTemp makes it 0600
+	if err != nil {
+		return nil, err
+	}
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return nil, err
+	}
+	return tmp, nil
+}
+
+// writeAt writes data at off in f, through the test hook for growth.
+func (s *CredentialStore) writeAt(f *os.File, data []byte, off int64) error {
+	if s.grow != nil {
+		info, err := f.Stat()
+		if err != nil {
+			return err
+		}
+		if end := off + int64(len(data)); end > info.Size() {
+			if err := s.grow(info.Size(), end); err != nil {
+				return &fs.PathError{Op: "write", Path: f.Name(), Err: err}
+			}
+		}
+	}
+	_, err := f.WriteAt(data, off)
+	return err
 }
 
 // writeAtomic writes a temporary file in the same directory, syncs it,
 // renames it over the real file and syncs the directory, so that after a
 // crash the file holds either the whole old or the whole new content.
 func (s *CredentialStore) writeAtomic(data []byte) (err error) {
-	dir := filepath.Dir(s.path)
-	tmp, err := os.CreateTemp(dir, ".credentials-*.tmp") // CreateTemp makes it 0600
+	tmp, err := s.createTemp()
 	if err != nil {
 		return fmt.Errorf("credentials: %w", err)
 	}
@@ -187,12 +378,15 @@ func (s *CredentialStore) writeAtomic(data []byte) (err error) {
 			os.Remove(tmp.Name())
 		}
 	}()
-	if err := tmp.Chmod(0o600); err != nil {
-		return fmt.Errorf("credentials: %w", err)
-	}
-	if _, err := tmp.Write(data); err != nil {
+	if err := s.writeAt(tmp, data, 0); err != nil {
 		return fmt.Errorf("credentials: write: %w", err)
 	}
+	return s.finish(tmp)
+}
+
+// finish syncs and closes the complete temporary file, renames it over
+// the real one and syncs the directory. The caller removes tmp on error.
+func (s *CredentialStore) finish(tmp *os.File) error {
 	if err := tmp.Sync(); err != nil {
 		return fmt.Errorf("credentials: sync: %w", err)
 	}
@@ -207,7 +401,7 @@ func (s *CredentialStore) writeAtomic(data []byte) (err error) {
 	if err := os.Rename(tmp.Name(), s.path); err != nil {
 		return fmt.Errorf("credentials: %w", err)
 	}
-	return syncDir(dir)
+	return syncDir(filepath.Dir(s.path))
 }
 
 func syncDir(dir string) error {

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -358,5 +359,188 @@ func BenchmarkUpdate(b *testing.B) {
 		}); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// diskFull is a grow hook: once full is set, any write that needs new
+// space fails with ENOSPC, as on a full disk.
+type diskFull struct{ full bool }
+
+func (d *diskFull) grow(from, to int64) error {
+	if d.full {
+		return syscall.ENOSPC
+	}
+	return nil
+}
+
+// A full disk: the reservation fails with an error naming the file and
+// saying what to do, and nothing changes.
+func TestCredentialsReserveOnFullDisk(t *testing.T) {
+	dir := t.TempDir()
+	store := OpenCredentials(filepath.Join(dir, "credentials.json"))
+	if err := store.Update(func(c *Credentials) error { return increment(c, "a") }); err != nil {
+		t.Fatal(err)
+	}
+	old, _ := os.ReadFile(store.Path())
+	disk := &diskFull{full: true}
+	store.grow = disk.grow
+
+	tx, err := store.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = tx.Reserve(64 << 10)
+	var re *ReserveError
+	if !errors.As(err, &re) || !errors.Is(err, syscall.ENOSPC) {
+		t.Fatalf("Reserve = %v, want a *ReserveError for ENOSPC", err)
+	}
+	if msg := err.Error(); !strings.Contains(msg, store.Path()) || !strings.Contains(msg, "free some space") {
+		t.Errorf("the error does not name the file and say to free space: %v", err)
+	}
+	tx.Close()
+	if now, _ := os.ReadFile(store.Path()); !bytes.Equal(now, old) {
+		t.Errorf("file changed")
+	}
+	assertNoTempFiles(t, dir)
+	// Plain updates fail the same way, leaving the file whole.
+	if err := store.Update(func(c *Credentials) error { return increment(c, "a") }); !errors.Is(err, syscall.ENOSPC) {
+		t.Errorf("Update on a full disk = %v", err)
+	}
+	if now, _ := os.ReadFile(store.Path()); !bytes.Equal(now, old) {
+		t.Errorf("file changed")
+	}
+	assertNoTempFiles(t, dir)
+	// The lock was released: with space again, updates go through.
+	disk.full = false
+	if err := store.Update(func(c *Credentials) error { return increment(c, "a") }); err != nil {
+		t.Fatal(err)
+	}
+	if c, err := store.Load(); err != nil || counter(t, c, "a") != 2 {
+		t.Errorf("after freeing space: %v", err)
+	}
+}
+
+// The disk fills between the reservation and the commit (the moment a
+// token refresh happens): the commit still succeeds, in the reserved
+// space, where an unreserved save fails.
+func TestCredentialsReservedCommitNeedsNoNewSpace(t *testing.T) {
+	dir := t.TempDir()
+	store := OpenCredentials(filepath.Join(dir, "credentials.json"))
+	if err := store.Update(func(c *Credentials) error {
+		c.Connections = append(c.Connections, Connection{ID: "a", AccessToken: "short", RefreshToken: "rt-0"})
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	disk := &diskFull{}
+	store.grow = disk.grow
+
+	// Control: without a reservation, a full disk loses the change.
+	disk.full = true
+	if err := store.Update(func(c *Credentials) error { c.Connection("a").RefreshToken = "rt-lost"; return nil }); !errors.Is(err, syscall.ENOSPC) {
+		t.Fatalf("unreserved Update on a full disk = %v", err)
+	}
+	disk.full = false
+
+	tx, err := store.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Close()
+	if err := tx.Reserve(16 << 10); err != nil {
+		t.Fatal(err)
+	}
+	disk.full = true // the disk fills up now
+	cn := tx.Credentials().Connection("a")
+	cn.AccessToken = strings.Repeat("j", 4000) // a new, much longer access token
+	cn.RefreshToken = "rt-1"
+	cn.LastRefresh = time.Now().UTC()
+	if err := tx.Commit(); err != nil {
+		t.Fatalf("Commit into the reservation on a full disk: %v", err)
+	}
+	tx.Close()
+	c, err := store.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Connection("a"); got.RefreshToken != "rt-1" || len(got.AccessToken) != 4000 {
+		t.Errorf("commit not saved")
+	}
+	raw, _ := os.ReadFile(store.Path())
+	if !bytes.HasSuffix(raw, []byte("}\n")) {
+		t.Errorf("the reservation's padding was left in the file (%d bytes)", len(raw))
+	}
+	info, _ := os.Stat(store.Path())
+	if info.Mode().Perm() != 0o600 {
+		t.Errorf("mode %04o", info.Mode().Perm())
+	}
+	assertNoTempFiles(t, dir)
+}
+
+// Content that outgrows its reservation on a full disk fails cleanly; an
+// abandoned or crashed reserved transaction changes nothing.
+func TestCredentialsReservedFailuresKeepOldState(t *testing.T) {
+	dir := t.TempDir()
+	store := OpenCredentials(filepath.Join(dir, "credentials.json"))
+	if err := store.Update(func(c *Credentials) error { return increment(c, "a") }); err != nil {
+		t.Fatal(err)
+	}
+	old, _ := os.ReadFile(store.Path())
+	disk := &diskFull{}
+	store.grow = disk.grow
+	unchanged := func(what string) {
+		t.Helper()
+		if now, _ := os.ReadFile(store.Path()); !bytes.Equal(now, old) {
+			t.Errorf("%s: file changed", what)
+		}
+		assertNoTempFiles(t, dir)
+	}
+
+	tx, err := store.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Reserve(16); err != nil {
+		t.Fatal(err)
+	}
+	disk.full = true
+	if err := increment(tx.Credentials(), "b"); err != nil { // a new connection: 64 KiB more than reserved
+		t.Fatal(err)
+	}
+	if err := tx.Commit(); !errors.Is(err, syscall.ENOSPC) {
+		t.Errorf("outgrown reservation on a full disk: Commit = %v", err)
+	}
+	tx.Close()
+	unchanged("outgrown")
+	disk.full = false
+
+	tx, err = store.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Reserve(1 << 10); err != nil {
+		t.Fatal(err)
+	}
+	increment(tx.Credentials(), "b")
+	tx.Close() // abandoned
+	unchanged("abandoned")
+
+	crash := errors.New("simulated crash")
+	store.beforeRename = func() error { return crash }
+	tx, err = store.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Reserve(128 << 10); err != nil {
+		t.Fatal(err)
+	}
+	increment(tx.Credentials(), "a")
+	if err := tx.Commit(); !errors.Is(err, crash) {
+		t.Errorf("Commit = %v", err)
+	}
+	tx.Close()
+	unchanged("crash before rename")
+	if err := tx.Commit(); err == nil {
+		t.Errorf("a second Commit succeeded")
 	}
 }
