@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -259,6 +260,10 @@ type TxQuery struct {
 	Limit int // 0 = no limit
 	// Offset skips rows (with Limit, for paging).
 	Offset int
+	// WithoutRaw leaves TxView.Raw empty: the rows are read from the narrow
+	// columns only, without decoding the bank's JSON of each (most of the
+	// cost of a long list). Transaction reads one row with Raw.
+	WithoutRaw bool
 }
 
 // TxView is a stored transaction.
@@ -287,7 +292,8 @@ func (s *Store) Transactions(ctx context.Context, q TxQuery) ([]TxView, error) {
 	if q.Limit <= 0 && q.Offset <= 0 {
 		// Everything: one pass.
 		var out []TxView
-		err := s.scanTransactions(ctx, txDetail+where+txOrder(q), args, func(_ int64, v TxView) { out = append(out, v) })
+		err := s.scanTransactions(ctx, txSelect(!q.WithoutRaw)+where+txOrder(q), args, !q.WithoutRaw,
+			func(_ int64, v TxView) { out = append(out, v) })
 		return out, err
 	}
 	// A page: first the row ids (narrow rows, so sorting is cheap), then
@@ -326,7 +332,7 @@ func (s *Store) Transactions(ctx context.Context, q TxQuery) ([]TxView, error) {
 	const chunk = 500
 	for start := 0; start < len(rids); start += chunk {
 		part := rids[start:min(start+chunk, len(rids))]
-		if err := s.loadTransactions(ctx, part, byRID); err != nil {
+		if err := s.loadTransactions(ctx, part, !q.WithoutRaw, byRID); err != nil {
 			return nil, err
 		}
 	}
@@ -358,22 +364,60 @@ func (s *Store) pageByDate(ctx context.Context, q TxQuery) bool {
 	return n >= 10*(q.Limit+max(q.Offset, 0))
 }
 
-// txDetail selects what a TxView needs.
-const txDetail = `SELECT t.rid, a.id, a.connection_id, t.tx_id, t.pending, t.ts, t.description, t.merchant,
-       t.category, t.classification, t.amount, t.currency, t.running_balance, t.pending_id, j.raw
+// ErrNoTransaction: Transaction found no such transaction.
+var ErrNoTransaction = errors.New("ledger: no such transaction")
+
+// Transaction returns one transaction of an account or card with Raw: the
+// settled one with that id, or the pending one when pending is true (a
+// pending and a settled row may share an id).
+func (s *Store) Transaction(ctx context.Context, accountID, id string, pending bool) (TxView, error) {
+	p := 0
+	if pending {
+		p = 1
+	}
+	var (
+		out   TxView
+		found bool
+	)
+	err := s.scanTransactions(ctx, txSelect(true)+" WHERE a.id = ? AND t.tx_id = ? AND t.pending = ? LIMIT 1",
+		[]any{accountID, id, p}, true, func(_ int64, v TxView) { out, found = v, true })
+	if err != nil {
+		return TxView{}, err
+	}
+	if !found {
+		return TxView{}, fmt.Errorf("%w: %s in %s", ErrNoTransaction, id, accountID)
+	}
+	return out, nil
+}
+
+// txColumns are what a TxView needs; the last is the bank's JSON (withRaw)
+// or only the timestamp text it sent, which keeps the bank's UTC offset
+// (the ts column has the instant alone, and the date shown depends on the
+// offset). Reading one field of the JSON is far cheaper than decoding it.
+const txColumns = `SELECT t.rid, a.id, a.connection_id, t.tx_id, t.pending, t.ts, t.description, t.merchant,
+       t.category, t.classification, t.amount, t.currency, t.running_balance, t.pending_id, `
+
+const txFrom = `
 FROM transactions t JOIN accounts a ON a.rid = t.account_rid JOIN transaction_json j ON j.rid = t.rid`
 
-func (s *Store) loadTransactions(ctx context.Context, rids []int64, into map[int64]TxView) error {
+func txSelect(withRaw bool) string {
+	if withRaw {
+		return txColumns + "j.raw" + txFrom
+	}
+	return txColumns + "coalesce(json_extract(j.raw, '$.timestamp'), '')" + txFrom
+}
+
+func (s *Store) loadTransactions(ctx context.Context, rids []int64, withRaw bool, into map[int64]TxView) error {
 	args := make([]any, len(rids))
 	for i, r := range rids {
 		args[i] = r
 	}
-	return s.scanTransactions(ctx, txDetail+" WHERE t.rid IN ("+placeholders(len(rids))+")", args,
+	return s.scanTransactions(ctx, txSelect(withRaw)+" WHERE t.rid IN ("+placeholders(len(rids))+")", args, withRaw,
 		func(rid int64, v TxView) { into[rid] = v })
 }
 
-// scanTransactions runs a txDetail query and hands each row to each.
-func (s *Store) scanTransactions(ctx context.Context, query string, args []any, each func(rid int64, v TxView)) error {
+// scanTransactions runs a txSelect(withRaw) query and hands each row to each.
+func (s *Store) scanTransactions(ctx context.Context, query string, args []any, withRaw bool, each func(rid int64, v TxView)) error {
 	rows, err := s.db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return fmt.Errorf("ledger: transactions: %w", err)
@@ -388,11 +432,11 @@ func (s *Store) scanTransactions(ctx context.Context, query string, args []any, 
 			classification string
 			amount         string
 			running        sql.NullString
-			raw            []byte
+			last           []byte // the JSON, or the timestamp text
 		)
 		if err := rows.Scan(&rid, &v.AccountID, &v.ConnectionID, &v.ID, &pending, &ts, &v.Description,
 			&v.Merchant, &v.Category, &classification, &amount, &v.Currency, &running,
-			&v.SettledFrom, &raw); err != nil {
+			&v.SettledFrom, &last); err != nil {
 			return fmt.Errorf("ledger: transactions: %w", err)
 		}
 		v.Pending = pending != 0
@@ -402,11 +446,15 @@ func (s *Store) scanTransactions(ctx context.Context, query string, args []any, 
 		v.Classification = splitClassification(classification)
 		v.Amount = amountFromText(amount)
 		v.RunningBalance = optAmount(running)
-		if err := json.Unmarshal(raw, &v.Raw); err != nil {
-			return fmt.Errorf("ledger: transaction %s: stored JSON: %w", v.ID, err)
-		}
-		if v.Raw.Timestamp.Valid() {
-			v.Timestamp = v.Raw.Timestamp.Time
+		if withRaw {
+			if err := json.Unmarshal(last, &v.Raw); err != nil {
+				return fmt.Errorf("ledger: transaction %s: stored JSON: %w", v.ID, err)
+			}
+			if v.Raw.Timestamp.Valid() {
+				v.Timestamp = v.Raw.Timestamp.Time
+			}
+		} else if t, ok := truelayer.ParseTimestamp(string(last)); ok {
+			v.Timestamp = t.Time
 		}
 		each(rid, v)
 	}

@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	tea "charm.land/bubbletea/v2"
+
+	"github.com/banktui/banktui/ledger"
 )
 
 // The budgets of the issue: with 100k transactions, a filter keystroke
@@ -142,6 +144,43 @@ func BenchmarkLoadFirstWindowFromStore(b *testing.B) {
 		msg := loadTxCmd(context.Background(), 1, e.store, id, firstWindow)().(txLoadedMsg)
 		if msg.err != nil || !msg.partial {
 			b.Fatal("no partial first window", msg.err)
+		}
+	}
+}
+
+// BenchmarkLoadTransactionsFromStoreWithRaw: the same load with the bank's
+// JSON of every row decoded, as the pane read it before the detail read its
+// record apart (for comparison).
+func BenchmarkLoadTransactionsFromStoreWithRaw(b *testing.B) {
+	e := newEmulatorLedger(b)
+	m := New(e.options())
+	m = drive(b, m, m.Init())
+	id := m.selectedID
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		views, err := e.store.Transactions(context.Background(), ledger.TxQuery{AccountIDs: []string{id}, Sort: "date", Desc: true})
+		if err != nil || len(prepareRows(views)) == 0 {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkLoadDetailFromStore: the detail pane's read of one transaction's
+// record.
+func BenchmarkLoadDetailFromStore(b *testing.B) {
+	e := newEmulatorLedger(b)
+	m := New(e.options())
+	m = drive(b, m, m.Init())
+	v := m.tx.selected()
+	if v == nil {
+		b.Fatal("no transaction")
+	}
+	k := keyOf(v)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		msg := loadDetailCmd(context.Background(), 1, e.store, k)().(detailLoadedMsg)
+		if msg.err != nil || msg.view.Raw.TransactionID == "" {
+			b.Fatal(msg.err)
 		}
 	}
 }

@@ -26,9 +26,27 @@ type txLoadedMsg struct {
 	seq       uint64
 	accountID string
 	partial   bool // the newest rows only; the whole history follows
+	noRaw     bool // views lack Raw (the bank's JSON): the detail reads it
 	views     []ledger.TxView
 	rows      []txRow
 	err       error
+}
+
+// txKey names one stored transaction: a pending and a settled row may share an id.
+type txKey struct {
+	accountID, id string
+	pending       bool
+}
+
+func keyOf(v *ledger.TxView) txKey { return txKey{v.AccountID, v.ID, v.Pending} }
+
+// detailLoadedMsg brings the full record (with Raw) of the transaction the
+// detail pane shows.
+type detailLoadedMsg struct {
+	seq  uint64
+	key  txKey
+	view ledger.TxView
+	err  error
 }
 
 // syncStartedMsg hands Update the channel on which the running sync reports.
@@ -112,6 +130,8 @@ const firstWindow = 400
 
 // loadTxCmd reads an account's transactions, newest first: the newest limit
 // rows when limit > 0 (the reply is partial if there may be more), else all.
+// The list needs no Raw, so it is not read (decoding every row's JSON was
+// most of the cost of a long history); loadDetailCmd reads it for one row.
 func loadTxCmd(ctx context.Context, seq uint64, st *ledger.Store, accountID string, limit int) tea.Cmd {
 	return func() tea.Msg {
 		msg := txLoadedMsg{seq: seq, accountID: accountID}
@@ -120,11 +140,23 @@ func loadTxCmd(ctx context.Context, seq uint64, st *ledger.Store, accountID stri
 		}
 		ctx, cancel := context.WithTimeout(ctx, loadTimeout)
 		defer cancel()
-		msg.views, msg.err = st.Transactions(ctx, ledger.TxQuery{AccountIDs: []string{accountID}, Sort: "date", Desc: true, Limit: limit})
+		msg.noRaw = true
+		msg.views, msg.err = st.Transactions(ctx, ledger.TxQuery{AccountIDs: []string{accountID}, Sort: "date", Desc: true, Limit: limit, WithoutRaw: true})
 		if msg.err == nil {
 			msg.rows = prepareRows(msg.views)
 			msg.partial = limit > 0 && len(msg.views) == limit
 		}
+		return msg
+	}
+}
+
+// loadDetailCmd reads one transaction with Raw for the detail pane.
+func loadDetailCmd(ctx context.Context, seq uint64, st *ledger.Store, key txKey) tea.Cmd {
+	return func() tea.Msg {
+		msg := detailLoadedMsg{seq: seq, key: key}
+		ctx, cancel := context.WithTimeout(ctx, loadTimeout)
+		defer cancel()
+		msg.view, msg.err = st.Transaction(ctx, key.accountID, key.id, key.pending)
 		return msg
 	}
 }

@@ -108,15 +108,34 @@ func TestLedgerLaunchSyncsAndShowsTheDemoBank(t *testing.T) {
 	}
 	m = press(t, m, "esc")
 
-	// Open a detail: every id is there.
-	m = press(t, m, "3", "enter")
+	// Open a detail: the list's fields at once, then every id once its
+	// record (read apart: the list has no Raw) lands.
+	m = press(t, m, "3")
+	nm, cmd := m.Update(keyMsg("enter"))
+	m = nm.(Model)
 	v := m.tx.selected()
-	if v == nil || !strings.Contains(screen(m), v.Raw.TransactionID[:min(20, len(v.Raw.TransactionID))]) {
-		t.Errorf("detail lacks the transaction id")
+	if v == nil || v.Raw.TransactionID != "" || !m.tx.noRaw {
+		t.Fatalf("the list was read with Raw: %+v", v)
 	}
+	if s := screen(m); !strings.Contains(s, "loading the rest") || !strings.Contains(s, "Transaction ID") {
+		t.Errorf("detail before its record:\n%s", s)
+	}
+	m = drive(t, m, cmd)
+	full, err := e.store.Transaction(context.Background(), v.AccountID, v.ID, v.Pending)
+	if err != nil || full.Raw.TransactionID == "" {
+		t.Fatal(full.Raw, err)
+	}
+	s = screen(m)
+	if !strings.Contains(s, full.Raw.TransactionID[:min(20, len(full.Raw.TransactionID))]) || strings.Contains(s, "loading the rest") {
+		t.Errorf("detail lacks the transaction id:\n%s", s)
+	}
+	if full.Raw.Timestamp.Raw != "" && !strings.Contains(s, "Timestamp sent") {
+		t.Errorf("detail lacks the raw timestamp:\n%s", s)
+	}
+	m = press(t, m, "esc")
 
 	// The card's transactions load through a command.
-	nm, cmd := m.Update(keyMsg("2"))
+	nm, cmd = m.Update(keyMsg("2"))
 	m = drive(t, nm.(Model), cmd)
 	if m.selectedID != m.cards.items[0].ID || !m.tx.loaded || m.tx.accountID != m.selectedID {
 		t.Fatalf("card transactions not loaded: selected %q pane %q", m.selectedID, m.tx.accountID)

@@ -62,6 +62,17 @@ func (p *listPane) selected() *ledger.AccountView {
 type cachedTx struct {
 	views []ledger.TxView
 	rows  []txRow
+	noRaw bool
+}
+
+// detailState is the full record (with Raw) of the transaction the detail
+// pane shows. The list is read without Raw, so the detail shows the list's
+// fields at once and the rest when loadDetailCmd's reply lands.
+type detailState struct {
+	key     txKey
+	view    *ledger.TxView // the full record of key; nil until it is read
+	loading bool
+	err     string
 }
 
 // loginState is the connect-a-bank screen (L).
@@ -113,6 +124,7 @@ type Model struct {
 	filtering   bool
 
 	detailOffset int
+	detail       detailState
 	lastClickY   int // a second click on the selected row opens it
 
 	login loginState
@@ -120,6 +132,7 @@ type Model struct {
 	seq         uint64 // last request number handed out
 	accountsSeq uint64
 	txSeq       uint64
+	detailSeq   uint64
 	syncSeq     uint64
 	loginSeq    uint64
 

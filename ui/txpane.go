@@ -123,15 +123,16 @@ type txPane struct {
 	loading     bool
 	loaded      bool
 	partial     bool // only the newest rows so far
+	noRaw       bool // views lack Raw: the detail pane reads it
 	err         string
 }
 
 func newTxPane() txPane { return txPane{desc: true} }
 
 // setRows installs freshly loaded rows, keeping the selected transaction if it is still there.
-func (p *txPane) setRows(accountID string, views []ledger.TxView, rows []txRow) {
+func (p *txPane) setRows(accountID string, views []ledger.TxView, rows []txRow, noRaw bool) {
 	keep := p.selectedID()
-	p.accountID, p.views, p.rows = accountID, views, rows
+	p.accountID, p.views, p.rows, p.noRaw = accountID, views, rows, noRaw
 	p.loaded, p.loading, p.partial, p.err = true, false, false, ""
 	p.resort()
 	p.refilter()

@@ -19,6 +19,20 @@ import (
 // Update handles one message. It never blocks: loads and refreshes are
 // commands whose typed results come back here.
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	nm, cmd := m.update(msg)
+	mm, ok := nm.(Model)
+	if !ok {
+		return nm, cmd
+	}
+	// Whatever moved the selection under an open detail (a key, a click,
+	// a reload), the detail reads its transaction's full record.
+	if c := mm.ensureDetail(); c != nil {
+		return mm, tea.Batch(cmd, c)
+	}
+	return mm, cmd
+}
+
+func (m Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
@@ -76,14 +90,34 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.tx.err = msg.err.Error()
 			return m, nil
 		}
-		m.tx.setRows(msg.accountID, msg.views, msg.rows)
+		m.tx.setRows(msg.accountID, msg.views, msg.rows, msg.noRaw)
 		m.tx.scrollTo(m.txPageHeight())
+		var cmds []tea.Cmd
+		if v := m.tx.selected(); v != nil && m.focus == paneDetail && m.detail.key == keyOf(v) && msg.noRaw && m.opts.Store != nil {
+			// The shown transaction may have changed in the store: read it
+			// again (the detail keeps showing the old record meanwhile).
+			cmds = append(cmds, m.fetchDetail(keyOf(v)))
+		}
 		if msg.partial {
 			// Show the newest rows now; read the whole history behind them.
 			m.tx.loading, m.tx.partial = true, true
-			return m, loadTxCmd(m.ctx, msg.seq, m.opts.Store, msg.accountID, 0)
+			cmds = append(cmds, loadTxCmd(m.ctx, msg.seq, m.opts.Store, msg.accountID, 0))
+		} else {
+			m.txCache[msg.accountID] = cachedTx{views: msg.views, rows: msg.rows, noRaw: msg.noRaw}
 		}
-		m.txCache[msg.accountID] = cachedTx{views: msg.views, rows: msg.rows}
+		return m, tea.Batch(cmds...)
+
+	case detailLoadedMsg:
+		if msg.seq != m.detailSeq || msg.key != m.detail.key {
+			return m, nil // stale: the selection moved on
+		}
+		m.detail.loading = false
+		if msg.err != nil {
+			m.detail.view, m.detail.err = nil, msg.err.Error()
+			return m, nil
+		}
+		v := msg.view
+		m.detail.view = &v
 		return m, nil
 
 	case syncStartedMsg:
@@ -135,6 +169,35 @@ func (m *Model) keepWaiting(msg tea.Msg) tea.Cmd {
 		return waitFor(msg.ch)
 	}
 	return nil
+}
+
+// ensureDetail asks for the full record of the transaction under an open
+// detail pane when the list was read without it and it is not read yet.
+func (m *Model) ensureDetail() tea.Cmd {
+	if m.focus != paneDetail || !m.tx.noRaw || m.opts.Store == nil {
+		return nil
+	}
+	v := m.tx.selected()
+	if v == nil {
+		return nil
+	}
+	k := keyOf(v)
+	if m.detail.key == k && (m.detail.view != nil || m.detail.loading || m.detail.err != "") {
+		return nil
+	}
+	return m.fetchDetail(k)
+}
+
+// fetchDetail reads transaction k for the detail pane; a reply for any
+// earlier request is then dropped. The record already read for k stays
+// shown until the new one lands.
+func (m *Model) fetchDetail(k txKey) tea.Cmd {
+	if m.detail.key != k {
+		m.detail = detailState{key: k}
+	}
+	m.detail.loading, m.detail.err = true, ""
+	m.detailSeq = m.nextSeq()
+	return loadDetailCmd(m.ctx, m.detailSeq, m.opts.Store, k)
 }
 
 // busy reports whether any spinner should turn.
@@ -214,7 +277,7 @@ func (m Model) selectAccount(id string) (Model, tea.Cmd) {
 	if c, ok := m.txCache[id]; ok {
 		m.tx.offset, m.tx.cursor = 0, 0
 		m.tx.visible = m.tx.visible[:0]
-		m.tx.setRows(id, c.views, c.rows)
+		m.tx.setRows(id, c.views, c.rows, c.noRaw)
 		m.tx.scrollTo(m.txPageHeight())
 		return m, nil
 	}

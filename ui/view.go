@@ -882,7 +882,23 @@ func (m *Model) renderDetail(r rect) []string {
 	return m.box(r, title+"· esc back ", true, lines[off:])
 }
 
+// detailView is v with Raw: from the list when it was read with it, else
+// from the detail's own read once it has landed (ok=false until then).
+func (m *Model) detailView(v *ledger.TxView) (full *ledger.TxView, ok bool) {
+	if !m.tx.noRaw {
+		return v, true
+	}
+	d := m.detail.view
+	if d == nil || m.detail.key != keyOf(v) {
+		return v, false
+	}
+	c := *v // the list's fields, the detail's Raw
+	c.Raw = d.Raw
+	return &c, true
+}
+
 func (m *Model) detailLines(v *ledger.TxView, w int) []string {
+	v, complete := m.detailView(v)
 	const keyW = 16
 	valW := max(8, w-keyW-2)
 	var out []string
@@ -946,6 +962,13 @@ func (m *Model) detailLines(v *ledger.TxView, w int) []string {
 		for _, k := range keys {
 			add("  "+Sanitize(k), fmt.Sprint(raw.Meta[k]))
 		}
+	}
+	if !complete {
+		note := "loading the rest…"
+		if m.detail.err != "" && m.detail.key == keyOf(v) {
+			note = "the rest is unavailable: " + Sanitize(firstLine(m.detail.err))
+		}
+		out = append(out, " "+m.styles.Muted.Render(ansi.Truncate(note, max(1, w-1), "…")))
 	}
 	return out
 }
