@@ -837,12 +837,7 @@ func TestEmulatorCommandServesTheCLI(t *testing.T) {
 // ---- export formats ----
 
 func TestExportFormats(t *testing.T) {
-	srv := truelayertest.NewServer()
-	t.Cleanup(srv.Close)
-	h := newHome(t)
-	clientID, _ := h.useEmulator(srv)
-	h.connect(srv, clientID, "ob-northgate", false)
-	h.must("sync")
+	h, srv := syncedHome(t)
 	truth := srv.Truth("john", "ob-northgate")
 	wantCount := 0
 	wantSum := map[string]truelayer.Amount{} // per account id: sum of settled amounts
@@ -1064,20 +1059,22 @@ func TestDemoSubcommands(t *testing.T) {
 
 // ---- benchmarks: the CLI as people run it, process start to last byte ----
 
-func syncedHome(b *testing.B) *home {
-	b.Helper()
+// syncedHome is a home connected to john's Northgate Bank on a fresh
+// emulator, with everything synced into its ledger.
+func syncedHome(tb testing.TB) (*home, *truelayertest.Server) {
+	tb.Helper()
 	srv := truelayertest.NewServer()
-	b.Cleanup(srv.Close)
-	h := newHome(b)
+	tb.Cleanup(srv.Close)
+	h := newHome(tb)
 	clientID, _ := h.useEmulator(srv)
 	h.connect(srv, clientID, "ob-northgate", false)
 	h.must("sync")
-	return h
+	return h, srv
 }
 
 // BenchmarkBalanceOffline: the quick balance check from the store.
 func BenchmarkBalanceOffline(b *testing.B) {
-	h := syncedHome(b)
+	h, _ := syncedHome(b)
 	for b.Loop() {
 		h.must("balance", "--offline")
 	}
@@ -1085,7 +1082,7 @@ func BenchmarkBalanceOffline(b *testing.B) {
 
 // BenchmarkTransactionsJSON: every stored transaction as JSON.
 func BenchmarkTransactionsJSON(b *testing.B) {
-	h := syncedHome(b)
+	h, _ := syncedHome(b)
 	for b.Loop() {
 		h.must("transactions", "--json")
 	}
@@ -1094,7 +1091,7 @@ func BenchmarkTransactionsJSON(b *testing.B) {
 // BenchmarkBalanceOnline: balances of every account and card fetched in
 // parallel from the emulator, stored, printed.
 func BenchmarkBalanceOnline(b *testing.B) {
-	h := syncedHome(b)
+	h, _ := syncedHome(b)
 	for b.Loop() {
 		h.must("balance")
 	}
@@ -1193,17 +1190,12 @@ func TestDoctor(t *testing.T) {
 // ---- --json keeps the bank's names and number text ----
 
 func TestJSONKeepsTheBanksText(t *testing.T) {
-	srv := truelayertest.NewServer()
-	t.Cleanup(srv.Close)
-	h := newHome(t)
-	clientID, _ := h.useEmulator(srv)
-	h.connect(srv, clientID, "ob-northgate", false)
-	h.must("sync")
+	h, srv := syncedHome(t)
 	truth := srv.Truth("john", "ob-northgate")
 	account := truth.Accounts[0].ID
 
 	// What the bank sends, byte for byte (numbers kept as text).
-	tok, err := srv.Connect(clientID, "john", "ob-northgate", truelayer.DefaultScopes)
+	tok, err := srv.Connect(truelayertest.DefaultClientID, "john", "ob-northgate", truelayer.DefaultScopes)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1374,7 +1366,7 @@ func firstFrame(b *testing.B, h *home, want string) time.Duration {
 // stored balances (target: under 50 ms), on the built binary in a real
 // pseudo-terminal. The bank's name is drawn in the same frame as the balances.
 func BenchmarkTUIFirstFrame(b *testing.B) {
-	h := syncedHome(b)
+	h, _ := syncedHome(b)
 	var total time.Duration
 	n := 0
 	for b.Loop() {
