@@ -185,10 +185,10 @@ func (a *app) runTUI(cmd *cobra.Command, _ []string) error {
 	if err != nil {
 		return err
 	}
-	login := func(ctx context.Context, show func(string)) (*config.Connection, error) {
+	login := func(ctx context.Context, show func(string)) (ledger.Consent, error) {
 		ac, err := a.authClient(ctx, s, true)
 		if err != nil {
-			return nil, err
+			return ledger.Consent{}, err
 		}
 		conn, err := auth.Login(ctx, auth.LoginOptions{
 			Auth: ac, APIURL: s.Env().APIURL, RedirectURI: s.RedirectURI, Scopes: s.Scopes,
@@ -196,12 +196,12 @@ func (a *app) runTUI(cmd *cobra.Command, _ []string) error {
 			Open: auth.OpenBrowser, ShowURL: show, Store: config.OpenCredentials(p.CredentialsFile), HTTPClient: a.httpClient(),
 		})
 		if err != nil {
-			return nil, explainLogin(err, s)
+			return ledger.Consent{}, err // the TUI explains it (ledger.Explain)
 		}
-		return conn, a.afterLogin(ctx, conn)
+		return consentOf(*conn), a.afterLogin(ctx, conn)
 	}
 	return ui.Run(ctx, ui.Options{
-		Store: st, Syncer: ledger.NewSyncer(st, a.dataClient), Connections: a.loadConnections,
+		Store: st, Syncer: ledger.NewSyncer(st, a.dataClient), Connections: consentsOf(a.loadConnections),
 		Login: login, Keys: s.Keys,
 	})
 }
@@ -902,16 +902,16 @@ func (a *app) listCommand(kind string) *cobra.Command {
 			for _, v := range views {
 				cur, avail := "-", "-"
 				if v.HasBalance {
-					cur, avail = ui.FormatMoney(v.Current, v.Currency), ui.FormatMoney(v.Available, v.Currency)
+					cur, avail = ledger.FormatMoney(v.Current, v.Currency), ledger.FormatMoney(v.Available, v.Currency)
 				}
 				if kind == ledger.KindCard {
 					limit := "-"
 					if v.CreditLimit != nil {
-						limit = ui.FormatMoney(*v.CreditLimit, v.Currency)
+						limit = ledger.FormatMoney(*v.CreditLimit, v.Currency)
 					}
-					t.row(v.ID, clean(v.ProviderName), clean(v.DisplayName), v.CardNetwork, "…"+v.PartialCardNumber, cur, limit, v.SyncError)
+					t.row(v.ID, ledger.Sanitize(v.ProviderName), ledger.Sanitize(v.DisplayName), v.CardNetwork, "…"+v.PartialCardNumber, cur, limit, v.SyncError)
 				} else {
-					t.row(v.ID, clean(v.ProviderName), clean(v.DisplayName), v.Type, clean(v.Number), cur, avail, v.SyncError)
+					t.row(v.ID, ledger.Sanitize(v.ProviderName), ledger.Sanitize(v.DisplayName), v.Type, ledger.Sanitize(v.Number), cur, avail, v.SyncError)
 				}
 			}
 			return t.write(a.stdout)
@@ -1014,20 +1014,20 @@ func writeBalanceTable(w io.Writer, views []ledger.AccountView, totals []ledger.
 	for _, v := range views {
 		cur, avail, asOf := "-", "-", "never"
 		if v.HasBalance {
-			cur, avail, asOf = ui.FormatMoney(v.Current, v.Currency), ui.FormatMoney(v.Available, v.Currency), age(v.BalanceAsOf)
+			cur, avail, asOf = ledger.FormatMoney(v.Current, v.Currency), ledger.FormatMoney(v.Available, v.Currency), age(v.BalanceAsOf)
 		}
-		name := clean(v.DisplayName)
+		name := ledger.Sanitize(v.DisplayName)
 		if v.Kind == ledger.KindCard && v.PartialCardNumber != "" {
 			name += " …" + v.PartialCardNumber
 		}
-		t.row(clean(v.ProviderName), name, strings.ToLower(v.Type), cur, avail, asOf, v.SyncError)
+		t.row(ledger.Sanitize(v.ProviderName), name, strings.ToLower(v.Type), cur, avail, asOf, v.SyncError)
 	}
 	if err := t.write(w); err != nil {
 		return err
 	}
 	for _, tot := range totals {
-		fmt.Fprintf(w, "\ntotal %s: %s (accounts %s, cards %s)", tot.Currency, ui.FormatMoney(tot.Total, tot.Currency),
-			ui.FormatMoney(tot.Accounts, tot.Currency), ui.FormatMoney(tot.Cards, tot.Currency))
+		fmt.Fprintf(w, "\ntotal %s: %s (accounts %s, cards %s)", tot.Currency, ledger.FormatMoney(tot.Total, tot.Currency),
+			ledger.FormatMoney(tot.Accounts, tot.Currency), ledger.FormatMoney(tot.Cards, tot.Currency))
 	}
 	if len(totals) > 0 {
 		fmt.Fprintln(w)
@@ -1267,17 +1267,17 @@ func writeTransactionsTable(w io.Writer, views []ledger.AccountView, txs []ledge
 		}
 		bal := ""
 		if x.RunningBalance != nil {
-			bal = ui.FormatMoney(*x.RunningBalance, x.Currency)
+			bal = ledger.FormatMoney(*x.RunningBalance, x.Currency)
 		}
 		state := ""
 		if x.Pending {
 			state = "pending"
 		}
-		amount := ui.FormatMoney(x.Amount, x.Currency)
+		amount := ledger.FormatMoney(x.Amount, x.Currency)
 		if x.Amount.Sign() > 0 {
 			amount = "+" + amount // money in is readable without colour
 		}
-		t.row(x.Timestamp.Format(time.DateOnly), clean(names[x.AccountID]), clean(truncate(desc, 40)), clean(category(x)), amount, bal, state)
+		t.row(x.Timestamp.Format(time.DateOnly), ledger.Sanitize(names[x.AccountID]), ledger.Sanitize(truncate(desc, 40)), ledger.Sanitize(category(x)), amount, bal, state)
 	}
 	return t.write(w)
 }
@@ -1299,7 +1299,6 @@ func truncate(s string, n int) string {
 
 // clean makes bank text safe for the terminal: the TUI's sanitiser, so both
 // strip the same escape sequences, control characters and bidi overrides.
-func clean(s string) string { return ui.Sanitize(s) }
 
 // ---- connections ----
 
@@ -1327,6 +1326,29 @@ func (a *app) loadConnections() ([]config.Connection, error) {
 		return nil, fmt.Errorf("%v (see banktui doctor)", err)
 	}
 	return creds.Connections, nil
+}
+
+// consentOf is what the TUI shows of a saved connection.
+func consentOf(c config.Connection) ledger.Consent {
+	return ledger.Consent{
+		ConnectionID: c.ID, ProviderID: c.ProviderID, ProviderName: c.ProviderName,
+		ExpiresAt: c.ConsentExpiresAt, NeedsReconnect: c.NeedsReconnect, Reason: c.Reason,
+	}
+}
+
+// consentsOf adapts a source of saved connections to the TUI's.
+func consentsOf(load func() ([]config.Connection, error)) func() ([]ledger.Consent, error) {
+	return func() ([]ledger.Consent, error) {
+		conns, err := load()
+		if err != nil {
+			return nil, err
+		}
+		out := make([]ledger.Consent, len(conns))
+		for i, c := range conns {
+			out[i] = consentOf(c)
+		}
+		return out, nil
+	}
 }
 
 func tokenState(c config.Connection, now time.Time) string {
@@ -1387,7 +1409,7 @@ func (a *app) connectionsCommand() *cobra.Command {
 				if t := lastSync[c.ID]; !t.IsZero() {
 					ls = t.Local().Format("2006-01-02 15:04")
 				}
-				t.row(c.ID, clean(c.ProviderName), until, tokenState(c, now), ls)
+				t.row(c.ID, ledger.Sanitize(c.ProviderName), until, tokenState(c, now), ls)
 			}
 			return t.write(a.stdout)
 		},
@@ -1573,7 +1595,7 @@ func reportProblems(rep *ledger.Report) []problem {
 		}
 		for _, acc := range c.Accounts {
 			if acc.Err != nil && !errors.Is(acc.Err, truelayer.ErrNotSupported) && !errors.Is(acc.Err, truelayer.ErrSCAExceeded) {
-				out = append(out, problem{where: c.ConnectionID + " " + clean(acc.DisplayName), err: acc.Err})
+				out = append(out, problem{where: c.ConnectionID + " " + ledger.Sanitize(acc.DisplayName), err: acc.Err})
 			}
 		}
 	}
@@ -1987,7 +2009,7 @@ func writeSyncReport(w io.Writer, rep *ledger.Report) {
 			case acc.HistoryLimit != "":
 				note = "all the history the bank gives"
 			}
-			t.row(c.ConnectionID, clean(acc.DisplayName), fmt.Sprint(acc.Added), fmt.Sprint(acc.Pending), note)
+			t.row(c.ConnectionID, ledger.Sanitize(acc.DisplayName), fmt.Sprint(acc.Added), fmt.Sprint(acc.Pending), note)
 		}
 	}
 	_ = t.write(w)
@@ -2135,7 +2157,7 @@ func (a *app) runDemo(ctx context.Context, keys map[string][]string) error {
 	}
 	defer demo.close()
 	return ui.Run(ctx, ui.Options{
-		Store: demo.store, Syncer: demo.syncer, Connections: demo.manager.Connections,
+		Store: demo.store, Syncer: demo.syncer, Connections: consentsOf(demo.manager.Connections),
 		Login: demo.login, Demo: true, Keys: keys,
 	})
 }
@@ -2147,7 +2169,7 @@ type demoBank struct {
 	store    *ledger.Store
 	manager  *auth.Manager
 	syncer   *ledger.Syncer
-	login    func(ctx context.Context, show func(string)) (*config.Connection, error)
+	login    func(ctx context.Context, show func(string)) (ledger.Consent, error)
 	closeFns []func()
 }
 
@@ -2233,8 +2255,12 @@ func (a *app) startDemo(ctx context.Context) (_ *demoBank, err error) {
 		return nil, fmt.Errorf("demo sync: %w", err)
 	}
 	// L in the demo connects one more demo bank, through the same real flow.
-	d.login = func(ctx context.Context, show func(string)) (*config.Connection, error) {
-		return loginAs(ctx, "ob-castle", show)
+	d.login = func(ctx context.Context, show func(string)) (ledger.Consent, error) {
+		conn, err := loginAs(ctx, "ob-castle", show)
+		if err != nil {
+			return ledger.Consent{}, err
+		}
+		return consentOf(*conn), nil
 	}
 	return d, nil
 }

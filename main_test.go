@@ -33,7 +33,6 @@ import (
 	"github.com/banktui/banktui/ledger"
 	"github.com/banktui/banktui/truelayer"
 	"github.com/banktui/banktui/truelayer/truelayertest"
-	"github.com/banktui/banktui/ui"
 )
 
 // binary is the banktui built for these tests.
@@ -520,7 +519,7 @@ func TestTUIOnDemoBank(t *testing.T) {
 	x.cmd(args...)
 
 	// Launch: balances visible, from the demo bank.
-	want := ui.FormatMoney(current.Balance.Current, current.Currency)
+	want := ledger.FormatMoney(current.Balance.Current, current.Currency)
 	x.waitText(current.Account.DisplayName)
 	x.waitText(want)
 	x.waitText("DEMO")
@@ -529,7 +528,7 @@ func TestTUIOnDemoBank(t *testing.T) {
 	if len(totals) == 0 {
 		t.Fatal("--demo balance has no totals")
 	}
-	x.waitText(ui.FormatMoney(totals[0].Total, totals[0].Currency))
+	x.waitText(ledger.FormatMoney(totals[0].Total, totals[0].Currency))
 
 	// Move to the transactions and filter.
 	x.cmd("send-keys", "-t", "e2e", "3")
@@ -1023,7 +1022,7 @@ func TestLogout(t *testing.T) {
 // ---- formatting ----
 
 func TestBankTextIsDefused(t *testing.T) {
-	if got := clean("TESCO\x1b]0;pwned\x07 \x1b[31mRED\u202e"); strings.ContainsAny(got, "\x1b\x07\u202e") {
+	if got := ledger.Sanitize("TESCO\x1b]0;pwned\x07 \x1b[31mRED\u202e"); strings.ContainsAny(got, "\x1b\x07\u202e") {
 		t.Errorf("clean left control characters: %q", got)
 	}
 }

@@ -1,6 +1,24 @@
 package ledger
 
-import "github.com/banktui/banktui/truelayer"
+import (
+	"strconv"
+	"strings"
+
+	"github.com/banktui/banktui/truelayer"
+)
+
+// Money is the one home of how banktui writes amounts: PlainAmount for
+// files (exports, --json-adjacent CSV), FormatMoney for people (the TUI and
+// the CLI tables), MaskedMoney for privacy mode. They are exact: the
+// currency's ISO 4217 minor digits at least, and every further decimal the
+// bank sent, never rounded.
+
+// maskedAmount replaces every amount in privacy mode; a fixed width so the
+// layout does not hint at magnitudes.
+const maskedAmount = "•••••"
+
+// currencySymbols are the currencies shown with a symbol; others show their code.
+var currencySymbols = map[string]string{"GBP": "£", "EUR": "€", "USD": "$", "JPY": "¥", "INR": "₹"}
 
 // minorDigits is the number of decimals a currency shows (ISO 4217).
 func minorDigits(currency string) int32 {
@@ -14,12 +32,90 @@ func minorDigits(currency string) int32 {
 // PlainAmount is an amount as an exact plain decimal ("-12.30", never "1e3")
 // with at least the currency's ISO 4217 minor digits: an amount with more
 // decimals than its currency uses keeps them all, it is never rounded. The
-// exports write it as is; the TUI and the CLI tables group its thousands
-// (ui.FormatMoney).
+// exports write it as is; FormatMoney groups its thousands for people.
 func PlainAmount(a truelayer.Amount, currency string) string {
 	places := minorDigits(currency)
 	if exp := a.Decimal().Exponent(); -exp > places {
 		places = -exp
 	}
 	return a.StringFixed(places)
+}
+
+// FormatMoney renders an amount for people: "£1,234.50", "-€3.20",
+// "CHF 1,000.00", "¥1,500". An unknown currency code is bank text, so it is
+// sanitised. The TUI and the command line both format money with it, so
+// they never disagree.
+func FormatMoney(a truelayer.Amount, currency string) string {
+	sign := ""
+	if a.Sign() < 0 {
+		sign = "-"
+	}
+	return sign + currencyPrefix(currency) + groupThousands(PlainAmount(a.Abs(), currency))
+}
+
+// FormatSignedMoney is FormatMoney with "+" before positive amounts, so
+// money in and out differ without colour.
+func FormatSignedMoney(a truelayer.Amount, currency string) string {
+	s := FormatMoney(a, currency)
+	if a.Sign() > 0 {
+		s = "+" + s
+	}
+	return s
+}
+
+// MaskedMoney is what privacy mode shows instead of an amount: the currency
+// and a fixed mask, sign included, so neither magnitude nor direction shows.
+func MaskedMoney(currency string) string {
+	return currencyPrefix(currency) + maskedAmount
+}
+
+// currencyPrefix is what precedes the digits: a symbol, a code and a space,
+// or nothing for an amount without a currency.
+func currencyPrefix(currency string) string {
+	if sym, ok := currencySymbols[currency]; ok {
+		return sym
+	}
+	if code := strings.TrimSpace(Sanitize(currency)); code != "" {
+		return code + " "
+	}
+	return ""
+}
+
+// groupThousands inserts commas into the integer part of a plain decimal.
+func groupThousands(s string) string {
+	intPart, frac := s, ""
+	if i := strings.IndexByte(s, '.'); i >= 0 {
+		intPart, frac = s[:i], s[i:]
+	}
+	if len(intPart) <= 3 {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s) + len(intPart)/3)
+	lead := len(intPart) % 3
+	if lead > 0 {
+		b.WriteString(intPart[:lead])
+	}
+	for i := lead; i < len(intPart); i += 3 {
+		if b.Len() > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(intPart[i : i+3])
+	}
+	b.WriteString(frac)
+	return b.String()
+}
+
+// Amount is the exact money type of every stored and exported figure (the
+// bank's own number text, decimal arithmetic): the TUI and the CLI name it
+// through the ledger.
+type Amount = truelayer.Amount
+
+// FormatCount writes a count for people, with the same thousands separator
+// as money: "1,234".
+func FormatCount(n int) string {
+	if n < 0 {
+		return "-" + groupThousands(strconv.Itoa(-n))
+	}
+	return groupThousands(strconv.Itoa(n))
 }

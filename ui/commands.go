@@ -6,7 +6,6 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
-	"github.com/banktui/banktui/config"
 	"github.com/banktui/banktui/ledger"
 )
 
@@ -18,7 +17,7 @@ type accountsLoadedMsg struct {
 	seq         uint64
 	accounts    []ledger.AccountView
 	totals      []ledger.CurrencyTotal
-	connections []config.Connection
+	connections []ledger.Consent
 	err         error
 }
 
@@ -85,7 +84,7 @@ type loginURLMsg struct {
 
 type loginDoneMsg struct {
 	seq  uint64
-	conn *config.Connection
+	conn ledger.Consent
 	err  error
 }
 
@@ -96,13 +95,13 @@ type channelClosedMsg struct{}
 // locked or broken database.
 const loadTimeout = 10 * time.Second
 
-func loadAccountsCmd(ctx context.Context, seq uint64, st *ledger.Store, conns func() ([]config.Connection, error)) tea.Cmd {
+func loadAccountsCmd(ctx context.Context, seq uint64, st *ledger.Store, conns func() ([]ledger.Consent, error)) tea.Cmd {
 	return func() tea.Msg { return readAccounts(ctx, seq, st, conns) }
 }
 
 // readAccounts reads accounts, totals and connections. Run also calls it once
 // before the program starts so the first frame already shows balances.
-func readAccounts(ctx context.Context, seq uint64, st *ledger.Store, conns func() ([]config.Connection, error)) accountsLoadedMsg {
+func readAccounts(ctx context.Context, seq uint64, st *ledger.Store, conns func() ([]ledger.Consent, error)) accountsLoadedMsg {
 	msg := accountsLoadedMsg{seq: seq}
 	ctx, cancel := context.WithTimeout(ctx, loadTimeout)
 	defer cancel()
@@ -165,7 +164,7 @@ func loadDetailCmd(ctx context.Context, seq uint64, st *ledger.Store, key txKey)
 // transaction sync, in a goroutine that reports on a channel, so Update stays
 // free and progress shows as it happens.
 // connectionIDs nil means every saved connection.
-func syncCmd(ctx context.Context, seq uint64, y *ledger.Syncer, conns func() ([]config.Connection, error), connectionIDs []string, balances, transactions bool) tea.Cmd {
+func syncCmd(ctx context.Context, seq uint64, y *ledger.Syncer, conns func() ([]ledger.Consent, error), connectionIDs []string, balances, transactions bool) tea.Cmd {
 	return func() tea.Msg {
 		ch := make(chan tea.Msg, 64)
 		go func() {
@@ -177,7 +176,7 @@ func syncCmd(ctx context.Context, seq uint64, y *ledger.Syncer, conns func() ([]
 					return
 				}
 				for _, c := range cs {
-					connectionIDs = append(connectionIDs, c.ID)
+					connectionIDs = append(connectionIDs, c.ConnectionID)
 				}
 			}
 			progress := func(e ledger.Event) {
@@ -208,7 +207,7 @@ func syncCmd(ctx context.Context, seq uint64, y *ledger.Syncer, conns func() ([]
 	}
 }
 
-func loginCmd(ctx context.Context, seq uint64, login func(context.Context, func(string)) (*config.Connection, error)) tea.Cmd {
+func loginCmd(ctx context.Context, seq uint64, login func(context.Context, func(string)) (ledger.Consent, error)) tea.Cmd {
 	return func() tea.Msg {
 		ch := make(chan tea.Msg, 4)
 		go func() {

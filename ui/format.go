@@ -6,79 +6,19 @@ import (
 	"unicode/utf8"
 
 	"github.com/banktui/banktui/ledger"
-	"github.com/banktui/banktui/truelayer"
 	"github.com/charmbracelet/x/ansi"
 )
 
-// maskedAmount replaces every amount in privacy mode; a fixed width so the
-// layout does not hint at magnitudes.
-const maskedAmount = "•••••"
-
-// currencySymbols are the currencies shown with a symbol; others show their code.
-var currencySymbols = map[string]string{"GBP": "£", "EUR": "€", "USD": "$", "JPY": "¥", "INR": "₹"}
-
-// FormatMoney renders an amount for people: "£1,234.50", "-€3.20",
-// "CHF 1,000.00", "¥1,500". It is exact: the currency's ISO 4217 minor digits
-// at least, and every further decimal the bank sent (never rounded). An
-// unknown currency code is bank text, so it is sanitised. The TUI and the
-// command line both format money with it, so they never disagree.
-func FormatMoney(a truelayer.Amount, currency string) string {
-	sign := ""
-	if a.Sign() < 0 {
-		sign = "-"
+// money is ledger.FormatMoney for the panes: signed puts "+" before
+// positive amounts; privacy masks the amount, sign included.
+func money(a ledger.Amount, currency string, signed, privacy bool) string {
+	switch {
+	case privacy:
+		return ledger.MaskedMoney(currency)
+	case signed:
+		return ledger.FormatSignedMoney(a, currency)
 	}
-	return sign + currencyPrefix(currency) + groupThousands(ledger.PlainAmount(a.Abs(), currency))
-}
-
-// currencyPrefix is what precedes the digits: a symbol, a code and a space,
-// or nothing for an amount without a currency.
-func currencyPrefix(currency string) string {
-	if sym, ok := currencySymbols[currency]; ok {
-		return sym
-	}
-	if code := strings.TrimSpace(Sanitize(currency)); code != "" {
-		return code + " "
-	}
-	return ""
-}
-
-// money is FormatMoney for the panes: signed puts "+" before positive
-// amounts, so money in and out differ without colour; privacy masks the
-// amount, sign included, keeping only the currency.
-func money(a truelayer.Amount, currency string, signed, privacy bool) string {
-	if privacy {
-		return currencyPrefix(currency) + maskedAmount
-	}
-	s := FormatMoney(a, currency)
-	if signed && a.Sign() > 0 {
-		s = "+" + s
-	}
-	return s
-}
-
-// groupThousands inserts commas into the integer part of a plain decimal.
-func groupThousands(s string) string {
-	intPart, frac := s, ""
-	if i := strings.IndexByte(s, '.'); i >= 0 {
-		intPart, frac = s[:i], s[i:]
-	}
-	if len(intPart) <= 3 {
-		return s
-	}
-	var b strings.Builder
-	b.Grow(len(s) + len(intPart)/3)
-	lead := len(intPart) % 3
-	if lead > 0 {
-		b.WriteString(intPart[:lead])
-	}
-	for i := lead; i < len(intPart); i += 3 {
-		if b.Len() > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString(intPart[i : i+3])
-	}
-	b.WriteString(frac)
-	return b.String()
+	return ledger.FormatMoney(a, currency)
 }
 
 // maskNumber hides an account number in privacy mode, keeping nothing: the
@@ -90,7 +30,7 @@ func maskNumber(n string, privacy bool) string {
 	if privacy {
 		return "••••"
 	}
-	return Sanitize(n)
+	return ledger.Sanitize(n)
 }
 
 // asOf says how old a stored balance is: "09:41" today, "27 Nov 09:41" before.
@@ -172,7 +112,7 @@ func fitRight(s string, w int) string {
 
 // titleCase turns API enums like "TRANSACTION" or "CREDIT_CARD" into "Transaction", "Credit card".
 func titleCase(s string) string {
-	s = strings.ReplaceAll(strings.ToLower(Sanitize(s)), "_", " ")
+	s = strings.ReplaceAll(strings.ToLower(ledger.Sanitize(s)), "_", " ")
 	if s == "" {
 		return s
 	}

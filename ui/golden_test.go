@@ -13,7 +13,6 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/banktui/banktui/config"
 	"github.com/banktui/banktui/ledger"
 	"github.com/banktui/banktui/truelayer"
 )
@@ -64,7 +63,7 @@ func TestGolden(t *testing.T) {
 			m.opts.Syncer = ledger.NewSyncer(nil, nil)
 			m.syncSeq = m.nextSeq()
 			m.syncing = true
-			m.connections = []config.Connection{{ID: "c2", NeedsReconnect: true, Reason: "invalid_grant"}}
+			m.connections = []ledger.Consent{{ConnectionID: "c2", NeedsReconnect: true, Reason: "invalid_grant"}}
 			rep := &ledger.Report{Connections: []ledger.ConnectionReport{{ConnectionID: "c1", Accounts: []ledger.AccountReport{
 				{AccountID: "card-1", Err: fmt.Errorf("card balance: %w", truelayer.ErrNotSupported)}}}}}
 			m = send(t, m, syncPhaseDoneMsg{seq: m.syncSeq, phase: "transactions", last: true, report: rep,
@@ -88,7 +87,7 @@ func TestGolden(t *testing.T) {
 		}},
 		{"login_waiting", func(t *testing.T) Model {
 			m := onlineModel(t, 100, 24, 10)
-			m.opts.Login = func(context.Context, func(string)) (*config.Connection, error) { return nil, errors.New("unused") }
+			m.opts.Login = func(context.Context, func(string)) (ledger.Consent, error) { return ledger.Consent{}, errors.New("unused") }
 			m.login = loginState{open: true, running: true, url: "http://127.0.0.1:8787/auth/?response_type=code&client_id=sandbox-banktui-demo&redirect_uri=http%3A%2F%2Flocalhost%3A3000%2Fcallback&scope=info%20accounts%20balance%20cards%20transactions%20offline_access&state=abc"}
 			return m
 		}},

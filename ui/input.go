@@ -6,6 +6,8 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
+
+	"github.com/banktui/banktui/ledger"
 )
 
 // lineInput is the filter prompt: a one-line editor with the cursor at a rune
@@ -24,7 +26,7 @@ func (in *lineInput) SetValue(s string) { in.value = []rune(s); in.pos = len(in.
 func (in *lineInput) Focus()            { in.focus = true; in.pos = len(in.value) }
 func (in *lineInput) Blur()             { in.focus = false }
 func (in *lineInput) insert(s string) {
-	in.insertRunes([]rune(strings.ReplaceAll(Sanitize(s), "\n", " ")))
+	in.insertRunes([]rune(strings.ReplaceAll(ledger.Sanitize(s), "\n", " ")))
 }
 func (in *lineInput) insertRunes(r []rune) {
 	v := make([]rune, 0, len(in.value)+len(r))

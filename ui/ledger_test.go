@@ -12,7 +12,6 @@ import (
 	"github.com/shopspring/decimal"
 	"golang.org/x/oauth2"
 
-	"github.com/banktui/banktui/config"
 	"github.com/banktui/banktui/ledger"
 	"github.com/banktui/banktui/truelayer"
 	"github.com/banktui/banktui/truelayer/truelayertest"
@@ -25,7 +24,7 @@ type emulatorLedger struct {
 	srv    *truelayertest.Server
 	store  *ledger.Store
 	syncer *ledger.Syncer
-	conns  []config.Connection
+	conns  []ledger.Consent
 }
 
 func newEmulatorLedger(t testing.TB, opts ...truelayertest.Option) *emulatorLedger {
@@ -38,7 +37,7 @@ func newEmulatorLedger(t testing.TB, opts ...truelayertest.Option) *emulatorLedg
 	}
 	t.Cleanup(func() { st.Close() })
 	tokens := map[string]*truelayer.Token{}
-	var conns []config.Connection
+	var conns []ledger.Consent
 	for _, p := range []struct{ id, provider, name string }{
 		{"conn-northgate", truelayertest.ProviderNorthgate, "Northgate Bank"},
 		{"conn-castle", "ob-castle", "Castle Bank"},
@@ -48,7 +47,7 @@ func newEmulatorLedger(t testing.TB, opts ...truelayertest.Option) *emulatorLedg
 			t.Fatal(err)
 		}
 		tokens[p.id] = tok
-		conns = append(conns, config.Connection{ID: p.id, ProviderID: p.provider, ProviderName: p.name})
+		conns = append(conns, ledger.Consent{ConnectionID: p.id, ProviderID: p.provider, ProviderName: p.name})
 	}
 	clients := func(ctx context.Context, id string) (*truelayer.Client, error) {
 		hc := oauth2.NewClient(context.Background(), oauth2.StaticTokenSource(tokens[id].OAuth2()))
@@ -58,7 +57,7 @@ func newEmulatorLedger(t testing.TB, opts ...truelayertest.Option) *emulatorLedg
 }
 
 func (e *emulatorLedger) options() Options {
-	return Options{Store: e.store, Syncer: e.syncer, Connections: func() ([]config.Connection, error) { return e.conns, nil }}
+	return Options{Store: e.store, Syncer: e.syncer, Connections: func() ([]ledger.Consent, error) { return e.conns, nil }}
 }
 
 // Init's commands run for real: the stored (empty) state, then the balance
@@ -81,7 +80,7 @@ func TestLedgerLaunchSyncsAndShowsTheDemoBank(t *testing.T) {
 	}
 	s := screen(m)
 	first := m.accounts.items[0]
-	for _, want := range []string{"Northgate Bank", "Castle Bank", Sanitize(first.DisplayName), money(first.Current, first.Currency, false, false), "synced"} {
+	for _, want := range []string{"Northgate Bank", "Castle Bank", ledger.Sanitize(first.DisplayName), money(first.Current, first.Currency, false, false), "synced"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("screen lacks %q:\n%s", want, s)
 		}
@@ -166,7 +165,7 @@ func TestFirstFrameFromStoreWithoutNetwork(t *testing.T) {
 	f = send(t, f, sizeMsg(120, 32))
 	s := screen(f)
 	a := f.accounts.items[0]
-	for _, want := range []string{Sanitize(a.DisplayName), money(a.Current, a.Currency, false, false), "as of"} {
+	for _, want := range []string{ledger.Sanitize(a.DisplayName), money(a.Current, a.Currency, false, false), "as of"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("first frame lacks %q:\n%s", want, s)
 		}

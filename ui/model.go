@@ -15,7 +15,6 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 
-	"github.com/banktui/banktui/config"
 	"github.com/banktui/banktui/ledger"
 )
 
@@ -24,10 +23,10 @@ type Options struct {
 	Store  *ledger.Store
 	Syncer *ledger.Syncer // nil => offline (no refresh)
 	// Connections lists the saved bank connections (for consent state).
-	Connections func() ([]config.Connection, error)
+	Connections func() ([]ledger.Consent, error)
 	// Login connects a bank; show is called with the auth URL as soon as it is known.
 	// nil => L shows how to connect from the command line.
-	Login func(ctx context.Context, show func(url string)) (*config.Connection, error)
+	Login func(ctx context.Context, show func(url string)) (ledger.Consent, error)
 	Demo  bool                // footer badge DEMO + how to connect a real bank
 	Keys  map[string][]string // [keys] from config.toml: action -> keys
 	Now   func() time.Time    // nil => time.Now
@@ -112,7 +111,7 @@ type Model struct {
 
 	accounts, cards listPane
 	totals          []ledger.CurrencyTotal
-	connections     []config.Connection
+	connections     []ledger.Consent
 	accountsLoaded  bool
 	accountsLoading bool
 	accountsErr     string

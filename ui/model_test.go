@@ -7,14 +7,13 @@ import (
 	"image/color"
 	"regexp"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 
-	"github.com/banktui/banktui/config"
+	"github.com/banktui/banktui/auth"
 	"github.com/banktui/banktui/ledger"
 	"github.com/banktui/banktui/truelayer"
 )
@@ -62,7 +61,7 @@ func TestLaunchShowsStoredBalancesAndSelectsFirstAccount(t *testing.T) {
 			t.Errorf("launch screen lacks %q", want)
 		}
 	}
-	if !strings.Contains(lineAfter(s, "Castle Everyday"), "! older history needs you to re-authentica") {
+	if !strings.Contains(lineAfter(s, "Castle Everyday"), "! older history needs re-authentication") {
 		t.Error("per-account sca_exceeded note missing")
 	}
 }
@@ -333,7 +332,7 @@ func TestMonthsPendingAndPrivacy(t *testing.T) {
 			t.Errorf("privacy mode shows %q", leak)
 		}
 	}
-	if !strings.Contains(s, maskedAmount) {
+	if !strings.Contains(s, ledger.MaskedMoney("")) {
 		t.Error("privacy mode shows no mask")
 	}
 	m = press(t, m, ".")
@@ -474,7 +473,7 @@ func TestDemoBadge(t *testing.T) {
 func TestConnectionNeedingReconnect(t *testing.T) {
 	m := New(Options{Now: fixedClock})
 	m = send(t, m, sizeMsg(120, 30))
-	conns := []config.Connection{{ID: "c1", ProviderName: "Northgate Bank", NeedsReconnect: true}, {ID: "c2"}}
+	conns := []ledger.Consent{{ConnectionID: "c1", ProviderName: "Northgate Bank", NeedsReconnect: true}, {ConnectionID: "c2"}}
 	m = send(t, m, accountsLoadedMsg{seq: m.accountsSeq, accounts: fakeAccounts(), totals: fakeTotals(), connections: conns})
 	s := screen(m)
 	if !strings.Contains(lineAfter(s, "┃ Northgate Bank"), "! consent expired: press L to reconnect") {
@@ -546,12 +545,12 @@ func TestLoginWithoutClientExplains(t *testing.T) {
 func TestLoginShowsURLAndEscCancels(t *testing.T) {
 	started := make(chan struct{})
 	cancelled := make(chan error, 1)
-	login := func(ctx context.Context, show func(string)) (*config.Connection, error) {
+	login := func(ctx context.Context, show func(string)) (ledger.Consent, error) {
 		show("http://127.0.0.1:1/auth?client_id=x&\x1b[31mstate=s")
 		close(started)
 		<-ctx.Done()
 		cancelled <- ctx.Err()
-		return nil, ctx.Err()
+		return ledger.Consent{}, ctx.Err()
 	}
 	m := New(Options{Now: fixedClock, Login: login})
 	m = send(t, m, sizeMsg(120, 30))
@@ -597,13 +596,13 @@ func TestLoginShowsURLAndEscCancels(t *testing.T) {
 }
 
 func TestLoginSuccessStartsSyncOfNewConnection(t *testing.T) {
-	login := func(ctx context.Context, show func(string)) (*config.Connection, error) {
-		return &config.Connection{ID: "new", ProviderName: "Nova"}, nil
+	login := func(ctx context.Context, show func(string)) (ledger.Consent, error) {
+		return ledger.Consent{ConnectionID: "new", ProviderName: "Nova"}, nil
 	}
 	m := New(Options{Now: fixedClock, Login: login})
 	m = send(t, m, sizeMsg(120, 30))
 	m = press(t, m, "L")
-	m = send(t, m, loginDoneMsg{seq: m.loginSeq, conn: &config.Connection{ID: "new", ProviderName: "Nova"}})
+	m = send(t, m, loginDoneMsg{seq: m.loginSeq, conn: ledger.Consent{ConnectionID: "new", ProviderName: "Nova"}})
 	if m.login.open || !strings.Contains(screen(m), "connected Nova") {
 		t.Errorf("after login:\n%s", screen(m))
 	}
@@ -614,20 +613,20 @@ func TestLoginErrorsExplained(t *testing.T) {
 		err  error
 		want string
 	}{
-		{fmt.Errorf("listen: %w", syscall.EADDRINUSE), "port is busy"},
-		{errors.New("callback: access_denied"), "declined access"},
-		{fmt.Errorf("waiting: %w", context.DeadlineExceeded), "Timed out"},
+		{fmt.Errorf("listen: %w", auth.ErrPortInUse), "another program listens on the redirect URI's port"},
+		{&auth.LoginError{Code: "access_denied"}, "not allowed: press L to try again"},
+		{fmt.Errorf("waiting: %w", auth.ErrLoginTimeout), "nothing came back from the browser in time"},
 	}
 	for _, tt := range tests {
-		if got := describeLoginError(tt.err); !strings.Contains(got, tt.want) {
+		if got := describeError(tt.err); !strings.Contains(got, tt.want) {
 			t.Errorf("%v: %q lacks %q", tt.err, got, tt.want)
 		}
 	}
-	m := New(Options{Now: fixedClock, Login: func(context.Context, func(string)) (*config.Connection, error) { return nil, nil }})
+	m := New(Options{Now: fixedClock, Login: func(context.Context, func(string)) (ledger.Consent, error) { return ledger.Consent{}, nil }})
 	m = send(t, m, sizeMsg(120, 30))
 	m = press(t, m, "L")
-	m = send(t, m, loginDoneMsg{seq: m.loginSeq, err: fmt.Errorf("listen: %w", syscall.EADDRINUSE)})
-	if !strings.Contains(screen(m), "port is busy") {
+	m = send(t, m, loginDoneMsg{seq: m.loginSeq, err: fmt.Errorf("listen: %w", auth.ErrPortInUse)})
+	if !strings.Contains(screen(m), "another program listens") {
 		t.Errorf("error not on screen:\n%s", screen(m))
 	}
 }
@@ -687,7 +686,7 @@ func TestFirstSyncLoadingState(t *testing.T) {
 	m := New(Options{Now: fixedClock})
 	m.syncing = true
 	m = send(t, m, sizeMsg(120, 30))
-	m = send(t, m, accountsLoadedMsg{seq: m.accountsSeq, connections: []config.Connection{{ID: "c1"}}})
+	m = send(t, m, accountsLoadedMsg{seq: m.accountsSeq, connections: []ledger.Consent{{ConnectionID: "c1"}}})
 	s := screen(m)
 	if !strings.Contains(s, "fetching your accounts") || strings.Contains(s, "No bank connected") {
 		t.Errorf("first sync state:\n%s", s)

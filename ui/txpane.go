@@ -2,7 +2,6 @@ package ui
 
 import (
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -60,13 +59,13 @@ func prepareRows(views []ledger.TxView) []txRow {
 			year:     v.Timestamp.Year(),
 			month:    v.Timestamp.Month(),
 			date:     v.Timestamp.Format("2006-01-02"),
-			label:    Sanitize(label),
+			label:    ledger.Sanitize(label),
 			category: titleCase(v.Category),
 			pending:  v.Pending,
 			amount:   v.Amount.Decimal(),
 		}
-		merchant := strings.ToLower(Sanitize(v.Merchant))
-		desc := strings.ToLower(Sanitize(v.Description))
+		merchant := strings.ToLower(ledger.Sanitize(v.Merchant))
+		desc := strings.ToLower(ledger.Sanitize(v.Description))
 		r.merchantLower = merchant
 		r.categoryLower = strings.ToLower(r.category)
 		r.search = desc + "\x00" + merchant + "\x00" + r.categoryLower
@@ -299,7 +298,7 @@ func (p *txPane) countLabel() string {
 		more = "+"
 	}
 	if len(p.visible) == len(p.rows) {
-		return groupThousands(strconv.Itoa(len(p.rows))) + more
+		return ledger.FormatCount(len(p.rows)) + more
 	}
-	return groupThousands(strconv.Itoa(len(p.visible))) + " of " + groupThousands(strconv.Itoa(len(p.rows))) + more
+	return ledger.FormatCount(len(p.visible)) + " of " + ledger.FormatCount(len(p.rows)) + more
 }

@@ -4,16 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"strings"
-	"syscall"
 
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/banktui/banktui/ledger"
-	"github.com/banktui/banktui/truelayer"
 )
 
 // Update handles one message. It never blocks: loads and refreshes are
@@ -142,7 +139,7 @@ func (m Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 
 	case loginURLMsg:
 		if msg.seq == m.loginSeq {
-			m.login.url = Sanitize(msg.url)
+			m.login.url = ledger.Sanitize(msg.url)
 		}
 		return m, m.keepWaiting(msg)
 
@@ -607,9 +604,9 @@ func (m *Model) noteProgress(e ledger.Event) {
 			}
 		}
 	}
-	note := Sanitize(name)
+	note := ledger.Sanitize(name)
 	if e.Phase != "" {
-		note += ": " + Sanitize(e.Phase)
+		note += ": " + ledger.Sanitize(e.Phase)
 	}
 	if e.Total > 0 {
 		note += fmt.Sprintf(" %d/%d", e.Done, e.Total)
@@ -617,7 +614,7 @@ func (m *Model) noteProgress(e ledger.Event) {
 	m.syncNote = note
 	if e.AccountID != "" {
 		if e.Err != nil {
-			m.accountErrs[e.AccountID] = describeAccountError(e.Err)
+			m.accountErrs[e.AccountID] = describeError(e.Err)
 		} else {
 			delete(m.accountErrs, e.AccountID)
 		}
@@ -629,8 +626,9 @@ func (m *Model) noteProgress(e ledger.Event) {
 func (m Model) syncPhaseDone(msg syncPhaseDoneMsg, wait tea.Cmd) (tea.Model, tea.Cmd) {
 	cmds := []tea.Cmd{wait}
 	if msg.err != nil && !errors.Is(msg.err, context.Canceled) {
-		m.syncErr = describeSyncError(msg.err)
-		m.offline = isOffline(msg.err)
+		m.syncErr = describeError(msg.err)
+		r := ledger.Explain(msg.err).Remedy
+		m.offline = r == ledger.RemedyCheckNetwork || r == ledger.RemedyRetryLater
 	} else if msg.err == nil {
 		m.offline = false
 	}
@@ -672,13 +670,13 @@ func (m *Model) noteReport(rep *ledger.Report) {
 	}
 	for _, c := range rep.Connections {
 		if c.Err != nil {
-			m.connErrs[c.ConnectionID] = describeAccountError(c.Err)
+			m.connErrs[c.ConnectionID] = describeError(c.Err)
 		} else {
 			delete(m.connErrs, c.ConnectionID)
 		}
 		for _, a := range c.Accounts {
 			if a.Err != nil {
-				m.accountErrs[a.AccountID] = describeAccountError(a.Err)
+				m.accountErrs[a.AccountID] = describeError(a.Err)
 			} else {
 				delete(m.accountErrs, a.AccountID)
 			}
@@ -686,37 +684,8 @@ func (m *Model) noteReport(rep *ledger.Report) {
 	}
 }
 
-// describeAccountError turns a per-account sync failure into advice.
-func describeAccountError(err error) string {
-	switch {
-	case errors.Is(err, truelayer.ErrSCAExceeded):
-		return "older history needs you to re-authenticate (L)"
-	case errors.Is(err, truelayer.ErrNotSupported):
-		return "not supported by this bank"
-	case errors.Is(err, truelayer.ErrConsentNeeded):
-		return "consent expired: press L to reconnect"
-	}
-	return Sanitize(err.Error())
-}
-
-func describeSyncError(err error) string {
-	switch {
-	case errors.Is(err, truelayer.ErrConsentNeeded):
-		return "consent expired: press L to reconnect"
-	case errors.Is(err, truelayer.ErrRateLimited):
-		return "the bank is rate limiting: try again later"
-	case isOffline(err):
-		return "offline: showing stored data"
-	}
-	return Sanitize(firstLine(err.Error()))
-}
-
-// isOffline: the network (or the bank) is unreachable, as opposed to a refusal.
-func isOffline(err error) bool {
-	var netErr net.Error
-	return errors.Is(err, truelayer.ErrTemporary) || errors.As(err, &netErr) ||
-		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, context.DeadlineExceeded)
-}
+// describeError is the advice for err, worded for the TUI.
+func describeError(err error) string { return ledger.Explain(err).Text(ledger.TUI) }
 
 func firstLine(s string) string {
 	if i := strings.IndexByte(s, '\n'); i >= 0 {
@@ -775,14 +744,14 @@ func (m Model) loginDone(msg loginDoneMsg) (tea.Model, tea.Cmd) {
 	}
 	m.login = loginState{}
 	name := "the bank"
-	if msg.conn != nil && msg.conn.ProviderName != "" {
-		name = Sanitize(msg.conn.ProviderName)
+	if msg.conn.ProviderName != "" {
+		name = ledger.Sanitize(msg.conn.ProviderName)
 	}
 	m.status = "connected " + name + ": syncing"
 	m.statusUntilSynced = true
 	var ids []string
-	if msg.conn != nil {
-		ids = []string{msg.conn.ID}
+	if msg.conn.ConnectionID != "" {
+		ids = []string{msg.conn.ConnectionID}
 	}
 	if m.opts.Syncer == nil {
 		m.accountsSeq = m.nextSeq()
@@ -790,20 +759,4 @@ func (m Model) loginDone(msg loginDoneMsg) (tea.Model, tea.Cmd) {
 	}
 	mm, cmd := m.startSync(ids, true, true)
 	return mm, cmd
-}
-
-// describeLoginError explains the usual ways a login fails.
-func describeLoginError(err error) string {
-	msg := Sanitize(firstLine(err.Error()))
-	switch {
-	case errors.Is(err, context.Canceled):
-		return "Cancelled."
-	case errors.Is(err, context.DeadlineExceeded) || strings.Contains(msg, "timeout") || strings.Contains(msg, "timed out"):
-		return "Timed out waiting for the bank to redirect back. Press L to try again."
-	case errors.Is(err, syscall.EADDRINUSE) || strings.Contains(msg, "address already in use"):
-		return "The callback port is busy (another banktui login?). Close it, or change redirect_uri, then press L. (" + msg + ")"
-	case strings.Contains(msg, "access_denied") || strings.Contains(msg, "denied"):
-		return "The bank or you declined access. Press L to try again."
-	}
-	return msg
 }

@@ -235,7 +235,7 @@ func (m *Model) renderHeader(w int) string {
 	left := m.styles.Header.Render(" banktui")
 	var totals []string
 	for _, t := range m.totals {
-		totals = append(totals, Sanitize(t.Currency)+" "+money(t.Total, t.Currency, false, m.privacy))
+		totals = append(totals, ledger.Sanitize(t.Currency)+" "+money(t.Total, t.Currency, false, m.privacy))
 	}
 	right := ""
 	if len(totals) > 0 {
@@ -303,11 +303,11 @@ func (m *Model) renderFooter(w int) []string {
 	}
 	switch {
 	case m.status != "":
-		left += "  " + m.styles.Warning.Render(Sanitize(m.status))
+		left += "  " + m.styles.Warning.Render(ledger.Sanitize(m.status))
 	case m.syncErr != "":
 		left += "  " + m.styles.Error.Render("✗ "+m.syncErr)
 	case m.accountsErr != "":
-		left += "  " + m.styles.Error.Render("✗ "+Sanitize(firstLine(m.accountsErr)))
+		left += "  " + m.styles.Error.Render("✗ "+ledger.Sanitize(firstLine(m.accountsErr)))
 	}
 	right := ""
 	if m.opts.Demo {
@@ -416,7 +416,7 @@ func (m *Model) groupLines(items []ledger.AccountView) []accountLine {
 			if name == "" {
 				name = a.ProviderID
 			}
-			out = append(out, accountLine{item: -1, kind: lineHeading, text: Sanitize(name)})
+			out = append(out, accountLine{item: -1, kind: lineHeading, text: ledger.Sanitize(name)})
 			if note := m.connectionNote(a.ConnectionID); note != "" {
 				out = append(out, accountLine{item: -1, kind: lineNote, text: note})
 			}
@@ -424,7 +424,7 @@ func (m *Model) groupLines(items []ledger.AccountView) []accountLine {
 		out = append(out, accountLine{item: i, kind: lineItem})
 		errText := m.accountErrs[a.ID]
 		if errText == "" && a.SyncError != "" {
-			errText = describeStoredError(a.SyncError)
+			errText = ledger.ExplainStored(a.SyncError).Text(ledger.TUI)
 		}
 		if errText == "" && a.HistoryLimit == ledger.LimitSCAExceeded {
 			errText = "history before " + a.HistoryFrom.Format("2 Jan 2006") + ": re-authenticate (L)"
@@ -449,29 +449,15 @@ func (m *Model) connectionNote(connectionID string) string {
 		return e
 	}
 	for _, c := range m.connections {
-		if c.ID == connectionID && c.NeedsReconnect {
+		if c.ConnectionID == connectionID && c.NeedsReconnect {
 			note := "consent expired: press L to reconnect"
 			if c.Reason != "" {
-				note += " (" + Sanitize(c.Reason) + ")"
+				note += " (" + ledger.Sanitize(c.Reason) + ")"
 			}
 			return note
 		}
 	}
 	return ""
-}
-
-// describeStoredError explains the sync error the ledger recorded for an account.
-func describeStoredError(code string) string {
-	c := strings.ToLower(code)
-	switch {
-	case strings.Contains(c, "sca"):
-		return "older history needs you to re-authenticate (L)"
-	case strings.Contains(c, "not supported") || strings.Contains(c, "not_supported"):
-		return "not supported by this bank"
-	case strings.Contains(c, "consent") || strings.Contains(c, "invalid_grant"):
-		return "consent expired: press L to reconnect"
-	}
-	return Sanitize(code)
 }
 
 // lineOfItem finds the line showing item i.
@@ -611,7 +597,7 @@ func (m *Model) accountHeader(w int) string {
 func (m *Model) accountRow(a *ledger.AccountView, w int) string {
 	c := accountColumnsFor(w)
 	var b strings.Builder
-	b.WriteString(fit(" "+Sanitize(a.DisplayName), c.name))
+	b.WriteString(fit(" "+ledger.Sanitize(a.DisplayName), c.name))
 	if c.typ > 0 {
 		b.WriteString(" " + m.styles.Muted.Render(fit(titleCase(a.Type), c.typ)))
 	}
@@ -631,7 +617,7 @@ func (m *Model) accountRow(a *ledger.AccountView, w int) string {
 func (m *Model) cardRow(c *ledger.AccountView, w int) string {
 	const amtW = 12
 	showUsed := w >= 44
-	digits := "•••• " + Sanitize(c.PartialCardNumber)
+	digits := "•••• " + ledger.Sanitize(c.PartialCardNumber)
 	if m.privacy {
 		digits = "•••• ••••"
 	}
@@ -639,7 +625,7 @@ func (m *Model) cardRow(c *ledger.AccountView, w int) string {
 	if showUsed {
 		nameW -= 10
 	}
-	name := Sanitize(c.DisplayName)
+	name := ledger.Sanitize(c.DisplayName)
 	if c.CardNetwork != "" {
 		name = titleCase(c.CardNetwork) + " " + name
 	}
@@ -748,7 +734,7 @@ func (m *Model) renderTransactions(r rect) []string {
 		title += "· pending hidden "
 	}
 	if a := m.selectedAccount(); a != nil {
-		title += "· " + Sanitize(a.DisplayName) + " "
+		title += "· " + ledger.Sanitize(a.DisplayName) + " "
 		switch {
 		case a.Kind == ledger.KindCard && a.PartialCardNumber != "":
 			title += maskNumber("•••• "+a.PartialCardNumber, m.privacy) + " "
@@ -765,7 +751,7 @@ func (m *Model) renderTransactions(r rect) []string {
 	case m.selectedID == "":
 		body = append(body, m.styles.Muted.Render(" select an account or card"))
 	case p.err != "":
-		body = append(body, m.styles.Error.Render(" "+Sanitize(firstLine(p.err))))
+		body = append(body, m.styles.Error.Render(" "+ledger.Sanitize(firstLine(p.err))))
 	case !p.loaded && p.loading:
 		body = append(body, " "+m.spinner.View()+" loading transactions…")
 	case len(p.rows) == 0:
@@ -862,10 +848,10 @@ func (m *Model) renderFilterLine(w int) string {
 	if m.filtering {
 		line = m.filterInput.View()
 	} else {
-		line = m.styles.Muted.Render("/" + Sanitize(m.tx.filter.raw) + "  (/ edit, esc clears)")
+		line = m.styles.Muted.Render("/" + ledger.Sanitize(m.tx.filter.raw) + "  (/ edit, esc clears)")
 	}
 	if len(m.tx.filter.problems) > 0 {
-		line += "  " + m.styles.Error.Render(Sanitize(strings.Join(m.tx.filter.problems, "; ")))
+		line += "  " + m.styles.Error.Render(ledger.Sanitize(strings.Join(m.tx.filter.problems, "; ")))
 	}
 	return ansi.Truncate(line, w, "…")
 }
@@ -903,7 +889,7 @@ func (m *Model) detailLines(v *ledger.TxView, w int) []string {
 	valW := max(8, w-keyW-2)
 	var out []string
 	add := func(k, val string) {
-		val = Sanitize(val)
+		val = ledger.Sanitize(val)
 		if val == "" {
 			return
 		}
@@ -960,13 +946,13 @@ func (m *Model) detailLines(v *ledger.TxView, w int) []string {
 		}
 		sort.Strings(keys)
 		for _, k := range keys {
-			add("  "+Sanitize(k), fmt.Sprint(raw.Meta[k]))
+			add("  "+ledger.Sanitize(k), fmt.Sprint(raw.Meta[k]))
 		}
 	}
 	if !complete {
 		note := "loading the rest…"
 		if m.detail.err != "" && m.detail.key == keyOf(v) {
-			note = "the rest is unavailable: " + Sanitize(firstLine(m.detail.err))
+			note = "the rest is unavailable: " + ledger.Sanitize(firstLine(m.detail.err))
 		}
 		out = append(out, " "+m.styles.Muted.Render(ansi.Truncate(note, max(1, w-1), "…")))
 	}
@@ -1010,7 +996,7 @@ func (m *Model) renderLogin(r rect) []string {
 		add("")
 		add("esc cancels.")
 	case m.login.err != nil:
-		add(m.styles.Error.Render("✗ " + describeLoginError(m.login.err)))
+		add(m.styles.Error.Render("✗ " + describeError(m.login.err)))
 		add("")
 		add("L or enter tries again, esc closes.")
 	}
