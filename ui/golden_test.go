@@ -87,7 +87,9 @@ func TestGolden(t *testing.T) {
 		}},
 		{"login_waiting", func(t *testing.T) Model {
 			m := onlineModel(t, 100, 24, 10)
-			m.opts.Login = func(context.Context, func(string)) (ledger.Consent, error) { return ledger.Consent{}, errors.New("unused") }
+			m.opts.Login = func(context.Context, func(string)) (ledger.Consent, error) {
+				return ledger.Consent{}, errors.New("unused")
+			}
 			m.login = loginState{open: true, running: true, url: "http://127.0.0.1:8787/auth/?response_type=code&client_id=sandbox-banktui-demo&redirect_uri=http%3A%2F%2Flocalhost%3A3000%2Fcallback&scope=info%20accounts%20balance%20cards%20transactions%20offline_access&state=abc"}
 			return m
 		}},
