@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
 )
 
 // KeyMap declares every binding of the TUI exactly once. The same bindings
@@ -161,4 +162,29 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 		{k.Filter, k.Sort, k.Reverse, k.PrevMonth, k.NextMonth, k.Pending, k.Privacy},
 		{k.Refresh, k.RefreshAll, k.Login, k.Help, k.Quit},
 	}
+}
+
+// moveDelta is how far a movement key moves a cursor with page rows on
+// screen; ok is false for any other key.
+func moveDelta(k *KeyMap, msg tea.KeyPressMsg, page int) (delta int, ok bool) {
+	page = max(1, page)
+	switch {
+	case key.Matches(msg, k.Up):
+		return -1, true
+	case key.Matches(msg, k.Down):
+		return 1, true
+	case key.Matches(msg, k.Top):
+		return -1 << 30, true
+	case key.Matches(msg, k.Bottom):
+		return 1 << 30, true
+	case key.Matches(msg, k.HalfPageDown):
+		return max(1, page/2), true
+	case key.Matches(msg, k.HalfPageUp):
+		return -max(1, page/2), true
+	case key.Matches(msg, k.PageDown):
+		return page, true
+	case key.Matches(msg, k.PageUp):
+		return -page, true
+	}
+	return 0, false
 }

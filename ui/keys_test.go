@@ -74,31 +74,29 @@ func TestKeyMapWith(t *testing.T) {
 
 // A rebound key drives the model and the help, and the old key stops working.
 func TestReboundKeysDriveModelAndHelp(t *testing.T) {
-	m := New(Options{Now: fixedClock, Keys: map[string][]string{"privacy": {"x"}}})
-	m = send(t, m, sizeMsg(120, 30))
-	m = press(t, m, ".")
-	if m.privacy {
+	e := offlineEnv(10)
+	e.opts.Keys = map[string][]string{"privacy": {"x"}}
+	h := e.start(t, 120, 30)
+	if !strings.Contains(h.press(".").screen(), "£1,234.56") {
 		t.Fatal(". still toggles privacy after rebinding to x")
 	}
-	m = press(t, m, "x")
-	if !m.privacy {
+	if strings.Contains(h.press("x").screen(), "£1,234.56") {
 		t.Fatal("x does not toggle privacy")
 	}
-	m = press(t, m, "?")
-	if !regexp.MustCompile(`x\s+hide amounts`).MatchString(screen(m)) {
-		t.Errorf("full help does not show the rebound key:\n%s", screen(m))
+	if !regexp.MustCompile(`x\s+hide amounts`).MatchString(h.press("?").screen()) {
+		t.Errorf("full help does not show the rebound key:\n%s", h.screen())
 	}
 }
 
 // A bad [keys] table keeps the defaults and says why in the footer.
 func TestBadKeysConfigIsReported(t *testing.T) {
-	m := New(Options{Now: fixedClock, Keys: map[string][]string{"teleport": {"t"}}})
-	m = send(t, m, sizeMsg(120, 30))
-	m = drive(t, m, m.Init())
-	if !strings.Contains(screen(m), `unknown action "teleport"`) {
-		t.Errorf("bad keys not reported:\n%s", screen(m))
+	e := offlineEnv(10)
+	e.opts.Keys = map[string][]string{"teleport": {"t"}}
+	h := e.start(t, 120, 30)
+	if !strings.Contains(h.screen(), `unknown action "teleport"`) {
+		t.Errorf("bad keys not reported:\n%s", h.screen())
 	}
-	if m = press(t, m, "."); !m.privacy {
+	if strings.Contains(h.press(".").screen(), "£1,234.56") {
 		t.Error("defaults not kept after a bad [keys] table")
 	}
 }

@@ -1,0 +1,94 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/banktui/banktui/auth"
+	"github.com/banktui/banktui/ledger"
+)
+
+func TestLoginWithoutClientExplains(t *testing.T) {
+	h := fakeHarness(t, 120, 30, 10).press("L")
+	if !strings.Contains(h.screen(), "Connect a bank") || !strings.Contains(h.screen(), "banktui login") {
+		t.Fatalf("L without Login:\n%s", h.screen())
+	}
+	if strings.Contains(h.press("esc").screen(), "Connect a bank") {
+		t.Error("esc did not close the login screen")
+	}
+}
+
+func TestLoginShowsURLAndEscCancels(t *testing.T) {
+	cancelled := make(chan error, 1)
+	e := offlineEnv(10)
+	e.opts.Login = func(ctx context.Context, show func(string)) (ledger.Consent, error) {
+		show("http://127.0.0.1:1/auth?client_id=x&\x1b[31mstate=s")
+		err := ctxDone(ctx)
+		cancelled <- err
+		return ledger.Consent{}, err
+	}
+	h := e.start(t, 120, 30)
+	h.deliver(keyMsg("L"))
+	h.waitFor("the address", func(s string) bool { return strings.Contains(s, "esc cancels") })
+	if s := h.screen(); !strings.Contains(s, "http://127.0.0.1:1/auth?client_id=x&state=s") {
+		t.Fatalf("login URL not shown (or not sanitised):\n%s", s)
+	}
+	h.press("esc")
+	if err := <-cancelled; !errors.Is(err, context.Canceled) {
+		t.Errorf("login ctx: %v", err)
+	}
+	// Its late result (context.Canceled) is dropped: the screen stays closed.
+	if s := h.screen(); strings.Contains(s, "Connect a bank") || strings.Contains(s, "✗") {
+		t.Errorf("a cancelled login's result reopened the screen:\n%s", s)
+	}
+}
+
+func TestLoginSuccessStartsSyncOfNewConnection(t *testing.T) {
+	e := onlineEnv(10)
+	e.opts.Login = func(ctx context.Context, show func(string)) (ledger.Consent, error) {
+		return ledger.Consent{ConnectionID: "new", ProviderName: "Nova"}, nil
+	}
+	h := e.startSynced(t, 120, 30)
+	synced, proceed := make(chan []string, 1), make(chan struct{})
+	e.syncer.sync = func(ctx context.Context, ids []string, _ func(ledger.Event)) (*ledger.Report, error) {
+		synced <- ids
+		<-proceed
+		return &ledger.Report{}, nil
+	}
+	h.deliver(keyMsg("L"))
+	h.waitFor("the sync of the new bank", func(s string) bool { return strings.Contains(s, "connected Nova: syncing") })
+	if ids := <-synced; len(ids) != 1 || ids[0] != "new" {
+		t.Errorf("synced %q, want the new connection", ids)
+	}
+	if strings.Contains(h.screen(), "Connect a bank") {
+		t.Errorf("the login screen stayed open:\n%s", h.screen())
+	}
+	close(proceed)
+}
+
+func TestLoginErrorsExplained(t *testing.T) {
+	tests := []struct {
+		err  error
+		want string
+	}{
+		{fmt.Errorf("listen: %w", auth.ErrPortInUse), "another program listens on the redirect URI's port"},
+		{&auth.LoginError{Code: "access_denied"}, "not allowed: press L to try again"},
+		{fmt.Errorf("waiting: %w", auth.ErrLoginTimeout), "nothing came back from the browser in time"},
+	}
+	for _, tt := range tests {
+		if got := describeError(tt.err); !strings.Contains(got, tt.want) {
+			t.Errorf("%v: %q lacks %q", tt.err, got, tt.want)
+		}
+	}
+	e := offlineEnv(10)
+	e.opts.Login = func(context.Context, func(string)) (ledger.Consent, error) {
+		return ledger.Consent{}, fmt.Errorf("listen: %w", auth.ErrPortInUse)
+	}
+	h := e.start(t, 120, 30).press("L")
+	if !strings.Contains(h.screen(), "✗ another program listens") || !strings.Contains(h.screen(), "L or enter tries again") {
+		t.Errorf("error not on screen:\n%s", h.screen())
+	}
+}
