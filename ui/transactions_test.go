@@ -247,3 +247,26 @@ func TestStaleAccountReadsAreDropped(t *testing.T) {
 		t.Errorf("the late read of the old balances replaced the new ones:\n%s", h.screen())
 	}
 }
+
+// The title's count is of the period it names: the month's rows, and how
+// many of them the filter and the pending switch let through.
+func TestTitleCountMatchesPeriod(t *testing.T) {
+	h := fakeHarness(t, 120, 30, 400).press("3", "[")
+	inNov := func(v ledger.TxView) bool { return v.Timestamp.Month() == 11 }
+	nov := countWhere(400, inNov)
+	if !strings.Contains(h.screen(), "· "+ledger.FormatCount(nov)+" · Nov 2026 ·") {
+		t.Fatalf("the title does not count November's %d rows:\n%s", nov, h.screen())
+	}
+	h.press("/").typeText("tesco").press("enter")
+	tesco := countWhere(400, func(v ledger.TxView) bool { return inNov(v) && v.Merchant == "Tesco" })
+	want := "· " + ledger.FormatCount(tesco) + " of " + ledger.FormatCount(nov) + " · Nov 2026 ·"
+	if !strings.Contains(h.screen(), want) {
+		t.Fatalf("filtered November: title lacks %q:\n%s", want, h.screen())
+	}
+	h.press("esc", "p")
+	settled := countWhere(400, func(v ledger.TxView) bool { return inNov(v) && !v.Pending })
+	want = "· " + ledger.FormatCount(settled) + " of " + ledger.FormatCount(nov) + " · Nov 2026 · pending hidden"
+	if !strings.Contains(h.screen(), want) {
+		t.Errorf("pending hidden: title lacks %q:\n%s", want, h.screen())
+	}
+}

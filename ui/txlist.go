@@ -114,6 +114,7 @@ type txList struct {
 	rows        []txRow
 	order       []int32 // every row, in the current sort order
 	visible     []int32 // rows passing filter, month and pending, in order
+	inPeriod    int     // rows of the month shown (or all), before filter and pending
 	cursor      int     // index into visible
 	offset      int     // first visible row on screen
 	sortCol     sortColumn
@@ -239,14 +240,16 @@ func (p *txList) refilter() {
 		keep = p.visible[p.cursor]
 	}
 	p.visible = p.visible[:0]
+	p.inPeriod = 0
 	f := &p.filter
 	noFilter := f.empty()
 	for _, ri := range p.order {
 		r := &p.rows[ri]
-		if p.hidePending && r.pending {
+		if !p.period.all() && (r.year != p.period.year || r.month != p.period.mon) {
 			continue
 		}
-		if !p.period.all() && (r.year != p.period.year || r.month != p.period.mon) {
+		p.inPeriod++
+		if p.hidePending && r.pending {
 			continue
 		}
 		if !noFilter && !f.match(r) {
@@ -292,16 +295,18 @@ func clamp(v, lo, hi int) int {
 	return max(lo, min(v, hi))
 }
 
-// countLabel is "1,234 of 5,000" when filtered, "5,000" otherwise.
+// countLabel counts what the title's period holds: "13" when every row of
+// the month (or of all time) is shown, "5 of 13" when the filter or the
+// pending switch hides some; "+" while only the newest rows are read.
 func (p *txList) countLabel() string {
 	more := ""
 	if p.partial {
 		more = "+"
 	}
-	if len(p.visible) == len(p.rows) {
-		return ledger.FormatCount(len(p.rows)) + more
+	if len(p.visible) == p.inPeriod {
+		return ledger.FormatCount(p.inPeriod) + more
 	}
-	return ledger.FormatCount(len(p.visible)) + " of " + ledger.FormatCount(len(p.rows)) + more
+	return ledger.FormatCount(len(p.visible)) + " of " + ledger.FormatCount(p.inPeriod) + more
 }
 
 // sortBy sorts by col, newest or largest first for dates and balances; the
