@@ -270,3 +270,27 @@ func TestTitleCountMatchesPeriod(t *testing.T) {
 		t.Errorf("pending hidden: title lacks %q:\n%s", want, h.screen())
 	}
 }
+
+// S keeps the selected row selected, and the rows on screen stay on screen
+// in the other order: the cursor does not jump to the bottom edge.
+func TestReverseKeepsSelectionOnScreen(t *testing.T) {
+	h := numberedHarness(t, 120, 30, 300).press("3", "j", "j")
+	before := txLines(h.screen())
+	h.press("S")
+	wantSelected(t, h, "S", 2)
+	after := txLines(h.screen())
+	if len(after) != len(before) {
+		t.Fatalf("%d rows before S, %d after", len(before), len(after))
+	}
+	for i := range before {
+		if rowKey(before[i]) != rowKey(after[len(after)-1-i]) {
+			t.Fatalf("the rows on screen changed; before:\n%s\nafter:\n%s", strings.Join(before, "\n"), strings.Join(after, "\n"))
+		}
+	}
+	// S again: back as it was.
+	h.press("S")
+	wantSelected(t, h, "S S", 2)
+	if got := txLines(h.screen()); rowKey(got[0]) != rowKey(before[0]) {
+		t.Errorf("S twice does not restore the screen: first row %q, was %q", got[0], before[0])
+	}
+}

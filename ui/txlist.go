@@ -319,10 +319,15 @@ func (p *txList) sortBy(col sortColumn, height int) {
 	p.scrollTo(height)
 }
 
-// reverse flips the sort; the cursor stays on its transaction.
+// reverse flips the sort. The cursor stays on its transaction and the rows
+// on screen stay on screen, in the other order, so the selection neither
+// jumps to an edge nor leaves the screen.
 func (p *txList) reverse(height int) {
+	n := len(p.visible)
+	shownEnd := min(n, p.offset+max(1, height))
 	p.desc = !p.desc
 	p.resort()
 	p.refilter()
+	p.offset = max(0, n-shownEnd)
 	p.scrollTo(height)
 }
