@@ -201,7 +201,11 @@ func (p *detailPane) fields(v *ledger.TxView) []field {
 		}
 		sort.Strings(keys)
 		for _, k := range keys {
-			add("  "+ledger.Sanitize(k), fmt.Sprint(raw.Meta[k]))
+			val := fmt.Sprint(raw.Meta[k])
+			if privacy {
+				val = maskDigits(val) // a card's or an account's number
+			}
+			add("  "+ledger.Sanitize(k), val)
 		}
 	}
 	return out

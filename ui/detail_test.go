@@ -62,3 +62,25 @@ func TestDetailReadError(t *testing.T) {
 		t.Error("a failed read was retried without the selection moving")
 	}
 }
+
+// Privacy hides a card's number in the detail too (the bank sends it in
+// the transaction's meta).
+func TestPrivacyHidesCardDigitsInDetail(t *testing.T) {
+	e := offlineEnv(0)
+	card := fakeTransactions("card-1", 5)
+	for i := range card {
+		card[i].Raw.Meta["cardNumber"] = "************4242"
+	}
+	e.store.txs["card-1"] = card
+	h := e.start(t, 120, 30).press("2", "enter", "enter")
+	if !strings.Contains(h.screen(), "************4242") {
+		t.Fatalf("the detail lacks the card number:\n%s", h.screen())
+	}
+	s := h.press(".").screen()
+	if strings.Contains(s, "4242") || !strings.Contains(lineWith(s, "cardNumber"), "************••••") {
+		t.Errorf("privacy mode shows the card's digits:\n%s", s)
+	}
+	if strings.Contains(h.press(".").screen(), "************••••") {
+		t.Error(". again should show the number")
+	}
+}
