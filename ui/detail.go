@@ -123,7 +123,11 @@ type field struct{ key, value string }
 func (p *detailPane) lines(v *ledger.TxView, w int) []string {
 	v, complete := p.full(v)
 	fields := p.fields(v)
-	const keyW = 16
+	// Field names get 16 cells, more on a wide pane for the bank's long ones.
+	keyW := 16
+	for _, f := range fields {
+		keyW = max(keyW, min(ansi.StringWidth(f.key), w/3))
+	}
 	valW := max(8, w-keyW-2)
 	st := &p.pc.styles
 	var out []string

@@ -294,3 +294,23 @@ func TestReverseKeepsSelectionOnScreen(t *testing.T) {
 		t.Errorf("S twice does not restore the screen: first row %q, was %q", got[0], before[0])
 	}
 }
+
+// Wide terminals give the columns their whole labels.
+func TestWideTerminalsShowWholeLabels(t *testing.T) {
+	e := offlineEnv(30)
+	tx := e.store.txs["acc-current"]
+	tx[0].Category = "STANDING_ORDER"
+	tx[0].Raw.Meta["bank_transaction_id"] = "BT-1"
+	h := e.start(t, 200, 40)
+	s := h.screen()
+	if !strings.Contains(s, "Standing order ") {
+		t.Errorf("at 200 columns the category is cut:\n%s", s)
+	}
+	if s := h.press("3", "enter").screen(); !strings.Contains(s, "bank_transaction_id BT-1") {
+		t.Errorf("at 200 columns the detail cuts its field names:\n%s", s)
+	}
+	// 120 columns keep the compact columns.
+	if s := h.press("esc", "1").resize(120, 30).screen(); !strings.Contains(s, "Standing or…") {
+		t.Errorf("at 120 columns:\n%s", s)
+	}
+}

@@ -11,9 +11,17 @@ import (
 // txColumns are the column widths of the transactions pane for an inner width.
 type txColumns struct{ label, category, amount, balance int }
 
+// wideTx is the inner width from which the columns widen: whole category
+// labels ("Standing order") and seven-figure amounts, the rest to the
+// description.
+const wideTx = 100
+
 func txColumnsFor(w int) txColumns {
 	// mark(1) date(10) and a space between every column
 	c := txColumns{amount: 12, balance: 11, category: 12}
+	if w >= wideTx {
+		c = txColumns{amount: 14, balance: 14, category: clamp(w/7, 14, 22)}
+	}
 	if w < 66 {
 		c.balance = 0
 	}
