@@ -107,8 +107,9 @@ func DefaultKeyMap() KeyMap {
 }
 
 // KeyMapWith returns the default key map with the [keys] overrides applied:
-// action name -> keys. Unknown actions or empty key lists are errors, so a typo
-// in config.toml is reported instead of silently ignored.
+// action name -> keys. Unknown actions, empty key lists and a key bound to two
+// actions are errors, so a typo in config.toml is reported instead of
+// silently ignored.
 func KeyMapWith(overrides map[string][]string) (KeyMap, error) {
 	km := DefaultKeyMap()
 	if len(overrides) == 0 {
@@ -136,7 +137,25 @@ func KeyMapWith(overrides map[string][]string) (KeyMap, error) {
 		bind.SetKeys(keys...)
 		bind.SetHelp(strings.Join(keys, "/"), bind.Help().Desc)
 	}
+	if err := km.clash(); err != nil {
+		return DefaultKeyMap(), err
+	}
 	return km, nil
+}
+
+// clash reports a key bound to two actions: only one of them could ever
+// run, and help would list the key twice.
+func (k *KeyMap) clash() error {
+	owner := map[string]string{}
+	for _, a := range keyActions {
+		for _, name := range a.binding(k).Keys() {
+			if first, ok := owner[name]; ok {
+				return fmt.Errorf("keys: %q is bound to both %s and %s; give one of them another key in [keys]", name, first, a.name)
+			}
+			owner[name] = a.name
+		}
+	}
+	return nil
 }
 
 // ShortHelp is the footer line: the keys someone needs in the first minute,

@@ -100,3 +100,34 @@ func TestBadKeysConfigIsReported(t *testing.T) {
 		t.Error("defaults not kept after a bad [keys] table")
 	}
 }
+
+// A key bound to two actions is refused, naming both and the key; the
+// defaults have no such clash.
+func TestKeyMapWithRejectsClashes(t *testing.T) {
+	if km := DefaultKeyMap(); km.clash() != nil {
+		t.Fatalf("the default key map clashes: %v", km.clash())
+	}
+	_, err := KeyMapWith(map[string][]string{"privacy": {"j"}})
+	if err == nil {
+		t.Fatal("privacy on j (down's key) was accepted")
+	}
+	for _, want := range []string{`"j"`, "down", "privacy"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("the error %q does not name %s", err, want)
+		}
+	}
+	// Moving the other action away first is fine.
+	if _, err := KeyMapWith(map[string][]string{"privacy": {"j"}, "down": {"down"}}); err != nil {
+		t.Errorf("a swap was refused: %v", err)
+	}
+	// The TUI says so, keeps the defaults, and help lists j once.
+	e := offlineEnv(10)
+	e.opts.Keys = map[string][]string{"privacy": {"j"}}
+	h := e.start(t, 120, 30)
+	if !strings.Contains(h.screen(), `"j" is bound to both down and privacy`) {
+		t.Errorf("the clash is not reported:\n%s", h.screen())
+	}
+	if n := len(regexp.MustCompile(`\bj\b`).FindAllString(h.press("?").screen(), -1)); n != 1 {
+		t.Errorf("help lists j %d times:\n%s", n, h.screen())
+	}
+}
