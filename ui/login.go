@@ -121,6 +121,8 @@ func (p loginPane) key(msg tea.KeyPressMsg) (loginPane, tea.Cmd) {
 		default:
 			p.open = false
 		}
+	case msg.String() == "c" && p.url != "":
+		return p, tea.SetClipboard(p.url)
 	case key.Matches(msg, k.Quit) && !p.running:
 		p.open = false
 	}
@@ -130,18 +132,41 @@ func (p loginPane) key(msg tea.KeyPressMsg) (loginPane, tea.Cmd) {
 // hints is the short help while the screen is open.
 func (p *loginPane) hints() []key.Binding {
 	k := &p.pc.keys
+	if p.url != "" && p.running {
+		return []key.Binding{helpPair(k.Back.Help().Key, "cancel"), helpPair("c", "copy the address")}
+	}
 	return []key.Binding{helpPair(k.Back.Help().Key, "cancel/close"), helpPair(k.Login.Help().Key, "try again")}
 }
 
-// View draws the screen in a w×h box.
+// View draws the screen in w×h: a box that says what is going on and, once
+// the login has an address, the address under it, whole, on lines of its own
+// with nothing around them, so it can be selected and copied (and as an
+// OSC 8 hyperlink, which terminals that support it open on a click).
 func (p loginPane) View(w, h int) string {
-	body := []string{""}
-	for _, s := range p.text() {
-		for _, part := range strings.Split(ansi.Wrap(s, max(10, w-6), " /&?"), "\n") {
+	var body []string
+	add := func(s string) {
+		for _, part := range strings.Split(ansi.Wrap(s, max(10, w-6), " "), "\n") {
 			body = append(body, "  "+part)
 		}
 	}
-	return strings.Join(p.pc.box(w, h, " Connect a bank ", true, body), "\n")
+	body = append(body, "")
+	for _, s := range p.text() {
+		add(s)
+	}
+	var link []string
+	if p.running && p.url != "" {
+		link = urlLines(p.url, w)
+	}
+	boxH := h
+	if len(link) > 0 {
+		boxH = max(min(h, 4), h-len(link)-1)
+	}
+	out := p.pc.box(w, boxH, " Connect a bank ", true, body)
+	if len(link) > 0 {
+		out = append(out, "")
+		out = append(out, link...)
+	}
+	return strings.Join(out[:min(len(out), h)], "\n")
 }
 
 // text is what the box says.
@@ -157,11 +182,36 @@ func (p *loginPane) text() []string {
 		return []string{spin + " Starting the login…"}
 	case p.running:
 		return []string{spin + " Waiting for your bank: finish the login in your browser.", "",
-			"If no browser opened, open this address:", "", st.Bold.Render(p.url), "", "esc cancels."}
+			"If no browser opened, open the address below (c copies it).", "", "esc cancels."}
 	case p.err != nil:
 		return []string{st.Error.Render("✗ " + describeError(p.err)), "", "L or enter tries again, esc closes."}
 	}
 	return nil
+}
+
+// urlLines cuts the address at the screen's edge, not at its punctuation, so
+// the lines read back as the address; each piece is the same hyperlink.
+func urlLines(url string, w int) []string {
+	lines := strings.Split(ansi.Hardwrap(url, max(1, w), false), "\n")
+	target := linkTarget(url)
+	if target == "" {
+		return lines
+	}
+	for i, l := range lines {
+		lines[i] = ansi.SetHyperlink(target, "id=banktui-login") + l + ansi.ResetHyperlink()
+	}
+	return lines
+}
+
+// linkTarget is url if it can be the target of an OSC 8 hyperlink (printable
+// ASCII only, nothing that could end the sequence), else "".
+func linkTarget(url string) string {
+	for i := 0; i < len(url); i++ {
+		if url[i] <= ' ' || url[i] > '~' {
+			return ""
+		}
+	}
+	return url
 }
 
 func loginCmd(ctx context.Context, seq uint64, login loginFunc) tea.Cmd {

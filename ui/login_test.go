@@ -92,3 +92,54 @@ func TestLoginErrorsExplained(t *testing.T) {
 		t.Errorf("error not on screen:\n%s", h.screen())
 	}
 }
+
+// The login's address is printed whole under the box, on lines of its own
+// (cut only at the screen's edge), as one OSC 8 hyperlink, and c copies it.
+func TestLoginLinkIsWholeCopyableAndALink(t *testing.T) {
+	h := loginWaiting(t, offlineEnv(10), 80, 24)
+	lines := strings.Split(h.screen(), "\n")
+	start := rowOf(h.screen(), "http://")
+	if start < 0 || !strings.HasPrefix(lines[start], "http://") {
+		t.Fatalf("the address does not start a line of its own:\n%s", h.screen())
+	}
+	var got strings.Builder
+	for _, l := range lines[start:] {
+		if got.Len() >= len(loginURL) {
+			break
+		}
+		got.WriteString(strings.TrimRight(l, " "))
+	}
+	if got.String() != loginURL {
+		t.Errorf("the lines under the box read\n%s\nnot the address\n%s", got.String(), loginURL)
+	}
+	link := "\x1b]8;id=banktui-login;" + loginURL + "\x07"
+	if n := strings.Count(h.raw(), link); n != (len(loginURL)+79)/80 {
+		t.Errorf("the address is %d hyperlinked pieces, want one per line:\n%q", n, h.raw())
+	}
+	h.deliver(keyMsg("c"))
+	h.waitUntil("the clipboard", func() bool {
+		for _, m := range h.others {
+			if fmt.Sprint(m) == loginURL {
+				return true
+			}
+		}
+		return false
+	})
+}
+
+// An address that could break out of the hyperlink is shown, not linked.
+func TestLoginLinkTargetIsChecked(t *testing.T) {
+	for _, u := range []string{"http://x/a b", "http://x/\x07", "http://x/é"} {
+		if linkTarget(u) != "" {
+			t.Errorf("%q accepted as a link target", u)
+		}
+		for _, l := range urlLines(u, 80) {
+			if strings.Contains(l, "\x1b]8") {
+				t.Errorf("%q linked", u)
+			}
+		}
+	}
+	if linkTarget(loginURL) != loginURL {
+		t.Error("a plain URL is not a link target")
+	}
+}
