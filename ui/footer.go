@@ -35,18 +35,26 @@ func (p footerPane) Update(msg tea.Msg) (footerPane, tea.Cmd) {
 	return p, nil
 }
 
-// bankConnected notes a new connection while its first sync runs.
-func (p *footerPane) bankConnected(name string) {
-	p.connected = name
-	p.note = "connected " + name + ": syncing"
+// bankConnected notes a new connection, and that its first sync runs.
+func (p *footerPane) bankConnected(name string, syncing bool) {
+	p.note = "connected " + name
+	if syncing {
+		p.connected = name
+		p.note += ": syncing"
+	}
 }
 
-// syncEnded clears the note about a bank just connected: the sync line
-// says how it went.
-func (p *footerPane) syncEnded() {
-	if p.connected != "" {
-		p.note, p.connected = "", ""
+// syncEnded says how the sync of a bank just connected went; an error is
+// shown by the sync line itself.
+func (p *footerPane) syncEnded(ok bool) {
+	if p.connected == "" {
+		return
 	}
+	p.note = ""
+	if ok {
+		p.note = "connected " + p.connected + " and synced"
+	}
+	p.connected = ""
 }
 
 // View draws the footer w cells wide (h is always 2).

@@ -15,7 +15,7 @@ import (
 type loginFunc func(ctx context.Context, show func(url string)) (ledger.Consent, error)
 
 // loginPane is the connect-a-bank screen (L). Without a login function it
-// says how to connect from a shell.
+// says how to connect from a shell; in the demo it first says what L does.
 type loginPane struct {
 	pc      *programContext
 	login   loginFunc // nil: no bank client configured
@@ -51,12 +51,12 @@ func newLoginPane(pc *programContext, login loginFunc) loginPane {
 	return loginPane{pc: pc, login: login}
 }
 
-// show opens the screen and starts the login, or says how to connect
-// without a client.
+// show opens the screen: the demo and a missing client explain first, a
+// real client starts the login at once.
 func (p *loginPane) show() tea.Cmd {
 	p.stop()
 	*p = loginPane{pc: p.pc, login: p.login, seq: p.seq, open: true}
-	if p.login == nil {
+	if p.login == nil || p.pc.demo {
 		return nil
 	}
 	return p.start()
@@ -185,6 +185,11 @@ func (p *loginPane) text() []string {
 			"If no browser opened, open the address below (c copies it).", "", "esc cancels."}
 	case p.err != nil:
 		return []string{st.Error.Render("✗ " + describeError(p.err)), "", "L or enter tries again, esc closes."}
+	case p.pc.demo:
+		return []string{"This is the demo bank: every account in it is made up.", "",
+			"Press enter (or L) to connect one more demo bank, through the demo's own login page, approved for you; its accounts appear here once synced.", "",
+			"To connect your real bank, quit (q) and run " + st.Bold.Render("banktui login") + ": it needs a TrueLayer client id (see the README).", "",
+			"enter connects, esc closes."}
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/banktui/banktui/auth"
@@ -66,7 +67,12 @@ func TestLoginSuccessStartsSyncOfNewConnection(t *testing.T) {
 	if strings.Contains(h.screen(), "Connect a bank") {
 		t.Errorf("the login screen stayed open:\n%s", h.screen())
 	}
+	// When the sync ends, the note says so (until the next key).
 	close(proceed)
+	h.settle()
+	if !strings.Contains(h.screen(), "connected Nova and synced") {
+		t.Errorf("the end of the first sync is not said:\n%s", h.screen())
+	}
 }
 
 func TestLoginErrorsExplained(t *testing.T) {
@@ -141,5 +147,34 @@ func TestLoginLinkTargetIsChecked(t *testing.T) {
 	}
 	if linkTarget(loginURL) != loginURL {
 		t.Error("a plain URL is not a link target")
+	}
+}
+
+// In the demo, L says what it does before doing it, and the footer says how
+// it went.
+func TestDemoLoginSaysWhatHappens(t *testing.T) {
+	var logins atomic.Int32
+	e := onlineEnv(10)
+	e.opts.Demo = true
+	e.opts.Login = func(ctx context.Context, show func(string)) (ledger.Consent, error) {
+		logins.Add(1)
+		return ledger.Consent{ConnectionID: "castle-2", ProviderName: "Castle Bank"}, nil
+	}
+	h := e.startSynced(t, 120, 30).press("L")
+	s := h.screen()
+	for _, want := range []string{"This is the demo bank", "connect one more demo bank", "banktui login", "enter connects, esc closes"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("the demo's login screen lacks %q:\n%s", want, s)
+		}
+	}
+	if logins.Load() != 0 {
+		t.Fatal("L in the demo connected before saying what it does")
+	}
+	h.press("enter")
+	if logins.Load() != 1 || !strings.Contains(h.screen(), "connected Castle Bank and synced") {
+		t.Errorf("after enter: %d logins:\n%s", logins.Load(), h.screen())
+	}
+	if strings.Contains(h.press("j").screen(), "connected Castle Bank") {
+		t.Error("the note outlived the next key")
 	}
 }

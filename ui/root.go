@@ -191,7 +191,7 @@ func (m *Model) startSync(connectionIDs []string, balances, transactions bool) t
 func (m *Model) syncPhaseDone(msg syncPhaseDoneMsg) tea.Cmd {
 	m.pc.sync.phaseDone(msg, m.pc.now())
 	if msg.last {
-		m.footer.syncEnded()
+		m.footer.syncEnded(msg.err == nil)
 	}
 	var cmds []tea.Cmd
 	if msg.transactions {
@@ -206,7 +206,7 @@ func (m *Model) bankConnected(conn ledger.Consent) tea.Cmd {
 	if conn.ProviderName != "" {
 		name = ledger.Sanitize(conn.ProviderName)
 	}
-	m.footer.bankConnected(name)
+	m.footer.bankConnected(name, m.syncer != nil)
 	if m.syncer == nil {
 		return m.readBank()
 	}
