@@ -132,8 +132,11 @@ func (p loginPane) key(msg tea.KeyPressMsg) (loginPane, tea.Cmd) {
 // hints is the short help while the screen is open.
 func (p *loginPane) hints() []key.Binding {
 	k := &p.pc.keys
-	if p.url != "" && p.running {
+	switch {
+	case p.url != "" && p.running:
 		return []key.Binding{helpPair(k.Back.Help().Key, "cancel"), helpPair("c", "copy the address")}
+	case p.pc.demo && !p.running && p.err == nil:
+		return []key.Binding{helpPair("enter", "connect"), helpPair(k.Back.Help().Key, "close")}
 	}
 	return []key.Binding{helpPair(k.Back.Help().Key, "cancel/close"), helpPair(k.Login.Help().Key, "try again")}
 }
@@ -188,7 +191,7 @@ func (p *loginPane) text() []string {
 	case p.pc.demo:
 		return []string{"This is the demo bank: every account in it is made up.", "",
 			"Press enter (or L) to connect one more demo bank, through the demo's own login page, approved for you; its accounts appear here once synced.", "",
-			"To connect your real bank, quit (q) and run " + st.Bold.Render("banktui login") + ": it needs a TrueLayer client id (see the README).", "",
+			"To connect your real bank, quit banktui and run " + st.Bold.Render("banktui login") + ": it needs a TrueLayer client id (see the README).", "",
 			"enter connects, esc closes."}
 	}
 	return nil

@@ -162,7 +162,7 @@ func TestDemoLoginSaysWhatHappens(t *testing.T) {
 	}
 	h := e.startSynced(t, 120, 30).press("L")
 	s := h.screen()
-	for _, want := range []string{"This is the demo bank", "connect one more demo bank", "banktui login", "enter connects, esc closes"} {
+	for _, want := range []string{"This is the demo bank", "connect one more demo bank", "banktui login", "enter connects, esc closes", "enter connect • esc close"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("the demo's login screen lacks %q:\n%s", want, s)
 		}
