@@ -123,10 +123,11 @@ type field struct{ key, value string }
 func (p *detailPane) lines(v *ledger.TxView, w int) []string {
 	v, complete := p.full(v)
 	fields := p.fields(v)
-	// Field names get 16 cells, more on a wide pane for the bank's long ones.
+	// Field names get 16 cells, more on a wide pane for the bank's long
+	// ones, as long as values keep 42.
 	keyW := 16
 	for _, f := range fields {
-		keyW = max(keyW, min(ansi.StringWidth(f.key), w/3))
+		keyW = max(keyW, min(ansi.StringWidth(f.key), w-44))
 	}
 	valW := max(8, w-keyW-2)
 	st := &p.pc.styles

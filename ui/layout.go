@@ -52,7 +52,8 @@ func (m *Model) layout() layout {
 		l.transactions = rect{0, y, txW, bodyH}
 		l.details = rect{txW, y, m.width - txW, bodyH}
 	default:
-		leftW := clamp(m.width*2/5, 46, 60)
+		// Wide terminals give the lists room for whole names.
+		leftW := clamp(m.width*2/5, 46, 72)
 		const minCards = 5
 		accH := clamp(m.accounts.wantHeight(), 5, bodyH-minCards)
 		l.accounts = rect{0, y, leftW, accH}

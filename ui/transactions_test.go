@@ -298,16 +298,23 @@ func TestReverseKeepsSelectionOnScreen(t *testing.T) {
 // Wide terminals give the columns their whole labels.
 func TestWideTerminalsShowWholeLabels(t *testing.T) {
 	e := offlineEnv(30)
+	e.store.accounts[3].DisplayName = "Rewards Credit Card Plus"
 	tx := e.store.txs["acc-current"]
 	tx[0].Category = "STANDING_ORDER"
 	tx[0].Raw.Meta["bank_transaction_id"] = "BT-1"
+	tx[0].Raw.Meta["provider_transaction_category"] = "ATM"
 	h := e.start(t, 200, 40)
 	s := h.screen()
-	if !strings.Contains(s, "Standing order ") {
-		t.Errorf("at 200 columns the category is cut:\n%s", s)
+	for _, want := range []string{"Standing order ", "Visa Rewards Credit Card Plus "} {
+		if !strings.Contains(s, want) {
+			t.Errorf("at 200 columns %q is cut:\n%s", want, s)
+		}
 	}
-	if s := h.press("3", "enter").screen(); !strings.Contains(s, "bank_transaction_id BT-1") {
-		t.Errorf("at 200 columns the detail cuts its field names:\n%s", s)
+	s = h.press("3", "enter").screen()
+	for _, want := range []string{"bank_transaction_id ", "provider_transaction_category ATM"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("at 200 columns the detail cuts %q:\n%s", want, s)
+		}
 	}
 	// 120 columns keep the compact columns.
 	if s := h.press("esc", "1").resize(120, 30).screen(); !strings.Contains(s, "Standing or…") {
