@@ -38,7 +38,8 @@ type Model struct {
 // commands whose typed results come back here.
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	cmd := m.route(msg)
-	return m, tea.Batch(cmd, m.settle())
+	cmd = tea.Batch(cmd, m.settle()) // before m is copied out
+	return m, cmd
 }
 
 // route hands msg to the pane it concerns.
