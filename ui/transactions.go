@@ -75,6 +75,7 @@ func (p *transactionsPane) show(id string) tea.Cmd {
 	}
 	l.cursor, l.offset = 0, 0
 	l.visible = l.visible[:0]
+	p.seq = p.pc.nextSeq() // a load still running for another account is now stale
 	if c, ok := p.cache[id]; ok {
 		l.setRows(id, c.views, c.rows)
 		l.scrollTo(p.rowsOnScreen())
@@ -83,7 +84,6 @@ func (p *transactionsPane) show(id string) tea.Cmd {
 	l.accountID = id
 	l.views, l.rows, l.order, l.visible = nil, nil, nil, nil
 	l.loading, l.loaded, l.err = true, false, ""
-	p.seq = p.pc.nextSeq()
 	return loadTxCmd(p.pc.ctx, p.seq, p.source, id, firstWindow)
 }
 

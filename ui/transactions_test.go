@@ -321,3 +321,18 @@ func TestWideTerminalsShowWholeLabels(t *testing.T) {
 		t.Errorf("at 120 columns:\n%s", s)
 	}
 }
+
+// Back on an account read before, while the load of the one just left is
+// still running: that load's late reply is dropped too.
+func TestLateLoadDroppedAfterReturningToCachedAccount(t *testing.T) {
+	e := offlineEnv(20)
+	e.store.txs["acc-savings"] = numberedTransactions("acc-savings", 3)
+	h := e.start(t, 120, 30)
+	release := e.store.gates.hold("window", "acc-savings")
+	h.press("j", "k") // savings' load is held; back on the current account (cached)
+	release()
+	h.settle()
+	if s := h.screen(); !strings.Contains(s, "· 20 · all time · Current Account") || strings.Contains(s, rowLabel(0)) {
+		t.Errorf("the late load of savings replaced the current account:\n%s", s)
+	}
+}
