@@ -2,9 +2,11 @@ package ui
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/banktui/banktui/ledger"
 )
@@ -13,65 +15,58 @@ import (
 // (Update + View) under 16 ms and scrolling one row under 2 ms.
 const benchRows = 100_000
 
+// benchModel is the model with 100k transactions of one account on screen,
+// the transactions pane focused.
 func benchModel(b *testing.B) Model {
 	b.Helper()
-	m := fakeModel(b, 160, 50, benchRows)
-	return press(b, m, "3")
+	return fakeHarness(b, 160, 50, benchRows).press("3").m
 }
 
-// BenchmarkScrollOneRow: one j (or k at the end) and the frame after it.
+// step runs one Update and the frame after it.
+func step(m Model, msg tea.Msg) Model {
+	nm, _ := m.Update(msg)
+	m = nm.(Model)
+	_ = m.View()
+	return m
+}
+
+// BenchmarkScrollOneRow: one j (or k on the way back) and the frame after it.
 func BenchmarkScrollOneRow(b *testing.B) {
 	m := benchModel(b)
 	down, up := keyMsg("j"), keyMsg("k")
-	dir := down
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if m.tx.cursor == len(m.tx.visible)-1 {
-			dir = up
-		} else if m.tx.cursor == 0 {
-			dir = down
+		msg := down
+		if (i/10_000)%2 == 1 { // down 10k rows, back up 10k: always a move
+			msg = up
 		}
-		nm, _ := m.Update(dir)
-		m = nm.(Model)
-		_ = m.View()
+		m = step(m, msg)
 	}
 }
 
 // BenchmarkFilterKeystroke: typing one more letter of a filter over 100k rows
 // and the frame after it; alternates typing and deleting so every iteration
 // filters the whole history.
-func BenchmarkFilterKeystroke(b *testing.B) {
-	m := benchModel(b)
-	m = press(b, m, "/")
-	m = typeText(b, m, "tesc")
-	letter, erase := keyMsg("o"), keyMsg("backspace")
+func BenchmarkFilterKeystroke(b *testing.B) { benchFilterKeystroke(b, "tesc", "o") }
+
+// BenchmarkFilterKeystrokeAmount: an amount term (decimal comparisons) instead of text.
+func BenchmarkFilterKeystrokeAmount(b *testing.B) { benchFilterKeystroke(b, "amount:<-10", "0") }
+
+// benchFilterKeystroke types filter, then alternately one more key and a
+// backspace.
+func benchFilterKeystroke(b *testing.B, filter, more string) {
+	m := step(benchModel(b), keyMsg("/"))
+	for _, r := range filter {
+		m = step(m, tea.KeyPressMsg{Code: r, Text: string(r)})
+	}
+	letter, erase := keyMsg(more), keyMsg("backspace")
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		msg := letter
 		if i%2 == 1 {
 			msg = erase
 		}
-		nm, _ := m.Update(msg)
-		m = nm.(Model)
-		_ = m.View()
-	}
-}
-
-// BenchmarkFilterKeystrokeAmount: an amount term (decimal comparisons) instead of text.
-func BenchmarkFilterKeystrokeAmount(b *testing.B) {
-	m := benchModel(b)
-	m = press(b, m, "/")
-	m = typeText(b, m, "amount:<-10")
-	digit, erase := keyMsg("0"), keyMsg("backspace")
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		msg := digit
-		if i%2 == 1 {
-			msg = erase
-		}
-		nm, _ := m.Update(msg)
-		m = nm.(Model)
-		_ = m.View()
+		m = step(m, msg)
 	}
 }
 
@@ -81,9 +76,7 @@ func BenchmarkSortKey(b *testing.B) {
 	s := keyMsg("s")
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		nm, _ := m.Update(s)
-		m = nm.(Model)
-		_ = m.View()
+		m = step(m, s)
 	}
 }
 
@@ -97,20 +90,32 @@ func BenchmarkPrepareRows(b *testing.B) {
 	}
 }
 
+// syncedLedger is the emulator's demo bank synced into a ledger, and its
+// first account.
+func syncedLedger(b *testing.B) (*emulatorLedger, ledger.AccountView) {
+	b.Helper()
+	e := newEmulatorLedger(b)
+	e.start(b, 160, 50, nil)
+	accounts, err := e.store.Accounts(context.Background())
+	if err != nil || len(accounts) == 0 {
+		b.Fatal("no accounts", err)
+	}
+	return e, accounts[0]
+}
+
 // BenchmarkFirstFrameFromStore: what Run does before the first frame, on a
 // ledger synced from the emulator's demo bank: read accounts, cards, totals
 // and connections from SQLite, build the model, size it, render it.
 func BenchmarkFirstFrameFromStore(b *testing.B) {
-	e := newEmulatorLedger(b)
-	m := New(e.options())
-	drive(b, m, m.Init())
+	e, first := syncedLedger(b)
+	name := []rune(ledger.Sanitize(first.DisplayName))
 	opts := Options{Store: e.store, Connections: e.options().Connections}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		f := firstFrameModel(context.Background(), opts)
+		f := firstFrameModel(context.Background(), opts, opts.deps())
 		nm, _ := f.Update(tea.WindowSizeMsg{Width: 160, Height: 50})
-		if len(nm.(Model).View().Content) == 0 || len(f.accounts.items) == 0 {
-			b.Fatal("empty first frame")
+		if !strings.Contains(ansi.Strip(nm.(Model).View().Content), string(name[:min(len(name), 12)])) {
+			b.Fatal("the first frame lacks the first account")
 		}
 		f.cancel()
 	}
@@ -119,13 +124,11 @@ func BenchmarkFirstFrameFromStore(b *testing.B) {
 // BenchmarkLoadTransactionsFromStore: reading and preparing one account's
 // whole history (the command behind the transactions pane).
 func BenchmarkLoadTransactionsFromStore(b *testing.B) {
-	e := newEmulatorLedger(b)
-	m := New(e.options())
-	m = drive(b, m, m.Init())
-	id := m.selectedID
+	e, first := syncedLedger(b)
+	src := storeSource{e.store}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		msg := loadTxCmd(context.Background(), 1, e.store, id, 0)().(txLoadedMsg)
+		msg := loadTxCmd(context.Background(), 1, src, first.ID, 0)().(txLoadedMsg)
 		if msg.err != nil || len(msg.rows) == 0 {
 			b.Fatal(msg.err)
 		}
@@ -135,13 +138,11 @@ func BenchmarkLoadTransactionsFromStore(b *testing.B) {
 // BenchmarkLoadFirstWindowFromStore: the newest rows an account's first load
 // shows before its whole history.
 func BenchmarkLoadFirstWindowFromStore(b *testing.B) {
-	e := newEmulatorLedger(b)
-	m := New(e.options())
-	m = drive(b, m, m.Init())
-	id := m.selectedID
+	e, first := syncedLedger(b)
+	src := storeSource{e.store}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		msg := loadTxCmd(context.Background(), 1, e.store, id, firstWindow)().(txLoadedMsg)
+		msg := loadTxCmd(context.Background(), 1, src, first.ID, firstWindow)().(txLoadedMsg)
 		if msg.err != nil || !msg.partial {
 			b.Fatal("no partial first window", msg.err)
 		}
@@ -152,13 +153,10 @@ func BenchmarkLoadFirstWindowFromStore(b *testing.B) {
 // JSON of every row decoded, as the pane read it before the detail read its
 // record apart (for comparison).
 func BenchmarkLoadTransactionsFromStoreWithRaw(b *testing.B) {
-	e := newEmulatorLedger(b)
-	m := New(e.options())
-	m = drive(b, m, m.Init())
-	id := m.selectedID
+	e, first := syncedLedger(b)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		views, err := e.store.Transactions(context.Background(), ledger.TxQuery{AccountIDs: []string{id}, Sort: "date", Desc: true})
+		views, err := e.store.Transactions(context.Background(), ledger.TxQuery{AccountIDs: []string{first.ID}, Sort: "date", Desc: true})
 		if err != nil || len(prepareRows(views)) == 0 {
 			b.Fatal(err)
 		}
@@ -168,17 +166,16 @@ func BenchmarkLoadTransactionsFromStoreWithRaw(b *testing.B) {
 // BenchmarkLoadDetailFromStore: the detail pane's read of one transaction's
 // record.
 func BenchmarkLoadDetailFromStore(b *testing.B) {
-	e := newEmulatorLedger(b)
-	m := New(e.options())
-	m = drive(b, m, m.Init())
-	v := m.tx.selected()
-	if v == nil {
-		b.Fatal("no transaction")
+	e, first := syncedLedger(b)
+	views, err := e.store.Transactions(context.Background(), ledger.TxQuery{AccountIDs: []string{first.ID}, Limit: 1})
+	if err != nil || len(views) == 0 {
+		b.Fatal("no transaction", err)
 	}
-	k := keyOf(v)
+	k := keyOf(&views[0])
+	src := storeSource{e.store}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		msg := loadDetailCmd(context.Background(), 1, e.store, k)().(detailLoadedMsg)
+		msg := loadDetailCmd(context.Background(), 1, src, k)().(detailLoadedMsg)
 		if msg.err != nil || msg.view.Raw.TransactionID == "" {
 			b.Fatal(msg.err)
 		}

@@ -1,109 +1,86 @@
 package ui
 
 import (
-	"context"
 	"errors"
 	"strings"
 	"testing"
-
-	tea "charm.land/bubbletea/v2"
 )
 
-// detailReply runs the command that reads a detail's record.
-func detailReply(t *testing.T, cmd tea.Cmd) detailLoadedMsg {
-	t.Helper()
-	if cmd == nil {
-		t.Fatal("no command to read the detail")
-	}
-	msg, ok := cmd().(detailLoadedMsg)
-	if !ok {
-		t.Fatalf("command returned %T, want detailLoadedMsg", msg)
-	}
-	return msg
-}
+func records(e *fakeEnv) int { return e.store.count(func(s *fakeStore) int { return s.records }) }
 
-// The list is read without Raw; the detail reads its transaction's record
-// in a command, again when the selection moves, and drops stale replies.
+// The list is read without the bank's JSON; the detail reads its
+// transaction's record in a command, again when the selection moves or the
+// list is read again, and drops stale replies.
 func TestDetailReadsItsRecordAndDropsStaleReplies(t *testing.T) {
-	e := newEmulatorLedger(t)
-	m := New(e.options())
-	m = send(t, m, sizeMsg(120, 32))
-	m = drive(t, m, m.Init())
-	m = press(t, m, "3")
-	if !m.tx.noRaw || len(m.tx.views) < 3 || m.tx.views[0].Raw.TransactionID != "" {
-		t.Fatalf("list: noRaw %v, %d rows", m.tx.noRaw, len(m.tx.views))
+	e := onlineEnv(50)
+	h := e.startSynced(t, 120, 30).press("3")
+	if strings.Contains(h.screen(), "prov-") {
+		t.Fatal("the list shows fields of the bank's JSON")
 	}
-	nm, open := m.Update(keyMsg("enter"))
-	m = nm.(Model)
-	first := m.tx.selected()
-	if m.focus != paneDetail || m.detail.key != keyOf(first) || !m.detail.loading {
-		t.Fatalf("detail: focus %v state %+v", m.focus, m.detail)
+	release := e.store.gates.hold("record", "acc-current")
+	h.press("enter")
+	s := h.screen()
+	if !strings.Contains(s, "Transaction ID   tx-000000") || !strings.Contains(s, "loading the rest…") || strings.Contains(s, "prov-0") {
+		t.Fatalf("detail before its record: the list's fields and a note, nothing else:\n%s", s)
 	}
 	// j walks to the next transaction before the first reply lands.
-	nm, next := m.Update(keyMsg("j"))
-	m = nm.(Model)
-	second := m.tx.selected()
-	if keyOf(second) == keyOf(first) || m.detail.key != keyOf(second) {
-		t.Fatalf("j did not ask for the next record: %+v", m.detail)
+	h.press("j")
+	if s := h.screen(); !strings.Contains(s, "Provider tx ID   prov-1") || strings.Contains(s, "loading the rest") {
+		t.Fatalf("the next record was not read:\n%s", s)
 	}
-	m = send(t, m, detailReply(t, open)) // stale
-	if m.detail.view != nil || !m.detail.loading {
-		t.Fatalf("a stale reply was applied: %+v", m.detail)
-	}
-	reply := detailReply(t, next)
-	m = send(t, m, reply)
-	if m.detail.view == nil || m.detail.loading || m.detail.view.ID != second.ID || m.detail.view.Raw.TransactionID == "" {
-		t.Fatalf("reply not applied: %+v", m.detail)
-	}
-	want := reply.view.Raw.TransactionID
-	if s := screen(m); !strings.Contains(s, want[:min(20, len(want))]) || strings.Contains(s, "loading the rest") {
-		t.Errorf("detail:\n%s", s)
+	release()
+	h.settle() // the first record's reply, now stale
+	if s := h.screen(); !strings.Contains(s, "prov-1") || strings.Contains(s, "prov-0") {
+		t.Fatalf("a stale reply was applied:\n%s", s)
 	}
 	// Keys that keep the selection read nothing again.
-	nm, cmd := m.Update(keyMsg("s"))
-	m = nm.(Model)
-	if cmd != nil || keyOf(m.tx.selected()) != keyOf(second) {
+	n := records(e)
+	h.press("s")
+	if records(e) != n || !strings.Contains(h.screen(), "prov-1") {
 		t.Error("a sort that kept the selection read the detail again")
 	}
-	// A reload of the list (after a sync) reads the shown record again,
-	// showing the one already read meanwhile.
-	reload := loadTxCmd(context.Background(), m.txSeq, e.store, m.selectedID, 0)().(txLoadedMsg)
-	nm, again := m.Update(reload)
-	m = nm.(Model)
-	if m.detail.view == nil || !m.detail.loading || keyOf(m.tx.selected()) != keyOf(second) {
-		t.Fatalf("after a reload: %+v", m.detail)
-	}
-	m = send(t, m, detailReply(t, again))
-	if m.detail.view == nil || m.detail.loading {
-		t.Fatalf("after the reload's reply: %+v", m.detail)
+	// A reload of the list (after a sync) reads the shown record again.
+	h.press("R")
+	if records(e) != n+1 || !strings.Contains(h.screen(), "prov-1") || strings.Contains(h.screen(), "loading the rest") {
+		t.Errorf("after a sync: %d record reads, want %d:\n%s", records(e), n+1, h.screen())
 	}
 }
 
 // A record that cannot be read says so; the detail keeps the list's fields
 // and does not ask again for the same transaction.
 func TestDetailReadError(t *testing.T) {
-	e := newEmulatorLedger(t)
-	m := New(e.options())
-	m = send(t, m, sizeMsg(120, 32))
-	m = drive(t, m, m.Init())
-	m = press(t, m, "3", "enter")
-	m = send(t, m, detailLoadedMsg{seq: m.detailSeq, key: m.detail.key, err: errors.New("database is locked\nmore")})
-	s := screen(m)
+	e := offlineEnv(20)
+	e.store.recErr = errors.New("database is locked\nmore")
+	h := e.start(t, 120, 32).press("3", "enter")
+	s := h.screen()
 	if !strings.Contains(s, "the rest is unavailable: database is locked") || !strings.Contains(s, "Transaction ID") {
 		t.Errorf("detail after an error:\n%s", s)
 	}
-	if nm, cmd := m.Update(keyMsg("G")); cmd != nil || nm.(Model).detail.err == "" {
+	n := records(e)
+	h.press("G")
+	if records(e) != n || !strings.Contains(h.screen(), "the rest is unavailable") {
 		t.Error("a failed read was retried without the selection moving")
 	}
 }
 
-// Rows that already carry Raw (as the fakes do) need no read.
-func TestDetailWithRawReadsNothing(t *testing.T) {
-	m := fakeModel(t, 120, 30, 50)
-	m = press(t, m, "3")
-	nm, cmd := m.Update(keyMsg("enter"))
-	m = nm.(Model)
-	if cmd != nil || m.detailSeq != 0 || strings.Contains(screen(m), "loading the rest") {
-		t.Errorf("detail of rows with Raw: cmd %v seq %d", cmd != nil, m.detailSeq)
+// Privacy hides a card's number in the detail too (the bank sends it in
+// the transaction's meta).
+func TestPrivacyHidesCardDigitsInDetail(t *testing.T) {
+	e := offlineEnv(0)
+	card := fakeTransactions("card-1", 5)
+	for i := range card {
+		card[i].Raw.Meta["cardNumber"] = "************4242"
+	}
+	e.store.txs["card-1"] = card
+	h := e.start(t, 120, 30).press("2", "enter", "enter")
+	if !strings.Contains(h.screen(), "************4242") {
+		t.Fatalf("the detail lacks the card number:\n%s", h.screen())
+	}
+	s := h.press(".").screen()
+	if strings.Contains(s, "4242") || !strings.Contains(lineWith(s, "cardNumber"), "************••••") {
+		t.Errorf("privacy mode shows the card's digits:\n%s", s)
+	}
+	if strings.Contains(h.press(".").screen(), "************••••") {
+		t.Error(". again should show the number")
 	}
 }

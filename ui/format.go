@@ -118,3 +118,28 @@ func titleCase(s string) string {
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
 }
+
+// maskDigits hides every run of four or more digits (a card's or an
+// account's number) in privacy mode.
+func maskDigits(s string) string {
+	var b strings.Builder
+	run := 0
+	flush := func(end int) {
+		if run >= 4 {
+			b.WriteString("••••")
+		} else {
+			b.WriteString(s[end-run : end])
+		}
+		run = 0
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] >= '0' && s[i] <= '9' {
+			run++
+			continue
+		}
+		flush(i)
+		b.WriteByte(s[i])
+	}
+	flush(len(s))
+	return b.String()
+}

@@ -58,3 +58,18 @@ func TestCellWidthMatchesAnsi(t *testing.T) {
 		}
 	}
 }
+
+func TestMaskDigits(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"************4242", "************••••"},
+		{"20-32-06 80677760", "20-32-06 ••••"},
+		{"REF 123 and 4567 9", "REF 123 and •••• 9"},
+		{"", ""},
+		{"GB29NWBK60161331926819", "GB29NWBK••••"},
+	}
+	for _, tt := range tests {
+		if got := maskDigits(tt.in); got != tt.want {
+			t.Errorf("maskDigits(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
 )
 
 // KeyMap declares every binding of the TUI exactly once. The same bindings
@@ -106,8 +107,9 @@ func DefaultKeyMap() KeyMap {
 }
 
 // KeyMapWith returns the default key map with the [keys] overrides applied:
-// action name -> keys. Unknown actions or empty key lists are errors, so a typo
-// in config.toml is reported instead of silently ignored.
+// action name -> keys. Unknown actions, empty key lists and a key bound to two
+// actions are errors, so a typo in config.toml is reported instead of
+// silently ignored.
 func KeyMapWith(overrides map[string][]string) (KeyMap, error) {
 	km := DefaultKeyMap()
 	if len(overrides) == 0 {
@@ -135,7 +137,25 @@ func KeyMapWith(overrides map[string][]string) (KeyMap, error) {
 		bind.SetKeys(keys...)
 		bind.SetHelp(strings.Join(keys, "/"), bind.Help().Desc)
 	}
+	if err := km.clash(); err != nil {
+		return DefaultKeyMap(), err
+	}
 	return km, nil
+}
+
+// clash reports a key bound to two actions: only one of them could ever
+// run, and help would list the key twice.
+func (k *KeyMap) clash() error {
+	owner := map[string]string{}
+	for _, a := range keyActions {
+		for _, name := range a.binding(k).Keys() {
+			if first, ok := owner[name]; ok {
+				return fmt.Errorf("keys: %q is bound to both %s and %s; give one of them another key in [keys]", name, first, a.name)
+			}
+			owner[name] = a.name
+		}
+	}
+	return nil
 }
 
 // ShortHelp is the footer line: the keys someone needs in the first minute,
@@ -161,4 +181,29 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 		{k.Filter, k.Sort, k.Reverse, k.PrevMonth, k.NextMonth, k.Pending, k.Privacy},
 		{k.Refresh, k.RefreshAll, k.Login, k.Help, k.Quit},
 	}
+}
+
+// moveDelta is how far a movement key moves a cursor with page rows on
+// screen; ok is false for any other key.
+func moveDelta(k *KeyMap, msg tea.KeyPressMsg, page int) (delta int, ok bool) {
+	page = max(1, page)
+	switch {
+	case key.Matches(msg, k.Up):
+		return -1, true
+	case key.Matches(msg, k.Down):
+		return 1, true
+	case key.Matches(msg, k.Top):
+		return -1 << 30, true
+	case key.Matches(msg, k.Bottom):
+		return 1 << 30, true
+	case key.Matches(msg, k.HalfPageDown):
+		return max(1, page/2), true
+	case key.Matches(msg, k.HalfPageUp):
+		return -max(1, page/2), true
+	case key.Matches(msg, k.PageDown):
+		return page, true
+	case key.Matches(msg, k.PageUp):
+		return -page, true
+	}
+	return 0, false
 }

@@ -74,31 +74,60 @@ func TestKeyMapWith(t *testing.T) {
 
 // A rebound key drives the model and the help, and the old key stops working.
 func TestReboundKeysDriveModelAndHelp(t *testing.T) {
-	m := New(Options{Now: fixedClock, Keys: map[string][]string{"privacy": {"x"}}})
-	m = send(t, m, sizeMsg(120, 30))
-	m = press(t, m, ".")
-	if m.privacy {
+	e := offlineEnv(10)
+	e.opts.Keys = map[string][]string{"privacy": {"x"}}
+	h := e.start(t, 120, 30)
+	if !strings.Contains(h.press(".").screen(), "£1,234.56") {
 		t.Fatal(". still toggles privacy after rebinding to x")
 	}
-	m = press(t, m, "x")
-	if !m.privacy {
+	if strings.Contains(h.press("x").screen(), "£1,234.56") {
 		t.Fatal("x does not toggle privacy")
 	}
-	m = press(t, m, "?")
-	if !regexp.MustCompile(`x\s+hide amounts`).MatchString(screen(m)) {
-		t.Errorf("full help does not show the rebound key:\n%s", screen(m))
+	if !regexp.MustCompile(`x\s+hide amounts`).MatchString(h.press("?").screen()) {
+		t.Errorf("full help does not show the rebound key:\n%s", h.screen())
 	}
 }
 
 // A bad [keys] table keeps the defaults and says why in the footer.
 func TestBadKeysConfigIsReported(t *testing.T) {
-	m := New(Options{Now: fixedClock, Keys: map[string][]string{"teleport": {"t"}}})
-	m = send(t, m, sizeMsg(120, 30))
-	m = drive(t, m, m.Init())
-	if !strings.Contains(screen(m), `unknown action "teleport"`) {
-		t.Errorf("bad keys not reported:\n%s", screen(m))
+	e := offlineEnv(10)
+	e.opts.Keys = map[string][]string{"teleport": {"t"}}
+	h := e.start(t, 120, 30)
+	if !strings.Contains(h.screen(), `unknown action "teleport"`) {
+		t.Errorf("bad keys not reported:\n%s", h.screen())
 	}
-	if m = press(t, m, "."); !m.privacy {
+	if strings.Contains(h.press(".").screen(), "£1,234.56") {
 		t.Error("defaults not kept after a bad [keys] table")
+	}
+}
+
+// A key bound to two actions is refused, naming both and the key; the
+// defaults have no such clash.
+func TestKeyMapWithRejectsClashes(t *testing.T) {
+	if km := DefaultKeyMap(); km.clash() != nil {
+		t.Fatalf("the default key map clashes: %v", km.clash())
+	}
+	_, err := KeyMapWith(map[string][]string{"privacy": {"j"}})
+	if err == nil {
+		t.Fatal("privacy on j (down's key) was accepted")
+	}
+	for _, want := range []string{`"j"`, "down", "privacy"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("the error %q does not name %s", err, want)
+		}
+	}
+	// Moving the other action away first is fine.
+	if _, err := KeyMapWith(map[string][]string{"privacy": {"j"}, "down": {"down"}}); err != nil {
+		t.Errorf("a swap was refused: %v", err)
+	}
+	// The TUI says so, keeps the defaults, and help lists j once.
+	e := offlineEnv(10)
+	e.opts.Keys = map[string][]string{"privacy": {"j"}}
+	h := e.start(t, 120, 30)
+	if !strings.Contains(h.screen(), `"j" is bound to both down and privacy`) {
+		t.Errorf("the clash is not reported:\n%s", h.screen())
+	}
+	if n := len(regexp.MustCompile(`\bj\b`).FindAllString(h.press("?").screen(), -1)); n != 1 {
+		t.Errorf("help lists j %d times:\n%s", n, h.screen())
 	}
 }

@@ -2,13 +2,11 @@ package ui
 
 import (
 	"context"
-	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	tea "charm.land/bubbletea/v2"
 	"github.com/shopspring/decimal"
 	"golang.org/x/oauth2"
 
@@ -60,96 +58,103 @@ func (e *emulatorLedger) options() Options {
 	return Options{Store: e.store, Syncer: e.syncer, Connections: func() ([]ledger.Consent, error) { return e.conns, nil }}
 }
 
-// Init's commands run for real: the stored (empty) state, then the balance
-// check and the transaction sync against the emulator, then the re-reads.
-func TestLedgerLaunchSyncsAndShowsTheDemoBank(t *testing.T) {
-	e := newEmulatorLedger(t)
-	m := New(e.options())
-	m = send(t, m, sizeMsg(120, 32))
-	m = drive(t, m, m.Init())
+// start runs the TUI on the ledger as Run would (Init's commands for real:
+// the stored state, the balance check and the transaction sync against the
+// emulator, then the re-reads), the store's reads behind gates g.
+func (e *emulatorLedger) start(t testing.TB, w, h int, g *gates) *harness {
+	t.Helper()
+	return e.run(t, w, h, g, e.options())
+}
 
-	if m.syncing || m.syncErr != "" || m.lastSync.IsZero() {
-		t.Fatalf("sync did not finish cleanly: syncing %v err %q", m.syncing, m.syncErr)
-	}
-	stored, err := e.store.Accounts(context.Background())
+// startOffline runs the TUI on what the ledger holds, without a sync.
+func (e *emulatorLedger) startOffline(t testing.TB, w, h int, g *gates) *harness {
+	t.Helper()
+	o := e.options()
+	o.Syncer = nil
+	return e.run(t, w, h, g, o)
+}
+
+func (e *emulatorLedger) run(t testing.TB, w, h int, g *gates, o Options) *harness {
+	t.Helper()
+	d := o.deps()
+	d.store = gatedStore{e.store, g}
+	hs := newHarness(t, newModel(context.Background(), o, d), g)
+	return hs.resize(w, h).start()
+}
+
+func (e *emulatorLedger) count(t testing.TB, q ledger.TxQuery) int {
+	t.Helper()
+	n, err := e.store.CountTransactions(context.Background(), q)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(m.accounts.items)+len(m.cards.items) != len(stored) || len(m.cards.items) == 0 || len(m.accounts.items) < 3 {
-		t.Fatalf("model has %d accounts, %d cards; store %d", len(m.accounts.items), len(m.cards.items), len(stored))
+	return n
+}
+
+func TestLedgerLaunchSyncsAndShowsTheDemoBank(t *testing.T) {
+	e := newEmulatorLedger(t)
+	h := e.start(t, 120, 32, nil)
+	ctx := context.Background()
+	stored, err := e.store.Accounts(ctx)
+	if err != nil || len(stored) < 4 {
+		t.Fatalf("store: %d accounts, %v", len(stored), err)
 	}
-	s := screen(m)
-	first := m.accounts.items[0]
-	for _, want := range []string{"Northgate Bank", "Castle Bank", ledger.Sanitize(first.DisplayName), money(first.Current, first.Currency, false, false), "synced"} {
+	s := h.screen()
+	first := stored[0]
+	for _, want := range []string{"Northgate Bank", "Castle Bank", ledger.Sanitize(first.DisplayName),
+		ledger.FormatMoney(first.Current, first.Currency), "✓ synced"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("screen lacks %q:\n%s", want, s)
 		}
 	}
-	// The transactions pane shows exactly what the store holds for the account.
-	n, err := e.store.CountTransactions(context.Background(), ledger.TxQuery{AccountIDs: []string{m.selectedID}})
-	if err != nil {
-		t.Fatal(err)
+	// The transactions pane counts exactly what the store holds for the account.
+	n := e.count(t, ledger.TxQuery{AccountIDs: []string{first.ID}})
+	if n == 0 || !strings.Contains(s, "· "+ledger.FormatCount(n)+" · all time · "+ledger.Sanitize(first.DisplayName)) {
+		t.Fatalf("the pane does not count the store's %d rows:\n%s", n, s)
 	}
-	if n == 0 || len(m.tx.rows) != n || len(m.tx.visible) != n {
-		t.Fatalf("pane has %d rows (%d visible), store %d", len(m.tx.rows), len(m.tx.visible), n)
-	}
-
 	// The filter agrees with the ledger's own query.
-	m = press(t, m, "/")
-	m = typeText(t, m, "amount:<=-20")
-	max := decimal.NewFromInt(-20)
-	want, err := e.store.CountTransactions(context.Background(), ledger.TxQuery{AccountIDs: []string{m.selectedID}, MaxAmount: &max})
-	if err != nil {
-		t.Fatal(err)
+	h.press("/").typeText("amount:<=-20")
+	limit := decimal.NewFromInt(-20)
+	want := e.count(t, ledger.TxQuery{AccountIDs: []string{first.ID}, MaxAmount: &limit})
+	if !strings.Contains(h.screen(), "· "+ledger.FormatCount(want)+" of "+ledger.FormatCount(n)+" ·") {
+		t.Errorf("amount:<=-20: the ledger counts %d:\n%s", want, h.screen())
 	}
-	if len(m.tx.visible) != want {
-		t.Errorf("amount:<=-20 shows %d rows, ledger counts %d", len(m.tx.visible), want)
-	}
-	m = press(t, m, "esc")
+	h.press("esc")
 
-	// Open a detail: the list's fields at once, then every id once its
-	// record (read apart: the list has no Raw) lands.
-	m = press(t, m, "3")
-	nm, cmd := m.Update(keyMsg("enter"))
-	m = nm.(Model)
-	v := m.tx.selected()
-	if v == nil || v.Raw.TransactionID != "" || !m.tx.noRaw {
-		t.Fatalf("the list was read with Raw: %+v", v)
+	// A detail: every id once its record (read apart: the list has no Raw) lands.
+	h.press("3", "enter")
+	views, err := e.store.Transactions(ctx, ledger.TxQuery{AccountIDs: []string{first.ID}, Sort: "date", Desc: true, Limit: 1})
+	if err != nil || len(views) != 1 || views[0].Raw.TransactionID == "" {
+		t.Fatal(views, err)
 	}
-	if s := screen(m); !strings.Contains(s, "loading the rest") || !strings.Contains(s, "Transaction ID") {
-		t.Errorf("detail before its record:\n%s", s)
+	full := views[0].Raw
+	s = h.screen()
+	if !strings.Contains(s, full.TransactionID[:min(20, len(full.TransactionID))]) || strings.Contains(s, "loading the rest") {
+		t.Errorf("detail lacks the transaction id %s:\n%s", full.TransactionID, s)
 	}
-	m = drive(t, m, cmd)
-	full, err := e.store.Transaction(context.Background(), v.AccountID, v.ID, v.Pending)
-	if err != nil || full.Raw.TransactionID == "" {
-		t.Fatal(full.Raw, err)
-	}
-	s = screen(m)
-	if !strings.Contains(s, full.Raw.TransactionID[:min(20, len(full.Raw.TransactionID))]) || strings.Contains(s, "loading the rest") {
-		t.Errorf("detail lacks the transaction id:\n%s", s)
-	}
-	if full.Raw.Timestamp.Raw != "" && !strings.Contains(s, "Timestamp sent") {
+	if full.Timestamp.Raw != "" && !strings.Contains(s, "Timestamp sent") {
 		t.Errorf("detail lacks the raw timestamp:\n%s", s)
 	}
-	m = press(t, m, "esc")
+	h.press("esc")
 
 	// The card's transactions load through a command.
-	nm, cmd = m.Update(keyMsg("2"))
-	m = drive(t, nm.(Model), cmd)
-	if m.selectedID != m.cards.items[0].ID || !m.tx.loaded || m.tx.accountID != m.selectedID {
-		t.Fatalf("card transactions not loaded: selected %q pane %q", m.selectedID, m.tx.accountID)
+	var card ledger.AccountView
+	for _, a := range stored {
+		if a.Kind == ledger.KindCard {
+			card = a
+			break
+		}
+	}
+	cards := e.count(t, ledger.TxQuery{AccountIDs: []string{card.ID}})
+	if !strings.Contains(h.press("2").screen(), "· "+ledger.FormatCount(cards)+" · all time · "+ledger.Sanitize(card.DisplayName)) {
+		t.Fatalf("card transactions not loaded (%d stored):\n%s", cards, h.screen())
 	}
 
 	// R refreshes everything again (incremental this time) without errors.
 	before := len(e.srv.Requests())
-	nm, cmd = m.Update(keyMsg("R"))
-	m = nm.(Model)
-	if !m.syncing {
-		t.Fatal("R did not start a sync")
-	}
-	m = drive(t, m, cmd)
-	if m.syncing || m.syncErr != "" || len(e.srv.Requests()) == before {
-		t.Errorf("R: syncing %v err %q, requests %d→%d", m.syncing, m.syncErr, before, len(e.srv.Requests()))
+	h.press("R")
+	if s := h.screen(); strings.Contains(s, "✗") || strings.Contains(s, "syncing") || len(e.srv.Requests()) == before {
+		t.Errorf("R: requests %d→%d:\n%s", before, len(e.srv.Requests()), s)
 	}
 }
 
@@ -157,15 +162,19 @@ func TestLedgerLaunchSyncsAndShowsTheDemoBank(t *testing.T) {
 // command has run, no network.
 func TestFirstFrameFromStoreWithoutNetwork(t *testing.T) {
 	e := newEmulatorLedger(t)
-	m := New(e.options())
-	m = drive(t, m, m.Init()) // fill the store
-	e.srv.Close()             // the bank is gone
+	e.start(t, 120, 32, nil) // fill the store
+	e.srv.Close()            // the bank is gone
 
-	f := firstFrameModel(context.Background(), Options{Store: e.store, Connections: e.options().Connections})
-	f = send(t, f, sizeMsg(120, 32))
-	s := screen(f)
-	a := f.accounts.items[0]
-	for _, want := range []string{ledger.Sanitize(a.DisplayName), money(a.Current, a.Currency, false, false), "as of"} {
+	o := Options{Store: e.store, Connections: e.options().Connections}
+	h := newHarness(t, firstFrameModel(context.Background(), o, o.deps()), nil)
+	h.deliver(sizeMsg(120, 32)) // no Init: nothing read but what Run read
+	stored, err := e.store.Accounts(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := h.screen()
+	a := stored[0]
+	for _, want := range []string{ledger.Sanitize(a.DisplayName), ledger.FormatMoney(a.Current, a.Currency), "as of"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("first frame lacks %q:\n%s", want, s)
 		}
@@ -179,35 +188,24 @@ func TestLedgerSCAExceededShownPerAccount(t *testing.T) {
 	clock := start
 	e := newEmulatorLedger(t, truelayertest.WithClock(func() time.Time { return clock }))
 	clock = start.Add(10 * time.Minute)
-	m := New(e.options())
-	m = send(t, m, sizeMsg(140, 40))
-	m = drive(t, m, m.Init())
-	s := screen(m)
+	s := e.start(t, 140, 40, nil).screen()
 	if !strings.Contains(s, ": re-authenticate (L)") {
 		t.Fatalf("no sca_exceeded note:\n%s", s)
 	}
-	if !strings.Contains(s, "Northgate Bank") || m.syncErr != "" {
-		t.Errorf("other connection affected: err %q", m.syncErr)
+	if !strings.Contains(s, "Northgate Bank") || strings.Contains(s, "✗") {
+		t.Errorf("other connection affected:\n%s", s)
 	}
 }
 
 // A stale sync (R pressed twice) never applies the first run's result.
 func TestLedgerSecondRefreshWins(t *testing.T) {
 	e := newEmulatorLedger(t)
-	m := New(e.options())
-	m = send(t, m, sizeMsg(120, 32))
-	m = drive(t, m, m.Init())
-	nm, first := m.Update(keyMsg("R"))
-	m = nm.(Model)
-	firstSeq := m.syncSeq
-	nm, second := m.Update(keyMsg("R"))
-	m = nm.(Model)
-	if m.syncSeq == firstSeq {
-		t.Fatal("second R did not take a new sequence number")
-	}
-	m = drive(t, m, tea.Batch(first, second))
-	if m.syncing || m.syncErr != "" {
-		t.Errorf("after two refreshes: syncing %v err %q", m.syncing, m.syncErr)
+	h := e.start(t, 120, 32, nil)
+	h.deliver(keyMsg("R"))
+	h.deliver(keyMsg("R"))
+	h.settle()
+	if s := h.screen(); strings.Contains(s, "✗") || strings.Contains(s, "syncing") || !strings.Contains(s, "✓ synced") {
+		t.Errorf("after two refreshes:\n%s", s)
 	}
 }
 
@@ -215,40 +213,49 @@ func TestLedgerSecondRefreshWins(t *testing.T) {
 // selection.
 func TestLedgerFirstWindowThenWholeHistory(t *testing.T) {
 	e := newEmulatorLedger(t)
-	m := New(e.options())
-	m = send(t, m, sizeMsg(120, 32))
-	m = drive(t, m, m.Init())
-	// An account not loaded yet (so not cached) with a long history.
-	pick, id, total := -1, "", 0
-	for i, a := range m.accounts.items {
-		n, err := e.store.CountTransactions(context.Background(), ledger.TxQuery{AccountIDs: []string{a.ID}})
-		if err != nil {
-			t.Fatal(err)
+	e.start(t, 120, 32, nil) // fill the store
+	stored, err := e.store.Accounts(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// An account after the first (selected at launch) with a long history.
+	var pick ledger.AccountView
+	total, accounts := 0, 0
+	for _, a := range stored {
+		if a.Kind != ledger.KindAccount {
+			continue
 		}
-		if i > m.accounts.cursor && n > firstWindow {
-			pick, id, total = i, a.ID, n
+		if accounts++; accounts == 1 {
+			continue
+		}
+		if n := e.count(t, ledger.TxQuery{AccountIDs: []string{a.ID}}); n > firstWindow {
+			pick, total = a, n
 			break
 		}
 	}
-	if pick < 0 {
+	if total == 0 {
 		t.Fatalf("the demo bank has no second account with more than %d rows", firstWindow)
 	}
-	for m.accounts.cursor < pick {
-		m = press(t, m, "j") // the loads of the accounts passed over are dropped as stale
+	g := &gates{}
+	release := g.hold("history", pick.ID)
+	h := e.startOffline(t, 120, 32, g)
+	for i := 0; !strings.Contains(h.screen(), "· "+ledger.Sanitize(pick.DisplayName)); i++ {
+		if i == accounts {
+			t.Fatalf("j never reached %s:\n%s", pick.DisplayName, h.screen())
+		}
+		h.press("j") // the loads of the accounts passed over are dropped as stale
 	}
-	if m.selectedID != id {
-		t.Fatalf("selected %q", m.selectedID)
+	if !strings.Contains(h.screen(), "· 400+ · all time") {
+		t.Fatalf("first window:\n%s", h.screen())
 	}
-	first := loadTxCmd(m.ctx, m.txSeq, e.store, id, firstWindow)().(txLoadedMsg)
-	nm, rest := m.Update(first)
-	m = nm.(Model)
-	if !m.tx.partial || !m.tx.loading || len(m.tx.rows) != firstWindow || !strings.Contains(screen(m), fmt.Sprintf("%d+", firstWindow)) {
-		t.Fatalf("first window: partial %v rows %d", m.tx.partial, len(m.tx.rows))
+	h.press("3", "j", "j")
+	keep := h.selected()
+	release()
+	h.settle()
+	if !strings.Contains(h.screen(), "· "+ledger.FormatCount(total)+" · all time") {
+		t.Errorf("whole history (%d rows) not shown:\n%s", total, h.screen())
 	}
-	m = press(t, m, "3", "j", "j")
-	keep := m.tx.selectedID()
-	m = drive(t, m, rest)
-	if m.tx.partial || m.tx.loading || len(m.tx.rows) != total || m.tx.selectedID() != keep {
-		t.Errorf("whole history: partial %v rows %d/%d selection %q→%q", m.tx.partial, len(m.tx.rows), total, keep, m.tx.selectedID())
+	if got := h.selected(); strings.Join(got, "|") != strings.Join(keep, "|") {
+		t.Errorf("the selection moved from %q to %q", keep, got)
 	}
 }

@@ -29,7 +29,7 @@ func (c sortColumn) String() string {
 // sorting and rendering: sanitised display text, lower-cased search text and
 // integer keys. Rendering then only formats the rows on screen.
 type txRow struct {
-	view                                 int // index into txPane.views
+	view                                 int // index into txList.views
 	unix                                 int64
 	year                                 int
 	month                                time.Month
@@ -103,15 +103,18 @@ func (p month) after(q month) bool {
 	return p.year > q.year || (p.year == q.year && p.mon > q.mon)
 }
 
-// txPane lists the transactions of one account or card. It keeps the whole
-// history in memory but renders only the rows on screen, and filters over an
+// txList is the state of the transactions pane's list: the rows of one
+// account or card, their order, and which of them the filter, the month
+// and the pending switch let through. It keeps the whole history in memory
+// but the pane renders only the rows on screen, and it filters over an
 // order computed once per sort, so a keystroke costs one pass over the rows.
-type txPane struct {
+type txList struct {
 	accountID   string
 	views       []ledger.TxView
 	rows        []txRow
 	order       []int32 // every row, in the current sort order
 	visible     []int32 // rows passing filter, month and pending, in order
+	inPeriod    int     // rows of the month shown (or all), before filter and pending
 	cursor      int     // index into visible
 	offset      int     // first visible row on screen
 	sortCol     sortColumn
@@ -122,16 +125,15 @@ type txPane struct {
 	loading     bool
 	loaded      bool
 	partial     bool // only the newest rows so far
-	noRaw       bool // views lack Raw: the detail pane reads it
 	err         string
 }
 
-func newTxPane() txPane { return txPane{desc: true} }
+func newTxList() txList { return txList{desc: true} }
 
 // setRows installs freshly loaded rows, keeping the selected transaction if it is still there.
-func (p *txPane) setRows(accountID string, views []ledger.TxView, rows []txRow, noRaw bool) {
+func (p *txList) setRows(accountID string, views []ledger.TxView, rows []txRow) {
 	keep := p.selectedID()
-	p.accountID, p.views, p.rows, p.noRaw = accountID, views, rows, noRaw
+	p.accountID, p.views, p.rows = accountID, views, rows
 	p.loaded, p.loading, p.partial, p.err = true, false, false, ""
 	p.resort()
 	p.refilter()
@@ -140,14 +142,14 @@ func (p *txPane) setRows(accountID string, views []ledger.TxView, rows []txRow, 
 	}
 }
 
-func (p *txPane) selectedID() string {
+func (p *txList) selectedID() string {
 	if v := p.selected(); v != nil {
 		return v.ID
 	}
 	return ""
 }
 
-func (p *txPane) selectID(id string) {
+func (p *txList) selectID(id string) {
 	for i, ri := range p.visible {
 		if p.views[p.rows[ri].view].ID == id {
 			p.cursor = i
@@ -157,7 +159,7 @@ func (p *txPane) selectID(id string) {
 }
 
 // selected is the transaction under the cursor, or nil.
-func (p *txPane) selected() *ledger.TxView {
+func (p *txList) selected() *ledger.TxView {
 	if p.cursor < 0 || p.cursor >= len(p.visible) {
 		return nil
 	}
@@ -165,7 +167,7 @@ func (p *txPane) selected() *ledger.TxView {
 }
 
 // resort computes the order of all rows for the sort column and direction.
-func (p *txPane) resort() {
+func (p *txList) resort() {
 	n := len(p.rows)
 	if cap(p.order) >= n {
 		p.order = p.order[:n]
@@ -232,20 +234,22 @@ func cmpInt(a, b int64) int {
 
 // refilter recomputes the visible rows from the sorted order; the cursor stays
 // on the same transaction when it is still visible.
-func (p *txPane) refilter() {
+func (p *txList) refilter() {
 	keep := int32(-1)
 	if p.cursor >= 0 && p.cursor < len(p.visible) {
 		keep = p.visible[p.cursor]
 	}
 	p.visible = p.visible[:0]
+	p.inPeriod = 0
 	f := &p.filter
 	noFilter := f.empty()
 	for _, ri := range p.order {
 		r := &p.rows[ri]
-		if p.hidePending && r.pending {
+		if !p.period.all() && (r.year != p.period.year || r.month != p.period.mon) {
 			continue
 		}
-		if !p.period.all() && (r.year != p.period.year || r.month != p.period.mon) {
+		p.inPeriod++
+		if p.hidePending && r.pending {
 			continue
 		}
 		if !noFilter && !f.match(r) {
@@ -266,12 +270,12 @@ func (p *txPane) refilter() {
 }
 
 // move moves the cursor by delta rows, clamped, and keeps it on screen.
-func (p *txPane) move(delta, height int) {
+func (p *txList) move(delta, height int) {
 	p.cursor = clamp(p.cursor+delta, 0, len(p.visible)-1)
 	p.scrollTo(height)
 }
 
-func (p *txPane) scrollTo(height int) {
+func (p *txList) scrollTo(height int) {
 	if height < 1 {
 		height = 1
 	}
@@ -291,14 +295,39 @@ func clamp(v, lo, hi int) int {
 	return max(lo, min(v, hi))
 }
 
-// countLabel is "1,234 of 5,000" when filtered, "5,000" otherwise.
-func (p *txPane) countLabel() string {
+// countLabel counts what the title's period holds: "13" when every row of
+// the month (or of all time) is shown, "5 of 13" when the filter or the
+// pending switch hides some; "+" while only the newest rows are read.
+func (p *txList) countLabel() string {
 	more := ""
 	if p.partial {
 		more = "+"
 	}
-	if len(p.visible) == len(p.rows) {
-		return ledger.FormatCount(len(p.rows)) + more
+	if len(p.visible) == p.inPeriod {
+		return ledger.FormatCount(p.inPeriod) + more
 	}
-	return ledger.FormatCount(len(p.visible)) + " of " + ledger.FormatCount(len(p.rows)) + more
+	return ledger.FormatCount(len(p.visible)) + " of " + ledger.FormatCount(p.inPeriod) + more
+}
+
+// sortBy sorts by col, newest or largest first for dates and balances; the
+// cursor stays on its transaction.
+func (p *txList) sortBy(col sortColumn, height int) {
+	p.sortCol = col
+	p.desc = col == sortDate || col == sortBalance
+	p.resort()
+	p.refilter()
+	p.scrollTo(height)
+}
+
+// reverse flips the sort. The cursor stays on its transaction and the rows
+// on screen stay on screen, in the other order, so the selection neither
+// jumps to an edge nor leaves the screen.
+func (p *txList) reverse(height int) {
+	n := len(p.visible)
+	shownEnd := min(n, p.offset+max(1, height))
+	p.desc = !p.desc
+	p.resort()
+	p.refilter()
+	p.offset = max(0, n-shownEnd)
+	p.scrollTo(height)
 }

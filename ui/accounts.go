@@ -1,0 +1,118 @@
+package ui
+
+import (
+	"strings"
+
+	"charm.land/lipgloss/v2"
+
+	"github.com/banktui/banktui/ledger"
+)
+
+// The accounts pane: name, type, current and available balance, grouped by bank.
+
+func (p *listPane) viewAccounts(w, h int) string {
+	pc := p.pc
+	title := p.title("1 Accounts", pc.bank.loading || pc.sync.balances)
+	inner := w - 2
+	var body []string
+	if len(pc.bank.accounts) == 0 {
+		body = p.emptyAccounts()
+	} else {
+		body = append([]string{p.accountHeader(inner)}, p.render(p.lines(), h-3, inner, p.accountRow)...)
+	}
+	return p.box(w, h, title, body)
+}
+
+// wantHeight is how many lines the accounts pane needs to show everything.
+func (p *listPane) wantHeight() int {
+	if len(p.items()) == 0 {
+		return len(p.emptyAccounts()) + 2
+	}
+	return len(p.lines()) + 3 // borders and column header
+}
+
+func (p *listPane) emptyAccounts() []string {
+	pc := p.pc
+	switch {
+	case pc.bank.loading && !pc.bank.loaded:
+		return []string{" " + pc.spin() + " reading stored accounts…"}
+	case len(pc.bank.cards) > 0:
+		return []string{pc.styles.Muted.Render(" no accounts, only cards")}
+	case pc.sync.running && len(pc.bank.connections) > 0:
+		return []string{" " + pc.spin() + " fetching your accounts from the bank…"}
+	case pc.demo:
+		return []string{" The demo bank is connecting…"}
+	}
+	return []string{
+		"",
+		" No bank connected yet.",
+		"",
+		" Press " + pc.styles.Bold.Render("L") + " to connect a bank,",
+		" or run " + pc.styles.Bold.Render("banktui --demo") + " for the demo bank.",
+	}
+}
+
+// accountColumns are the widths of the accounts pane for a row width.
+type accountColumns struct{ name, typ, amount, avail int }
+
+func accountColumnsFor(w int) accountColumns {
+	c := accountColumns{typ: 11, amount: 12, avail: 12}
+	if w < 62 {
+		c.typ = 0
+	}
+	if w < 42 {
+		c.avail = 0
+	}
+	c.name = w - c.amount - 1
+	if c.typ > 0 {
+		c.name -= c.typ + 1
+	}
+	if c.avail > 0 {
+		c.name -= c.avail + 1
+	}
+	return c
+}
+
+func (p *listPane) accountHeader(w int) string {
+	c := accountColumnsFor(w - 1)
+	s := " " + fit(" Account", c.name)
+	if c.typ > 0 {
+		s += " " + fit("Type", c.typ)
+	}
+	s += " " + fitRight("Current", c.amount)
+	if c.avail > 0 {
+		s += " " + fitRight("Available", c.avail)
+	}
+	return p.pc.styles.Muted.Render(fit(s, w))
+}
+
+func (p *listPane) accountRow(a *ledger.AccountView, w int) string {
+	pc := p.pc
+	c := accountColumnsFor(w)
+	var b strings.Builder
+	b.WriteString(fit(" "+ledger.Sanitize(a.DisplayName), c.name))
+	if c.typ > 0 {
+		b.WriteString(" " + pc.styles.Muted.Render(fit(titleCase(a.Type), c.typ)))
+	}
+	cur, avail := "—", ""
+	if a.HasBalance {
+		cur = money(a.Current, a.Currency, false, pc.privacy)
+		avail = money(a.Available, a.Currency, false, pc.privacy)
+	}
+	b.WriteString(" " + pc.amountStyle(a.Current, a.HasBalance).Render(fitRight(cur, c.amount)))
+	if c.avail > 0 {
+		b.WriteString(" " + pc.styles.Muted.Render(fitRight(avail, c.avail)))
+	}
+	return b.String()
+}
+
+// amountStyle colours a balance: muted when unknown, red when negative.
+func (pc *programContext) amountStyle(a interface{ Sign() int }, has bool) lipgloss.Style {
+	switch {
+	case !has:
+		return pc.styles.Muted
+	case a.Sign() < 0:
+		return pc.styles.Negative
+	}
+	return lipgloss.NewStyle()
+}

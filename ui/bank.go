@@ -1,0 +1,158 @@
+package ui
+
+import (
+	"context"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/banktui/banktui/ledger"
+)
+
+// storeReader is what the TUI reads from the ledger: *ledger.Store, or a
+// fake in tests. Every call runs in a command, never in Update or View.
+type storeReader interface {
+	Accounts(ctx context.Context) ([]ledger.AccountView, error)
+	Totals(ctx context.Context) ([]ledger.CurrencyTotal, error)
+	Transactions(ctx context.Context, q ledger.TxQuery) ([]ledger.TxView, error)
+	Transaction(ctx context.Context, accountID, id string, pending bool) (ledger.TxView, error)
+}
+
+// loadTimeout bounds a store read; the store is local, so this only trips on a
+// locked or broken database.
+const loadTimeout = 10 * time.Second
+
+// bank is what the store holds of the accounts, cards, totals and saved
+// connections: the accounts and cards panes list it, the header sums it, the
+// transactions and detail panes name the account they show.
+type bank struct {
+	accounts, cards []ledger.AccountView
+	totals          []ledger.CurrencyTotal
+	connections     []ledger.Consent
+	loaded, loading bool
+	err             string
+	seq             uint64 // the latest read; older replies are dropped
+}
+
+type accountsLoadedMsg struct {
+	seq         uint64
+	accounts    []ledger.AccountView
+	totals      []ledger.CurrencyTotal
+	connections []ledger.Consent
+	err         error
+}
+
+// bankReader reads the stored accounts and the saved connections.
+type bankReader struct {
+	store storeReader
+	conns func() ([]ledger.Consent, error)
+}
+
+func (r bankReader) cmd(ctx context.Context, seq uint64) tea.Cmd {
+	return func() tea.Msg { return r.read(ctx, seq) }
+}
+
+// read reads accounts, totals and connections. Run also calls it once
+// before the program starts so the first frame already shows balances.
+func (r bankReader) read(ctx context.Context, seq uint64) accountsLoadedMsg {
+	msg := accountsLoadedMsg{seq: seq}
+	ctx, cancel := context.WithTimeout(ctx, loadTimeout)
+	defer cancel()
+	if r.store != nil {
+		msg.accounts, msg.err = r.store.Accounts(ctx)
+		if msg.err == nil {
+			msg.totals, msg.err = r.store.Totals(ctx)
+		}
+	}
+	if r.conns != nil {
+		// A broken credentials file must not hide the stored balances.
+		if cs, err := r.conns(); err == nil {
+			msg.connections = cs
+		} else if msg.err == nil {
+			msg.err = err
+		}
+	}
+	return msg
+}
+
+// apply installs a read, splitting accounts from cards.
+func (b *bank) apply(msg accountsLoadedMsg) {
+	b.loading, b.loaded, b.err = false, true, ""
+	if msg.err != nil {
+		b.err = msg.err.Error()
+	}
+	b.accounts, b.cards = nil, nil
+	for _, a := range msg.accounts {
+		if a.Kind == ledger.KindCard {
+			b.cards = append(b.cards, a)
+		} else {
+			b.accounts = append(b.accounts, a)
+		}
+	}
+	b.totals = msg.totals
+	if msg.connections != nil || msg.err == nil {
+		b.connections = msg.connections
+	}
+}
+
+// find is the account or card id, or nil.
+func (b *bank) find(id string) *ledger.AccountView {
+	for _, l := range [][]ledger.AccountView{b.accounts, b.cards} {
+		for i := range l {
+			if l[i].ID == id {
+				return &l[i]
+			}
+		}
+	}
+	return nil
+}
+
+// providerName names a connection by its bank, or "" if unknown.
+func (b *bank) providerName(connectionID string) string {
+	for _, l := range [][]ledger.AccountView{b.accounts, b.cards} {
+		for _, a := range l {
+			if a.ConnectionID == connectionID && a.ProviderName != "" {
+				return a.ProviderName
+			}
+		}
+	}
+	return ""
+}
+
+// oldestBalance is the age of the stalest stored balance.
+func (b *bank) oldestBalance() (t time.Time) {
+	for _, l := range [][]ledger.AccountView{b.accounts, b.cards} {
+		for _, a := range l {
+			if a.HasBalance && !a.BalanceAsOf.IsZero() && (t.IsZero() || a.BalanceAsOf.Before(t)) {
+				t = a.BalanceAsOf
+			}
+		}
+	}
+	return t
+}
+
+// newestBalance is when the freshest stored balance was fetched.
+func (b *bank) newestBalance() (t time.Time) {
+	for _, l := range [][]ledger.AccountView{b.accounts, b.cards} {
+		for _, a := range l {
+			if a.HasBalance && a.BalanceAsOf.After(t) {
+				t = a.BalanceAsOf
+			}
+		}
+	}
+	return t
+}
+
+// reconnectNote is the prompt of a connection whose consent expired, or "".
+func (b *bank) reconnectNote(connectionID string) string {
+	for _, c := range b.connections {
+		if c.ConnectionID == connectionID && c.NeedsReconnect {
+			note := "consent expired: press L to reconnect"
+			if c.Reason != "" {
+				note += " (" + ledger.Sanitize(c.Reason) + ")"
+			}
+			return note
+		}
+	}
+	return ""
+}

@@ -1,0 +1,65 @@
+package ui
+
+import (
+	"strings"
+
+	"github.com/banktui/banktui/ledger"
+)
+
+// The cards pane: network, last four, balance and credit used, grouped by bank.
+
+func (p *listPane) viewCards(w, h int) string {
+	pc := p.pc
+	title := p.title("2 Cards", pc.sync.balances)
+	var body []string
+	switch {
+	case len(pc.bank.cards) > 0:
+		body = p.render(p.lines(), h-2, w-2, p.cardRow)
+	case pc.bank.loaded:
+		body = []string{pc.styles.Muted.Render(" no cards")}
+	}
+	return p.box(w, h, title, body)
+}
+
+// cardRow: network, last four, balance, credit used.
+func (p *listPane) cardRow(c *ledger.AccountView, w int) string {
+	pc := p.pc
+	const amtW = 12
+	showUsed := w >= 44
+	digits := "•••• " + ledger.Sanitize(c.PartialCardNumber)
+	if pc.privacy {
+		digits = "•••• ••••"
+	}
+	nameW := w - amtW - 1 - 10
+	if showUsed {
+		nameW -= 10
+	}
+	name := ledger.Sanitize(c.DisplayName)
+	if c.CardNetwork != "" {
+		name = titleCase(c.CardNetwork) + " " + name
+	}
+	var b strings.Builder
+	b.WriteString(fit(" "+name, max(1, nameW)))
+	b.WriteString(" " + fit(digits, 9))
+	bal := "—"
+	if c.HasBalance {
+		bal = money(c.Current, c.Currency, false, pc.privacy)
+	}
+	b.WriteString(" " + fitRight(bal, amtW))
+	if showUsed {
+		b.WriteString(" " + pc.styles.Muted.Render(fitRight(p.creditUsed(c), 9)))
+	}
+	return b.String()
+}
+
+// creditUsed is "used 14%" of a card's limit, or "" without a limit.
+func (p *listPane) creditUsed(c *ledger.AccountView) string {
+	if !c.HasBalance || c.CreditLimit == nil || c.CreditLimit.Sign() <= 0 {
+		return ""
+	}
+	if p.pc.privacy {
+		return "used ••%"
+	}
+	pct := c.Current.Decimal().Abs().Div(c.CreditLimit.Decimal()).Shift(2).Round(0)
+	return "used " + pct.String() + "%"
+}

@@ -1,0 +1,57 @@
+package ui
+
+import (
+	"context"
+	"time"
+
+	"charm.land/bubbles/v2/spinner"
+)
+
+// pane identifies what has the keyboard.
+type pane int
+
+const (
+	paneAccounts pane = iota
+	paneCards
+	paneTransactions
+	paneDetail
+)
+
+// programContext is what every pane shares, by pointer, as gh-dash's
+// ProgramContext is: the root writes it (size-independent state only; each
+// pane gets its size in View), the panes read it. Keeping it here means a
+// pane never reaches into another pane to learn the theme, the privacy mode,
+// the stored accounts or the state of the refresh.
+type programContext struct {
+	ctx     context.Context // the program's lifetime: cancelled on quit
+	now     func() time.Time
+	keys    KeyMap
+	styles  styles
+	paints  paints
+	isDark  bool
+	noColor bool
+	privacy bool // amounts and numbers masked (.)
+	demo    bool
+	focus   pane
+	spinner spinner.Model // the root ticks it; panes show its frame
+	seq     uint64        // last request number handed out
+
+	bank bank      // the stored accounts, cards and totals
+	sync syncState // the running or last refresh
+}
+
+// nextSeq numbers a request; each owner keeps the number of its latest
+// request and drops any reply carrying another.
+func (pc *programContext) nextSeq() uint64 {
+	pc.seq++
+	return pc.seq
+}
+
+func (pc *programContext) applyTheme() {
+	pc.styles = newStyles(pc.isDark, pc.noColor)
+	pc.paints = paintsOf(pc.styles)
+	pc.spinner.Style = pc.styles.Muted
+}
+
+// spin is the spinner's current frame.
+func (pc *programContext) spin() string { return pc.spinner.View() }

@@ -1,0 +1,229 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/banktui/banktui/ledger"
+)
+
+// refresher fills the store from the bank: *ledger.Syncer, or a fake in tests.
+type refresher interface {
+	Balances(ctx context.Context, connectionIDs []string, progress func(ledger.Event)) (*ledger.Report, error)
+	Sync(ctx context.Context, connectionIDs []string, progress func(ledger.Event)) (*ledger.Report, error)
+}
+
+// syncState is the refresh: the running one (its request number, its
+// cancel, its progress) and what the last ones left (when, which error,
+// which accounts and connections failed). The root starts and finishes it;
+// the panes read it to show spinners and per-account notes.
+type syncState struct {
+	seq      uint64 // the latest run; reports of older runs are dropped
+	ctx      context.Context
+	cancel   context.CancelFunc
+	running  bool
+	balances bool          // the balances phase is running
+	latest   *ledger.Event // the latest progress of the running sync
+	last     time.Time
+	err      string
+	offline  bool              // no syncer, or the last run could not reach the bank
+	disabled bool              // no syncer: no bank client is configured
+	accounts map[string]string // account id -> error of the last run
+	conns    map[string]string // connection id -> error of the last run
+}
+
+func newSyncState(disabled bool) syncState {
+	return syncState{offline: disabled, disabled: disabled, accounts: map[string]string{}, conns: map[string]string{}}
+}
+
+// syncStartedMsg hands Update the channel on which the running sync reports.
+type syncStartedMsg struct {
+	seq uint64
+	ch  <-chan tea.Msg
+}
+
+type syncProgressMsg struct {
+	seq   uint64
+	event ledger.Event
+	ch    <-chan tea.Msg // to read the next report
+}
+
+// syncPhaseDoneMsg ends one phase: balances (then the stored balances are
+// re-read) or transactions (the end of the sync).
+type syncPhaseDoneMsg struct {
+	seq          uint64
+	transactions bool // the transactions phase, else the balances phase
+	last         bool // no phase follows: the sync is over
+	report       *ledger.Report
+	err          error
+	ch           <-chan tea.Msg
+}
+
+// channelClosedMsg: a sync or login goroutine has finished reporting.
+type channelClosedMsg struct{}
+
+// begin numbers a new run and cancels the one before: the newer request
+// wins, and the old one's reports are dropped.
+func (s *syncState) begin(parent context.Context, seq uint64, balances bool) {
+	if s.cancel != nil {
+		s.cancel()
+	}
+	s.seq = seq
+	s.ctx, s.cancel = context.WithCancel(parent)
+	s.running, s.balances = true, balances
+	s.err, s.latest = "", nil
+}
+
+// progress notes one event of the running sync.
+func (s *syncState) progress(e ledger.Event) {
+	s.latest = &e
+	if e.AccountID != "" {
+		if e.Err != nil {
+			s.accounts[e.AccountID] = describeError(e.Err)
+		} else {
+			delete(s.accounts, e.AccountID)
+		}
+	}
+}
+
+// note says where the running sync is, e.g. "Northgate Bank: transactions
+// 2/5", naming the bank once its accounts are read.
+func (s *syncState) note(bank *bank) string {
+	e := s.latest
+	if e == nil {
+		return ""
+	}
+	name := bank.providerName(e.ConnectionID)
+	if name == "" {
+		name = e.ConnectionID
+	}
+	note := ledger.Sanitize(name)
+	if e.Phase != "" {
+		note += ": " + ledger.Sanitize(e.Phase)
+	}
+	if e.Total > 0 {
+		note += fmt.Sprintf(" %d/%d", e.Done, e.Total)
+	}
+	return note
+}
+
+// phaseDone records the end of a phase; now stamps a finished sync.
+func (s *syncState) phaseDone(msg syncPhaseDoneMsg, now time.Time) {
+	if msg.err != nil && !errors.Is(msg.err, context.Canceled) {
+		s.err = describeError(msg.err)
+		r := ledger.Explain(msg.err).Remedy
+		s.offline = r == ledger.RemedyCheckNetwork || r == ledger.RemedyRetryLater
+	} else if msg.err == nil {
+		s.offline = false
+	}
+	if !msg.transactions {
+		s.balances = false
+	}
+	s.noteReport(msg.report)
+	if msg.last {
+		s.running, s.latest = false, nil
+		if msg.err == nil {
+			s.last = now
+		}
+	}
+}
+
+// noteReport keeps what went wrong per connection and per account, so the
+// panes can say it next to the item; the others keep working.
+func (s *syncState) noteReport(rep *ledger.Report) {
+	if rep == nil {
+		return
+	}
+	for _, c := range rep.Connections {
+		if c.Err != nil {
+			s.conns[c.ConnectionID] = describeError(c.Err)
+		} else {
+			delete(s.conns, c.ConnectionID)
+		}
+		for _, a := range c.Accounts {
+			if a.Err != nil {
+				s.accounts[a.AccountID] = describeError(a.Err)
+			} else {
+				delete(s.accounts, a.AccountID)
+			}
+		}
+	}
+}
+
+func (s *syncState) stop() {
+	if s.cancel != nil {
+		s.cancel()
+	}
+}
+
+// describeError is the advice for err, worded for the TUI.
+func describeError(err error) string { return ledger.Explain(err).Text(ledger.TUI) }
+
+// syncRun is one refresh: which connections (nil: every saved one) and phases.
+type syncRun struct {
+	seq                    uint64
+	connectionIDs          []string
+	balances, transactions bool
+}
+
+// syncCmd runs the quick balance check and then (if transactions) the
+// transaction sync, in a goroutine that reports on a channel, so Update
+// stays free and progress shows as it happens.
+func syncCmd(ctx context.Context, y refresher, conns func() ([]ledger.Consent, error), run syncRun) tea.Cmd {
+	return func() tea.Msg {
+		ch := make(chan tea.Msg, 64)
+		go func() {
+			defer close(ch)
+			seq, ids := run.seq, run.connectionIDs
+			if ids == nil && conns != nil {
+				cs, err := conns()
+				if err != nil {
+					ch <- syncPhaseDoneMsg{seq: seq, transactions: true, last: true, err: err, ch: ch}
+					return
+				}
+				for _, c := range cs {
+					ids = append(ids, c.ConnectionID)
+				}
+			}
+			progress := func(e ledger.Event) {
+				select { // progress is advisory: drop it rather than stall the sync
+				case ch <- syncProgressMsg{seq: seq, event: e, ch: ch}:
+				default:
+				}
+			}
+			send := func(m tea.Msg) {
+				select {
+				case ch <- m:
+				case <-ctx.Done():
+				}
+			}
+			if run.balances {
+				rep, err := y.Balances(ctx, ids, progress)
+				send(syncPhaseDoneMsg{seq: seq, last: !run.transactions, report: rep, err: err, ch: ch})
+				if ctx.Err() != nil {
+					return
+				}
+			}
+			if run.transactions {
+				rep, err := y.Sync(ctx, ids, progress)
+				send(syncPhaseDoneMsg{seq: seq, transactions: true, last: true, report: rep, err: err, ch: ch})
+			}
+		}()
+		return syncStartedMsg{seq: run.seq, ch: ch}
+	}
+}
+
+// waitFor reads the next report from a sync or login goroutine.
+func waitFor(ch <-chan tea.Msg) tea.Cmd {
+	return func() tea.Msg {
+		m, ok := <-ch
+		if !ok {
+			return channelClosedMsg{}
+		}
+		return m
+	}
+}
