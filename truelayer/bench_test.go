@@ -62,3 +62,22 @@ func BenchmarkClientTransactions(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkClientTransactionsLarge: one Transactions call of about 30 MiB
+// (65k transactions, just under the default limit) over loopback HTTP:
+// B/op against the body's size is the memory a response can cost.
+func BenchmarkClientTransactionsLarge(b *testing.B) {
+	body := transactionsBody(b, 65000)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write(body) }))
+	defer srv.Close()
+	c := NewClient(srv.Client(), WithBaseURL(srv.URL))
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		txs, err := c.Transactions(context.Background(), "acc", time.Time{}, time.Time{})
+		if err != nil || len(txs) != 65000 {
+			b.Fatal(len(txs), err)
+		}
+	}
+	b.ReportMetric(float64(len(body))/(1<<20), "body-MiB")
+}
