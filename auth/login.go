@@ -83,7 +83,8 @@ type LoginOptions struct {
 	Pasted <-chan string
 	// PasteError is told why a pasted line was not accepted. Optional.
 	PasteError func(error)
-	// HTTPClient is used for the /me call; nil = a new http.Client.
+	// HTTPClient is used for the /me call; nil = a new http.Client on
+	// truelayer.NewTransport. The call has truelayer's deadlines either way.
 	HTTPClient *http.Client
 }
 
@@ -316,7 +317,7 @@ func (s *LoginSession) finish(ctx context.Context, a answer) (*config.Connection
 	}
 	base := hc.Transport
 	if base == nil {
-		base = http.DefaultTransport
+		base = truelayer.NewTransport(truelayer.DefaultTimeouts())
 	}
 	var opts []truelayer.Option
 	if s.o.APIURL != "" {
