@@ -25,21 +25,19 @@ import (
 
 // front is a server in front of the emulator, on another port: it
 // forwards every request, except those its intercept answers itself.
-type front struct {
-	srv   *httptest.Server
-	proxy *httputil.ReverseProxy
-}
+type front struct{ srv *httptest.Server }
 
-func newFront(t *testing.T, e *env, intercept func(w http.ResponseWriter, r *http.Request) bool) *front {
+func newFront(t *testing.T, e *env, intercept func(proxy http.Handler, w http.ResponseWriter, r *http.Request) bool) *front {
 	t.Helper()
 	target, err := url.Parse(e.srv.URL())
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &front{proxy: httputil.NewSingleHostReverseProxy(target)}
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	f := &front{}
 	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if intercept == nil || !intercept(w, r) {
-			f.proxy.ServeHTTP(w, r)
+		if intercept == nil || !intercept(proxy, w, r) {
+			proxy.ServeHTTP(w, r)
 		}
 	}))
 	t.Cleanup(f.srv.Close)
@@ -60,7 +58,8 @@ type heldToken struct {
 func newHeldToken(t *testing.T, e *env) *heldToken {
 	h := &heldToken{arrived: make(chan struct{}), release: make(chan struct{})}
 	var once sync.Once
-	h.front = newFront(t, e, func(w http.ResponseWriter, r *http.Request) bool {
+	arrived, release := h.arrived, h.release
+	h.front = newFront(t, e, func(proxy http.Handler, w http.ResponseWriter, r *http.Request) bool {
 		if r.URL.Path != "/auth/connect/token" {
 			return false
 		}
@@ -70,9 +69,9 @@ func newHeldToken(t *testing.T, e *env) *heldToken {
 			return false
 		}
 		rec := httptest.NewRecorder()
-		h.proxy.ServeHTTP(rec, r) // the refresh token is rotated now
-		close(h.arrived)
-		<-h.release
+		proxy.ServeHTTP(rec, r) // the refresh token is rotated now
+		close(arrived)
+		<-release
 		for k, v := range rec.Header() {
 			w.Header()[k] = v
 		}
@@ -201,7 +200,7 @@ func TestTokenStaysOnItsHost(t *testing.T) {
 	}))
 	defer evil.Close()
 	evilHost := evil.Listener.Addr().String()
-	f := newFront(t, e, func(w http.ResponseWriter, r *http.Request) bool {
+	f := newFront(t, e, func(_ http.Handler, w http.ResponseWriter, r *http.Request) bool {
 		switch r.URL.Path {
 		case "/api/data/v1/me":
 			http.Redirect(w, r, evil.URL+"/me", http.StatusFound)
