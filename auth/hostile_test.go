@@ -6,7 +6,6 @@ import (
 	"errors"
 	"io"
 	"io/fs"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -251,31 +250,9 @@ func TestTokenStaysOnItsHost(t *testing.T) {
 func TestManagerDeadlines(t *testing.T) {
 	e := newEnv(t)
 	e.connect(t, "a", "john", truelayertest.ProviderNorthgate)
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var held []net.Conn
-	var mu sync.Mutex
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			held = append(held, c)
-			mu.Unlock()
-		}
-	}()
-	defer func() {
-		l.Close()
-		mu.Lock()
-		for _, c := range held {
-			c.Close()
-		}
-		mu.Unlock()
-	}()
+	// Accepts, reads the request, never answers.
+	silent := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }))
+	defer silent.Close()
 	short := truelayer.Timeouts{Connect: 50 * time.Millisecond, TLSHandshake: 50 * time.Millisecond, ResponseHeader: 100 * time.Millisecond, Body: 200 * time.Millisecond}
 	backstop, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
@@ -283,7 +260,7 @@ func TestManagerDeadlines(t *testing.T) {
 		"default transport":                 {WithTimeouts(short)},
 		"http.DefaultTransport, as the CLI": {WithTimeouts(short), WithTransport(http.DefaultTransport)},
 	} {
-		c, err := e.manager(opts...).Client(backstop, "a", truelayer.WithBaseURL("http://"+l.Addr().String()), truelayer.WithRetry(truelayer.NoRetry()))
+		c, err := e.manager(opts...).Client(backstop, "a", truelayer.WithBaseURL(silent.URL), truelayer.WithRetry(truelayer.NoRetry()))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -253,10 +253,7 @@ type uaTransport struct {
 }
 
 func (t *uaTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	base := t.base
-	if base == nil {
-		base = http.DefaultTransport
-	}
+	base := orDefault(t.base)
 	if r.Header.Get("User-Agent") == "" {
 		r = r.Clone(r.Context())
 		r.Header.Set("User-Agent", t.userAgent)

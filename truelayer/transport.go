@@ -100,10 +100,7 @@ type deadlineTransport struct {
 }
 
 func (d *deadlineTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	base := d.base
-	if base == nil {
-		base = http.DefaultTransport
-	}
+	base := orDefault(d.base)
 	ctx, cancel := context.WithCancelCause(req.Context())
 	headers := &deadlineError{phase: "headers", host: req.URL.Host, limit: d.t.headers()}
 	timer := time.AfterFunc(headers.limit, func() { d.passed(headers); cancel(headers) })
@@ -226,6 +223,14 @@ func sameOriginRedirects(next func(*http.Request, []*http.Request) error) func(*
 		}
 		return nil
 	}
+}
+
+// orDefault is rt, or http.DefaultTransport for nil (as in http.Client).
+func orDefault(rt http.RoundTripper) http.RoundTripper {
+	if rt == nil {
+		return http.DefaultTransport
+	}
+	return rt
 }
 
 // guarded returns a copy of hc that refuses cross-origin redirects and
