@@ -14,7 +14,6 @@ require (
 	github.com/charmbracelet/x/exp/teatest/v2 v2.0.0-20260823001701-96af6d2cb5f6
 	github.com/charmbracelet/x/term v0.2.2
 	github.com/chromedp/chromedp v0.23.0
-	github.com/cli/browser v1.3.0
 	github.com/gofrs/flock v0.13.2
 	github.com/shopspring/decimal v1.6.0
 	github.com/spf13/cobra v1.10.2

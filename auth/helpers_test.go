@@ -181,8 +181,12 @@ func newEnv(t testing.TB, opts ...truelayertest.Option) *env {
 }
 
 func authClient(srv *truelayertest.Server, redirect string) *truelayer.AuthClient {
+	return authClientAt(srv.AuthURL(), redirect)
+}
+
+func authClientAt(authURL, redirect string) *truelayer.AuthClient {
 	return truelayer.NewAuthClient(nil, truelayer.AuthConfig{
-		ClientID: testClientID, ClientSecret: testClientSecret, RedirectURI: redirect, AuthURL: srv.AuthURL(),
+		ClientID: testClientID, ClientSecret: testClientSecret, RedirectURI: redirect, AuthURL: authURL,
 	})
 }
 

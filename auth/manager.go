@@ -9,9 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
-	"strings"
 	"sync"
 	"time"
 
@@ -98,14 +96,17 @@ func (e *SaveError) Error() string {
 func (e *SaveError) Unwrap() error { return e.Err }
 
 // Manager holds the token state of every connection of one process.
+// Close it before the program exits: it waits for refreshes in flight.
 type Manager struct {
-	store *config.CredentialStore
-	auth  *truelayer.AuthClient
-	base  http.RoundTripper
-	skew  time.Duration
-	now   func() time.Time
+	store    *config.CredentialStore
+	auth     *truelayer.AuthClient
+	base     http.RoundTripper
+	timeouts truelayer.Timeouts
+	skew     time.Duration
+	now      func() time.Time
 
 	flights singleflight.Group // key: connection id
+	running inflight           // the refreshes running, for Close
 
 	mu      sync.Mutex
 	tokens  map[string]*oauth2.Token // last saved (or unsaved, below) token per connection
@@ -122,13 +123,23 @@ type Manager struct {
 // ManagerOption configures a Manager.
 type ManagerOption func(*Manager)
 
-// WithTransport sets the transport for Data API calls (nil or default: http.DefaultTransport).
+// WithTransport sets the transport for Data API calls (nil or default:
+// truelayer.NewTransport with the Manager's timeouts). Whatever it is, each
+// request still gets the deadlines of the Manager's timeouts.
 func WithTransport(rt http.RoundTripper) ManagerOption {
 	return func(m *Manager) {
 		if rt != nil {
 			m.base = rt
 		}
 	}
+}
+
+// WithTimeouts sets the deadlines of Data API requests (default
+// truelayer.DefaultTimeouts: connect 10s, TLS 10s, response headers 60s,
+// body 2m). Token refreshes have the AuthClient's own, and at most
+// refreshTimeout in all.
+func WithTimeouts(t truelayer.Timeouts) ManagerOption {
+	return func(m *Manager) { m.timeouts = t }
 }
 
 // WithExpirySkew sets how long before expiry a token is refreshed (default DefaultExpirySkew).
@@ -141,16 +152,19 @@ func WithClock(now func() time.Time) ManagerOption { return func(m *Manager) { m
 // refreshing through ac (built with the client id and secret).
 func NewManager(store *config.CredentialStore, ac *truelayer.AuthClient, opts ...ManagerOption) *Manager {
 	m := &Manager{
-		store:   store,
-		auth:    ac,
-		base:    http.DefaultTransport,
-		skew:    DefaultExpirySkew,
-		now:     time.Now,
-		tokens:  map[string]*oauth2.Token{},
-		unsaved: map[string]unsaved{},
+		store:    store,
+		auth:     ac,
+		timeouts: truelayer.DefaultTimeouts(),
+		skew:     DefaultExpirySkew,
+		now:      time.Now,
+		tokens:   map[string]*oauth2.Token{},
+		unsaved:  map[string]unsaved{},
 	}
 	for _, o := range opts {
 		o(m)
+	}
+	if m.base == nil {
+		m.base = truelayer.NewTransport(m.timeouts)
 	}
 	return m
 }
@@ -166,13 +180,18 @@ func (m *Manager) Connections() ([]config.Connection, error) {
 
 // Client returns a Data API client for the connection. Its transport adds
 // a valid access token to every request (refreshing first if needed) and
-// answers a 401 with one refresh and one retry.
+// answers a 401 with one refresh and one retry. The token goes to the
+// client's API host only (its BaseURL when created): a request elsewhere
+// fails with truelayer.ErrForeignHost. opts come after the Manager's
+// timeouts, so they may override them.
 func (m *Manager) Client(ctx context.Context, connectionID string, opts ...truelayer.Option) (*truelayer.Client, error) {
 	if _, err := m.current(connectionID); err != nil {
 		return nil, err
 	}
-	hc := &http.Client{Transport: &transport{m: m, id: connectionID}}
-	return truelayer.NewClient(hc, opts...), nil
+	tr := &transport{m: m, id: connectionID}
+	c := truelayer.NewClient(&http.Client{Transport: tr}, append([]truelayer.Option{truelayer.WithTimeouts(m.timeouts)}, opts...)...)
+	tr.origin = truelayer.Origin(c.BaseURL)
+	return c, nil
 }
 
 // TokenSource is the connection's token source with x/oauth2's reuse
@@ -320,6 +339,10 @@ func (m *Manager) refresh(ctx context.Context, id, stale string) (*oauth2.Token,
 	ch := m.flights.DoChan(id, func() (any, error) {
 		// Detached: a caller giving up must not lose a rotated refresh
 		// token halfway between TrueLayer and the disk.
+		if err := m.running.begin(); err != nil {
+			return nil, err
+		}
+		defer m.running.end()
 		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), refreshTimeout)
 		defer cancel()
 		return m.refreshAndSave(fctx, id, stale)
@@ -333,120 +356,6 @@ func (m *Manager) refresh(ctx context.Context, id, stale string) (*oauth2.Token,
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
-}
-
-// refreshAndSave runs under the credentials file lock, so another banktui
-// process refreshing the same connection is seen (its token is reused,
-// not refreshed again with a refresh token that no longer exists), and the
-// new tokens are on disk before anyone uses them. Space for saving them is
-// reserved before the refresh: on a full disk nothing is refreshed. With
-// stale "", it only saves the connection's unsaved tokens, if still valid.
-func (m *Manager) refreshAndSave(ctx context.Context, id, stale string) (*oauth2.Token, error) {
-	tx, err := m.store.Begin()
-	if err != nil {
-		return nil, err
-	}
-	defer tx.Close()
-	cn := tx.Credentials().Connection(id)
-	onDiskRT := ""
-	if cn != nil {
-		onDiskRT = cn.RefreshToken
-	}
-	dirty := m.applyUnsaved(id, cn)
-	// save commits the transaction; fresh stays in memory if that fails.
-	save := func(fresh *oauth2.Token) (*oauth2.Token, error) {
-		err := error(nil)
-		if m.beforeSave != nil {
-			err = m.beforeSave()
-		}
-		if err == nil {
-			err = tx.Commit()
-		}
-		if err != nil {
-			m.remember(id, fresh, unsaved{tok: fresh, lastRefresh: cn.LastRefresh, replaces: onDiskRT})
-			return nil, &SaveError{ConnectionID: id, Path: m.store.Path(), Err: err}
-		}
-		m.remember(id, fresh)
-		return fresh, nil
-	}
-	// markReconnect saves that the connection needs reconnecting.
-	markReconnect := func(reason string, cause error) (*oauth2.Token, error) {
-		cn.NeedsReconnect, cn.Reason = true, reason
-		cn.AccessToken, cn.Expiry = "", time.Time{}
-		m.remember(id, nil)
-		re := &ReconnectError{ConnectionID: id, Reason: reason, Err: cause}
-		if err := tx.Commit(); err != nil {
-			return nil, fmt.Errorf("%w (and marking it failed: %v)", re, err)
-		}
-		return nil, re
-	}
-
-	switch {
-	case cn == nil:
-		m.remember(id, nil)
-		return nil, fmt.Errorf("%w %q (it was removed)", ErrUnknownConnection, id)
-	case cn.NeedsReconnect:
-		m.remember(id, nil)
-		return nil, &ReconnectError{ConnectionID: id, Reason: reasonOr(cn.Reason)}
-	}
-	if onDisk := tokenOf(cn); onDisk.AccessToken != stale && m.valid(onDisk) {
-		// Refreshed meanwhile (by us or another process), or our unsaved
-		// tokens, to save now.
-		if dirty {
-			return save(onDisk)
-		}
-		m.remember(id, onDisk)
-		return onDisk, nil
-	}
-	if cn.RefreshToken == "" {
-		return markReconnect("no refresh token (the offline_access scope was not granted)", nil)
-	}
-	// The refresh kills the old refresh token: make sure first that the
-	// new one can be saved.
-	if err := tx.Reserve(refreshReserve); err != nil {
-		return nil, fmt.Errorf("connection %s was not refreshed, its saved tokens are unchanged: %w", id, err)
-	}
-	t, err := m.auth.Refresh(ctx, cn.RefreshToken)
-	if err != nil {
-		if errors.Is(err, truelayer.ErrConsentNeeded) {
-			return markReconnect("consent expired or revoked ("+errorCode(err, "invalid_grant")+")", err)
-		}
-		err = fmt.Errorf("refreshing the token of connection %s: %w", id, err)
-		if dirty { // still try to save the unsaved tokens
-			if _, serr := save(m.tokenIn(id)); serr != nil {
-				return nil, fmt.Errorf("%w; %v", err, serr)
-			}
-		}
-		return nil, err
-	}
-	cn.AccessToken, cn.Expiry = t.AccessToken, t.Expiry
-	if t.RefreshToken != "" { // TrueLayer rotates it; keep the old one if a server does not
-		cn.RefreshToken = t.RefreshToken
-	}
-	cn.LastRefresh = m.now().UTC()
-	fresh := tokenOf(cn)
-	if m.afterRefresh != nil {
-		if err := m.afterRefresh(); err != nil {
-			m.remember(id, fresh, unsaved{tok: fresh, lastRefresh: cn.LastRefresh, replaces: onDiskRT})
-			return nil, &SaveError{ConnectionID: id, Path: m.store.Path(), Err: err}
-		}
-	}
-	return save(fresh)
-}
-
-// tokenIn is the connection's token in memory, or nil.
-func (m *Manager) tokenIn(id string) *oauth2.Token {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.tokens[id]
-}
-
-func errorCode(err error, fallback string) string {
-	var ae *truelayer.APIError
-	if errors.As(err, &ae) && ae.Code != "" {
-		return ae.Code
-	}
-	return fallback
 }
 
 // Logout revokes the connection at TrueLayer (DELETE /api/delete) and
@@ -485,59 +394,4 @@ func (m *Manager) Logout(ctx context.Context, connectionID string) error {
 		return &RevokeError{ConnectionID: connectionID, Err: revokeErr}
 	}
 	return nil
-}
-
-// transport authenticates Data API requests for one connection.
-type transport struct {
-	m  *Manager
-	id string
-}
-
-func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
-	ctx := req.Context()
-	tok, err := t.m.Token(ctx, t.id)
-	if err != nil {
-		closeBody(req)
-		return nil, err
-	}
-	resp, err := t.m.base.RoundTrip(withToken(req, tok, req.Body))
-	if err != nil || resp.StatusCode != http.StatusUnauthorized {
-		return resp, err
-	}
-	if req.Body != nil && req.Body != http.NoBody && req.GetBody == nil {
-		return resp, nil // cannot replay the body: let the caller see the 401
-	}
-	// One refresh and one retry: a second 401 goes back to the caller.
-	fresh, err := t.m.refresh(ctx, t.id, tok.AccessToken)
-	if err != nil {
-		resp.Body.Close()
-		return nil, err
-	}
-	var body io.ReadCloser
-	if req.GetBody != nil {
-		if body, err = req.GetBody(); err != nil {
-			resp.Body.Close()
-			return nil, err
-		}
-	}
-	io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
-	resp.Body.Close()
-	return t.m.base.RoundTrip(withToken(req, fresh, body))
-}
-
-func withToken(req *http.Request, tok *oauth2.Token, body io.ReadCloser) *http.Request {
-	r := req.Clone(req.Context())
-	r.Body = body
-	typ := tok.TokenType
-	if typ == "" || strings.EqualFold(typ, "bearer") {
-		typ = "Bearer"
-	}
-	r.Header.Set("Authorization", typ+" "+tok.AccessToken)
-	return r
-}
-
-func closeBody(req *http.Request) {
-	if req.Body != nil {
-		req.Body.Close()
-	}
 }

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -42,6 +43,21 @@ func runChild(role string) int {
 			return 3
 		}
 		if _, err := m.Token(context.Background(), id); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		return 0
+	case "interrupt-mid-refresh": // Ctrl-C while TrueLayer's answer is on the way
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+		defer stop()
+		if _, err := m.Token(ctx, id); !errors.Is(err, context.Canceled) {
+			fmt.Fprintln(os.Stderr, "Token was not interrupted:", err)
+			return 1
+		}
+		fmt.Println("interrupted")
+		wait, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := m.Close(wait); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			return 1
 		}

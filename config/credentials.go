@@ -99,20 +99,61 @@ func OpenCredentials(path string) *CredentialStore {
 // Path is the credentials file.
 func (s *CredentialStore) Path() string { return s.path }
 
+// NotRegularError: something other than a file (a directory, a named
+// pipe, a device) is where the credentials file should be. banktui
+// neither reads nor replaces it.
+type NotRegularError struct {
+	Path string
+	Mode fs.FileMode
+}
+
+func (e *NotRegularError) Error() string {
+	kind := "not a regular file"
+	switch {
+	case e.Mode.IsDir():
+		kind = "a directory"
+	case e.Mode&fs.ModeNamedPipe != 0:
+		kind = "a named pipe"
+	case e.Mode&fs.ModeSocket != 0:
+		kind = "a socket"
+	case e.Mode&fs.ModeDevice != 0:
+		kind = "a device"
+	}
+	return fmt.Sprintf("%s is %s, but banktui keeps its tokens in a file of that name; it was left untouched: move it elsewhere, then connect your banks with `banktui login`", e.Path, kind)
+}
+
 // Load reads the credentials. A missing file is an empty set; a file
-// others can read is a *PermissionError; an unreadable one a *CorruptError.
+// others can read is a *PermissionError; a directory (or other non-file)
+// a *NotRegularError; an unreadable file a *CorruptError. Temporary files
+// left by a crashed writer (they may hold tokens) are removed first, when
+// no other writer holds the lock.
 func (s *CredentialStore) Load() (*Credentials, error) {
-	f, err := os.Open(s.path)
+	s.removeStaleTemps(false)
+	return s.load()
+}
+
+func (s *CredentialStore) load() (*Credentials, error) {
+	// Stat first: opening a named pipe would block.
+	info, err := os.Stat(s.path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return &Credentials{Version: CredentialsVersion}, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("credentials: %w", err)
 	}
-	defer f.Close()
-	info, err := f.Stat()
+	if !info.Mode().IsRegular() {
+		return nil, &NotRegularError{Path: s.path, Mode: info.Mode()}
+	}
+	f, err := os.Open(s.path)
 	if err != nil {
 		return nil, fmt.Errorf("credentials: %w", err)
+	}
+	defer f.Close()
+	if info, err = f.Stat(); err != nil {
+		return nil, fmt.Errorf("credentials: %w", err)
+	}
+	if !info.Mode().IsRegular() { // replaced since the Stat above
+		return nil, &NotRegularError{Path: s.path, Mode: info.Mode()}
 	}
 	if info.Mode().Perm()&0o077 != 0 {
 		return nil, &PermissionError{Path: s.path, Mode: info.Mode()}
@@ -200,11 +241,12 @@ func (s *CredentialStore) Begin() (*CredentialsTx, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("credentials: %w", err)
 	}
-	lock := flock.New(s.path+".lock", flock.SetPermissions(0o600))
+	lock := s.lock()
 	if err := lock.Lock(); err != nil {
 		return nil, fmt.Errorf("credentials: lock %s: %w", lock.Path(), err)
 	}
-	c, err := s.Load()
+	s.removeStaleTemps(true)
+	c, err := s.load()
 	if err != nil {
 		lock.Unlock()
 		return nil, err
@@ -306,112 +348,4 @@ func (tx *CredentialsTx) abandon() {
 		os.Remove(tx.tmp.Name())
 		tx.tmp = nil
 	}
-}
-
-func encode(c *Credentials) ([]byte, error) {
-	c.Version = CredentialsVersion
-	if c.Connections == nil {
-		c.Connections = []Connection{}
-	}
-	data, err := json.MarshalIndent(c, "", "  ")
-	if err != nil {
-		return nil, fmt.Errorf("credentials: encode: %w", err)
-	}
-	return append(data, '\n'), nil
-}
-
-// pad returns data followed by spaces up to size bytes, ending in a newline.
-func pad(data []byte, size int) []byte {
-	if size <= len(data) {
-		return data
-	}
-	buf := make([]byte, size)
-	copy(buf, data)
-	for i := len(data); i < size; i++ {
-		buf[i] = ' '
-	}
-	buf[size-1] = '\n'
-	return buf
-}
-
-func (s *CredentialStore) createTemp() (*os.File, error) {
-	tmp, err := os.CreateTemp(filepath.Dir(s.path), ".credentials-*.tmp") // CreateTemp makes it 0600
-	if err != nil {
-		return nil, err
-	}
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return nil, err
-	}
-	return tmp, nil
-}
-
-// writeAt writes data at off in f, through the test hook for growth.
-func (s *CredentialStore) writeAt(f *os.File, data []byte, off int64) error {
-	if s.grow != nil {
-		info, err := f.Stat()
-		if err != nil {
-			return err
-		}
-		if end := off + int64(len(data)); end > info.Size() {
-			if err := s.grow(info.Size(), end); err != nil {
-				return &fs.PathError{Op: "write", Path: f.Name(), Err: err}
-			}
-		}
-	}
-	_, err := f.WriteAt(data, off)
-	return err
-}
-
-// writeAtomic writes a temporary file in the same directory, syncs it,
-// renames it over the real file and syncs the directory, so that after a
-// crash the file holds either the whole old or the whole new content.
-func (s *CredentialStore) writeAtomic(data []byte) (err error) {
-	tmp, err := s.createTemp()
-	if err != nil {
-		return fmt.Errorf("credentials: %w", err)
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if err := s.writeAt(tmp, data, 0); err != nil {
-		return fmt.Errorf("credentials: write: %w", err)
-	}
-	return s.finish(tmp)
-}
-
-// finish syncs and closes the complete temporary file, renames it over
-// the real one and syncs the directory. The caller removes tmp on error.
-func (s *CredentialStore) finish(tmp *os.File) error {
-	if err := tmp.Sync(); err != nil {
-		return fmt.Errorf("credentials: sync: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("credentials: %w", err)
-	}
-	if s.beforeRename != nil {
-		if err := s.beforeRename(); err != nil {
-			return err
-		}
-	}
-	if err := os.Rename(tmp.Name(), s.path); err != nil {
-		return fmt.Errorf("credentials: %w", err)
-	}
-	return syncDir(filepath.Dir(s.path))
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("credentials: %w", err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("credentials: sync directory: %w", err)
-	}
-	return nil
 }

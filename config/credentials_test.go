@@ -49,6 +49,17 @@ func runChild(role string) int {
 		store.beforeRename = func() error { os.Exit(7); return nil }
 		store.Update(func(c *Credentials) error { return increment(c, id) })
 		return 1 // not reached
+	case "crash-after-reserve": // killed mid-refresh: the next file is reserved, holding tokens
+		tx, err := store.Begin()
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		if err := tx.Reserve(1 << 10); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		os.Exit(7)
 	case "forever": // updates until killed, announcing each saved state
 		for i := 1; ; i++ {
 			if err := store.Update(func(c *Credentials) error { return increment(c, id) }); err != nil {

@@ -106,9 +106,9 @@ func (a *Amount) UnmarshalJSON(b []byte) error {
 		return fmt.Errorf("truelayer: amount out of range %.40q", s)
 	}
 	a.d, a.raw = d, ""
-	if !quoted || json.Valid([]byte(s)) {
+	if json.Valid([]byte(s)) {
 		// Keep the bank's text only when it is itself a JSON number, so
-		// MarshalJSON always writes valid JSON.
+		// MarshalJSON always writes valid JSON ("00" parses, but is not).
 		a.raw = s
 	}
 	return nil

@@ -30,12 +30,18 @@ type AuthClient struct {
 }
 
 // NewAuthClient returns an auth-server client. httpClient is a plain
-// (unauthenticated) client; nil means a fresh one.
-func NewAuthClient(httpClient *http.Client, cfg AuthConfig) *AuthClient {
+// (unauthenticated) client; nil means a fresh one on NewTransport. Of the
+// options, those of the transport apply (WithTimeouts, WithRetry,
+// WithMaxResponseBytes, WithUserAgent). As for Client, redirects to
+// another host are refused (the client secret, refresh tokens and codes
+// go only to the auth server), and every request has deadlines, token
+// requests included.
+func NewAuthClient(httpClient *http.Client, cfg AuthConfig, opts ...Option) *AuthClient {
 	if cfg.AuthURL == "" {
 		cfg.AuthURL = EnvironmentFor(cfg.ClientID).AuthURL
 	}
 	a := &AuthClient{cfg: cfg, req: newRequester(httpClient)}
+	applyOptions(&a.req, opts)
 	u, err := url.Parse(strings.TrimRight(cfg.AuthURL, "/") + "/")
 	if err != nil || u.Scheme == "" || u.Host == "" {
 		u = &url.URL{Scheme: "invalid", Opaque: "auth URL " + RedactURLString(cfg.AuthURL)}
@@ -231,11 +237,14 @@ func TokenFromOAuth2(t *oauth2.Token) *Token {
 	return out
 }
 
-// oauthContext carries our http.Client (with User-Agent) into x/oauth2.
-func (a *AuthClient) oauthContext(ctx context.Context) context.Context {
-	hc := *a.req.httpClient
+// oauthContext carries our http.Client into x/oauth2, with the User-Agent,
+// the deadlines, and no redirect to another host: x/oauth2 POSTs the client
+// secret and the code or refresh token, and net/http would re-send them to
+// wherever a 307 points.
+func (a *AuthClient) oauthContext(ctx context.Context) (context.Context, *deadlineTransport) {
+	hc, dt := guarded(a.req.httpClient, a.req.timeouts)
 	hc.Transport = &uaTransport{base: hc.Transport, userAgent: a.req.userAgent}
-	return context.WithValue(ctx, oauth2.HTTPClient, &hc)
+	return context.WithValue(ctx, oauth2.HTTPClient, hc), dt
 }
 
 type uaTransport struct {
@@ -244,10 +253,7 @@ type uaTransport struct {
 }
 
 func (t *uaTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	base := t.base
-	if base == nil {
-		base = http.DefaultTransport
-	}
+	base := orDefault(t.base)
 	if r.Header.Get("User-Agent") == "" {
 		r = r.Clone(r.Context())
 		r.Header.Set("User-Agent", t.userAgent)
@@ -266,9 +272,10 @@ func (a *AuthClient) Exchange(ctx context.Context, code, codeVerifier string) (*
 	if codeVerifier != "" {
 		opts = append(opts, oauth2.VerifierOption(codeVerifier))
 	}
-	tok, err := a.OAuth2Config(nil).Exchange(a.oauthContext(ctx), code, opts...)
+	octx, dt := a.oauthContext(ctx)
+	tok, err := a.OAuth2Config(nil).Exchange(octx, code, opts...)
 	if err != nil {
-		return nil, a.tokenError(ctx, err)
+		return nil, a.tokenError(ctx, err, dt)
 	}
 	return TokenFromOAuth2(tok), nil
 }
@@ -280,17 +287,18 @@ func (a *AuthClient) Refresh(ctx context.Context, refreshToken string) (*Token, 
 	if refreshToken == "" {
 		return nil, errors.New("truelayer: refresh: empty refresh token")
 	}
-	src := a.OAuth2Config(nil).TokenSource(a.oauthContext(ctx), &oauth2.Token{RefreshToken: refreshToken})
+	octx, dt := a.oauthContext(ctx)
+	src := a.OAuth2Config(nil).TokenSource(octx, &oauth2.Token{RefreshToken: refreshToken})
 	tok, err := src.Token()
 	if err != nil {
-		return nil, a.tokenError(ctx, err)
+		return nil, a.tokenError(ctx, err, dt)
 	}
 	return TokenFromOAuth2(tok), nil
 }
 
 // tokenError maps x/oauth2's errors to *APIError, dropping anything that
 // quotes the request.
-func (a *AuthClient) tokenError(ctx context.Context, err error) error {
+func (a *AuthClient) tokenError(ctx context.Context, err error, dt *deadlineTransport) error {
 	var re *oauth2.RetrieveError
 	if errors.As(err, &re) {
 		return fromRetrieveError(re, a.TokenURL())
@@ -302,6 +310,11 @@ func (a *AuthClient) tokenError(ctx context.Context, err error) error {
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		return transportError(req, ue)
+	}
+	if passed := dt.lastPassed(); passed != nil {
+		// x/oauth2 flattens a failed body read into text: the deadline
+		// that passed is the real cause.
+		return transportError(req, passed)
 	}
 	// x/oauth2's own errors ("server response missing access_token", ...).
 	return &APIError{Method: http.MethodPost, URL: RedactURL(req.URL), Code: "invalid_token_response", Description: RedactString(err.Error())}

@@ -48,8 +48,15 @@ func BenchmarkDecodeTransactions(b *testing.B) {
 
 // BenchmarkClientTransactions: a whole Transactions call over loopback HTTP,
 // 10k transactions per op.
-func BenchmarkClientTransactions(b *testing.B) {
-	body := transactionsBody(b, 10000)
+func BenchmarkClientTransactions(b *testing.B) { benchClientTransactions(b, 10000) }
+
+// BenchmarkClientTransactionsLarge: one Transactions call of about 26 MiB
+// (65k transactions, under the default limit) over loopback HTTP: B/op
+// against the body's size is the memory a response can cost.
+func BenchmarkClientTransactionsLarge(b *testing.B) { benchClientTransactions(b, 65000) }
+
+func benchClientTransactions(b *testing.B, n int) {
+	body := transactionsBody(b, n)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write(body) }))
 	defer srv.Close()
 	c := NewClient(srv.Client(), WithBaseURL(srv.URL))
@@ -57,8 +64,9 @@ func BenchmarkClientTransactions(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		txs, err := c.Transactions(context.Background(), "acc", time.Time{}, time.Time{})
-		if err != nil || len(txs) != 10000 {
+		if err != nil || len(txs) != n {
 			b.Fatal(len(txs), err)
 		}
 	}
+	b.ReportMetric(float64(len(body))/(1<<20), "body-MiB")
 }

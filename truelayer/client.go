@@ -22,11 +22,9 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
-	"syscall"
 	"time"
 )
 
@@ -37,14 +35,6 @@ var Version = "dev"
 
 // DefaultUserAgent is the User-Agent clients send unless told otherwise.
 func DefaultUserAgent() string { return "banktui/" + Version }
-
-// DefaultMaxResponseBytes bounds a response body: generous enough for years
-// of transactions in one answer (v1 has no paging), small enough that a
-// runaway server cannot exhaust memory.
-const DefaultMaxResponseBytes int64 = 256 << 20
-
-// maxErrorBodyBytes bounds an error body: they are short JSON objects.
-const maxErrorBodyBytes = 64 << 10
 
 // RetryPolicy bounds retries of idempotent (GET) requests. A request is
 // tried at most MaxAttempts times; waits grow exponentially from BaseDelay,
@@ -67,11 +57,12 @@ func NoRetry() RetryPolicy { return RetryPolicy{MaxAttempts: 1} }
 // requester is the transport machinery shared by Client, AuthClient and
 // StatusClient.
 type requester struct {
-	httpClient       *http.Client
+	httpClient       *http.Client // nil until init: then one of NewTransport(timeouts)
 	userAgent        string
 	psuIP            string
 	retry            RetryPolicy
 	maxResponseBytes int64
+	timeouts         Timeouts
 	// now and sleep are the clock; tests replace them to check waits
 	// without waiting.
 	now   func() time.Time
@@ -80,19 +71,37 @@ type requester struct {
 }
 
 func newRequester(hc *http.Client) requester {
-	if hc == nil {
-		// Never http.DefaultClient: it is shared, mutable global state.
-		hc = &http.Client{Timeout: 60 * time.Second}
-	}
 	return requester{
 		httpClient:       hc,
 		userAgent:        DefaultUserAgent(),
 		retry:            DefaultRetryPolicy(),
 		maxResponseBytes: DefaultMaxResponseBytes,
+		timeouts:         DefaultTimeouts(),
 		now:              time.Now,
 		sleep:            sleepCtx,
 		rand:             rand.Float64,
 	}
+}
+
+// init completes the requester once the options are applied.
+func (r *requester) init() {
+	if r.httpClient == nil {
+		// Never http.DefaultClient: it is shared, mutable global state.
+		r.httpClient = &http.Client{Transport: NewTransport(r.timeouts)}
+	}
+}
+
+// applyOptions applies the transport options among opts (WithTimeouts,
+// WithMaxResponseBytes, WithRetry, WithUserAgent, WithPSUIP) to the
+// requester of an AuthClient or StatusClient; the others do not concern it.
+func applyOptions(r *requester, opts []Option) {
+	c := &Client{req: *r, UserAgent: r.userAgent}
+	for _, o := range opts {
+		o(c)
+	}
+	*r = c.req
+	r.userAgent = c.UserAgent
+	r.init()
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {
@@ -124,7 +133,13 @@ type Option func(*Client)
 
 // NewClient returns a Data API client. httpClient must add the access token
 // (an oauth2 client, or auth.Manager's); nil means a fresh unauthenticated
-// *http.Client, never http.DefaultClient. The default base is Live.APIURL.
+// *http.Client on NewTransport, never http.DefaultClient. The default base
+// is Live.APIURL.
+//
+// Whatever httpClient does, the client never follows a redirect to another
+// host (ErrForeignHost), puts the deadlines of Timeouts on every request,
+// and refuses responses over the size limit (ErrResponseTooLarge).
+// httpClient itself is not modified.
 func NewClient(httpClient *http.Client, opts ...Option) *Client {
 	c := &Client{req: newRequester(httpClient)}
 	c.BaseURL = dataBase(Live.APIURL)
@@ -133,6 +148,7 @@ func NewClient(httpClient *http.Client, opts ...Option) *Client {
 		o(c)
 	}
 	c.req.userAgent = c.UserAgent
+	c.req.init()
 	return c
 }
 
@@ -161,7 +177,8 @@ func WithPSUIP(ip string) Option { return func(c *Client) { c.req.psuIP = ip } }
 // WithRetry sets the retry policy of GET requests (default DefaultRetryPolicy).
 func WithRetry(p RetryPolicy) Option { return func(c *Client) { c.req.retry = p } }
 
-// WithMaxResponseBytes bounds response bodies (default DefaultMaxResponseBytes).
+// WithMaxResponseBytes bounds responses (default DefaultMaxResponseBytes):
+// the bytes read, and the memory their results take (see ErrResponseTooLarge).
 func WithMaxResponseBytes(n int64) Option {
 	return func(c *Client) {
 		if n > 0 {
@@ -246,15 +263,18 @@ func (r *requester) newRequest(ctx context.Context, method string, base *url.URL
 }
 
 // Do sends req (retrying GETs per the retry policy) and decodes a 2xx JSON
-// body into v (nil: discard). The body is not unwrapped: use *Results[T] as
-// v for the {results, status} envelope. Non-2xx answers and transport
-// failures return an *APIError.
+// body into v (nil: discard) as it arrives, within the size limit. The body
+// is not unwrapped: use *Results[T] as v for the {results, status}
+// envelope, which is decoded result by result. Non-2xx answers and
+// transport failures return an *APIError.
 func (c *Client) Do(req *http.Request, v any) error {
-	body, err := c.req.do(req)
-	if err != nil {
-		return err
-	}
-	return decodeInto(req, body, v)
+	return c.req.doWith(req, func(resp *http.Response) error {
+		if v == nil {
+			_, err := c.req.readBounded(req, resp)
+			return err
+		}
+		return c.req.decodeBody(req, resp, v)
+	})
 }
 
 func decodeInto(req *http.Request, body []byte, v any) error {
@@ -282,6 +302,19 @@ func (e *decodeError) Unwrap() error        { return e.err }
 
 // do sends req with retries and returns the whole (bounded) 2xx body.
 func (r *requester) do(req *http.Request) ([]byte, error) {
+	var body []byte
+	err := r.doWith(req, func(resp *http.Response) (err error) {
+		body, err = r.readBounded(req, resp)
+		return err
+	})
+	return body, err
+}
+
+// doWith sends req, retrying idempotent requests, and hands the 2xx
+// response to consume, which reads its body (closed afterwards). A failure
+// of consume to read the body (truncated, reset) is retried like the
+// request's own.
+func (r *requester) doWith(req *http.Request, consume func(*http.Response) error) error {
 	ctx := req.Context()
 	policy := r.retry
 	if policy.MaxAttempts < 1 {
@@ -290,19 +323,19 @@ func (r *requester) do(req *http.Request) ([]byte, error) {
 	retryable := req.Method == http.MethodGet || req.Method == http.MethodHead
 	start := r.now()
 	for attempt := 1; ; attempt++ {
-		body, err := r.once(req)
+		err := r.once(req, consume)
 		if err == nil {
-			return body, nil
+			return nil
 		}
 		if !retryable || attempt >= policy.MaxAttempts || !shouldRetry(err) || ctx.Err() != nil {
-			return nil, err
+			return err
 		}
 		wait := r.backoff(policy, attempt, err)
 		if policy.MaxTotal > 0 && r.now().Add(wait).Sub(start) > policy.MaxTotal {
-			return nil, err // the wait would overrun the budget: give the caller the answer now
+			return err // the wait would overrun the budget: give the caller the answer now
 		}
 		if serr := r.sleep(ctx, wait); serr != nil {
-			return nil, canceled(req, serr)
+			return canceled(req, serr)
 		}
 	}
 }
@@ -342,78 +375,21 @@ func shouldRetry(err error) bool {
 	return false
 }
 
-// once sends req one time.
-func (r *requester) once(req *http.Request) ([]byte, error) {
-	resp, err := r.httpClient.Do(req.Clone(req.Context()))
+// once sends req one time, through a copy of the client that refuses
+// redirects to other hosts and bounds the wait for each response.
+func (r *requester) once(req *http.Request, consume func(*http.Response) error) error {
+	hc, _ := guarded(r.httpClient, r.timeouts)
+	resp, err := hc.Do(req.Clone(req.Context()))
 	if err != nil {
-		return nil, transportError(req, err)
+		return transportError(req, err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBodyBytes))
-		return nil, newAPIError(req.Method, req.URL, resp, body, r.now())
+		return newAPIError(req.Method, req.URL, resp, body, r.now())
 	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, r.maxResponseBytes+1))
-	if err != nil {
-		return nil, transportError(req, err)
-	}
-	if int64(len(body)) > r.maxResponseBytes {
-		return nil, &decodeError{method: req.Method, url: RedactURL(req.URL), err: fmt.Errorf("response larger than %d bytes", r.maxResponseBytes)}
-	}
-	if cl := resp.ContentLength; cl > 0 && int64(len(body)) < cl {
-		return nil, transportError(req, io.ErrUnexpectedEOF)
-	}
-	return body, nil
+	return consume(resp)
 }
-
-func canceled(req *http.Request, err error) error {
-	return &APIError{Method: req.Method, URL: RedactURL(req.URL), Code: codeCanceled, Description: err.Error(), Err: err}
-}
-
-// transportError classifies a failure to get an answer. The *url.Error that
-// net/http returns quotes the full URL, so only its cause is kept.
-func transportError(req *http.Request, err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		err = ue.Err
-	}
-	if ctxErr := req.Context().Err(); ctxErr != nil {
-		return canceled(req, ctxErr)
-	}
-	e := &APIError{Method: req.Method, URL: RedactURL(req.URL), Code: codeNetwork, Err: err}
-	var ne net.Error
-	switch {
-	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE), errors.Is(err, syscall.ECONNABORTED),
-		errors.Is(err, io.EOF):
-		// io.EOF: the server closed the connection before answering.
-		e.Code = codeReset
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		e.Code = codeTruncated
-	case errors.As(err, &ne) && ne.Timeout():
-		e.Code = codeTimeout
-	case errors.As(err, &ne):
-		// Refused, unreachable, DNS: the network, so temporary.
-	default:
-		// Not the network: an error of the caller's transport (say, an
-		// auth layer that could not get a token) keeps its own identity
-		// rather than passing for a temporary failure.
-		return &requestError{method: req.Method, url: e.URL, err: err}
-	}
-	e.Description = RedactString(err.Error())
-	return e
-}
-
-// requestError wraps a non-network failure of the transport with the
-// (sanitised) request it belongs to.
-type requestError struct {
-	method, url string
-	err         error
-}
-
-func (e *requestError) Error() string {
-	return fmt.Sprintf("truelayer: %s %s: %s", e.method, e.url, RedactString(e.err.Error()))
-}
-func (e *requestError) Unwrap() error { return e.err }
 
 // Results is the Data API's envelope: {"results": [...], "status": "..."}.
 type Results[T any] struct {

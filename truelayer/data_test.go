@@ -384,7 +384,7 @@ func TestResponseSizeBound(t *testing.T) {
 		w.Write([]byte(`{"results":[],"padding":"` + strings.Repeat("x", 1000) + `"}`))
 	})
 	_, err := f.client.Accounts(context.Background())
-	if !errors.Is(err, ErrMalformedResponse) || !strings.Contains(err.Error(), "larger than 64 bytes") {
+	if !errors.Is(err, ErrResponseTooLarge) || !strings.Contains(err.Error(), "limit of 64 bytes") {
 		t.Errorf("err = %v, want a size-limit error", err)
 	}
 }

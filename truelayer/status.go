@@ -16,11 +16,13 @@ type StatusClient struct {
 }
 
 // NewStatusClient returns a status API client; baseURL "" means StatusURL.
-func NewStatusClient(httpClient *http.Client, baseURL string) *StatusClient {
+// Of the options, those of the transport apply, as for NewAuthClient.
+func NewStatusClient(httpClient *http.Client, baseURL string, opts ...Option) *StatusClient {
 	if baseURL == "" {
 		baseURL = StatusURL
 	}
 	s := &StatusClient{req: newRequester(httpClient)}
+	applyOptions(&s.req, opts)
 	u, err := url.Parse(strings.TrimRight(baseURL, "/") + "/")
 	if err != nil || u.Scheme == "" || u.Host == "" {
 		u = &url.URL{Scheme: "invalid", Opaque: "status URL " + RedactURLString(baseURL)}
@@ -61,12 +63,8 @@ func (s *StatusClient) Status(ctx context.Context, q StatusQuery) ([]StatusRepor
 	if err != nil {
 		return nil, err
 	}
-	body, err := s.req.do(req)
-	if err != nil {
-		return nil, err
-	}
 	var env Results[StatusReport]
-	if err := decodeInto(req, body, &env); err != nil {
+	if err := s.req.doWith(req, func(resp *http.Response) error { return s.req.decodeBody(req, resp, &env) }); err != nil {
 		return nil, err
 	}
 	if env.Results == nil {

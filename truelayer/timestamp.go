@@ -83,8 +83,9 @@ func (ts *Timestamp) UnmarshalJSON(b []byte) error {
 	if n := len(b); n >= 2 && b[0] == '"' && b[n-1] == '"' && bytes.IndexByte(b[1:n-1], '\\') < 0 && bytes.IndexByte(b[1:n-1], '"') < 0 {
 		s = string(b[1 : n-1]) // the common case: no escapes to undo
 	} else if err := json.Unmarshal(b, &s); err != nil {
-		*ts = Timestamp{Raw: string(b)}
-		return nil
+		// Not a JSON string: kept as text, parsed as such, so that it
+		// reads the same once MarshalJSON has written it as a string.
+		s = string(b)
 	}
 	*ts, _ = ParseTimestamp(s)
 	return nil
