@@ -15,17 +15,11 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
-
-	"github.com/banktui/banktui/truelayer"
 )
 
 // DefaultRedirectURI is where TrueLayer sends the browser back after consent.
 // It must be registered, character for character, in the TrueLayer console.
 const DefaultRedirectURI = "http://localhost:3000/callback"
-
-// SandboxProviders is the provider filter used in the sandbox when none is
-// set: TrueLayer's Mock bank plus the sandbox Open Banking and OAuth banks.
-var SandboxProviders = []string{"uk-cs-mock", "uk-ob-all", "uk-oauth-all"}
 
 // Environment variables read by Load (flag > environment > file > default).
 const (
@@ -63,9 +57,9 @@ type Settings struct {
 	ClientID            string
 	ClientSecret        string // never printed; see Secret
 	ClientSecretCommand string // run through sh -c by Secret
-	Environment         string // "live", "sandbox" or "" (from the client id)
+	Environment         string // "live", "sandbox" or "" (from the client id); checked by the caller
 	RedirectURI         string
-	Scopes              []string
+	Scopes              []string // as given; the caller supplies the default and checks them
 	Providers           []string // provider filter for the auth dialog, e.g. "uk-ob-all"
 	ProviderID          string   // skip the provider selection
 	AuthURL, APIURL     string   // host overrides (the emulator, say); "" = from Environment
@@ -171,45 +165,34 @@ func Load(paths Paths, getenv func(string) string, o Overrides) (*Settings, erro
 	if s.RedirectURI == "" {
 		s.RedirectURI, s.Sources[KeyRedirectURI] = DefaultRedirectURI, SourceDefault
 	}
-	if len(s.Scopes) == 0 {
-		s.Scopes, s.Sources[KeyScopes] = slices.Clone(truelayer.DefaultScopes), SourceDefault
-	}
-	if s.Environment == "" {
-		s.Sources[KeyEnvironment] = SourceDefault
-	}
 	if err := s.validate(); err != nil {
 		return nil, err
-	}
-	if len(s.Providers) == 0 && s.Env().Name == truelayer.Sandbox.Name {
-		// The sandbox dialog shows nothing useful without a filter.
-		s.Providers, s.Sources[KeyProviders] = slices.Clone(SandboxProviders), SourceDefault
 	}
 	return s, nil
 }
 
+// Invalid is the error for a bad value of the setting key (a Key* constant,
+// or "keys.ACTION"): it names where the value came from, the file and line,
+// the environment variable or the flag, never the value itself. Callers
+// that check what config cannot know (TrueLayer's environments and scopes,
+// the TUI's key actions) use it so every settings error reads the same.
+func (s *Settings) Invalid(key, msg string, err error) *SettingError {
+	e := &SettingError{Key: key, Msg: msg, Err: err}
+	src := s.Sources[key]
+	switch {
+	case strings.HasPrefix(src, "file "):
+		e.File, e.Line = splitFileSource(strings.TrimPrefix(src, "file "))
+	case strings.HasPrefix(src, "env "):
+		e.Key = strings.TrimPrefix(src, "env ")
+	case src == SourceFlag:
+		e.Key = "--" + strings.ReplaceAll(key, "_", "-")
+	}
+	return e
+}
+
 // validate checks values wherever they came from, naming their source.
 func (s *Settings) validate() error {
-	bad := func(key, msg string, err error) error {
-		e := &SettingError{Key: key, Msg: msg, Err: err}
-		src := s.Sources[key]
-		switch {
-		case strings.HasPrefix(src, "file "):
-			e.File, e.Line = splitFileSource(strings.TrimPrefix(src, "file "))
-		case strings.HasPrefix(src, "env "):
-			e.Key = strings.TrimPrefix(src, "env ")
-		case src == SourceFlag:
-			e.Key = "--" + strings.ReplaceAll(key, "_", "-")
-		}
-		return e
-	}
-	if s.Environment != "" {
-		if _, err := truelayer.EnvironmentNamed(s.Environment); err != nil {
-			return bad(KeyEnvironment, fmt.Sprintf("unknown environment %q (want live or sandbox)", s.Environment), err)
-		}
-	}
-	if err := truelayer.ValidateScopes(s.Scopes); err != nil {
-		return bad(KeyScopes, err.Error(), err)
-	}
+	bad := func(key, msg string, err error) error { return s.Invalid(key, msg, err) }
 	for _, k := range []struct {
 		key string
 		val *string
@@ -435,28 +418,6 @@ func checkPrivate(path string) error {
 		return &PermissionError{Path: path, Mode: info.Mode()}
 	}
 	return nil
-}
-
-// Env is the TrueLayer environment these settings point at: the named
-// environment (or the one the client id implies), with AuthURL and APIURL
-// overriding its hosts.
-func (s *Settings) Env() truelayer.Environment {
-	env := truelayer.EnvironmentFor(s.ClientID)
-	if s.Environment != "" {
-		if named, err := truelayer.EnvironmentNamed(s.Environment); err == nil {
-			env = named
-		}
-	}
-	if s.AuthURL != "" || s.APIURL != "" {
-		env.Name = "custom"
-		if s.AuthURL != "" {
-			env.AuthURL = s.AuthURL
-		}
-		if s.APIURL != "" {
-			env.APIURL = s.APIURL
-		}
-	}
-	return env
 }
 
 // Configured reports whether a client id is set (otherwise banktui runs the demo bank).

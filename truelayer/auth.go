@@ -19,6 +19,8 @@ type AuthConfig struct {
 	// AuthURL is the auth server base, e.g. Sandbox.AuthURL; "" means
 	// EnvironmentFor(ClientID).AuthURL.
 	AuthURL string
+	// UserAgent is sent with every request; "" means DefaultUserAgent().
+	UserAgent string
 }
 
 // AuthClient talks to the auth server: auth links, code exchange and refresh,
@@ -36,6 +38,9 @@ func NewAuthClient(httpClient *http.Client, cfg AuthConfig) *AuthClient {
 		cfg.AuthURL = EnvironmentFor(cfg.ClientID).AuthURL
 	}
 	a := &AuthClient{cfg: cfg, req: newRequester(httpClient)}
+	if cfg.UserAgent != "" {
+		a.req.userAgent = cfg.UserAgent
+	}
 	u, err := url.Parse(strings.TrimRight(cfg.AuthURL, "/") + "/")
 	if err != nil || u.Scheme == "" || u.Host == "" {
 		u = &url.URL{Scheme: "invalid", Opaque: "auth URL " + RedactURLString(cfg.AuthURL)}
