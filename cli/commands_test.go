@@ -536,4 +536,3 @@ func TestJSONKeepsTheBanksText(t *testing.T) {
 		}
 	}
 }
-

@@ -68,7 +68,9 @@ func runLogin(ctx context.Context, opts *loginOptions) error {
 	}
 	if io.InTTY {
 		o.Pasted = pastedLines(ctx, io.In)
-		o.PasteError = func(err error) { fmt.Fprintf(io.ErrOut, "banktui: %v; paste the whole URL from the address bar\n", err) }
+		o.PasteError = func(err error) {
+			fmt.Fprintf(io.ErrOut, "banktui: %v; paste the whole URL from the address bar\n", err)
+		}
 	}
 	conn, err := auth.Login(ctx, o)
 	if err != nil {

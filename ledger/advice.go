@@ -31,18 +31,18 @@ type Advice struct {
 type Remedy int
 
 const (
-	RemedyNone         Remedy = iota // nothing to do; the problem says it all
-	RemedyReconnect                  // log in to the bank again (consent expired, token refused)
-	RemedyReauthorize                // re-authenticate to reach older history (SCA)
-	RemedyRetryLater                 // the bank or the network is busy or down for now
-	RemedyCheckNetwork               // nothing answered: network, proxy, or the configured hosts
-	RemedyRetryLogin                 // the login did not complete: start it again
-	RemedyFreePort                   // the loopback callback port is taken
-	RemedyFixRedirect                // the redirect URI cannot be served on this machine
-	RemedyFixClient                  // the TrueLayer client id or secret is wrong
-	RemedyFreeDisk                   // the disk is full
-	RemedyRebuildLedger              // the ledger file is damaged: move it aside, sync again
-	RemedyUpgrade                    // the ledger was written by a newer banktui
+	RemedyNone          Remedy = iota // nothing to do; the problem says it all
+	RemedyReconnect                   // log in to the bank again (consent expired, token refused)
+	RemedyReauthorize                 // re-authenticate to reach older history (SCA)
+	RemedyRetryLater                  // the bank or the network is busy or down for now
+	RemedyCheckNetwork                // nothing answered: network, proxy, or the configured hosts
+	RemedyRetryLogin                  // the login did not complete: start it again
+	RemedyFreePort                    // the loopback callback port is taken
+	RemedyFixRedirect                 // the redirect URI cannot be served on this machine
+	RemedyFixClient                   // the TrueLayer client id or secret is wrong
+	RemedyFreeDisk                    // the disk is full
+	RemedyRebuildLedger               // the ledger file is damaged: move it aside, sync again
+	RemedyUpgrade                     // the ledger was written by a newer banktui
 )
 
 // Surface is where advice is shown.
