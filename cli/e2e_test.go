@@ -511,9 +511,11 @@ func TestProcessExitCodesAndSignals(t *testing.T) {
 	checkResult(t, empty.exec("balance", "--offline"), exitNeedsLogin, []string{"banktui login"}, nil)
 	before := h.execMust("balance", "--offline", "--json").stdout
 
-	// A slow bank: the sync is under way when SIGTERM arrives.
-	remove := srv.Inject(truelayertest.Fault{Endpoint: "/data/v1/accounts/*/transactions", Kind: truelayertest.Latency, Latency: time.Minute})
-	t.Cleanup(remove)
+	// A bank that holds every transactions call: the sync is under way when
+	// SIGTERM arrives.
+	gate := make(chan struct{})
+	remove := srv.Inject(truelayertest.Fault{Endpoint: "/data/v1/accounts/*/transactions", Kind: truelayertest.Latency, Gate: gate})
+	t.Cleanup(func() { close(gate); remove() })
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, binary(t), "sync")
@@ -547,7 +549,6 @@ func TestProcessExitCodesAndSignals(t *testing.T) {
 	if last := lines[len(lines)-1]; !strings.HasPrefix(last, "banktui: ") || !strings.Contains(last, "cancelled") {
 		t.Errorf("sync after SIGTERM ends with %q, want one line saying it was cancelled", last)
 	}
-	remove()
 	if got := h.execMust("balance", "--offline", "--json").stdout; !sameBalances(t, got, before) {
 		t.Errorf("stored balances changed after an interrupted sync:\n%s\nwant\n%s", got, before)
 	}

@@ -28,6 +28,7 @@ type exportOptions struct {
 	Output         string
 	Accounts       []string
 	IncludePending bool
+	oldPending     bool // --pending, the old name of --include-pending
 	Now            func() time.Time
 }
 
@@ -55,16 +56,25 @@ func newCmdExport(f *Factory) *cobra.Command {
 	fl.StringVarP(&opts.Output, "output", "o", "", "write to FILE (0600, atomically), or into an existing DIR, instead of stdout")
 	fl.StringSliceVar(&opts.Accounts, "account", nil, "only these accounts or cards (id, name or number); repeatable")
 	fl.BoolVar(&opts.IncludePending, "include-pending", false, "include pending transactions (marked as such)")
-	fl.BoolVar(&opts.IncludePending, "pending", false, "include pending transactions")
-	_ = fl.MarkDeprecated("pending", "use --include-pending (on export it includes pending rows; on transactions --pending lists only them)")
+	// The old name, kept working: on transactions --pending narrows to
+	// pending rows, so on export it is hidden and points to the new one.
+	fl.BoolVar(&opts.oldPending, "pending", false, "include pending transactions (old name of --include-pending)")
+	_ = fl.MarkHidden("pending")
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(ledger.ExportFormats, cobra.ShellCompDirectiveNoFileComp))
-	_ = cmd.MarkFlagRequired("format")
 	return cmd
 }
 
 func runExport(ctx context.Context, opts *exportOptions) error {
-	if !slices.Contains(ledger.ExportFormats, opts.Format) {
-		return usageErr("--format %q is not one of %s", opts.Format, strings.Join(ledger.ExportFormats, ", "))
+	formats := strings.Join(ledger.ExportFormats, ", ")
+	switch {
+	case opts.Format == "":
+		return usageErr("--format is required: one of %s (see banktui export --help)", formats)
+	case !slices.Contains(ledger.ExportFormats, opts.Format):
+		return usageErr("--format %q is not one of %s", opts.Format, formats)
+	}
+	if opts.oldPending {
+		fmt.Fprintln(opts.IO.ErrOut, "banktui: export --pending is now --include-pending (on transactions, --pending lists only pending rows)")
+		opts.IncludePending = true
 	}
 	path, err := exportPath(opts.Output, opts.Format, opts.Now())
 	if err != nil {

@@ -23,6 +23,8 @@ func newCmdRoot(f *Factory) *cobra.Command {
 		Args:          usageArgs(unknownCommand),
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		// unknownCommand suggests commands this close to a typo.
+		SuggestionsMinimumDistance: 2,
 	}
 	opts := &tuiOptions{IO: f.IO, Factory: f}
 	root.RunE = func(cmd *cobra.Command, _ []string) error { return runTUI(cmd.Context(), opts) }
