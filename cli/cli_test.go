@@ -353,7 +353,9 @@ func TestLoginByPastedURL(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	done := make(chan int, 1)
-	go func() { done <- run(ctx, h.factory(streams), []string{"login", "--no-browser", "--provider", "ob-nova"}) }()
+	go func() {
+		done <- run(ctx, h.factory(streams), []string{"login", "--no-browser", "--provider", "ob-nova"})
+	}()
 	link := <-out.lines
 	loc, err := srv.Authorize(ctx, link, "john", "doe", "ob-nova")
 	if err != nil {
