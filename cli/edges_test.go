@@ -198,11 +198,7 @@ func TestDoctorSaysWhereTheEnvironmentCameFrom(t *testing.T) {
 // Without a terminal, sync names accounts as people know them, even on the
 // first sync (before the store holds their names).
 func TestSyncLinesNameAccounts(t *testing.T) {
-	srv := truelayertest.NewServer()
-	t.Cleanup(srv.Close)
-	h := newHome(t)
-	clientID, _ := h.useEmulator(srv)
-	h.connect(srv, clientID, "ob-northgate", false)
+	h, srv, _ := emulatedHome(t, "ob-northgate")
 	r := h.must("sync")
 	truth := srv.Truth("john", "ob-northgate")
 	for _, a := range append(truth.Accounts, truth.Cards...) {

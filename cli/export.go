@@ -86,24 +86,10 @@ func runExport(ctx context.Context, opts *exportOptions) error {
 	if err != nil {
 		return err
 	}
-	views, err := opts.Factory.StoredAccounts(ctx)
-	if err != nil {
-		return err
-	}
-	if q.AccountIDs, err = accountIDs(views, opts.Accounts); err != nil {
-		return err
-	}
 	q.Sort = "date"
-	st, err := opts.Factory.Store()
+	views, txs, err := opts.Factory.selectTransactions(ctx, q, opts.Accounts)
 	if err != nil {
 		return err
-	}
-	txs, err := st.Transactions(ctx, q)
-	if err != nil {
-		return err
-	}
-	if len(q.AccountIDs) > 0 {
-		views = slices.DeleteFunc(views, func(v ledger.AccountView) bool { return !slices.Contains(q.AccountIDs, v.ID) })
 	}
 	err = writeOutput(opts.IO.Out, path, func(w io.Writer) error {
 		return ledger.Export(w, opts.Format, views, txs, opts.Now())

@@ -111,15 +111,25 @@ func (h *home) connect(srv *truelayertest.Server, clientID, providerID string, e
 	}
 }
 
+// emulatedHome is a home on a fresh emulator with john's connections to
+// providers saved (nothing synced yet); redirect is its login's URI.
+func emulatedHome(tb testing.TB, providers ...string) (h *home, srv *truelayertest.Server, redirect string) {
+	tb.Helper()
+	srv = truelayertest.NewServer()
+	tb.Cleanup(srv.Close)
+	h = newHome(tb)
+	clientID, redirect := h.useEmulator(srv)
+	for _, p := range providers {
+		h.connect(srv, clientID, p, false)
+	}
+	return h, srv, redirect
+}
+
 // syncedHome is a home connected to john's Northgate Bank on a fresh
 // emulator, with everything synced into its ledger.
 func syncedHome(tb testing.TB) (*home, *truelayertest.Server) {
 	tb.Helper()
-	srv := truelayertest.NewServer()
-	tb.Cleanup(srv.Close)
-	h := newHome(tb)
-	clientID, _ := h.useEmulator(srv)
-	h.connect(srv, clientID, "ob-northgate", false)
+	h, srv, _ := emulatedHome(tb, "ob-northgate")
 	h.must("sync")
 	return h, srv
 }

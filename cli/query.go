@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"context"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -57,6 +59,30 @@ func (fl txFilter) query() (ledger.TxQuery, error) {
 	}
 	q.Text, q.Category, q.Limit = fl.Search, fl.Category, fl.Limit
 	return q, nil
+}
+
+// selectTransactions reads what q selects of the accounts named (ids,
+// names or numbers; none = all) and returns those accounts with them.
+func (f *Factory) selectTransactions(ctx context.Context, q ledger.TxQuery, names []string) ([]ledger.AccountView, []ledger.TxView, error) {
+	views, err := f.StoredAccounts(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if q.AccountIDs, err = accountIDs(views, names); err != nil {
+		return nil, nil, err
+	}
+	st, err := f.Store()
+	if err != nil {
+		return nil, nil, err
+	}
+	txs, err := st.Transactions(ctx, q)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(q.AccountIDs) > 0 {
+		views = slices.DeleteFunc(views, func(v ledger.AccountView) bool { return !slices.Contains(q.AccountIDs, v.ID) })
+	}
+	return views, txs, nil
 }
 
 // accountIDs are the ids of the accounts named (ids, names or numbers).

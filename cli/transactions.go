@@ -60,19 +60,8 @@ func runTransactions(ctx context.Context, opts *transactionsOptions) error {
 	if err != nil {
 		return err
 	}
-	views, err := opts.Factory.StoredAccounts(ctx)
-	if err != nil {
-		return err
-	}
-	if q.AccountIDs, err = accountIDs(views, opts.Accounts); err != nil {
-		return err
-	}
 	q.Sort, q.Desc = "date", true
-	st, err := opts.Factory.Store()
-	if err != nil {
-		return err
-	}
-	txs, err := st.Transactions(ctx, q)
+	views, txs, err := opts.Factory.selectTransactions(ctx, q, opts.Accounts)
 	if err != nil {
 		return err
 	}
