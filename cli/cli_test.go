@@ -25,6 +25,7 @@ import (
 )
 
 func TestExplainDecidesWordsAndExitCodes(t *testing.T) {
+	t.Parallel()
 	settingErr := &config.SettingError{File: "/x/config.toml", Line: 3, Key: "scopes", Msg: "bad"}
 	tests := []struct {
 		name string
@@ -55,6 +56,7 @@ func TestExplainDecidesWordsAndExitCodes(t *testing.T) {
 }
 
 func TestPartialFailureReportsEveryProblem(t *testing.T) {
+	t.Parallel()
 	var errb bytes.Buffer
 	streams := &IOStreams{ErrOut: &errb}
 	err := partialFailure(streams, []problem{
@@ -78,6 +80,7 @@ func TestPartialFailureReportsEveryProblem(t *testing.T) {
 
 // version and --help open nothing: no settings read, no file created.
 func TestVersionAndHelpTouchNothing(t *testing.T) {
+	t.Parallel()
 	h := newHome(t)
 	if r := h.must("version"); !strings.HasPrefix(r.stdout, "banktui test (go") {
 		t.Errorf("version = %q", r.stdout)
@@ -101,6 +104,7 @@ func TestVersionAndHelpTouchNothing(t *testing.T) {
 }
 
 func TestTableAlignsAndTruncates(t *testing.T) {
+	t.Parallel()
 	tb := newTable("NAME", " AMOUNT", "NOTE")
 	tb.row("Tesco", "£1.00", "")
 	tb.row("Transport for London", "£120.50", "pending")
@@ -124,6 +128,7 @@ func TestTableAlignsAndTruncates(t *testing.T) {
 }
 
 func TestProgressBarOnATerminal(t *testing.T) {
+	t.Parallel()
 	var b bytes.Buffer
 	p := newProgress(&IOStreams{ErrOut: &b, ErrTTY: true, ErrWidth: 100}, func(id string) string { return "name of " + id })
 	p.event(ledger.Event{ConnectionID: "ob-nova", Phase: ledger.PhaseBalances, Done: 1, Total: 2})
@@ -152,10 +157,8 @@ func TestProgressBarOnATerminal(t *testing.T) {
 // login in-process: the consent page is "opened" (the emulator's dialog,
 // followed as a browser would), the connection saved, the user told.
 func TestLoginConnectsABank(t *testing.T) {
-	srv := truelayertest.NewServer()
-	t.Cleanup(srv.Close)
-	h := newHome(t)
-	h.useEmulator(srv)
+	t.Parallel()
+	h, srv, _ := emulatedHome(t)
 	h.browser = authorizeAs(srv, "mock")
 	r := h.must("login", "--provider", "mock")
 	if !strings.HasPrefix(r.stdout, srv.AuthURL()) || !strings.Contains(r.stderr, "Connected") || !strings.Contains(r.stderr, "consent until") {
@@ -179,6 +182,7 @@ func TestLoginConnectsABank(t *testing.T) {
 }
 
 func TestProvidersFromTheAuthServer(t *testing.T) {
+	t.Parallel()
 	h := newHome(t)
 	h.expect(exitUsage, []string{"no TrueLayer client configured", "banktui emulator"}, "providers")
 	srv := truelayertest.NewServer()
@@ -195,7 +199,8 @@ func TestProvidersFromTheAuthServer(t *testing.T) {
 
 // Every listing of stored data, as a table and as JSON.
 func TestListingsOfStoredData(t *testing.T) {
-	h, srv := syncedHome(t)
+	t.Parallel()
+	h, srv := sharedHome(t)
 	truth := srv.Truth("john", "ob-northgate")
 	checks := []struct {
 		args  []string
@@ -226,19 +231,12 @@ func TestListingsOfStoredData(t *testing.T) {
 	if err := json.Unmarshal([]byte(h.must("cards", "--json").stdout), &cards); err != nil || len(cards) != len(truth.Cards) {
 		t.Errorf("cards --json: %v, %d cards, want %d", err, len(cards), len(truth.Cards))
 	}
-	var rep struct {
-		Connections []syncConnectionJSON `json:"connections"`
-		Added       int                  `json:"added"`
-	}
-	if err := json.Unmarshal([]byte(h.must("sync", "--json", "ob-northgate").stdout), &rep); err != nil || len(rep.Connections) != 1 || len(rep.Connections[0].Accounts) == 0 {
-		t.Errorf("sync --json: %v %+v", err, rep)
-	}
-	h.expect(exitUsage, []string{`no connection "ob-nope"`}, "sync", "ob-nope")
 }
 
 // The emulator command in-process: it prints its settings and serves until
 // its context ends.
 func TestEmulatorCommandPrintsItsSettings(t *testing.T) {
+	t.Parallel()
 	port, err := freePort()
 	if err != nil {
 		t.Fatal(err)
@@ -299,7 +297,8 @@ func (w *lineWriter) Write(p []byte) (int, error) {
 }
 
 func TestDebugLogIsPrivateAndRedacted(t *testing.T) {
-	h, _ := syncedHome(t)
+	t.Parallel()
+	h, _ := sharedHome(t)
 	h.must("--debug", "balance")
 	h.must("--debug", "version")
 	log := h.paths().DebugLog
@@ -328,6 +327,7 @@ func TestDebugLogIsPrivateAndRedacted(t *testing.T) {
 
 // The paths and the data of one home, created by the run and nothing else.
 func TestStoreIsOpenedOnlyWhenNeeded(t *testing.T) {
+	t.Parallel()
 	h := newHome(t)
 	h.expect(exitUsage, []string{"TRUELAYER_CLIENT_ID"}, "login")
 	h.expect(exitUsage, []string{"needs a terminal"})
@@ -341,10 +341,8 @@ func slogString(key, value string) slog.Attr { return slog.String(key, value) }
 // Over SSH the browser cannot reach the listener: the user pastes the URL
 // it ended on. A wrong paste is explained and the login keeps waiting.
 func TestLoginByPastedURL(t *testing.T) {
-	srv := truelayertest.NewServer()
-	t.Cleanup(srv.Close)
-	h := newHome(t)
-	h.useEmulator(srv)
+	t.Parallel()
+	h, srv, _ := emulatedHome(t)
 	inR, inW := io.Pipe()
 	defer inW.Close()
 	out := newLineWriter()
@@ -374,7 +372,8 @@ func TestLoginByPastedURL(t *testing.T) {
 }
 
 func TestTransactionFlagsThatExcludeEachOther(t *testing.T) {
-	h, _ := syncedHome(t)
+	t.Parallel()
+	h, _ := sharedHome(t)
 	h.expect(exitUsage, []string{"--pending and --settled exclude each other"}, "transactions", "--pending", "--settled")
 	h.expect(exitUsage, []string{"--from 2026-02-01 is after --to 2026-01-01"}, "transactions", "--from", "2026-02-01", "--to", "2026-01-01")
 	h.expect(exitUsage, []string{"--to \"31/01\" is not a date"}, "export", "--format", "csv", "--to", "31/01")
@@ -385,12 +384,14 @@ func TestTransactionFlagsThatExcludeEachOther(t *testing.T) {
 // doctor on a synced home whose settings run a secret command, in a
 // directory others can list.
 func TestDoctorChecksFilesAndTheSecretCommand(t *testing.T) {
-	h, _ := syncedHome(t)
+	t.Parallel()
+	h, _, _ := emulatedHome(t, "ob-northgate")
 	h.set(config.EnvClientSecret, "")
 	p := h.paths()
 	if err := os.WriteFile(p.ConfigFile, []byte("client_secret_command = \"echo e2e-secret\"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	h.must("connections") // creates the (empty) ledger
 	r := h.run("doctor")
 	for _, want := range []string{"ledger integrity       ok", "runs and prints a secret", "echo e2e-secret  (file " + p.ConfigFile + ":1)"} {
 		if !strings.Contains(r.stdout, want) {
@@ -413,7 +414,8 @@ func TestDoctorChecksFilesAndTheSecretCommand(t *testing.T) {
 
 // A revocation TrueLayer does not confirm still forgets the tokens here.
 func TestLogoutWhenTrueLayerCannotBeTold(t *testing.T) {
-	h, srv := syncedHome(t)
+	t.Parallel()
+	h, srv, _ := emulatedHome(t, "ob-northgate")
 	remove := srv.Inject(truelayertest.Fault{Endpoint: "/api/delete", Kind: truelayertest.Status, Status: 503})
 	defer remove()
 	h.expect(exitOK, []string{"ob-northgate: forgotten here, but TrueLayer could not be told", "expires on its own"}, "logout", "ob-northgate")
@@ -421,4 +423,18 @@ func TestLogoutWhenTrueLayerCannotBeTold(t *testing.T) {
 		t.Errorf("the connection is still saved:\n%s", r.stdout)
 	}
 	h.expect(exitOK, []string{"no connections to forget"}, "logout", "--all")
+}
+
+// Tokens that others can read are refused, in one line that says the fix.
+func TestReadableCredentialsAreRefused(t *testing.T) {
+	t.Parallel()
+	h, _, _ := emulatedHome(t, "ob-northgate")
+	if err := os.Chmod(h.credentialsFile(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := h.expect(exitUsage, []string{"chmod 600 " + h.credentialsFile()}, "connections")
+	if strings.Count(r.stderr, "\n") != 1 || strings.Count(r.stderr, "banktui doctor") > 1 {
+		t.Errorf("want one line with one hint, got %q", r.stderr)
+	}
+	h.expect(exitUsage, []string{"chmod 600"}, "sync")
 }

@@ -24,6 +24,7 @@ import (
 // ---- the CLI against the emulator with faults ----
 
 func TestCLIWithFaults(t *testing.T) {
+	t.Parallel()
 	h, srv, _ := emulatedHome(t, "ob-northgate")
 	truth := srv.Truth("john", "ob-northgate")
 
@@ -79,7 +80,7 @@ func TestCLIWithFaults(t *testing.T) {
 	h2 := newHome(t)
 	clientID2, _ := h2.useEmulator(srv)
 	h2.connect(srv, clientID2, "ob-northgate", false)
-	h2.must("sync")
+	h2.must("balance") // accounts and balances stored; no history needed
 	storedBefore := h2.must("balance", "--offline", "--json").stdout
 	if err := config.OpenCredentials(h2.credentialsFile()).Update(func(c *config.Credentials) error {
 		c.Connections[0].Expiry = time.Now().Add(-time.Hour)
@@ -139,6 +140,7 @@ func TestCLIWithFaults(t *testing.T) {
 // ---- bad input: one clear line, the right exit code ----
 
 func TestBadInput(t *testing.T) {
+	t.Parallel()
 	h := newHome(t)
 	h.expect(exitUsage, []string{"unknown flag", "--help"}, "balance", "--bogus")
 	h.expect(exitUsage, []string{"unknown command"}, "balanse")
@@ -175,8 +177,9 @@ func TestBadInput(t *testing.T) {
 // ---- logout ----
 
 func TestLogout(t *testing.T) {
+	t.Parallel()
 	h, srv, _ := emulatedHome(t, "ob-northgate", "ob-nova")
-	h.must("sync")
+	h.must("sync", "ob-nova") // the history logout keeps or forgets
 	h.expect(exitUsage, []string{"banktui connections"}, "logout", "no-such-connection")
 	h.expect(exitUsage, []string{"--all"}, "logout")
 	h.expect(exitOK, []string{"ob-nova: revoked"}, "logout", "ob-nova")
@@ -219,6 +222,7 @@ func TestLogout(t *testing.T) {
 // ---- --demo on subcommands ----
 
 func TestDemoSubcommands(t *testing.T) {
+	t.Parallel()
 	h := newHome(t)
 	truthSrv := truelayertest.NewServer()
 	t.Cleanup(truthSrv.Close)
@@ -233,9 +237,12 @@ func TestDemoSubcommands(t *testing.T) {
 	}
 	checkBalances(t, got, want)
 
-	r := h.must("--demo", "export", "--format", "ledger")
-	if !strings.Contains(r.stdout, "Assets:Northgate-Bank:") {
-		t.Errorf("--demo export has no Northgate accounts:\n%.500s", r.stdout)
+	// doctor checks the demo bank's settings and connections, live.
+	r := h.run("--demo", "doctor")
+	for _, want := range []string{"custom  (auth_url from the demo bank, api_url from the demo bank)", "Northgate Bank, consent", "/me"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("--demo doctor lacks %q:\n%s", want, r.stdout)
+		}
 	}
 	// Nothing of the user's was created or read.
 	for _, dir := range []string{"config", "data"} {
@@ -248,6 +255,7 @@ func TestDemoSubcommands(t *testing.T) {
 // ---- doctor ----
 
 func TestDoctor(t *testing.T) {
+	t.Parallel()
 	h, _, redirect := emulatedHome(t, "ob-northgate")
 
 	r := h.must("doctor")
@@ -297,7 +305,8 @@ func TestDoctor(t *testing.T) {
 // ---- --json keeps the bank's names and number text ----
 
 func TestJSONKeepsTheBanksText(t *testing.T) {
-	h, srv := syncedHome(t)
+	t.Parallel()
+	h, srv := sharedHome(t)
 	truth := srv.Truth("john", "ob-northgate")
 	account := truth.Accounts[0].ID
 

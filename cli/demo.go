@@ -68,7 +68,8 @@ func (f *Factory) useDemo(ctx context.Context) error {
 	f.settings = &config.Settings{
 		ClientID: d.client.ID, ClientSecret: d.client.Secret, RedirectURI: d.client.RedirectURIs[0],
 		AuthURL: d.server.AuthURL(), APIURL: d.server.APIURL(), Scopes: slices.Clone(truelayer.DefaultScopes),
-		Sources: map[string]string{}, File: filepath.Join(d.dir, "config.toml"),
+		Sources: map[string]string{config.KeyAuthURL: "the demo bank", config.KeyAPIURL: "the demo bank"},
+		File:    filepath.Join(d.dir, "config.toml"),
 	}
 	f.secrets.add(d.client.Secret)
 	f.store, f.manager, f.syncer = d.store, d.manager, d.syncer

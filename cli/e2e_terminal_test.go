@@ -35,7 +35,8 @@ func newTmux(t *testing.T) *tmux {
 	if _, err := exec.LookPath("tmux"); err != nil {
 		t.Fatal("tmux is not installed: install it (apt-get install -y tmux, or run .ci/run) to run the TUI test")
 	}
-	x := &tmux{t: t, socket: fmt.Sprintf("banktui-e2e-%d", os.Getpid())}
+	// One server per test: two tests never share (or kill) each other's.
+	x := &tmux{t: t, socket: fmt.Sprintf("banktui-e2e-%d-%s", os.Getpid(), t.Name())}
 	t.Cleanup(func() { _ = exec.Command("tmux", "-L", x.socket, "kill-server").Run() })
 	return x
 }

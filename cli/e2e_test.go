@@ -35,12 +35,14 @@ var built struct {
 	err  error
 }
 
-// TestMain removes the binary the end-to-end tests built, if any.
+// TestMain removes the binary the end-to-end tests built and the shared
+// home, if any.
 func TestMain(m *testing.M) {
 	code := m.Run()
 	if built.path != "" {
 		os.RemoveAll(filepath.Dir(built.path))
 	}
+	removeShared()
 	os.Exit(code)
 }
 
@@ -213,10 +215,7 @@ func waitConnectedPage(bctx context.Context, t *testing.T, redirect string) {
 
 func TestLoginWithRealBrowser(t *testing.T) {
 	chromiumPath(t) // fail first, and clearly, without a browser
-	srv := truelayertest.NewServer()
-	t.Cleanup(srv.Close)
-	h := newHome(t)
-	_, redirect := h.useEmulator(srv)
+	h, srv, redirect := emulatedHome(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 
@@ -432,6 +431,9 @@ func TestProcessExitCodesAndSignals(t *testing.T) {
 	var ee *exec.ExitError
 	if !errors.As(err, &ee) || ee.ExitCode() != exitFailure {
 		t.Fatalf("sync after SIGTERM: %v, want exit code %d\n%s", err, exitFailure, strings.Join(lines, "\n"))
+	}
+	if len(lines) == 0 {
+		t.Fatal("sync printed nothing on stderr")
 	}
 	if last := lines[len(lines)-1]; !strings.HasPrefix(last, "banktui: ") || !strings.Contains(last, "cancelled") {
 		t.Errorf("sync after SIGTERM ends with %q, want one line saying it was cancelled", last)

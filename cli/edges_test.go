@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/banktui/banktui/config"
-	"github.com/banktui/banktui/truelayer/truelayertest"
 )
 
 func countJSON(t *testing.T, s string) int {
@@ -39,7 +38,8 @@ func exportCount(t *testing.T, h *home, args ...string) (int, result) {
 // On transactions every flag narrows (--pending: only pending); export
 // widens with --include-pending; its old --pending still works, and says so.
 func TestPendingFlagsSayWhatTheyDo(t *testing.T) {
-	h, srv := syncedHome(t)
+	t.Parallel()
+	h, srv := sharedHome(t)
 	truth := srv.Truth("john", "ob-northgate")
 	settled, pending := 0, 0
 	for _, a := range append(truth.Accounts, truth.Cards...) {
@@ -68,6 +68,7 @@ func TestPendingFlagsSayWhatTheyDo(t *testing.T) {
 }
 
 func TestCompletionNeedsAKnownShell(t *testing.T) {
+	t.Parallel()
 	h := newHome(t)
 	h.expect(exitUsage, []string{`unknown shell "nosh"`, "bash, zsh, fish, powershell", "banktui completion --help"}, "completion", "nosh")
 	h.expect(exitUsage, []string{"give one shell"}, "completion")
@@ -81,6 +82,7 @@ func TestCompletionNeedsAKnownShell(t *testing.T) {
 // A value of the wrong kind says what is expected, not strconv's words, and
 // a bad flag points at the help of the command it was given to.
 func TestBadFlagsSayWhatIsExpected(t *testing.T) {
+	t.Parallel()
 	h := newHome(t)
 	r := h.expect(exitUsage, []string{`--limit "abc" is not a whole number`, "banktui transactions --help"}, "transactions", "--limit", "abc")
 	if strings.Contains(r.stderr, "strconv") || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 {
@@ -96,11 +98,9 @@ func TestBadFlagsSayWhatIsExpected(t *testing.T) {
 }
 
 func TestExportIntoADirectory(t *testing.T) {
-	h, _ := syncedHome(t)
-	dir := filepath.Join(h.root, "exports")
-	if err := os.Mkdir(dir, 0o700); err != nil {
-		t.Fatal(err)
-	}
+	t.Parallel()
+	h, _ := sharedHome(t)
+	dir := t.TempDir()
 	for _, c := range []struct{ format, ext string }{{"csv", "csv"}, {"ledger", "journal"}} {
 		r := h.must("export", "--format", c.format, "-o", dir+"/")
 		file := filepath.Join(dir, "banktui-"+time.Now().Format(time.DateOnly)+"."+c.ext)
@@ -112,8 +112,8 @@ func TestExportIntoADirectory(t *testing.T) {
 			t.Errorf("export does not say where it wrote: %q", r.stderr)
 		}
 	}
-	h.expect(exitUsage, []string{"no such directory", "create it first"}, "export", "--format", "csv", "-o", filepath.Join(h.root, "missing")+"/")
-	plain := filepath.Join(h.root, "plain")
+	h.expect(exitUsage, []string{"no such directory", "create it first"}, "export", "--format", "csv", "-o", filepath.Join(dir, "missing")+"/")
+	plain := filepath.Join(dir, "plain")
 	if err := os.WriteFile(plain, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -123,7 +123,8 @@ func TestExportIntoADirectory(t *testing.T) {
 // The number exactly as accounts prints it names the account, as do its
 // last digits and a card's "…1234".
 func TestAccountNumberAsPrinted(t *testing.T) {
-	h, srv := syncedHome(t)
+	t.Parallel()
+	h, srv := sharedHome(t)
 	truth := srv.Truth("john", "ob-northgate")
 	account := truth.Accounts[0]
 	listed := h.must("accounts").stdout
@@ -164,10 +165,8 @@ func lineWith(text, needle string) string {
 // doctor says where the environment came from: the hosts' settings, the
 // client id's prefix, the variable, or the default.
 func TestDoctorSaysWhereTheEnvironmentCameFrom(t *testing.T) {
-	srv := truelayertest.NewServer()
-	t.Cleanup(srv.Close)
-	h := newHome(t)
-	h.useEmulator(srv)
+	t.Parallel()
+	h, _, _ := emulatedHome(t)
 	r := h.run("doctor")
 	want := "environment            custom  (auth_url from env " + config.EnvAuthURL + ", api_url from env " + config.EnvAPIURL + ")"
 	if !strings.Contains(r.stdout, want) || strings.Contains(r.stdout, "custom  (default)") {
@@ -198,8 +197,16 @@ func TestDoctorSaysWhereTheEnvironmentCameFrom(t *testing.T) {
 // Without a terminal, sync names accounts as people know them, even on the
 // first sync (before the store holds their names).
 func TestSyncLinesNameAccounts(t *testing.T) {
+	t.Parallel()
 	h, srv, _ := emulatedHome(t, "ob-northgate")
 	r := h.must("sync")
+	var rep struct {
+		Connections []syncConnectionJSON `json:"connections"`
+	}
+	if err := json.Unmarshal([]byte(h.must("sync", "--json", "ob-northgate").stdout), &rep); err != nil || len(rep.Connections) != 1 || len(rep.Connections[0].Accounts) == 0 {
+		t.Errorf("sync --json: %v %+v", err, rep)
+	}
+	h.expect(exitUsage, []string{`no connection "ob-nope"`}, "sync", "ob-nope")
 	truth := srv.Truth("john", "ob-northgate")
 	for _, a := range append(truth.Accounts, truth.Cards...) {
 		name := a.Account.DisplayName
@@ -218,6 +225,7 @@ func TestSyncLinesNameAccounts(t *testing.T) {
 // A misspelled [keys] action names the file and line, in doctor and when
 // the TUI starts; so do TrueLayer settings config cannot judge itself.
 func TestSettingsErrorsNameFileAndLine(t *testing.T) {
+	t.Parallel()
 	h := newHome(t)
 	file := h.paths().ConfigFile
 	write := func(content string) {

@@ -48,8 +48,10 @@ func explain(err error) (msg string, code int) {
 		return "", exitOK
 	case errors.As(err, &ce):
 		return oneLine(err.Error()), ce.code
-	case errors.As(err, &se), errors.As(err, &pe), errors.Is(err, config.ErrUnknownKeys):
+	case errors.As(err, &se), errors.Is(err, config.ErrUnknownKeys):
 		return oneLine(err.Error()) + " (fix the setting, or run banktui doctor)", exitUsage
+	case errors.As(err, &pe): // it says how to fix it
+		return oneLine(err.Error()), exitUsage
 	}
 	a := ledger.Explain(err)
 	switch {

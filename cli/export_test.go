@@ -19,7 +19,8 @@ import (
 // ---- export formats ----
 
 func TestExportFormats(t *testing.T) {
-	h, srv := syncedHome(t)
+	t.Parallel()
+	h, srv := sharedHome(t)
 	truth := srv.Truth("john", "ob-northgate")
 	wantCount := 0
 	wantSum := map[string]truelayer.Amount{} // per account id: sum of settled amounts
@@ -146,7 +147,7 @@ func TestExportFormats(t *testing.T) {
 	}
 
 	// -o writes a private file.
-	file := filepath.Join(h.root, "out.beancount")
+	file := filepath.Join(t.TempDir(), "out.beancount")
 	h.must("export", "--format", "beancount", "-o", file)
 	if fi, err := os.Stat(file); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Errorf("export -o: %v, mode %v; want a 0600 file", err, fi)

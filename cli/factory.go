@@ -28,6 +28,8 @@ type Factory struct {
 	// the link over HTTP instead.
 	OpenBrowser func(url string) error
 
+	args []string // as given, for the debug log
+
 	// global flags
 	demo, debug bool
 	configPath  string
@@ -159,7 +161,7 @@ func (f *Factory) Connections() ([]config.Connection, error) {
 	}
 	creds, err := config.OpenCredentials(p.CredentialsFile).Load()
 	if err != nil {
-		return nil, fmt.Errorf("%w (see banktui doctor)", err)
+		return nil, err
 	}
 	return creds.Connections, nil
 }
@@ -195,7 +197,7 @@ func (f *Factory) Syncer(ctx context.Context) (*ledger.Syncer, []string, error) 
 	}
 	conns, err := m.Connections()
 	if err != nil {
-		return nil, nil, fmt.Errorf("%w (see banktui doctor)", err)
+		return nil, nil, err
 	}
 	if len(conns) == 0 {
 		return nil, nil, needsLoginErr("no bank connected yet: run banktui login")

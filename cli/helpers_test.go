@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -132,6 +133,50 @@ func syncedHome(tb testing.TB) (*home, *truelayertest.Server) {
 	h, srv, _ := emulatedHome(tb, "ob-northgate")
 	h.must("sync")
 	return h, srv
+}
+
+// shared is one synced home for the tests that only read it (a full sync
+// costs seconds under -race): built on first use, removed by TestMain.
+var shared struct {
+	once sync.Once
+	root string
+	env  map[string]string
+	srv  *truelayertest.Server
+	err  error
+}
+
+// sharedHome is the shared synced home, for a test that writes nothing to
+// it but balance snapshots and files in its own directories.
+func sharedHome(t *testing.T) (*home, *truelayertest.Server) {
+	t.Helper()
+	shared.once.Do(func() {
+		shared.err = errors.New("setting up the shared home failed in another test")
+		root, err := os.MkdirTemp("", "banktui-shared-")
+		if err != nil {
+			shared.err = err
+			return
+		}
+		shared.root, shared.srv = root, truelayertest.NewServer()
+		h := &home{t: t, root: root, env: map[string]string{"NO_COLOR": "1"}}
+		clientID, _ := h.useEmulator(shared.srv)
+		h.connect(shared.srv, clientID, "ob-northgate", false)
+		h.must("sync")
+		shared.env, shared.err = maps.Clone(h.env), nil
+	})
+	if shared.err != nil {
+		t.Fatal(shared.err)
+	}
+	return &home{t: t, root: shared.root, env: maps.Clone(shared.env)}, shared.srv
+}
+
+// removeShared ends what sharedHome started.
+func removeShared() {
+	if shared.srv != nil {
+		shared.srv.Close()
+	}
+	if shared.root != "" {
+		os.RemoveAll(shared.root)
+	}
 }
 
 type result struct {

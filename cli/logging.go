@@ -41,7 +41,7 @@ func (f *Factory) startLogging() error {
 	}
 	f.closers = append(f.closers, file.Close)
 	f.log = slog.New(slog.NewTextHandler(file, &slog.HandlerOptions{Level: slog.LevelDebug, ReplaceAttr: f.redactAttr}))
-	f.log.Info("start", "version", f.Version)
+	f.log.Info("start", "version", f.Version, "args", strings.Join(f.args, " "))
 	return nil
 }
 

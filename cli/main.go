@@ -26,6 +26,7 @@ func Main(ctx context.Context, args []string, streams *IOStreams, getenv func(st
 // a temporary home).
 func run(ctx context.Context, f *Factory, args []string) int {
 	defer f.close()
+	f.args = args
 	root := newCmdRoot(f)
 	root.SetArgs(args)
 	root.SetIn(f.IO.In)
