@@ -35,17 +35,6 @@ var built struct {
 	err  error
 }
 
-// TestMain removes the binary the end-to-end tests built and the shared
-// home, if any.
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if built.path != "" {
-		os.RemoveAll(filepath.Dir(built.path))
-	}
-	removeShared()
-	os.Exit(code)
-}
-
 // binary builds banktui once per test run, when a test first needs it.
 func binary(t testing.TB) string {
 	t.Helper()

@@ -25,6 +25,17 @@ import (
 	"github.com/banktui/banktui/truelayer/truelayertest"
 )
 
+// TestMain removes the binary the end-to-end tests built and the shared
+// home, if any.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if built.path != "" {
+		os.RemoveAll(filepath.Dir(built.path))
+	}
+	removeShared()
+	os.Exit(code)
+}
+
 // home is an isolated set of XDG directories and an environment.
 type home struct {
 	t    testing.TB
