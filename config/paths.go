@@ -2,7 +2,8 @@
 // reads the user's settings from config.toml, and keeps OAuth tokens in
 // credentials.json: atomically written, 0600, locked across processes.
 //
-// config imports nothing else of banktui's except the truelayer types.
+// config imports nothing else of banktui's: what TrueLayer accepts (environments,
+// scopes) is checked by its callers through Settings.Invalid.
 package config
 
 import (

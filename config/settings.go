@@ -9,23 +9,16 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/BurntSushi/toml"
-
-	"github.com/banktui/banktui/truelayer"
 )
 
 // DefaultRedirectURI is where TrueLayer sends the browser back after consent.
 // It must be registered, character for character, in the TrueLayer console.
 const DefaultRedirectURI = "http://localhost:3000/callback"
-
-// SandboxProviders is the provider filter used in the sandbox when none is
-// set: TrueLayer's Mock bank plus the sandbox Open Banking and OAuth banks.
-var SandboxProviders = []string{"uk-cs-mock", "uk-ob-all", "uk-oauth-all"}
 
 // Environment variables read by Load (flag > environment > file > default).
 const (
@@ -63,9 +56,9 @@ type Settings struct {
 	ClientID            string
 	ClientSecret        string // never printed; see Secret
 	ClientSecretCommand string // run through sh -c by Secret
-	Environment         string // "live", "sandbox" or "" (from the client id)
+	Environment         string // "live", "sandbox" or "" (from the client id); checked by the caller
 	RedirectURI         string
-	Scopes              []string
+	Scopes              []string // as given; the caller supplies the default and checks them
 	Providers           []string // provider filter for the auth dialog, e.g. "uk-ob-all"
 	ProviderID          string   // skip the provider selection
 	AuthURL, APIURL     string   // host overrides (the emulator, say); "" = from Environment
@@ -171,45 +164,34 @@ func Load(paths Paths, getenv func(string) string, o Overrides) (*Settings, erro
 	if s.RedirectURI == "" {
 		s.RedirectURI, s.Sources[KeyRedirectURI] = DefaultRedirectURI, SourceDefault
 	}
-	if len(s.Scopes) == 0 {
-		s.Scopes, s.Sources[KeyScopes] = slices.Clone(truelayer.DefaultScopes), SourceDefault
-	}
-	if s.Environment == "" {
-		s.Sources[KeyEnvironment] = SourceDefault
-	}
 	if err := s.validate(); err != nil {
 		return nil, err
-	}
-	if len(s.Providers) == 0 && s.Env().Name == truelayer.Sandbox.Name {
-		// The sandbox dialog shows nothing useful without a filter.
-		s.Providers, s.Sources[KeyProviders] = slices.Clone(SandboxProviders), SourceDefault
 	}
 	return s, nil
 }
 
+// Invalid is the error for a bad value of the setting key (a Key* constant,
+// or "keys.ACTION"): it names where the value came from, the file and line,
+// the environment variable or the flag, never the value itself. Callers
+// that check what config cannot know (TrueLayer's environments and scopes,
+// the TUI's key actions) use it so every settings error reads the same.
+func (s *Settings) Invalid(key, msg string, err error) *SettingError {
+	e := &SettingError{Key: key, Msg: msg, Err: err}
+	src := s.Sources[key]
+	switch {
+	case strings.HasPrefix(src, "file "):
+		e.File, e.Line = splitFileSource(strings.TrimPrefix(src, "file "))
+	case strings.HasPrefix(src, "env "):
+		e.Key = strings.TrimPrefix(src, "env ")
+	case src == SourceFlag:
+		e.Key = "--" + strings.ReplaceAll(key, "_", "-")
+	}
+	return e
+}
+
 // validate checks values wherever they came from, naming their source.
 func (s *Settings) validate() error {
-	bad := func(key, msg string, err error) error {
-		e := &SettingError{Key: key, Msg: msg, Err: err}
-		src := s.Sources[key]
-		switch {
-		case strings.HasPrefix(src, "file "):
-			e.File, e.Line = splitFileSource(strings.TrimPrefix(src, "file "))
-		case strings.HasPrefix(src, "env "):
-			e.Key = strings.TrimPrefix(src, "env ")
-		case src == SourceFlag:
-			e.Key = "--" + strings.ReplaceAll(key, "_", "-")
-		}
-		return e
-	}
-	if s.Environment != "" {
-		if _, err := truelayer.EnvironmentNamed(s.Environment); err != nil {
-			return bad(KeyEnvironment, fmt.Sprintf("unknown environment %q (want live or sandbox)", s.Environment), err)
-		}
-	}
-	if err := truelayer.ValidateScopes(s.Scopes); err != nil {
-		return bad(KeyScopes, err.Error(), err)
-	}
+	bad := func(key, msg string, err error) error { return s.Invalid(key, msg, err) }
 	for _, k := range []struct {
 		key string
 		val *string
@@ -261,85 +243,24 @@ func (s *Settings) loadFile(path string) error {
 		return &SettingError{File: path, Msg: "cannot read settings: " + err.Error(), Err: err}
 	}
 	s.FileFound = true
-	content := string(data)
-
+	f := tomlFile{path: path, content: string(data)}
 	var raw map[string]any
-	if _, err := toml.Decode(content, &raw); err != nil {
+	if _, err := toml.Decode(f.content, &raw); err != nil {
 		var pe toml.ParseError
 		if errors.As(err, &pe) {
 			return &SettingError{File: path, Line: pe.Position.Line, Key: pe.LastKey, Msg: pe.Message, Err: err}
 		}
 		return &SettingError{File: path, Msg: err.Error(), Err: err}
 	}
-
-	at := func(table, key string) string {
-		return fmt.Sprintf("file %s:%d", path, keyLine(content, table, key))
-	}
-	typeErr := func(table, key, want string) error {
-		name := key
-		if table != "" {
-			name = table + "." + key
-		}
-		return &SettingError{File: path, Line: keyLine(content, table, key), Key: name, Msg: "must be " + want}
-	}
-
 	var unknown []string
 	for _, key := range sortedKeys(raw) {
-		val := raw[key]
-		var dst *string
-		switch key {
-		case KeyClientID:
-			dst = &s.ClientID
-		case KeyClientSecret:
-			dst = &s.ClientSecret
-		case KeyClientSecretCommand:
-			dst = &s.ClientSecretCommand
-		case KeyEnvironment:
-			dst = &s.Environment
-		case KeyRedirectURI:
-			dst = &s.RedirectURI
-		case KeyProviderID:
-			dst = &s.ProviderID
-		case KeyAuthURL:
-			dst = &s.AuthURL
-		case KeyAPIURL:
-			dst = &s.APIURL
-		case KeyScopes, KeyProviders:
-			list, ok := stringList(val)
-			if !ok {
-				return typeErr("", key, "a list of strings, or one space-separated string")
-			}
-			if key == KeyScopes {
-				s.Scopes = list
-			} else {
-				s.Providers = list
-			}
-			s.Sources[key] = at("", key)
-			continue
-		case KeyKeys:
-			table, ok := val.(map[string]any)
-			if !ok {
-				return typeErr("", key, "a table of action = [\"key\", ...]")
-			}
-			for _, action := range sortedKeys(table) {
-				keys, ok := stringList(table[action])
-				if !ok {
-					return typeErr(KeyKeys, action, "a key or a list of keys")
-				}
-				s.Keys[action] = keys
-				s.Sources[KeyKeys+"."+action] = at(KeyKeys, action)
-			}
-			continue
-		default:
-			unknown = append(unknown, fmt.Sprintf("%s:%d: unknown key %q", path, keyLine(content, "", key), key))
-			continue
+		known, err := s.assign(f, key, raw[key])
+		if err != nil {
+			return err
 		}
-		v, ok := val.(string)
-		if !ok {
-			return typeErr("", key, "a string")
+		if !known {
+			unknown = append(unknown, fmt.Sprintf("%s:%d: unknown key %q", path, f.line("", key), key))
 		}
-		*dst = strings.TrimSpace(v)
-		s.Sources[key] = at("", key)
 	}
 	if len(unknown) > 0 {
 		known := []string{KeyClientID, KeyClientSecret, KeyClientSecretCommand, KeyEnvironment,
@@ -348,71 +269,57 @@ func (s *Settings) loadFile(path string) error {
 			strings.Join(known, ", "), strings.Join(unknown, "\n  "))
 	}
 	if s.ClientSecret != "" {
-		if err := checkPrivate(path); err != nil {
-			return err
-		}
+		return checkPrivate(path)
 	}
 	return nil
 }
 
-func stringList(v any) ([]string, bool) {
-	switch v := v.(type) {
-	case string:
-		return strings.Fields(v), true
-	case []any:
-		out := make([]string, 0, len(v))
-		for _, e := range v {
-			s, ok := e.(string)
-			if !ok {
-				return nil, false
-			}
-			out = append(out, s)
-		}
-		return out, true
+// assign sets the setting key of config.toml to val; known is false for a
+// key banktui does not know.
+func (s *Settings) assign(f tomlFile, key string, val any) (known bool, err error) {
+	text := map[string]*string{
+		KeyClientID: &s.ClientID, KeyClientSecret: &s.ClientSecret, KeyClientSecretCommand: &s.ClientSecretCommand,
+		KeyEnvironment: &s.Environment, KeyRedirectURI: &s.RedirectURI, KeyProviderID: &s.ProviderID,
+		KeyAuthURL: &s.AuthURL, KeyAPIURL: &s.APIURL,
 	}
-	return nil, false
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
-}
-
-// keyLine finds the 1-based line where key is assigned inside [table]
-// ("" = top level, also matching "table.key = ..."). toml's MetaData does
-// not export key positions, and our own checks need them. 0 = not found.
-func keyLine(content, table, key string) int {
-	current := ""
-	for i, line := range strings.Split(content, "\n") {
-		line = strings.TrimSpace(line)
-		if strings.HasPrefix(line, "[") {
-			current = strings.Trim(strings.TrimSpace(strings.Trim(line, "[]")), `"'`)
-			if j := strings.IndexByte(line, ']'); j > 0 {
-				current = strings.Trim(strings.TrimSpace(line[1:j]), `"'[]`)
-			}
-			if table == "" && (current == key || strings.HasPrefix(current, key+".")) {
-				return i + 1 // the key is a table
-			}
-			continue
-		}
-		lhs, _, ok := strings.Cut(line, "=")
+	lists := map[string]*[]string{KeyScopes: &s.Scopes, KeyProviders: &s.Providers}
+	switch {
+	case text[key] != nil:
+		v, ok := val.(string)
 		if !ok {
-			continue
+			return true, f.typeErr("", key, "a string")
 		}
-		lhs = strings.TrimSpace(lhs)
-		unquoted := strings.Trim(lhs, `"'`)
-		if current == table && unquoted == key {
-			return i + 1
+		*text[key] = strings.TrimSpace(v)
+	case lists[key] != nil:
+		list, ok := stringList(val)
+		if !ok {
+			return true, f.typeErr("", key, "a list of strings, or one space-separated string")
 		}
-		if current == "" && table != "" && strings.ReplaceAll(lhs, " ", "") == table+"."+key {
-			return i + 1
-		}
+		*lists[key] = list
+	case key == KeyKeys:
+		return true, s.assignKeys(f, val)
+	default:
+		return false, nil
 	}
-	return 0
+	s.Sources[key] = f.source("", key)
+	return true, nil
+}
+
+// assignKeys reads the [keys] table: action = key or list of keys.
+func (s *Settings) assignKeys(f tomlFile, val any) error {
+	table, ok := val.(map[string]any)
+	if !ok {
+		return f.typeErr("", KeyKeys, "a table of action = [\"key\", ...]")
+	}
+	for _, action := range sortedKeys(table) {
+		keys, ok := stringList(table[action])
+		if !ok {
+			return f.typeErr(KeyKeys, action, "a key or a list of keys")
+		}
+		s.Keys[action] = keys
+		s.Sources[KeyKeys+"."+action] = f.source(KeyKeys, action)
+	}
+	return nil
 }
 
 // PermissionError is a secret-holding file that others can read. Like
@@ -435,28 +342,6 @@ func checkPrivate(path string) error {
 		return &PermissionError{Path: path, Mode: info.Mode()}
 	}
 	return nil
-}
-
-// Env is the TrueLayer environment these settings point at: the named
-// environment (or the one the client id implies), with AuthURL and APIURL
-// overriding its hosts.
-func (s *Settings) Env() truelayer.Environment {
-	env := truelayer.EnvironmentFor(s.ClientID)
-	if s.Environment != "" {
-		if named, err := truelayer.EnvironmentNamed(s.Environment); err == nil {
-			env = named
-		}
-	}
-	if s.AuthURL != "" || s.APIURL != "" {
-		env.Name = "custom"
-		if s.AuthURL != "" {
-			env.AuthURL = s.AuthURL
-		}
-		if s.APIURL != "" {
-			env.APIURL = s.APIURL
-		}
-	}
-	return env
 }
 
 // Configured reports whether a client id is set (otherwise banktui runs the demo bank).

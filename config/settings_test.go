@@ -11,8 +11,6 @@ import (
 	"testing"
 
 	"github.com/adrg/xdg"
-
-	"github.com/banktui/banktui/truelayer"
 )
 
 // writeConfig writes a config.toml in a fresh directory and returns its Paths.
@@ -137,8 +135,8 @@ help = "?"
 	if s.AuthURL != "http://127.0.0.1:9/auth" {
 		t.Errorf("AuthURL %q: trailing slash not trimmed", s.AuthURL)
 	}
-	if e := s.Env(); e.Name != "custom" || e.AuthURL != "http://127.0.0.1:9/auth" || e.APIURL != "http://127.0.0.1:9/api" {
-		t.Errorf("Env() = %+v", e)
+	if s.APIURL != "http://127.0.0.1:9/api" || s.Sources[KeyAPIURL] != "env "+EnvAPIURL {
+		t.Errorf("APIURL %q from %q", s.APIURL, s.Sources[KeyAPIURL])
 	}
 
 	// Flags beat both.
@@ -167,22 +165,12 @@ func TestLoadDefaults(t *testing.T) {
 	if s.RedirectURI != DefaultRedirectURI || s.Sources[KeyRedirectURI] != SourceDefault {
 		t.Errorf("redirect default: %q (%s)", s.RedirectURI, s.Sources[KeyRedirectURI])
 	}
-	if !slices.Equal(s.Scopes, truelayer.DefaultScopes) || s.Sources[KeyScopes] != SourceDefault {
-		t.Errorf("scopes default: %v", s.Scopes)
-	}
-	if s.Env() != truelayer.Live {
-		t.Errorf("default env %+v", s.Env())
+	// Scopes and the environment are TrueLayer's: left unset for the caller.
+	if len(s.Scopes) != 0 || s.Environment != "" || s.Sources[KeyScopes] != "" || s.Sources[KeyEnvironment] != "" {
+		t.Errorf("scopes %v (%q), environment %q (%q): want unset", s.Scopes, s.Sources[KeyScopes], s.Environment, s.Sources[KeyEnvironment])
 	}
 	if _, err := s.Secret(context.Background()); !errors.Is(err, ErrNoClientSecret) {
 		t.Errorf("Secret() without any = %v", err)
-	}
-
-	s, err = Load(p, envMap(map[string]string{EnvClientID: "sandbox-abc"}), Overrides{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if s.Env() != truelayer.Sandbox || !slices.Equal(s.Providers, SandboxProviders) || s.Sources[KeyProviders] != SourceDefault {
-		t.Errorf("sandbox- client id: env %+v providers %v", s.Env(), s.Providers)
 	}
 }
 
@@ -196,8 +184,6 @@ func TestLoadErrorsNameFileLineKey(t *testing.T) {
 		{"keys type", "[keys]\nquit = 1\n", []string{":2:", "keys.quit"}},
 		{"syntax", "client_id = \"x\"\nenvironment = \n", []string{":2:"}},
 		{"unknown", "client_id = \"x\"\nclient_idd = \"y\"\n[colours]\nfg = \"red\"\n", []string{":2:", `unknown key "client_idd"`, ":3:", `"colours"`}},
-		{"bad env", "environment = \"prod-eu\"\n", []string{":1:", "environment", "prod-eu"}},
-		{"bad scope", "scopes = \"info wallet\"\n", []string{":1:", "scopes", "wallet"}},
 		{"both secrets", "client_secret = \"a\"\nclient_secret_command = \"b\"\n", []string{":2:", "client_secret_command"}},
 		{"bad url", "api_url = \"api.truelayer.com\"\n", []string{":1:", "api_url"}},
 	}
@@ -227,8 +213,8 @@ func TestLoadErrorsNameFileLineKey(t *testing.T) {
 	})
 	t.Run("env error names the variable", func(t *testing.T) {
 		p := writeConfig(t, "", 0o600)
-		_, err := Load(p, envMap(map[string]string{EnvEnvironment: "moon"}), Overrides{})
-		if err == nil || !strings.Contains(err.Error(), EnvEnvironment) {
+		_, err := Load(p, envMap(map[string]string{EnvAPIURL: "api.example"}), Overrides{})
+		if err == nil || !strings.Contains(err.Error(), EnvAPIURL) {
 			t.Errorf("err = %v", err)
 		}
 	})
@@ -306,5 +292,25 @@ func TestSecretCommand(t *testing.T) {
 	s = &Settings{ClientSecretCommand: "sleep 30", Sources: map[string]string{}}
 	if _, err := s.Secret(cctx); err == nil {
 		t.Errorf("cancelled context: command succeeded")
+	}
+}
+
+// Invalid names where a value came from, so checks made outside config (the
+// TrueLayer environment, scopes, key actions) read like config's own.
+func TestInvalidNamesTheSource(t *testing.T) {
+	p := writeConfig(t, "environment = \"moon\"\n\n[keys]\nqiut = \"q\"\n", 0o600)
+	s, err := Load(p, envMap(map[string]string{EnvClientID: "x"}), Overrides{Scopes: []string{"wallet"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ key, want string }{
+		{KeyEnvironment, p.ConfigFile + ":1: environment: bad"},
+		{"keys.qiut", p.ConfigFile + ":4: keys.qiut: bad"},
+		{KeyClientID, EnvClientID + ": bad"},
+		{KeyScopes, "--scopes: bad"},
+	} {
+		if got := s.Invalid(c.key, "bad", nil).Error(); got != c.want {
+			t.Errorf("Invalid(%s) = %q, want %q", c.key, got, c.want)
+		}
 	}
 }

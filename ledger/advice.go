@@ -22,22 +22,27 @@ type Advice struct {
 	Problem string // what happened, one line, safe to print
 	Remedy  Remedy // what the user can do about it
 	Detail  string // status, code and correlation id for support; "" if none; safe to print
+	// BankLimit marks a property of the bank rather than a failure (no cards
+	// endpoint, history behind SCA): shown, but it does not fail a command.
+	BankLimit bool
 }
 
 // Remedy is what the user can do about an error.
 type Remedy int
 
 const (
-	RemedyNone         Remedy = iota // nothing to do; the problem says it all
-	RemedyReconnect                  // log in to the bank again (consent expired, token refused)
-	RemedyReauthorize                // re-authenticate to reach older history (SCA)
-	RemedyRetryLater                 // the bank or the network is busy or down for now
-	RemedyCheckNetwork               // nothing answered: network, proxy, or the configured hosts
-	RemedyRetryLogin                 // the login did not complete: start it again
-	RemedyFreePort                   // the loopback callback port is taken
-	RemedyFixRedirect                // the redirect URI cannot be served on this machine
-	RemedyFixClient                  // the TrueLayer client id or secret is wrong
-	RemedyFreeDisk                   // the disk is full
+	RemedyNone          Remedy = iota // nothing to do; the problem says it all
+	RemedyReconnect                   // log in to the bank again (consent expired, token refused)
+	RemedyReauthorize                 // re-authenticate to reach older history (SCA)
+	RemedyRetryLater                  // the bank or the network is busy or down for now
+	RemedyCheckNetwork                // nothing answered: network, proxy, or the configured hosts
+	RemedyRetryLogin                  // the login did not complete: start it again
+	RemedyFreePort                    // the loopback callback port is taken
+	RemedyFixRedirect                 // the redirect URI cannot be served on this machine
+	RemedyFixClient                   // the TrueLayer client id or secret is wrong
+	RemedyFreeDisk                    // the disk is full
+	RemedyRebuildLedger               // the ledger file is damaged: move it aside, sync again
+	RemedyUpgrade                     // the ledger was written by a newer banktui
 )
 
 // Surface is where advice is shown.
@@ -111,6 +116,10 @@ func (r Remedy) text(s Surface) string {
 		return "check TRUELAYER_CLIENT_ID, the secret, and sandbox vs live (banktui doctor)"
 	case RemedyFreeDisk:
 		return "free some space and try again"
+	case RemedyRebuildLedger:
+		return "move it aside and run banktui sync to rebuild it from the bank"
+	case RemedyUpgrade:
+		return "upgrade banktui (go install github.com/banktui/banktui@latest)"
 	}
 	return ""
 }
@@ -169,9 +178,9 @@ func explainBank(err error) (Advice, bool) {
 	case errors.Is(err, truelayer.ErrConsentNeeded):
 		return Advice{Problem: "consent expired", Remedy: RemedyReconnect, Detail: detailOf(err)}, true
 	case errors.Is(err, truelayer.ErrSCAExceeded):
-		return Advice{Problem: "older history needs re-authentication", Remedy: RemedyReauthorize}, true
+		return Advice{Problem: "older history needs re-authentication", Remedy: RemedyReauthorize, BankLimit: true}, true
 	case errors.Is(err, truelayer.ErrNotSupported):
-		return Advice{Problem: "not supported by this bank"}, true
+		return Advice{Problem: "not supported by this bank", BankLimit: true}, true
 	case errors.As(err, &ae) && ae.StatusCode == 0:
 		return Advice{Problem: "cannot reach " + hostOf(ae.URL), Remedy: RemedyCheckNetwork, Detail: causeText(ae.Err)}, true
 	case errors.Is(err, truelayer.ErrRateLimited):
@@ -190,6 +199,10 @@ func explainLocal(err error) (Advice, bool) {
 	switch {
 	case errors.Is(err, ErrDiskFull) || errors.Is(err, syscall.ENOSPC):
 		return Advice{Problem: "the disk is full; nothing was written", Remedy: RemedyFreeDisk}, true
+	case errors.Is(err, ErrCorrupt):
+		return Advice{Problem: "the ledger is damaged or not a banktui ledger; it was left untouched", Remedy: RemedyRebuildLedger}, true
+	case errors.Is(err, ErrNewerSchema):
+		return Advice{Problem: "the ledger was written by a newer banktui; it was left untouched", Remedy: RemedyUpgrade}, true
 	case errors.Is(err, context.DeadlineExceeded):
 		return Advice{Problem: "the bank did not answer in time", Remedy: RemedyRetryLater}, true
 	case errors.Is(err, syscall.ECONNREFUSED) || errors.As(err, &netErr):

@@ -39,6 +39,8 @@ func TestExplain(t *testing.T) {
 		{"declined", &auth.LoginError{Code: "access_denied", Description: "user said \x1b]0;no\x07no"}, "not allowed: run banktui login again (access_denied: user said no)", "press L to try again", RemedyRetryLogin},
 		{"bad client", apiErr(401, "invalid_client"), "rejected the client id or secret: check TRUELAYER_CLIENT_ID", "rejected the client id", RemedyFixClient},
 		{"disk full", fmt.Errorf("write: %w", syscall.ENOSPC), "the disk is full", "free some space", RemedyFreeDisk},
+		{"corrupt ledger", fmt.Errorf("%w: /x/ledger.db has no SQLite header", ErrCorrupt), "damaged or not a banktui ledger; it was left untouched: move it aside and run banktui sync", "move it aside", RemedyRebuildLedger},
+		{"newer ledger", fmt.Errorf("%w: /x/ledger.db", ErrNewerSchema), "newer banktui; it was left untouched: upgrade banktui", "upgrade banktui", RemedyUpgrade},
 		{"unknown", errors.New("weird \x1b[2Jthing\nsecond line"), "weird thing", "weird thing", RemedyNone},
 	}
 	for _, tt := range tests {
@@ -78,6 +80,22 @@ func TestExplainStoredMatchesExplain(t *testing.T) {
 	}
 	if got := ExplainStored("503 provider_error\x1b[2J").Text(CLI); got != "503 provider_error" {
 		t.Errorf("unknown stored code = %q", got)
+	}
+}
+
+func TestAdviceBankLimits(t *testing.T) {
+	for _, err := range []error{truelayer.ErrNotSupported, fmt.Errorf("cards: %w", truelayer.ErrSCAExceeded)} {
+		if !Explain(err).BankLimit {
+			t.Errorf("%v is a property of the bank, not a failure", err)
+		}
+	}
+	for _, err := range []error{truelayer.ErrConsentNeeded, truelayer.ErrTemporary, errors.New("x")} {
+		if Explain(err).BankLimit {
+			t.Errorf("%v is a failure, not a property of the bank", err)
+		}
+	}
+	if !ExplainStored(SyncErrNotSupported).BankLimit {
+		t.Error("a stored not-supported is a property of the bank")
 	}
 }
 

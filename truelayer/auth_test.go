@@ -3,6 +3,7 @@ package truelayer
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -121,7 +122,7 @@ func TestAuthLinkValidation(t *testing.T) {
 func tokenHandler(t *testing.T, wantForm url.Values, status int, body string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		testMethod(t, r, "POST")
-		testHeader(t, r, "User-Agent", "banktui/"+Version)
+		testHeader(t, r, "User-Agent", DefaultUserAgent())
 		if r.Header.Get("Authorization") != "" {
 			t.Error("client credentials sent in a header; TrueLayer wants them in the form (AuthStyleInParams)")
 		}
@@ -359,5 +360,23 @@ func TestDebug(t *testing.T) {
 	}
 	if d.ProviderID != "mock" || !strings.HasPrefix(d.DebugID, "mock|") || d.CredentialsID == "" {
 		t.Errorf("debug = %+v", d)
+	}
+}
+
+// A program names its version per auth client, for the token endpoint too
+// (through x/oauth2) and for the provider list.
+func TestAuthConfigUserAgent(t *testing.T) {
+	f := newFixture(t)
+	ac := NewAuthClient(f.server.Client(), AuthConfig{
+		ClientID: testClientID, ClientSecret: testClientSecret, RedirectURI: testRedirectURI,
+		AuthURL: f.server.URL + authPath,
+	}, WithUserAgent("banktui/9.9.9"))
+	f.auth.HandleFunc("/connect/token", func(w http.ResponseWriter, r *http.Request) {
+		testHeader(t, r, "User-Agent", "banktui/9.9.9")
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"access_token":"at-1","expires_in":3600,"token_type":"Bearer","refresh_token":"rt-2"}`)
+	})
+	if _, err := ac.Refresh(context.Background(), "rt-1"); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -28,13 +28,10 @@ import (
 	"time"
 )
 
-// Version is banktui's version, sent in the default User-Agent
-// "banktui/<Version>". The main package sets it at start-up, before creating
-// clients.
-var Version = "dev"
-
-// DefaultUserAgent is the User-Agent clients send unless told otherwise.
-func DefaultUserAgent() string { return "banktui/" + Version }
+// DefaultUserAgent is the User-Agent clients send unless told otherwise
+// (WithUserAgent, AuthConfig.UserAgent): a program names its own version per
+// client, so the package holds no mutable state.
+func DefaultUserAgent() string { return "banktui" }
 
 // RetryPolicy bounds retries of idempotent (GET) requests. A request is
 // tried at most MaxAttempts times; waits grow exponentially from BaseDelay,
@@ -167,7 +164,7 @@ func dataBase(apiBase string) *url.URL {
 // emulator's APIURL; the Data API lives under {apiBase}/data/v1.
 func WithBaseURL(apiBase string) Option { return func(c *Client) { c.BaseURL = dataBase(apiBase) } }
 
-// WithUserAgent replaces the default "banktui/<version>" User-Agent.
+// WithUserAgent replaces the DefaultUserAgent, e.g. with "banktui/1.2.0".
 func WithUserAgent(ua string) Option { return func(c *Client) { c.UserAgent = ua } }
 
 // WithPSUIP sends X-PSU-IP, the end user's IP address, telling the bank the

@@ -19,7 +19,7 @@ func TestNewClientDefaults(t *testing.T) {
 	if got, want := c1.BaseURL.String(), "https://api.truelayer.com/data/v1/"; got != want {
 		t.Errorf("BaseURL = %q, want %q", got, want)
 	}
-	if got, want := c1.UserAgent, "banktui/"+Version; got != want {
+	if got, want := c1.UserAgent, DefaultUserAgent(); got != want {
 		t.Errorf("UserAgent = %q, want %q", got, want)
 	}
 	for _, base := range []string{"http://127.0.0.1:1/api", "http://127.0.0.1:1/api/"} {
@@ -67,7 +67,7 @@ func TestRequestHeaders(t *testing.T) {
 func TestDefaultUserAgentAndNoOptionalHeaders(t *testing.T) {
 	f := newFixture(t)
 	f.api.HandleFunc("/data/v1/info", func(w http.ResponseWriter, r *http.Request) {
-		testHeader(t, r, "User-Agent", "banktui/"+Version)
+		testHeader(t, r, "User-Agent", DefaultUserAgent())
 		for _, h := range []string{"X-PSU-IP", "X-Client-Correlation-Id", "Content-Type"} {
 			if v := r.Header.Get(h); v != "" {
 				t.Errorf("%s sent without being asked: %q", h, v)

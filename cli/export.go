@@ -1,0 +1,152 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/banktui/banktui/ledger"
+)
+
+// exportExtensions name the file export writes into a directory given as -o.
+var exportExtensions = map[string]string{"csv": "csv", "json": "json", "ofx": "ofx", "ledger": "journal", "beancount": "beancount"}
+
+type exportOptions struct {
+	IO             *IOStreams
+	Factory        *Factory
+	Filter         txFilter
+	Format         string
+	Output         string
+	Accounts       []string
+	IncludePending bool
+	oldPending     bool // --pending, the old name of --include-pending
+	Now            func() time.Time
+}
+
+func newCmdExport(f *Factory) *cobra.Command {
+	opts := &exportOptions{IO: f.IO, Factory: f, Now: time.Now}
+	cmd := &cobra.Command{
+		Use:   "export",
+		Short: "Export stored transactions: --format csv, json, ofx, ledger or beancount",
+		Long: "export writes stored transactions (settled only, unless --include-pending) to stdout\n" +
+			"or -o FILE. -o DIR (an existing directory) writes DIR/banktui-YYYY-MM-DD.EXT.\n" +
+			"  csv        one row per transaction\n" +
+			"  json       accounts with balances, and transactions with TrueLayer's field names\n" +
+			"  ofx        OFX 2.2 bank and credit card statements (for GnuCash, Money, ...)\n" +
+			"  ledger     a plain-text journal readable by hledger and ledger-cli (.journal)\n" +
+			"  beancount  a beancount file (bean-check clean)",
+		Example: "  banktui export --format ledger -o bank.journal && hledger -f bank.journal balance\n" +
+			"  banktui export --format beancount --from 2026-01-01 -o bank.beancount\n" +
+			"  banktui export --format csv -o ~/exports/",
+		Args: usageArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error { return runExport(cmd.Context(), opts) },
+	}
+	opts.Filter.addFlags(cmd)
+	fl := cmd.Flags()
+	fl.StringVar(&opts.Format, "format", "", "one of csv, json, ofx, ledger, beancount (required)")
+	fl.StringVarP(&opts.Output, "output", "o", "", "write to FILE (0600, atomically), or into an existing DIR, instead of stdout")
+	fl.StringSliceVar(&opts.Accounts, "account", nil, "only these accounts or cards (id, name or number); repeatable")
+	fl.BoolVar(&opts.IncludePending, "include-pending", false, "include pending transactions (marked as such)")
+	// The old name, kept working: on transactions --pending narrows to
+	// pending rows, so on export it is hidden and points to the new one.
+	fl.BoolVar(&opts.oldPending, "pending", false, "include pending transactions (old name of --include-pending)")
+	_ = fl.MarkHidden("pending")
+	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(ledger.ExportFormats, cobra.ShellCompDirectiveNoFileComp))
+	return cmd
+}
+
+func runExport(ctx context.Context, opts *exportOptions) error {
+	formats := strings.Join(ledger.ExportFormats, ", ")
+	switch {
+	case opts.Format == "":
+		return usageErr("--format is required: one of %s (see banktui export --help)", formats)
+	case !slices.Contains(ledger.ExportFormats, opts.Format):
+		return usageErr("--format %q is not one of %s", opts.Format, formats)
+	}
+	if opts.oldPending {
+		fmt.Fprintln(opts.IO.ErrOut, "banktui: export --pending is now --include-pending (on transactions, --pending lists only pending rows)")
+		opts.IncludePending = true
+	}
+	path, err := exportPath(opts.Output, opts.Format, opts.Now())
+	if err != nil {
+		return err
+	}
+	filter := opts.Filter
+	filter.Settled = !opts.IncludePending
+	q, err := filter.query()
+	if err != nil {
+		return err
+	}
+	q.Sort = "date"
+	views, txs, err := opts.Factory.selectTransactions(ctx, q, opts.Accounts)
+	if err != nil {
+		return err
+	}
+	err = writeOutput(opts.IO.Out, path, func(w io.Writer) error {
+		return ledger.Export(w, opts.Format, views, txs, opts.Now())
+	})
+	if err == nil && path != "" && path != "-" {
+		fmt.Fprintf(opts.IO.ErrOut, "wrote %d transactions to %s\n", len(txs), path)
+	}
+	return err
+}
+
+// exportPath is where -o writes: "" or "-" for stdout, a file, or a file
+// with a default name inside an existing directory. A path ending in a
+// slash must be a directory that exists.
+func exportPath(output, format string, now time.Time) (string, error) {
+	if output == "" || output == "-" {
+		return output, nil
+	}
+	fi, err := os.Stat(output)
+	switch {
+	case err == nil && fi.IsDir():
+		return filepath.Join(output, "banktui-"+now.Format(time.DateOnly)+"."+exportExtensions[format]), nil
+	case strings.HasSuffix(output, "/") && errors.Is(err, fs.ErrNotExist):
+		return "", usageErr("-o %s: no such directory: create it first, or give a file name", output)
+	case strings.HasSuffix(output, "/"):
+		return "", usageErr("-o %s is not a directory: give a directory or a file name", output)
+	}
+	return output, nil
+}
+
+// writeOutput writes to stdout, or atomically to a 0600 file (bank data is
+// private): a crash or a full disk leaves the old file, never half a new one.
+func writeOutput(stdout io.Writer, path string, write func(io.Writer) error) error {
+	if path == "" || path == "-" {
+		return write(stdout)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return fmt.Errorf("cannot write %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name())
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := write(tmp); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("cannot write %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("cannot write %s: %w", path, err)
+	}
+	return nil
+}

@@ -1,0 +1,240 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"sync"
+
+	"github.com/banktui/banktui/auth"
+	"github.com/banktui/banktui/config"
+	"github.com/banktui/banktui/ledger"
+)
+
+// Factory holds what one invocation needs and opens it on first use: the
+// paths, the settings, the store, the token manager and the syncer. So
+// `banktui version` or `--help` never touch the disk or the network, and a
+// command reading the store never runs a client_secret_command.
+type Factory struct {
+	IO      *IOStreams
+	Getenv  func(string) string
+	Version string
+
+	// DefaultPaths finds banktui's files (config.DefaultPaths); tests point
+	// it at a temporary home.
+	DefaultPaths func() (config.Paths, error)
+	// OpenBrowser shows the consent page (auth.OpenBrowser); tests follow
+	// the link over HTTP instead.
+	OpenBrowser func(url string) error
+
+	args []string // as given, for the debug log
+
+	// global flags
+	demo, debug bool
+	configPath  string
+
+	log     *slog.Logger
+	secrets secretSet
+	closers []func() error
+
+	paths    *config.Paths
+	settings *config.Settings
+	store    *ledger.Store
+
+	mu      sync.Mutex // the syncer asks for clients from several goroutines
+	manager *auth.Manager
+	syncer  *ledger.Syncer
+}
+
+// NewFactory returns a Factory over streams, with getenv as the environment.
+func NewFactory(streams *IOStreams, getenv func(string) string, version string) *Factory {
+	return &Factory{
+		IO: streams, Getenv: getenv, Version: version,
+		DefaultPaths: config.DefaultPaths, OpenBrowser: auth.OpenBrowser,
+	}
+}
+
+func (f *Factory) close() {
+	for i := len(f.closers) - 1; i >= 0; i-- {
+		_ = f.closers[i]()
+	}
+	f.closers = nil
+}
+
+// Paths resolves the files banktui uses; --config overrides the settings
+// file (and so the credentials file beside it).
+func (f *Factory) Paths() (config.Paths, error) {
+	if f.paths != nil {
+		return *f.paths, nil
+	}
+	p, err := f.DefaultPaths()
+	if err != nil {
+		return config.Paths{}, fmt.Errorf("cannot find banktui's directories: %w", err)
+	}
+	if f.configPath != "" {
+		abs, err := filepath.Abs(f.configPath)
+		if err != nil {
+			return config.Paths{}, usageErr("--config %q: %v", f.configPath, err)
+		}
+		p.ConfigFile = abs
+		p.CredentialsFile = filepath.Join(filepath.Dir(abs), "credentials.json")
+	}
+	f.paths = &p
+	return p, nil
+}
+
+// Settings applies flag > environment > config.toml > default, then
+// TrueLayer's rules (settings.go).
+func (f *Factory) Settings() (*config.Settings, error) {
+	if f.settings != nil {
+		return f.settings, nil
+	}
+	p, err := f.Paths()
+	if err != nil {
+		return nil, err
+	}
+	s, err := config.Load(p, f.Getenv, config.Overrides{})
+	if err != nil {
+		return nil, err
+	}
+	if err := applyTrueLayer(s); err != nil {
+		return nil, err
+	}
+	f.settings = s
+	f.secrets.add(s.ClientSecret)
+	return s, nil
+}
+
+// Configured is Settings, insisting on a TrueLayer client.
+func (f *Factory) Configured() (*config.Settings, error) {
+	s, err := f.Settings()
+	if err != nil {
+		return nil, err
+	}
+	if !s.Configured() {
+		return nil, usageErr("no TrueLayer client configured: set TRUELAYER_CLIENT_ID and TRUELAYER_CLIENT_SECRET (README: Connecting a real bank), or try banktui --demo")
+	}
+	return s, nil
+}
+
+// Store opens the local history; reads never touch the network.
+func (f *Factory) Store() (*ledger.Store, error) {
+	if f.store != nil {
+		return f.store, nil
+	}
+	p, err := f.Paths()
+	if err != nil {
+		return nil, err
+	}
+	st, err := ledger.Open(p.LedgerDB)
+	if err != nil {
+		return nil, explained(p.LedgerDB, err)
+	}
+	f.store = st
+	f.closers = append(f.closers, st.Close)
+	return st, nil
+}
+
+// StoredAccounts returns the accounts and cards in the store, or a
+// needs-login error when there are none yet.
+func (f *Factory) StoredAccounts(ctx context.Context) ([]ledger.AccountView, error) {
+	st, err := f.Store()
+	if err != nil {
+		return nil, err
+	}
+	views, err := st.Accounts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(views) == 0 {
+		return nil, needsLoginErr("no accounts yet: connect a bank with banktui login, then run banktui sync (or try banktui --demo)")
+	}
+	return views, nil
+}
+
+// Connections are the saved bank connections (credentials.json).
+func (f *Factory) Connections() ([]config.Connection, error) {
+	p, err := f.Paths()
+	if err != nil {
+		return nil, err
+	}
+	creds, err := config.OpenCredentials(p.CredentialsFile).Load()
+	if err != nil {
+		return nil, err
+	}
+	return creds.Connections, nil
+}
+
+// Manager is the token manager over credentials.json.
+func (f *Factory) Manager(ctx context.Context) (*auth.Manager, *config.Settings, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	s, err := f.Configured()
+	if err != nil {
+		return nil, nil, err
+	}
+	if f.manager != nil {
+		return f.manager, s, nil
+	}
+	p, err := f.Paths()
+	if err != nil {
+		return nil, nil, err
+	}
+	ac, err := f.authClient(ctx, s, true)
+	if err != nil {
+		return nil, nil, err
+	}
+	f.manager = auth.NewManager(config.OpenCredentials(p.CredentialsFile), ac, auth.WithTransport(f.httpClient().Transport))
+	return f.manager, s, nil
+}
+
+// Syncer returns the ledger's sync engine and every connection's id.
+func (f *Factory) Syncer(ctx context.Context) (*ledger.Syncer, []string, error) {
+	m, _, err := f.Manager(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	conns, err := m.Connections()
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(conns) == 0 {
+		return nil, nil, needsLoginErr("no bank connected yet: run banktui login")
+	}
+	st, err := f.Store()
+	if err != nil {
+		return nil, nil, err
+	}
+	if f.syncer == nil {
+		f.syncer = ledger.NewSyncer(st, f.dataClient)
+	}
+	ids := make([]string, len(conns))
+	for i, c := range conns {
+		ids[i] = c.ID
+	}
+	return f.syncer, ids, nil
+}
+
+// consentOf is what the TUI shows of a saved connection.
+func consentOf(c config.Connection) ledger.Consent {
+	return ledger.Consent{
+		ConnectionID: c.ID, ProviderID: c.ProviderID, ProviderName: c.ProviderName,
+		ExpiresAt: c.ConsentExpiresAt, NeedsReconnect: c.NeedsReconnect, Reason: c.Reason,
+	}
+}
+
+// consentsOf adapts a source of saved connections to the TUI's.
+func consentsOf(load func() ([]config.Connection, error)) func() ([]ledger.Consent, error) {
+	return func() ([]ledger.Consent, error) {
+		conns, err := load()
+		if err != nil {
+			return nil, err
+		}
+		out := make([]ledger.Consent, len(conns))
+		for i, c := range conns {
+			out[i] = consentOf(c)
+		}
+		return out, nil
+	}
+}

@@ -1,0 +1,116 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/banktui/banktui/auth"
+	"github.com/banktui/banktui/config"
+	"github.com/banktui/banktui/ledger"
+)
+
+type loginOptions struct {
+	IO        *IOStreams
+	Factory   *Factory
+	NoBrowser bool
+	Provider  string
+	Timeout   time.Duration
+}
+
+func newCmdLogin(f *Factory) *cobra.Command {
+	opts := &loginOptions{IO: f.IO, Factory: f}
+	cmd := &cobra.Command{
+		Use:   "login",
+		Short: "Connect a bank (opens the TrueLayer consent page in your browser)",
+		Long: "login opens TrueLayer's consent page, waits for the browser to come back to the\n" +
+			"redirect URI (http://localhost:3000/callback by default) on this machine, and saves the\n" +
+			"connection's tokens in credentials.json (0600). With --no-browser it prints the link;\n" +
+			"when the browser runs elsewhere (SSH), paste the URL it ends on.",
+		Args: usageArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error { return runLogin(cmd.Context(), opts) },
+	}
+	cmd.Flags().BoolVar(&opts.NoBrowser, "no-browser", false, "print the link instead of opening a browser")
+	cmd.Flags().StringVar(&opts.Provider, "provider", "", "skip the bank choice, e.g. ob-monzo or mock (see banktui providers)")
+	cmd.Flags().DurationVar(&opts.Timeout, "timeout", auth.DefaultLoginTimeout, "how long to wait for the browser")
+	return cmd
+}
+
+func runLogin(ctx context.Context, opts *loginOptions) error {
+	f, io := opts.Factory, opts.IO
+	s, err := f.Configured()
+	if err != nil {
+		return err
+	}
+	o, err := f.loginOptions(ctx, s)
+	if err != nil {
+		return err
+	}
+	if opts.Provider != "" {
+		o.ProviderID = opts.Provider
+	}
+	o.Timeout = opts.Timeout
+	o.ShowURL = func(u string) {
+		fmt.Fprintln(io.ErrOut, "Open this link to connect your bank:")
+		fmt.Fprintln(io.Out, u)
+		fmt.Fprintf(io.ErrOut, "Waiting for the browser on %s", s.RedirectURI)
+		if io.InTTY {
+			fmt.Fprint(io.ErrOut, " (or paste the URL the browser ends on)")
+		}
+		fmt.Fprintln(io.ErrOut, "...")
+	}
+	if !opts.NoBrowser {
+		o.Open = f.OpenBrowser
+	}
+	if io.InTTY {
+		o.Pasted = pastedLines(ctx, io.In)
+		o.PasteError = func(err error) {
+			fmt.Fprintf(io.ErrOut, "banktui: %v; paste the whole URL from the address bar\n", err)
+		}
+	}
+	conn, err := auth.Login(ctx, o)
+	if err != nil {
+		return err
+	}
+	if err := f.afterLogin(ctx, conn); err != nil {
+		return err
+	}
+	msg := fmt.Sprintf("Connected %s as %s", ledger.Sanitize(conn.ProviderName), ledger.Sanitize(conn.ID))
+	if !conn.ConsentExpiresAt.IsZero() {
+		msg += fmt.Sprintf(" (consent until %s)", conn.ConsentExpiresAt.Local().Format(time.DateOnly))
+	}
+	_, err = fmt.Fprintln(io.ErrOut, msg+". Run banktui sync to fetch its history.")
+	return err
+}
+
+// afterLogin lets the next sync fetch history the bank had held back until
+// the user authenticated again (sca_exceeded).
+func (f *Factory) afterLogin(ctx context.Context, conn *config.Connection) error {
+	st, err := f.Store()
+	if err != nil {
+		return err
+	}
+	return st.RetryOlderHistory(ctx, conn.ID)
+}
+
+// pastedLines reads lines from in until ctx ends.
+func pastedLines(ctx context.Context, in io.Reader) <-chan string {
+	ch := make(chan string)
+	go func() {
+		defer close(ch)
+		sc := bufio.NewScanner(in)
+		sc.Buffer(make([]byte, 64<<10), 64<<10)
+		for sc.Scan() {
+			select {
+			case ch <- sc.Text():
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return ch
+}

@@ -1,0 +1,49 @@
+// Package cli is banktui's command line: the root command (the TUI) and one
+// file per subcommand, each an options struct filled by its cobra command
+// and a run function that does the work (as gh's pkg/cmd does). A Factory
+// opens settings, the store and the token manager lazily, so `banktui
+// version` or `--help` touch neither the disk nor the network; IOStreams
+// carry the standard streams, so every command runs in-process in tests;
+// exit.go turns errors into one line and an exit code, in one place.
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/charmbracelet/fang"
+)
+
+// Main runs banktui with args (without the program name) and returns the
+// exit code: 0 ok, 1 failure, 2 usage, 3 needs login. ctx ends the run
+// (main cancels it on SIGINT and SIGTERM).
+func Main(ctx context.Context, args []string, streams *IOStreams, getenv func(string) string, version string) int {
+	return run(ctx, NewFactory(streams, getenv, version), args)
+}
+
+// run is Main with a Factory the caller prepared (tests point its paths at
+// a temporary home).
+func run(ctx context.Context, f *Factory, args []string) int {
+	defer f.close()
+	f.args = args
+	root := newCmdRoot(f)
+	root.SetArgs(args)
+	root.SetIn(f.IO.In)
+	root.SetOut(f.IO.Out)
+	root.SetErr(f.IO.ErrOut)
+	err := fang.Execute(ctx, root,
+		fang.WithVersion(f.Version),
+		fang.WithoutManpage(),
+		fang.WithoutCompletions(), // ours checks the shell's name (completion.go)
+		fang.WithErrorHandler(func(w io.Writer, _ fang.Styles, err error) {
+			msg, _ := explain(err)
+			fmt.Fprintf(w, "banktui: %s\n", msg)
+		}),
+	)
+	msg, code := explain(err)
+	if err != nil {
+		f.logger().Error("exit", "code", code, "error", msg)
+	}
+	return code
+}
