@@ -108,6 +108,7 @@ func (f *Factory) startDemo(ctx context.Context) (_ *demoBank, err error) {
 	}, truelayer.WithUserAgent(f.userAgent()))
 	creds := config.OpenCredentials(filepath.Join(d.dir, "credentials.json"))
 	d.manager = auth.NewManager(creds, ac, auth.WithTransport(hc.Transport))
+	d.closeFns = append(d.closeFns, func() { _ = closeManager(d.manager)() })
 	if d.store, err = ledger.Open(filepath.Join(d.dir, "ledger.db")); err != nil {
 		return nil, err
 	}

@@ -2,10 +2,12 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"github.com/banktui/banktui/auth"
 	"github.com/banktui/banktui/config"
@@ -55,11 +57,28 @@ func NewFactory(streams *IOStreams, getenv func(string) string, version string) 
 	}
 }
 
-func (f *Factory) close() {
+// close releases what the run opened, newest first, and reports what
+// failed to close.
+func (f *Factory) close() error {
+	var errs []error
 	for i := len(f.closers) - 1; i >= 0; i-- {
-		_ = f.closers[i]()
+		errs = append(errs, f.closers[i]())
 	}
 	f.closers = nil
+	return errors.Join(errs...)
+}
+
+// refreshGrace bounds how long an exiting banktui waits for a token refresh
+// in flight, so the rotated refresh token is saved rather than lost.
+const refreshGrace = 30 * time.Second
+
+// closeManager waits (bounded) for m's refreshes in flight and their saves.
+func closeManager(m *auth.Manager) func() error {
+	return func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), refreshGrace)
+		defer cancel()
+		return m.Close(ctx)
+	}
 }
 
 // Paths resolves the files banktui uses; --config overrides the settings
@@ -186,6 +205,7 @@ func (f *Factory) Manager(ctx context.Context) (*auth.Manager, *config.Settings,
 		return nil, nil, err
 	}
 	f.manager = auth.NewManager(config.OpenCredentials(p.CredentialsFile), ac, auth.WithTransport(f.httpClient().Transport))
+	f.closers = append(f.closers, closeManager(f.manager))
 	return f.manager, s, nil
 }
 

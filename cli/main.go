@@ -24,8 +24,18 @@ func Main(ctx context.Context, args []string, streams *IOStreams, getenv func(st
 
 // run is Main with a Factory the caller prepared (tests point its paths at
 // a temporary home).
-func run(ctx context.Context, f *Factory, args []string) int {
-	defer f.close()
+func run(ctx context.Context, f *Factory, args []string) (code int) {
+	defer func() {
+		// Closing waits for a token refresh in flight and saves its rotated
+		// token: a failure there may cost the connection, so it is said.
+		if cerr := f.close(); cerr != nil {
+			msg, ccode := explain(cerr)
+			fmt.Fprintf(f.IO.ErrOut, "banktui: %s\n", msg)
+			if code == exitOK {
+				code = ccode
+			}
+		}
+	}()
 	f.args = args
 	root := newCmdRoot(f)
 	root.SetArgs(args)
