@@ -1,0 +1,158 @@
+package ledger
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/banktui/banktui/truelayer"
+)
+
+// History limits (AccountView.HistoryLimit): why back-fill stopped.
+const (
+	LimitInvalidDateRange = "invalid_date_range" // the bank refused an older range
+	LimitEmpty            = "empty"              // a window came back empty
+	LimitSCAExceeded      = "sca_exceeded"       // older history needs the user to re-authenticate
+	LimitMax              = "max"                // WithMaxHistory reached
+)
+
+// shortHistory is how far back banks give history without a fresh SCA
+// (PSD2's 90 days); a refused longer window is retried clipped to it.
+const shortHistory = 89 * 24 * time.Hour
+
+// backfill walks back in windows from the oldest day asked so far (or now),
+// until the bank refuses (invalid_date_range, sca_exceeded), a window is
+// empty or WithMaxHistory is reached. Windows cover whole days without
+// overlap: [from, to] with to the day before the previous window's from. A
+// refused first window is tried again shorter (a year, half a year, then the
+// 89 days PSD2 lets banks give without a fresh SCA) so that a bank with a
+// shorter limit still gives what it can; that also ends the back-fill. A
+// refused older window is bisected to the day (seekLimit), so a bank whose
+// limit lies within it still gives all it has. On
+// another error it stops with the state so far, to resume next time.
+func (c *connSync) backfill(ctx context.Context, r accountRecord, st syncState, now, today time.Time,
+	keep func([]truelayer.Transaction, time.Time, time.Time) int, txErr *error) syncState {
+	y := c.y
+	floor := today.Add(-y.opts.maxHistory)
+	first := st.OldestDay.IsZero()
+	for {
+		to := now
+		if !first {
+			if !st.OldestDay.After(floor) {
+				st.HistoryLimit = LimitMax
+				break
+			}
+			to = st.OldestDay.Add(-day)
+		}
+		windowEnd := to.Truncate(day)
+		if first {
+			windowEnd = today
+		}
+		from := windowEnd.Add(-y.opts.window)
+		if from.Before(floor) {
+			from = floor
+		}
+		txs, err := c.fetchTransactions(ctx, r, from, to)
+		if refused(err) && first {
+			limit := limitOf(err)
+			for _, span := range []time.Duration{364 * day, 180 * day, shortHistory} {
+				shorter := windowEnd.Add(-span)
+				if !shorter.After(from) {
+					continue
+				}
+				from = shorter
+				txs, err = c.fetchTransactions(ctx, r, from, to)
+				if !refused(err) {
+					break
+				}
+			}
+			if err == nil {
+				keep(txs, from, endFor(first, to))
+				st.OldestDay = from
+				st.HistoryLimit = limit
+				break
+			}
+		}
+		if refused(err) {
+			if first {
+				*txErr = err // not even recent history
+				return st
+			}
+			// The limit lies within this window: find it.
+			limit, serr := c.seekLimit(ctx, r, from, st.OldestDay, keep, &st)
+			if serr != nil {
+				*txErr = serr
+				return st // resume from st.OldestDay next time
+			}
+			if limit == "" {
+				limit = limitOf(err)
+			}
+			st.HistoryLimit = limit
+			break
+		}
+		if err != nil {
+			*txErr = err
+			return st // resume from st.OldestDay next time
+		}
+		n := keep(txs, from, endFor(first, to))
+		st.OldestDay = from
+		if n == 0 {
+			st.HistoryLimit = LimitEmpty
+			break
+		}
+		first = false
+	}
+	st.Backfilled = true
+	return st
+}
+
+// seekLimit finds, to the day, the oldest day the bank gives when it refused
+// an older window starting at refusedFrom while it gave everything from
+// accepted on. It bisects the days between them, asking each time only the
+// days not stored yet, [mid, accepted-1 day]: an accepted probe is kept and
+// moves st.OldestDay back to mid, a refused one moves refusedFrom up. Banks
+// refuse by how old `from` is, so the boundary found is the bank's limit,
+// in about log2(days) requests (ten for a two-year window). It returns the
+// last refusal's limit ("" if none), or the error of a failed request, with
+// st.OldestDay the oldest day fetched so far.
+func (c *connSync) seekLimit(ctx context.Context, r accountRecord, refusedFrom, accepted time.Time,
+	keep func([]truelayer.Transaction, time.Time, time.Time) int, st *syncState) (string, error) {
+	lo, hi := refusedFrom.UTC().Truncate(day), accepted.UTC().Truncate(day)
+	limit := ""
+	for hi.Sub(lo) > day {
+		mid := lo.Add(hi.Sub(lo) / day / 2 * day)
+		to := hi.Add(-day)
+		txs, err := c.fetchTransactions(ctx, r, mid, to)
+		switch {
+		case refused(err):
+			limit = limitOf(err)
+			lo = mid
+		case err != nil:
+			return limit, err
+		default:
+			keep(txs, mid, to)
+			hi = mid
+			st.OldestDay = mid
+		}
+	}
+	return limit, nil
+}
+
+// endFor: the first window ends now, and rows dated later are kept.
+func endFor(first bool, to time.Time) time.Time {
+	if first {
+		return time.Time{}
+	}
+	return to
+}
+
+func refused(err error) bool {
+	return errors.Is(err, truelayer.ErrInvalidDateRange) || errors.Is(err, truelayer.ErrSCAExceeded)
+}
+
+func limitOf(err error) string {
+	if errors.Is(err, truelayer.ErrSCAExceeded) {
+		return LimitSCAExceeded
+	}
+	return LimitInvalidDateRange
+}
