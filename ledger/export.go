@@ -8,8 +8,27 @@ import (
 	"unicode"
 )
 
+// exporters are the formats Export writes, each in its own file
+// (export_<format>.go): a new format is a writer there and a line here.
+var exporters = []struct {
+	format string
+	write  func(w io.Writer, views []AccountView, txs []TxView, now time.Time) error
+}{
+	{"csv", exportCSV},
+	{"json", exportJSON},
+	{"ofx", exportOFX},
+	{"ledger", exportLedger},
+	{"beancount", exportBeancount},
+}
+
 // ExportFormats are the formats Export writes.
-var ExportFormats = []string{"csv", "json", "ofx", "ledger", "beancount"}
+var ExportFormats = func() []string {
+	out := make([]string, len(exporters))
+	for i, e := range exporters {
+		out[i] = e.format
+	}
+	return out
+}()
 
 // Export writes accounts and their transactions (in date order) in one of
 // ExportFormats:
@@ -23,17 +42,10 @@ var ExportFormats = []string{"csv", "json", "ofx", "ledger", "beancount"}
 // Amounts are exact (PlainAmount), every transaction in a journal balances,
 // and control characters in bank text are stripped. now dates the file.
 func Export(w io.Writer, format string, views []AccountView, txs []TxView, now time.Time) error {
-	switch format {
-	case "csv":
-		return writeTransactionsCSV(w, views, txs)
-	case "json":
-		return exportJSON(w, views, txs)
-	case "ofx":
-		return exportOFX(w, views, txs, now)
-	case "ledger":
-		return exportLedger(w, views, txs, now)
-	case "beancount":
-		return exportBeancount(w, views, txs, now)
+	for _, e := range exporters {
+		if e.format == format {
+			return e.write(w, views, txs, now)
+		}
 	}
 	return fmt.Errorf("unknown export format %q (one of %s)", format, strings.Join(ExportFormats, ", "))
 }

@@ -8,9 +8,9 @@ import (
 	"time"
 )
 
-// writeTransactionsCSV writes one row per transaction, exact amounts, bank
-// text defused for spreadsheets.
-func writeTransactionsCSV(w io.Writer, views []AccountView, txs []TxView) error {
+// exportCSV writes one row per transaction, exact amounts, bank text
+// defused for spreadsheets.
+func exportCSV(w io.Writer, views []AccountView, txs []TxView, _ time.Time) error {
 	names := make(map[string]string, len(views))
 	for _, v := range views {
 		names[v.ID] = v.DisplayName

@@ -9,7 +9,9 @@ import (
 	"github.com/banktui/banktui/truelayer"
 )
 
-func exportJSON(w io.Writer, views []AccountView, txs []TxView) error {
+// exportJSON writes the accounts (AccountJSON) and their transactions
+// (TransactionJSON) as one document.
+func exportJSON(w io.Writer, views []AccountView, txs []TxView, _ time.Time) error {
 	out := struct {
 		Accounts     []AccountJSON     `json:"accounts"`
 		Transactions []json.RawMessage `json:"transactions"`

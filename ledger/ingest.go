@@ -40,10 +40,11 @@ func (s *Store) commitAccount(ctx context.Context, accountID string, b accountBa
 			return err
 		}
 		defer insert.Close()
-		newSettled := map[int64]bool{}
-		if err := upsertSettled(ctx, tx, insert, rid, b.Settled, now, newSettled, &added); err != nil {
+		newSettled, err := upsertSettled(ctx, tx, insert, rid, b.Settled, now)
+		if err != nil {
 			return err
 		}
+		added = len(newSettled)
 		if b.PendingFetched {
 			n, err := replacePending(ctx, tx, insert, rid, b.Pending, now, newSettled)
 			if err != nil {
@@ -143,18 +144,149 @@ func rowFromAPI(t truelayer.Transaction) txRow {
 	return r
 }
 
-func upsertSettled(ctx context.Context, tx *sql.Tx, insert *txInsert, rid int64, txs []truelayer.Transaction, now int64, newRows map[int64]bool, added *int) error {
+// upsertSettled inserts the account's new settled rows and updates the
+// stored ones the bank changed, and returns the rids it inserted.
+// Transaction ids are "subject to change": a row whose id is new but whose
+// provider id is known is the same row under a new id.
+func upsertSettled(ctx context.Context, tx *sql.Tx, insert *txInsert, rid int64, txs []truelayer.Transaction, now int64) (map[int64]bool, error) {
+	newRows := map[int64]bool{}
 	if len(txs) == 0 {
-		return nil
+		return newRows, nil
 	}
-	// Transaction ids are "subject to change": a row whose id is new but
-	// whose provider id is known is the same row under a new id.
+	batch, minTS := settledBatch(txs)
+	near, err := loadStoredNear(ctx, tx, rid, minTS-int64(2*day/time.Second))
+	if err != nil {
+		return nil, err
+	}
+	fresh, known := near.split(batch)
+	inserted, err := insert.execMany(ctx, tx, rid, fresh, now)
+	if err != nil {
+		return nil, err
+	}
+	var elsewhere []txRow // stored, but dated outside the loaded range
+	for _, r := range fresh {
+		if id, ok := inserted[r.id]; ok {
+			newRows[id] = true
+		} else {
+			elsewhere = append(elsewhere, r)
+		}
+	}
+	found, err := findStored(ctx, tx, rid, elsewhere)
+	if err != nil {
+		return nil, err
+	}
+	return newRows, updateChanged(ctx, tx, append(known, found...))
+}
+
+// settledBatch turns fetched rows into columns, one row per id, the last
+// one sent winning: a row inserted by this commit must not be updated by it
+// (the full-text index learns of it only at the end). minTS is the oldest
+// row's time.
+func settledBatch(txs []truelayer.Transaction) (batch []txRow, minTS int64) {
+	batch = make([]txRow, 0, len(txs))
+	at := make(map[string]int, len(txs))
+	minTS = int64(1<<63 - 1)
+	for _, t := range txs {
+		r := rowFromAPI(t)
+		minTS = min(minTS, r.ts)
+		if k, dup := at[r.id]; dup {
+			batch[k] = r
+			continue
+		}
+		at[r.id] = len(batch)
+		batch = append(batch, r)
+	}
+	return batch, minTS
+}
+
+// storedRow is a stored settled row and the bank's JSON it holds.
+type storedRow struct {
+	rid int64
+	raw string
+}
+
+// knownRow is a fetched row that is stored already, perhaps under another id.
+type knownRow struct {
+	row    txRow
+	stored storedRow
+}
+
+// storedNear are an account's stored settled rows from some day on, by id
+// and by provider id.
+type storedNear struct {
+	byID, byProvider map[string]storedRow
+}
+
+// loadStoredNear loads in one query, rather than row by row, the stored
+// settled rows a batch may overlap: those from since (unix seconds) on. A
+// first sync of an account loads nothing.
+func loadStoredNear(ctx context.Context, tx *sql.Tx, rid, since int64) (storedNear, error) {
+	near := storedNear{byID: map[string]storedRow{}, byProvider: map[string]storedRow{}}
+	rows, err := tx.QueryContext(ctx, `SELECT t.rid, t.tx_id, t.provider_tx_id, j.raw
+FROM transactions t JOIN transaction_json j ON j.rid = t.rid
+WHERE t.account_rid = ? AND t.pending = 0 AND t.ts >= ?`, rid, since)
+	if err != nil {
+		return near, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var s storedRow
+		var id, pid string
+		if err := rows.Scan(&s.rid, &id, &pid, &s.raw); err != nil {
+			return near, err
+		}
+		near.byID[id] = s
+		if pid != "" {
+			near.byProvider[pid] = s
+		}
+	}
+	return near, rows.Err()
+}
+
+// split sorts a batch into the rows not stored, by id or provider id, and
+// the rows stored.
+func (n storedNear) split(batch []txRow) (fresh []txRow, known []knownRow) {
+	for _, r := range batch {
+		s, ok := n.byID[r.id]
+		if !ok && r.providerID != "" {
+			s, ok = n.byProvider[r.providerID]
+		}
+		if ok {
+			known = append(known, knownRow{row: r, stored: s})
+		} else {
+			fresh = append(fresh, r)
+		}
+	}
+	return fresh, known
+}
+
+// findStored looks up, one by one, settled rows stored under their ids.
+func findStored(ctx context.Context, tx *sql.Tx, rid int64, rows []txRow) ([]knownRow, error) {
+	if len(rows) == 0 {
+		return nil, nil
+	}
 	find, err := tx.PrepareContext(ctx, `SELECT t.rid, j.raw FROM transactions t JOIN transaction_json j ON j.rid = t.rid
 WHERE t.account_rid = ? AND t.pending = 0 AND t.tx_id = ?`)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer find.Close()
+	out := make([]knownRow, 0, len(rows))
+	for _, r := range rows {
+		k := knownRow{row: r}
+		if err := find.QueryRowContext(ctx, rid, r.id).Scan(&k.stored.rid, &k.stored.raw); err != nil {
+			return nil, err
+		}
+		out = append(out, k)
+	}
+	return out, nil
+}
+
+// updateChanged rewrites the stored rows whose bank JSON changed.
+func updateChanged(ctx context.Context, tx *sql.Tx, known []knownRow) error {
+	if len(known) == 0 {
+		return nil
+	}
 	update, err := tx.PrepareContext(ctx, `
 UPDATE transactions SET tx_id = ?, ts = ?, description = ?, merchant = ?, category = ?, classification = ?,
 	amount = ?, amount_micro = ?, amount_exact = ?, currency = ?, running_balance = ?, running_micro = ?,
@@ -169,87 +301,9 @@ WHERE rid = ?`)
 		return err
 	}
 	defer updateJSON.Close()
-
-	// Load the stored rows the batch may overlap in one query, rather than
-	// looking each row up: a first sync of an account loads nothing.
-	// One row per id, the last one sent winning: a row inserted by this
-	// commit must not be updated by it (the full-text index learns of it
-	// only at the end).
-	batch := make([]txRow, 0, len(txs))
-	at := make(map[string]int, len(txs))
-	minTS := int64(1<<63 - 1)
-	for _, t := range txs {
-		r := rowFromAPI(t)
-		minTS = min(minTS, r.ts)
-		if k, dup := at[r.id]; dup {
-			batch[k] = r
-			continue
-		}
-		at[r.id] = len(batch)
-		batch = append(batch, r)
-	}
-	type stored struct {
-		rid int64
-		raw string
-	}
-	byID, byProvider := map[string]stored{}, map[string]stored{}
-	rows, err := tx.QueryContext(ctx, `SELECT t.rid, t.tx_id, t.provider_tx_id, j.raw
-FROM transactions t JOIN transaction_json j ON j.rid = t.rid
-WHERE t.account_rid = ? AND t.pending = 0 AND t.ts >= ?`, rid, minTS-int64(2*day/time.Second))
-	if err != nil {
-		return err
-	}
-	for rows.Next() {
-		var s stored
-		var id, pid string
-		if err := rows.Scan(&s.rid, &id, &pid, &s.raw); err != nil {
-			rows.Close()
-			return err
-		}
-		byID[id] = s
-		if pid != "" {
-			byProvider[pid] = s
-		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
-	}
-
-	var fresh []txRow
-	var known []txRow
-	var knownRows []stored
-	for _, r := range batch {
-		s, ok := byID[r.id]
-		if !ok && r.providerID != "" {
-			s, ok = byProvider[r.providerID]
-		}
-		if ok {
-			known, knownRows = append(known, r), append(knownRows, s)
-		} else {
-			fresh = append(fresh, r)
-		}
-	}
-	inserted, err := insert.execMany(ctx, tx, rid, fresh, now)
-	if err != nil {
-		return err
-	}
-	for _, r := range fresh {
-		if id, ok := inserted[r.id]; ok {
-			newRows[id] = true
-			*added++
-			continue
-		}
-		// Stored, but dated outside the loaded range.
-		var s stored
-		if err := find.QueryRowContext(ctx, rid, r.id).Scan(&s.rid, &s.raw); err != nil {
-			return err
-		}
-		known, knownRows = append(known, r), append(knownRows, s)
-	}
-	for k, r := range known {
-		existing, oldRaw := knownRows[k].rid, knownRows[k].raw
-		if oldRaw == r.raw {
+	for _, k := range known {
+		r, existing := k.row, k.stored.rid
+		if k.stored.raw == r.raw {
 			continue
 		}
 		if _, err := update.ExecContext(ctx, r.id, r.ts, r.description, r.merchant, r.category,

@@ -32,142 +32,54 @@ type settledCandidate struct {
 }
 
 // replacePending swaps the account's pending set for fresh, linking pending
-// rows to the settled rows they became:
+// rows to the settled rows they became, and returns how many it stored:
 //   - a pending row that disappeared is linked to a matching settled row that
 //     appeared (so its id is remembered if the bank lists it again);
 //   - a pending row still listed but already linked, or with the same id as a
 //     settled row, or matching an unlinked settled row by amount, text and
 //     date, is not stored: the settled row stands for it.
 func replacePending(ctx context.Context, tx *sql.Tx, insert *txInsert, rid int64, fresh []truelayer.Transaction, now int64, newSettled map[int64]bool) (int, error) {
-	type oldPending struct {
-		id   string
-		row  txRow
-		seen int64
-	}
-	var old []oldPending
-	rows, err := tx.QueryContext(ctx, "SELECT tx_id, ts, amount_micro, description, merchant, first_seen FROM transactions WHERE account_rid = ? AND pending = 1", rid)
+	old, err := takePending(ctx, tx, rid)
 	if err != nil {
 		return 0, err
 	}
-	for rows.Next() {
-		var p oldPending
-		if err := rows.Scan(&p.id, &p.row.ts, &p.row.amountMicro, &p.row.description, &p.row.merchant, &p.seen); err != nil {
-			rows.Close()
-			return 0, err
-		}
-		p.row.id = p.id
-		old = append(old, p)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return 0, err
-	}
-	if _, err := tx.ExecContext(ctx, "DELETE FROM transactions WHERE account_rid = ? AND pending = 1", rid); err != nil {
-		return 0, err
-	}
-
-	freshRows := make([]txRow, 0, len(fresh))
-	freshIDs := map[string]bool{}
-	for _, t := range fresh {
-		r := rowFromAPI(t)
-		if freshIDs[r.id] {
-			continue // the bank listed it twice
-		}
-		freshIDs[r.id] = true
-		freshRows = append(freshRows, r)
+	listed := uniqueRows(fresh)
+	isListed := make(map[string]bool, len(listed))
+	for _, r := range listed {
+		isListed[r.id] = true
 	}
 	firstSeen := map[string]int64{}
 	var vanished []txRow
 	for _, p := range old {
-		firstSeen[p.id] = p.seen
-		if !freshIDs[p.id] {
+		firstSeen[p.row.id] = p.seen
+		if !isListed[p.row.id] {
 			vanished = append(vanished, p.row)
 		}
 	}
-	if len(freshRows) == 0 && len(vanished) == 0 {
+	if len(listed) == 0 && len(vanished) == 0 {
 		return 0, nil
 	}
-
-	// Candidates: settled rows from the earliest pending date on.
-	minTS := int64(1<<63 - 1)
-	for _, r := range append(append([]txRow(nil), freshRows...), vanished...) {
-		minTS = min(minTS, r.ts)
-	}
-	var cands []*settledCandidate
-	rows, err = tx.QueryContext(ctx, `SELECT rid, tx_id, ts, amount_micro, description, merchant, pending_id
-FROM transactions WHERE account_rid = ? AND pending = 0 AND ts >= ? ORDER BY ts, rid`,
-		rid, minTS-int64(pendingSettleBefore/time.Second))
+	s, err := loadSettler(ctx, tx, rid, oldestTS(listed, vanished), newSettled)
 	if err != nil {
 		return 0, err
 	}
-	for rows.Next() {
-		c := &settledCandidate{}
-		if err := rows.Scan(&c.rid, &c.id, &c.ts, &c.amountMicro, &c.description, &c.merchant, &c.pendingID); err != nil {
-			rows.Close()
-			return 0, err
-		}
-		c.isNew = newSettled[c.rid]
-		cands = append(cands, c)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return 0, err
-	}
-	linkedTo := map[string]*settledCandidate{} // pending id -> settled row
-	byID := map[string]*settledCandidate{}
-	for _, c := range cands {
-		if c.pendingID != "" {
-			linkedTo[c.pendingID] = c
-		}
-		byID[c.id] = c
-	}
-	link := func(c *settledCandidate, pendingID string) error {
-		c.pendingID = pendingID
-		linkedTo[pendingID] = c
-		_, err := tx.ExecContext(ctx, "UPDATE transactions SET pending_id = ? WHERE rid = ?", pendingID, c.rid)
-		return err
-	}
-
-	byTime := func(rs []txRow) {
-		sort.SliceStable(rs, func(i, j int) bool { return rs[i].ts < rs[j].ts })
-	}
+	// It left the pending list: it settled (or was dropped). Prefer a
+	// similar row; accept the only row of that amount otherwise.
 	byTime(vanished)
 	for _, p := range vanished {
-		if linkedTo[p.id] != nil {
-			continue
-		}
-		if c := byID[p.id]; c != nil && c.pendingID == "" {
-			if err := link(c, p.id); err != nil {
-				return 0, err
-			}
-			continue
-		}
-		// It left the pending list: it settled (or was dropped). Prefer a
-		// similar row; accept the only row of that amount otherwise.
-		if c := bestMatch(p, cands, true); c != nil {
-			if err := link(c, p.id); err != nil {
-				return 0, err
-			}
+		if _, err := s.settle(ctx, p, true); err != nil {
+			return 0, err
 		}
 	}
-
-	byTime(freshRows)
+	// Still listed as pending: hide it only behind a clearly similar row.
+	byTime(listed)
 	stored := 0
-	for _, p := range freshRows {
-		if linkedTo[p.id] != nil {
-			continue
+	for _, p := range listed {
+		settled, err := s.settle(ctx, p, false)
+		if err != nil {
+			return 0, err
 		}
-		if c := byID[p.id]; c != nil && c.pendingID == "" {
-			if err := link(c, p.id); err != nil {
-				return 0, err
-			}
-			continue
-		}
-		// Still listed as pending: hide it only behind a clearly similar row.
-		if c := bestMatch(p, cands, false); c != nil {
-			if err := link(c, p.id); err != nil {
-				return 0, err
-			}
+		if settled {
 			continue
 		}
 		seen := now
@@ -180,6 +92,119 @@ FROM transactions WHERE account_rid = ? AND pending = 0 AND ts >= ? ORDER BY ts,
 		stored++
 	}
 	return stored, nil
+}
+
+// pendingRow is a stored pending row and when banktui first saw it.
+type pendingRow struct {
+	row  txRow
+	seen int64
+}
+
+// takePending deletes the account's pending set and returns it.
+func takePending(ctx context.Context, tx *sql.Tx, rid int64) ([]pendingRow, error) {
+	rows, err := tx.QueryContext(ctx, "SELECT tx_id, ts, amount_micro, description, merchant, first_seen FROM transactions WHERE account_rid = ? AND pending = 1", rid)
+	if err != nil {
+		return nil, err
+	}
+	var old []pendingRow
+	for rows.Next() {
+		var p pendingRow
+		if err := rows.Scan(&p.row.id, &p.row.ts, &p.row.amountMicro, &p.row.description, &p.row.merchant, &p.seen); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		old = append(old, p)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	_, err = tx.ExecContext(ctx, "DELETE FROM transactions WHERE account_rid = ? AND pending = 1", rid)
+	return old, err
+}
+
+// uniqueRows turns fetched rows into columns, the first of each id only
+// (a bank may list one twice).
+func uniqueRows(txs []truelayer.Transaction) []txRow {
+	out := make([]txRow, 0, len(txs))
+	seen := map[string]bool{}
+	for _, t := range txs {
+		r := rowFromAPI(t)
+		if seen[r.id] {
+			continue
+		}
+		seen[r.id] = true
+		out = append(out, r)
+	}
+	return out
+}
+
+func oldestTS(lists ...[]txRow) int64 {
+	oldest := int64(1<<63 - 1)
+	for _, l := range lists {
+		for _, r := range l {
+			oldest = min(oldest, r.ts)
+		}
+	}
+	return oldest
+}
+
+func byTime(rs []txRow) {
+	sort.SliceStable(rs, func(i, j int) bool { return rs[i].ts < rs[j].ts })
+}
+
+// settler links pending rows to the settled rows they became.
+type settler struct {
+	tx       *sql.Tx
+	cands    []*settledCandidate          // by time
+	linkedTo map[string]*settledCandidate // pending id -> settled row
+	byID     map[string]*settledCandidate
+}
+
+// loadSettler loads the candidates: the account's settled rows from a
+// little before since (unix seconds) on.
+func loadSettler(ctx context.Context, tx *sql.Tx, rid, since int64, newSettled map[int64]bool) (*settler, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT rid, tx_id, ts, amount_micro, description, merchant, pending_id
+FROM transactions WHERE account_rid = ? AND pending = 0 AND ts >= ? ORDER BY ts, rid`,
+		rid, since-int64(pendingSettleBefore/time.Second))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	s := &settler{tx: tx, linkedTo: map[string]*settledCandidate{}, byID: map[string]*settledCandidate{}}
+	for rows.Next() {
+		c := &settledCandidate{}
+		if err := rows.Scan(&c.rid, &c.id, &c.ts, &c.amountMicro, &c.description, &c.merchant, &c.pendingID); err != nil {
+			return nil, err
+		}
+		c.isNew = newSettled[c.rid]
+		s.cands = append(s.cands, c)
+		if c.pendingID != "" {
+			s.linkedTo[c.pendingID] = c
+		}
+		s.byID[c.id] = c
+	}
+	return s, rows.Err()
+}
+
+// settle links the pending row p to the settled row it became, if it is
+// not linked yet: the unlinked row with its id, else bestMatch's. It
+// reports whether p is linked.
+func (s *settler) settle(ctx context.Context, p txRow, loose bool) (bool, error) {
+	if s.linkedTo[p.id] != nil {
+		return true, nil
+	}
+	c := s.byID[p.id]
+	if c == nil || c.pendingID != "" {
+		c = bestMatch(p, s.cands, loose)
+	}
+	if c == nil {
+		return false, nil
+	}
+	c.pendingID = p.id
+	s.linkedTo[p.id] = c
+	_, err := s.tx.ExecContext(ctx, "UPDATE transactions SET pending_id = ? WHERE rid = ?", p.id, c.rid)
+	return err == nil, err
 }
 
 // bestMatch finds the unlinked settled row a pending row became: same

@@ -24,16 +24,13 @@ const shortHistory = 89 * 24 * time.Hour
 // until the bank refuses (invalid_date_range, sca_exceeded), a window is
 // empty or WithMaxHistory is reached. Windows cover whole days without
 // overlap: [from, to] with to the day before the previous window's from. A
-// refused first window is tried again shorter (a year, half a year, then the
-// 89 days PSD2 lets banks give without a fresh SCA) so that a bank with a
-// shorter limit still gives what it can; that also ends the back-fill. A
-// refused older window is bisected to the day (seekLimit), so a bank whose
-// limit lies within it still gives all it has. On
-// another error it stops with the state so far, to resume next time.
-func (c *connSync) backfill(ctx context.Context, r accountRecord, st syncState, now, today time.Time,
-	keep func([]truelayer.Transaction, time.Time, time.Time) int, txErr *error) syncState {
-	y := c.y
-	floor := today.Add(-y.opts.maxHistory)
+// refused first window is tried again shorter (retryShorter), which also
+// ends the back-fill. A refused older window is bisected to the day
+// (seekLimit), so a bank whose limit lies within it still gives all it has.
+// On another error it returns the state so far, to resume next time.
+func (c *connSync) backfill(ctx context.Context, r accountRecord, st syncState, now time.Time, rows *windowRows) (syncState, error) {
+	today := now.Truncate(day)
+	floor := today.Add(-c.y.opts.maxHistory)
 	first := st.OldestDay.IsZero()
 	for {
 		to := now
@@ -48,26 +45,16 @@ func (c *connSync) backfill(ctx context.Context, r accountRecord, st syncState, 
 		if first {
 			windowEnd = today
 		}
-		from := windowEnd.Add(-y.opts.window)
+		from := windowEnd.Add(-c.y.opts.window)
 		if from.Before(floor) {
 			from = floor
 		}
 		txs, err := c.fetchTransactions(ctx, r, from, to)
 		if refused(err) && first {
 			limit := limitOf(err)
-			for _, span := range []time.Duration{364 * day, 180 * day, shortHistory} {
-				shorter := windowEnd.Add(-span)
-				if !shorter.After(from) {
-					continue
-				}
-				from = shorter
-				txs, err = c.fetchTransactions(ctx, r, from, to)
-				if !refused(err) {
-					break
-				}
-			}
+			from, txs, err = c.retryShorter(ctx, r, windowEnd, from, to, err)
 			if err == nil {
-				keep(txs, from, endFor(first, to))
+				rows.keep(txs, from, endFor(first, to))
 				st.OldestDay = from
 				st.HistoryLimit = limit
 				break
@@ -75,14 +62,12 @@ func (c *connSync) backfill(ctx context.Context, r accountRecord, st syncState, 
 		}
 		if refused(err) {
 			if first {
-				*txErr = err // not even recent history
-				return st
+				return st, err // not even recent history
 			}
 			// The limit lies within this window: find it.
-			limit, serr := c.seekLimit(ctx, r, from, st.OldestDay, keep, &st)
+			limit, serr := c.seekLimit(ctx, r, from, st.OldestDay, rows, &st)
 			if serr != nil {
-				*txErr = serr
-				return st // resume from st.OldestDay next time
+				return st, serr // resume from st.OldestDay next time
 			}
 			if limit == "" {
 				limit = limitOf(err)
@@ -91,10 +76,9 @@ func (c *connSync) backfill(ctx context.Context, r accountRecord, st syncState, 
 			break
 		}
 		if err != nil {
-			*txErr = err
-			return st // resume from st.OldestDay next time
+			return st, err // resume from st.OldestDay next time
 		}
-		n := keep(txs, from, endFor(first, to))
+		n := rows.keep(txs, from, endFor(first, to))
 		st.OldestDay = from
 		if n == 0 {
 			st.HistoryLimit = LimitEmpty
@@ -103,7 +87,29 @@ func (c *connSync) backfill(ctx context.Context, r accountRecord, st syncState, 
 		first = false
 	}
 	st.Backfilled = true
-	return st
+	return st, nil
+}
+
+// retryShorter asks a refused first window [from, to] again shorter: a
+// year, half a year, then the 89 days PSD2 lets banks give without a fresh
+// SCA, so that a bank with a shorter limit still gives what it can. It
+// returns the last window's start and answer, or refusal if no shorter
+// window was asked.
+func (c *connSync) retryShorter(ctx context.Context, r accountRecord, windowEnd, from, to time.Time, refusal error) (time.Time, []truelayer.Transaction, error) {
+	var txs []truelayer.Transaction
+	err := refusal
+	for _, span := range []time.Duration{364 * day, 180 * day, shortHistory} {
+		shorter := windowEnd.Add(-span)
+		if !shorter.After(from) {
+			continue
+		}
+		from = shorter
+		txs, err = c.fetchTransactions(ctx, r, from, to)
+		if !refused(err) {
+			break
+		}
+	}
+	return from, txs, err
 }
 
 // seekLimit finds, to the day, the oldest day the bank gives when it refused
@@ -116,7 +122,7 @@ func (c *connSync) backfill(ctx context.Context, r accountRecord, st syncState, 
 // last refusal's limit ("" if none), or the error of a failed request, with
 // st.OldestDay the oldest day fetched so far.
 func (c *connSync) seekLimit(ctx context.Context, r accountRecord, refusedFrom, accepted time.Time,
-	keep func([]truelayer.Transaction, time.Time, time.Time) int, st *syncState) (string, error) {
+	rows *windowRows, st *syncState) (string, error) {
 	lo, hi := refusedFrom.UTC().Truncate(day), accepted.UTC().Truncate(day)
 	limit := ""
 	for hi.Sub(lo) > day {
@@ -130,7 +136,7 @@ func (c *connSync) seekLimit(ctx context.Context, r accountRecord, refusedFrom, 
 		case err != nil:
 			return limit, err
 		default:
-			keep(txs, mid, to)
+			rows.keep(txs, mid, to)
 			hi = mid
 			st.OldestDay = mid
 		}

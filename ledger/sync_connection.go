@@ -24,14 +24,17 @@ type connSync struct {
 	storeErrs  []error
 }
 
+// sync runs the connection's phases in order: connect, list and save the
+// accounts and cards, fetch their balances and, when full, their
+// transactions. Between phases it stops if the caller cancelled or the
+// consent is gone.
 func (c *connSync) sync(parent context.Context, full bool) ConnectionReport {
-	y := c.y
 	rep := ConnectionReport{ConnectionID: c.id}
 	ctx, cancel := context.WithCancelCause(parent)
 	defer cancel(nil)
 	c.cancel = cancel
 
-	storedPID, storedName, err := y.store.connectionInfo(ctx, c.id)
+	storedPID, storedName, err := c.y.store.connectionInfo(ctx, c.id)
 	if err != nil {
 		rep.Err = c.storeFailed(err)
 		return rep
@@ -39,90 +42,24 @@ func (c *connSync) sync(parent context.Context, full bool) ConnectionReport {
 	rep.ProviderID, rep.ProviderName = storedPID, storedName
 
 	c.emit(Event{ConnectionID: c.id, Phase: PhaseConnect})
-	cl, err := y.clients(ctx, c.id)
+	cl, err := c.y.clients(ctx, c.id)
 	if err != nil {
 		return c.failConnection(parent, rep, err)
 	}
 	c.client = cl
 
-	// Accounts and cards (and who the bank is, if unknown) in parallel.
 	c.emit(Event{ConnectionID: c.id, Phase: PhaseAccounts})
-	var (
-		accounts        []truelayer.Account
-		cards           []truelayer.Card
-		me              *truelayer.Me
-		accErr, cardErr error
-		wg              sync.WaitGroup
-	)
-	wg.Add(2)
-	go func() {
-		defer wg.Done()
-		accounts, accErr = call(ctx, c, func(cl *truelayer.Client) ([]truelayer.Account, error) { return cl.Accounts(ctx) })
-	}()
-	go func() {
-		defer wg.Done()
-		cards, cardErr = call(ctx, c, func(cl *truelayer.Client) ([]truelayer.Card, error) { return cl.Cards(ctx) })
-	}()
-	if storedName == "" {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			me, _ = call(ctx, c, func(cl *truelayer.Client) (*truelayer.Me, error) { return cl.Me(ctx) })
-		}()
-	}
-	wg.Wait()
+	l := c.listAccounts(ctx, storedName == "")
 	if err := c.stopped(parent); err != nil {
 		return c.failConnection(parent, rep, err)
 	}
-	// 501: the bank has no such products ("no cards"), not an error.
-	var listed []string
-	if errors.Is(accErr, truelayer.ErrNotSupported) {
-		accounts, accErr = nil, nil
+	if l.accErr != nil && l.cardErr != nil {
+		return c.failConnection(parent, rep, l.accErr)
 	}
-	if errors.Is(cardErr, truelayer.ErrNotSupported) {
-		cards, cardErr = nil, nil
-	}
-	if accErr == nil {
-		listed = append(listed, KindAccount)
-	}
-	if cardErr == nil {
-		listed = append(listed, KindCard)
-	}
-	if accErr != nil && cardErr != nil {
-		return c.failConnection(parent, rep, accErr)
-	}
-	if accErr != nil {
-		rep.Err = accErr
-	} else if cardErr != nil {
-		rep.Err = cardErr
-	}
-
-	var recs []accountRecord
-	for _, a := range accounts {
-		recs = append(recs, accountFromAPI(a))
-	}
-	for _, cd := range cards {
-		recs = append(recs, cardFromAPI(cd))
-	}
-	pid, pname := storedPID, storedName
-	for _, r := range recs {
-		if pid == "" {
-			pid = r.ProviderID
-		}
-		if pname == "" {
-			pname = r.ProviderName
-		}
-	}
-	if me != nil {
-		if pid == "" {
-			pid = me.Provider.ProviderID
-		}
-		if pname == "" {
-			pname = me.Provider.DisplayName
-		}
-	}
-	rep.ProviderID, rep.ProviderName = pid, pname
-	if err := y.store.saveAccounts(ctx, c.id, pid, pname, recs, listed); err != nil {
+	rep.Err = l.err()
+	recs := l.records()
+	rep.ProviderID, rep.ProviderName = l.provider(storedPID, storedName, recs)
+	if err := c.y.store.saveAccounts(ctx, c.id, rep.ProviderID, rep.ProviderName, recs, l.listedKinds()); err != nil {
 		rep.Err = c.storeFailed(err)
 		return rep
 	}
@@ -131,60 +68,171 @@ func (c *connSync) sync(parent context.Context, full bool) ConnectionReport {
 		rep.Accounts[i] = AccountReport{AccountID: r.ID, Kind: r.Kind, DisplayName: r.DisplayName}
 	}
 
-	// Balances first, all in parallel: the quick check.
-	var done atomic.Int32
+	c.syncBalances(ctx, recs, rep.Accounts)
+	if err := c.stopped(parent); err != nil {
+		return c.failConnection(parent, rep, err)
+	}
+	if full {
+		c.syncTransactions(ctx, recs, rep.Accounts)
+		if err := c.stopped(parent); err != nil {
+			return c.failConnection(parent, rep, err)
+		}
+	}
+	return c.finish(ctx, rep, full)
+}
+
+// bankListing is what the bank listed: its accounts, its cards and, when
+// asked, who it is.
+type bankListing struct {
+	accounts        []truelayer.Account
+	cards           []truelayer.Card
+	me              *truelayer.Me
+	accErr, cardErr error
+}
+
+// listAccounts fetches the accounts and the cards, and who the bank is when
+// askWho, in parallel. A 501 for accounts or cards is an empty list ("this
+// bank has no cards"), not an error.
+func (c *connSync) listAccounts(ctx context.Context, askWho bool) bankListing {
+	var (
+		l  bankListing
+		wg sync.WaitGroup
+	)
+	wg.Go(func() {
+		l.accounts, l.accErr = call(ctx, c, func(cl *truelayer.Client) ([]truelayer.Account, error) { return cl.Accounts(ctx) })
+	})
+	wg.Go(func() {
+		l.cards, l.cardErr = call(ctx, c, func(cl *truelayer.Client) ([]truelayer.Card, error) { return cl.Cards(ctx) })
+	})
+	if askWho {
+		wg.Go(func() {
+			l.me, _ = call(ctx, c, func(cl *truelayer.Client) (*truelayer.Me, error) { return cl.Me(ctx) })
+		})
+	}
+	wg.Wait()
+	if errors.Is(l.accErr, truelayer.ErrNotSupported) {
+		l.accounts, l.accErr = nil, nil
+	}
+	if errors.Is(l.cardErr, truelayer.ErrNotSupported) {
+		l.cards, l.cardErr = nil, nil
+	}
+	return l
+}
+
+// err is why half of the listing (accounts or cards) failed, if it did.
+func (l bankListing) err() error {
+	if l.accErr != nil {
+		return l.accErr
+	}
+	return l.cardErr
+}
+
+// records are the accounts, then the cards, as the store keeps them.
+func (l bankListing) records() []accountRecord {
+	recs := make([]accountRecord, 0, len(l.accounts)+len(l.cards))
+	for _, a := range l.accounts {
+		recs = append(recs, accountFromAPI(a))
+	}
+	for _, cd := range l.cards {
+		recs = append(recs, cardFromAPI(cd))
+	}
+	return recs
+}
+
+// listedKinds are the kinds the bank answered for: only their missing
+// members may be marked gone.
+func (l bankListing) listedKinds() []string {
+	var listed []string
+	if l.accErr == nil {
+		listed = append(listed, KindAccount)
+	}
+	if l.cardErr == nil {
+		listed = append(listed, KindCard)
+	}
+	return listed
+}
+
+// provider names the bank: as stored, else as its accounts say, else as
+// /me says.
+func (l bankListing) provider(storedID, storedName string, recs []accountRecord) (id, name string) {
+	id, name = storedID, storedName
+	for _, r := range recs {
+		if id == "" {
+			id = r.ProviderID
+		}
+		if name == "" {
+			name = r.ProviderName
+		}
+	}
+	if l.me != nil {
+		if id == "" {
+			id = l.me.Provider.ProviderID
+		}
+		if name == "" {
+			name = l.me.Provider.DisplayName
+		}
+	}
+	return id, name
+}
+
+// syncBalances fetches every balance at once: the quick check. A 501 means
+// the bank gives no balance for it (AccountView.HasBalance says so), not a
+// failure; other errors go on the account's report.
+func (c *connSync) syncBalances(ctx context.Context, recs []accountRecord, reps []AccountReport) {
+	var (
+		done atomic.Int32
+		wg   sync.WaitGroup
+	)
 	total := len(recs)
 	c.emit(Event{ConnectionID: c.id, Phase: PhaseBalances, Total: total})
 	for i, r := range recs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			// 501: the bank gives no balance for it; HasBalance says so.
+		wg.Go(func() {
 			if err := c.syncBalance(ctx, r); err != nil && !errors.Is(err, truelayer.ErrNotSupported) {
-				rep.Accounts[i].Err = err
+				reps[i].Err = err
 			}
-			c.emit(Event{ConnectionID: c.id, AccountID: r.ID, Phase: PhaseBalances, Done: int(done.Add(1)), Total: total, Err: rep.Accounts[i].Err})
-		}()
+			c.emit(Event{ConnectionID: c.id, AccountID: r.ID, Phase: PhaseBalances, Done: int(done.Add(1)), Total: total, Err: reps[i].Err})
+		})
 	}
 	wg.Wait()
-	if err := c.stopped(parent); err != nil {
-		return c.failConnection(parent, rep, err)
-	}
-	if !full {
-		for _, a := range rep.Accounts {
-			if a.Err != nil {
-				if err := y.store.setAccountError(ctx, a.AccountID, syncErrorText(a.Err)); err != nil {
-					c.storeFailed(err)
-				}
-			}
-		}
-		if err := y.store.setConnectionState(ctx, c.id, "", false, false); err != nil {
-			rep.Err = c.storeFailed(err)
-		}
-		c.emit(Event{ConnectionID: c.id, Phase: PhaseDone, Done: total, Total: total, Err: rep.Err})
-		return rep
-	}
+}
 
-	// Transactions, account by account (bounded by the request slots).
-	done.Store(0)
+// syncTransactions syncs every account's transactions, bounded by the
+// request slots. An account's report replaces its balance report, which
+// it is given so a balance error is not lost.
+func (c *connSync) syncTransactions(ctx context.Context, recs []accountRecord, reps []AccountReport) {
+	var (
+		done atomic.Int32
+		wg   sync.WaitGroup
+	)
+	total := len(recs)
 	c.emit(Event{ConnectionID: c.id, Phase: PhaseTransactions, Total: total})
 	for i, r := range recs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			balanceErr := rep.Accounts[i].Err
-			ar := c.syncAccount(ctx, r, balanceErr)
-			rep.Accounts[i] = ar
-			c.emit(Event{ConnectionID: c.id, AccountID: r.ID, Phase: PhaseDone, Done: int(done.Add(1)), Total: total, Added: ar.Added, Err: ar.Err})
-		}()
+		wg.Go(func() {
+			reps[i] = c.syncAccount(ctx, r, reps[i].Err)
+			c.emit(Event{ConnectionID: c.id, AccountID: r.ID, Phase: PhaseDone, Done: int(done.Add(1)), Total: total, Added: reps[i].Added, Err: reps[i].Err})
+		})
 	}
 	wg.Wait()
-	if err := c.stopped(parent); err != nil {
-		return c.failConnection(parent, rep, err)
+}
+
+// finish records a connection that ran to the end. A balances-only run
+// (synced false) records each account's balance error, as no transaction
+// sync will; a full run marks the connection synced.
+func (c *connSync) finish(ctx context.Context, rep ConnectionReport, synced bool) ConnectionReport {
+	if !synced {
+		for _, a := range rep.Accounts {
+			if a.Err == nil {
+				continue
+			}
+			if err := c.y.store.setAccountError(ctx, a.AccountID, syncErrorText(a.Err)); err != nil {
+				c.storeFailed(err)
+			}
+		}
 	}
-	if err := y.store.setConnectionState(ctx, c.id, "", true, false); err != nil {
+	if err := c.y.store.setConnectionState(ctx, c.id, "", synced, false); err != nil {
 		rep.Err = c.storeFailed(err)
 	}
+	total := len(rep.Accounts)
 	c.emit(Event{ConnectionID: c.id, Phase: PhaseDone, Done: total, Total: total, Err: rep.Err})
 	return rep
 }
