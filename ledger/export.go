@@ -109,3 +109,12 @@ func counterAccount(x TxView) string {
 func journalText(s string) string {
 	return strings.NewReplacer(`"`, "'", `\`, "/", ";", ",").Replace(strings.Join(strings.Fields(Sanitize(s)), " "))
 }
+
+// journalFlag marks a settled transaction "*" (cleared) and a pending one
+// "!", as hledger, ledger-cli and beancount all read them.
+func journalFlag(x TxView) string {
+	if x.Pending {
+		return "!"
+	}
+	return "*"
+}

@@ -47,11 +47,7 @@ func exportBeancount(w io.Writer, views []AccountView, txs []TxView, now time.Ti
 		if !ok {
 			continue
 		}
-		flag := "*"
-		if x.Pending {
-			flag = "!"
-		}
-		fmt.Fprintf(bw, "%s %s \"%s\" \"%s\"\n", x.Timestamp.Format(time.DateOnly), flag, journalText(x.Merchant), journalText(x.Description))
+		fmt.Fprintf(bw, "%s %s \"%s\" \"%s\"\n", x.Timestamp.Format(time.DateOnly), journalFlag(x), journalText(x.Merchant), journalText(x.Description))
 		fmt.Fprintf(bw, "  transaction_id: \"%s\"\n", journalText(x.ID))
 		fmt.Fprintf(bw, "  %s  %s %s\n", acct, PlainAmount(x.Amount, x.Currency), x.Currency)
 		fmt.Fprintf(bw, "  %s  %s %s\n\n", counterAccount(x), PlainAmount(x.Amount.Neg(), x.Currency), x.Currency)

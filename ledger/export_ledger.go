@@ -23,15 +23,11 @@ func exportLedger(w io.Writer, views []AccountView, txs []TxView, now time.Time)
 		if !ok {
 			continue
 		}
-		flag := "*"
-		if x.Pending {
-			flag = "!"
-		}
 		payee := x.Merchant
 		if payee == "" {
 			payee = x.Description
 		}
-		fmt.Fprintf(bw, "%s %s %s  ; transaction_id:%s\n", x.Timestamp.Format(time.DateOnly), flag, journalText(payee), journalText(x.ID))
+		fmt.Fprintf(bw, "%s %s %s  ; transaction_id:%s\n", x.Timestamp.Format(time.DateOnly), journalFlag(x), journalText(payee), journalText(x.ID))
 		if x.Merchant != "" && x.Description != x.Merchant {
 			fmt.Fprintf(bw, "    ; %s\n", journalText(x.Description))
 		}

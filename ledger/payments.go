@@ -11,27 +11,23 @@ import (
 
 // StandingOrders returns an account's standing orders from the last sync.
 func (s *Store) StandingOrders(ctx context.Context, accountID string) ([]truelayer.StandingOrder, error) {
-	var out []truelayer.StandingOrder
-	err := s.readRawList(ctx, "standing_orders", accountID, func(raw []byte) error {
-		var so truelayer.StandingOrder
-		if err := json.Unmarshal(raw, &so); err != nil {
-			return err
-		}
-		out = append(out, so)
-		return nil
-	})
-	return out, err
+	return readRawItems[truelayer.StandingOrder](ctx, s, "standing_orders", accountID)
 }
 
 // DirectDebits returns an account's direct debits from the last sync.
 func (s *Store) DirectDebits(ctx context.Context, accountID string) ([]truelayer.DirectDebit, error) {
-	var out []truelayer.DirectDebit
-	err := s.readRawList(ctx, "direct_debits", accountID, func(raw []byte) error {
-		var dd truelayer.DirectDebit
-		if err := json.Unmarshal(raw, &dd); err != nil {
+	return readRawItems[truelayer.DirectDebit](ctx, s, "direct_debits", accountID)
+}
+
+// readRawItems decodes an account's list stored as the bank sent it, in order.
+func readRawItems[T any](ctx context.Context, s *Store, table, accountID string) ([]T, error) {
+	var out []T
+	err := s.readRawList(ctx, table, accountID, func(raw []byte) error {
+		var item T
+		if err := json.Unmarshal(raw, &item); err != nil {
 			return err
 		}
-		out = append(out, dd)
+		out = append(out, item)
 		return nil
 	})
 	return out, err

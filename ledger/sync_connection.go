@@ -179,37 +179,38 @@ func (l bankListing) provider(storedID, storedName string, recs []accountRecord)
 // the bank gives no balance for it (AccountView.HasBalance says so), not a
 // failure; other errors go on the account's report.
 func (c *connSync) syncBalances(ctx context.Context, recs []accountRecord, reps []AccountReport) {
-	var (
-		done atomic.Int32
-		wg   sync.WaitGroup
-	)
-	total := len(recs)
-	c.emit(Event{ConnectionID: c.id, Phase: PhaseBalances, Total: total})
-	for i, r := range recs {
-		wg.Go(func() {
-			if err := c.syncBalance(ctx, r); err != nil && !errors.Is(err, truelayer.ErrNotSupported) {
-				reps[i].Err = err
-			}
-			c.emit(Event{ConnectionID: c.id, AccountID: r.ID, Phase: PhaseBalances, Done: int(done.Add(1)), Total: total, Err: reps[i].Err})
-		})
-	}
-	wg.Wait()
+	c.eachAccount(PhaseBalances, recs, func(i int, r accountRecord) Event {
+		if err := c.syncBalance(ctx, r); err != nil && !errors.Is(err, truelayer.ErrNotSupported) {
+			reps[i].Err = err
+		}
+		return Event{Phase: PhaseBalances, Err: reps[i].Err}
+	})
 }
 
 // syncTransactions syncs every account's transactions, bounded by the
 // request slots. An account's report replaces its balance report, which
 // it is given so a balance error is not lost.
 func (c *connSync) syncTransactions(ctx context.Context, recs []accountRecord, reps []AccountReport) {
+	c.eachAccount(PhaseTransactions, recs, func(i int, r accountRecord) Event {
+		reps[i] = c.syncAccount(ctx, r, reps[i].Err)
+		return Event{Phase: PhaseDone, Added: reps[i].Added, Err: reps[i].Err}
+	})
+}
+
+// eachAccount announces phase, then runs run for every account at once and
+// emits the event it returns, numbered as the accounts finish.
+func (c *connSync) eachAccount(phase string, recs []accountRecord, run func(i int, r accountRecord) Event) {
 	var (
 		done atomic.Int32
 		wg   sync.WaitGroup
 	)
 	total := len(recs)
-	c.emit(Event{ConnectionID: c.id, Phase: PhaseTransactions, Total: total})
+	c.emit(Event{ConnectionID: c.id, Phase: phase, Total: total})
 	for i, r := range recs {
 		wg.Go(func() {
-			reps[i] = c.syncAccount(ctx, r, reps[i].Err)
-			c.emit(Event{ConnectionID: c.id, AccountID: r.ID, Phase: PhaseDone, Done: int(done.Add(1)), Total: total, Added: reps[i].Added, Err: reps[i].Err})
+			ev := run(i, r)
+			ev.ConnectionID, ev.AccountID, ev.Done, ev.Total = c.id, r.ID, int(done.Add(1)), total
+			c.emit(ev)
 		})
 	}
 	wg.Wait()
