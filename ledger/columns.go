@@ -1,5 +1,9 @@
 package ledger
 
+// How values are kept in columns: amounts as the bank's decimal text plus
+// an integer in millionths, classification labels joined by classSep,
+// booleans as 0 and 1.
+
 import (
 	"database/sql"
 	"strings"

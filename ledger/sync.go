@@ -209,6 +209,8 @@ func (y *Syncer) Balances(ctx context.Context, connectionIDs []string, progress 
 
 const day = 24 * time.Hour
 
+// run syncs the connections in parallel, one run at a time per Syncer; full
+// adds transactions to the balances.
 func (y *Syncer) run(ctx context.Context, connectionIDs []string, progress func(Event), full bool) (*Report, error) {
 	select {
 	case y.running <- struct{}{}:
