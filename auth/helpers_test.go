@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -111,10 +110,14 @@ func TestMain(m *testing.M) {
 		})
 		return w
 	}
-	os.Stdout, os.Stderr = tee(realOut), tee(realErr)
+	outW, errW := tee(realOut), tee(realErr)
+	os.Stdout, os.Stderr = outW, errW
 	code := m.Run()
-	os.Stdout.Close()
-	os.Stderr.Close()
+	// Close our own pipe ends, not os.Stdout/os.Stderr: under -json
+	// (-test.v=test2json) m.Run sets os.Stderr = os.Stdout, and the
+	// stderr pipe would never close, so wg.Wait would hang forever.
+	outW.Close()
+	errW.Close()
 	wg.Wait()
 	os.Stdout, os.Stderr = realOut, realErr
 
@@ -305,7 +308,5 @@ func htmlUnescape(s string) string {
 	r := strings.NewReplacer("&amp;", "&", "&lt;", "<", "&gt;", ">", "&#34;", `"`, "&#39;", "'", "&quot;", `"`)
 	return r.Replace(s)
 }
-
-func atoi(s string) int { n, _ := strconv.Atoi(s); return n }
 
 func regexpMust(p string) *regexp.Regexp { return regexp.MustCompile(p) }

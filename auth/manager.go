@@ -330,9 +330,6 @@ func reasonOr(r string) string {
 	return r
 }
 
-// errUnchanged aborts an Update that found nothing to write.
-var errUnchanged = errors.New("unchanged")
-
 // refresh replaces the token whose access token is stale, once per
 // connection however many goroutines (or 401s) ask at the same time.
 func (m *Manager) refresh(ctx context.Context, id, stale string) (*oauth2.Token, error) {

@@ -112,6 +112,7 @@ func (b *limitedBank) calls() int {
 // the day, so the store ends with exactly the rows within the limit, in
 // O(log days) extra requests, and later syncs ask no more than usual.
 func TestSyncFindsAnOlderHistoryLimit(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
 	window := 730 // the default back-fill window, in days
 	probes := bits.Len(uint(window))
@@ -131,6 +132,7 @@ func TestSyncFindsAnOlderHistoryLimit(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			bank, url := newLimitedBank(t, now, tc.limit, tc.hist, tc.status, tc.code)
 			st := openTest(t)
 			clients := func(ctx context.Context, id string) (*truelayer.Client, error) {
@@ -166,16 +168,13 @@ func TestSyncFindsAnOlderHistoryLimit(t *testing.T) {
 func assertLimitedStore(t *testing.T, st *Store, bank *limitedBank, limit string) {
 	t.Helper()
 	ctx := context.Background()
-	stored, err := st.Transactions(ctx, TxQuery{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	stored := storedAmounts(t, st, "a1", false)
 	got := map[string]bool{}
 	for _, s := range stored {
-		if got[s.ID] {
-			t.Errorf("%s stored twice", s.ID)
+		if got[s.id] {
+			t.Errorf("%s stored twice", s.id)
 		}
-		got[s.ID] = true
+		got[s.id] = true
 	}
 	want := 0
 	for _, row := range bank.rows {
@@ -206,9 +205,11 @@ func assertLimitedStore(t *testing.T, st *Store, bank *limitedBank, limit string
 // (the rows fetched so far, committed with the oldest day reached); the
 // next sync resumes the search and ends with exactly the bank's history.
 func TestSyncResumesAnInterruptedLimitSearch(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
 	for _, failAt := range []int{2, 3, 6, 9} {
 		t.Run(fmt.Sprint("fail at call ", failAt), func(t *testing.T) {
+			t.Parallel()
 			bank, url := newLimitedBank(t, now, 3*365, 5*365, 400, "invalid_date_range")
 			bank.failAt = failAt
 			st := openTest(t)
@@ -230,10 +231,10 @@ func TestSyncResumesAnInterruptedLimitSearch(t *testing.T) {
 			if views[0].HistoryLimit != "" {
 				t.Errorf("limit %q after a failed search", views[0].HistoryLimit)
 			}
-			stored, _ := st.Transactions(context.Background(), TxQuery{})
+			stored := storedAmounts(t, st, "a1", false)
 			got := map[string]bool{}
 			for _, s := range stored {
-				got[s.ID] = true
+				got[s.id] = true
 			}
 			want := 0
 			for _, row := range bank.rows {

@@ -46,6 +46,7 @@ var benchLedger = sync.OnceValues(func() (string, error) {
 	if err != nil {
 		return "", err
 	}
+	testDataDirs = append(testDataDirs, dir)
 	path := filepath.Join(dir, "ledger.db")
 	st, err := Open(path)
 	if err != nil {

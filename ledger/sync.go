@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/banktui/banktui/truelayer"
@@ -204,6 +205,54 @@ func (y *Syncer) Sync(ctx context.Context, connectionIDs []string, progress func
 // transactions.
 func (y *Syncer) Balances(ctx context.Context, connectionIDs []string, progress func(Event)) (*Report, error) {
 	return y.run(ctx, connectionIDs, progress, false)
+}
+
+const day = 24 * time.Hour
+
+// run syncs the connections in parallel, one run at a time per Syncer; full
+// adds transactions to the balances.
+func (y *Syncer) run(ctx context.Context, connectionIDs []string, progress func(Event), full bool) (*Report, error) {
+	select {
+	case y.running <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	defer func() { <-y.running }()
+
+	start := time.Now()
+	rep := &Report{Started: y.opts.now(), Connections: make([]ConnectionReport, len(connectionIDs))}
+	var emitMu sync.Mutex
+	emit := func(e Event) {
+		if progress == nil {
+			return
+		}
+		emitMu.Lock()
+		defer emitMu.Unlock()
+		progress(e)
+	}
+	var storeErrs []error
+	var storeMu sync.Mutex
+	var wg sync.WaitGroup
+	for i, id := range connectionIDs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			cs := &connSync{y: y, id: id, emit: emit, sem: make(chan struct{}, y.opts.perConnection)}
+			rep.Connections[i] = cs.sync(ctx, full)
+			storeMu.Lock()
+			storeErrs = append(storeErrs, cs.storeErrs...)
+			storeMu.Unlock()
+		}()
+	}
+	wg.Wait()
+	rep.Duration = time.Since(start)
+	if err := ctx.Err(); err != nil {
+		return rep, err
+	}
+	if len(storeErrs) > 0 {
+		return rep, errors.Join(storeErrs...)
+	}
+	return rep, nil
 }
 
 // syncErrorText is the SyncError stored for err: a SyncErr* code for the

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"strings"
-	"time"
 )
 
 // accessClaims are the claims of the emulator's access tokens, shaped like
@@ -66,8 +65,6 @@ func parseJWT(key []byte, token string) (accessClaims, error) {
 	}
 	return c, nil
 }
-
-func unixTime(sec int64) time.Time { return time.Unix(sec, 0).UTC() }
 
 // HashToken is how the request log (Request.TokenHash) names a bearer
 // token: compare HashToken(tok.AccessToken) with a logged hash to tell

@@ -1,0 +1,93 @@
+package ledger
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// ConnectionView is a connection as the ledger knows it.
+type ConnectionView struct {
+	ID, ProviderID, ProviderName string
+	LastSync                     time.Time // zero if never synced
+	SyncError                    string    // "" or SyncErrConsentExpired or a short message
+}
+
+// Connections returns the connections that have been synced at least once.
+func (s *Store) Connections(ctx context.Context) ([]ConnectionView, error) {
+	rows, err := s.db.QueryContext(ctx,
+		"SELECT id, provider_id, provider_name, last_sync_at, sync_error FROM connections ORDER BY provider_name, id")
+	if err != nil {
+		return nil, fmt.Errorf("ledger: connections: %w", err)
+	}
+	defer rows.Close()
+	var out []ConnectionView
+	for rows.Next() {
+		var c ConnectionView
+		var last int64
+		if err := rows.Scan(&c.ID, &c.ProviderID, &c.ProviderName, &last, &c.SyncError); err != nil {
+			return nil, err
+		}
+		if last > 0 {
+			c.LastSync = time.UnixMilli(last)
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+func upsertConnection(ctx context.Context, tx *sql.Tx, id, providerID, providerName string) error {
+	_, err := tx.ExecContext(ctx, `
+INSERT INTO connections (id, provider_id, provider_name) VALUES (?, ?, ?)
+ON CONFLICT (id) DO UPDATE SET
+	provider_id = CASE WHEN excluded.provider_id <> '' THEN excluded.provider_id ELSE provider_id END,
+	provider_name = CASE WHEN excluded.provider_name <> '' THEN excluded.provider_name ELSE provider_name END`,
+		id, providerID, providerName)
+	return err
+}
+
+// connectionInfo returns what the store knows of a connection.
+func (s *Store) connectionInfo(ctx context.Context, id string) (providerID, providerName string, err error) {
+	err = s.db.QueryRowContext(ctx, "SELECT provider_id, provider_name FROM connections WHERE id = ?", id).
+		Scan(&providerID, &providerName)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", "", nil
+	}
+	return providerID, providerName, err
+}
+
+// setConnectionState records a connection's sync outcome; a nil err with
+// synced marks a completed sync.
+func (s *Store) setConnectionState(ctx context.Context, connID, syncErr string, synced bool, accountsToo bool) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		if err := upsertConnection(ctx, tx, connID, "", ""); err != nil {
+			return err
+		}
+		q := "UPDATE connections SET sync_error = ? WHERE id = ?"
+		args := []any{syncErr, connID}
+		if synced {
+			q = "UPDATE connections SET sync_error = ?, last_sync_at = ? WHERE id = ?"
+			args = []any{syncErr, s.now().UnixMilli(), connID}
+		}
+		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+			return err
+		}
+		if accountsToo {
+			_, err := tx.ExecContext(ctx, "UPDATE accounts SET sync_error = ? WHERE connection_id = ? AND gone = 0", syncErr, connID)
+			return err
+		}
+		return nil
+	})
+}
+
+// ForgetConnection deletes a connection and everything stored for it:
+// accounts, cards, balances, transactions, standing orders, direct debits.
+// Logging out keeps the history unless the user asks for this.
+func (s *Store) ForgetConnection(ctx context.Context, connectionID string) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, "DELETE FROM connections WHERE id = ?", connectionID)
+		return err
+	})
+}

@@ -1,0 +1,164 @@
+package ledger
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/banktui/banktui/truelayer"
+)
+
+// History limits (AccountView.HistoryLimit): why back-fill stopped.
+const (
+	LimitInvalidDateRange = "invalid_date_range" // the bank refused an older range
+	LimitEmpty            = "empty"              // a window came back empty
+	LimitSCAExceeded      = "sca_exceeded"       // older history needs the user to re-authenticate
+	LimitMax              = "max"                // WithMaxHistory reached
+)
+
+// shortHistory is how far back banks give history without a fresh SCA
+// (PSD2's 90 days); a refused longer window is retried clipped to it.
+const shortHistory = 89 * 24 * time.Hour
+
+// backfill walks back in windows from the oldest day asked so far (or now),
+// until the bank refuses (invalid_date_range, sca_exceeded), a window is
+// empty or WithMaxHistory is reached. Windows cover whole days without
+// overlap: [from, to] with to the day before the previous window's from. A
+// refused first window is tried again shorter (retryShorter), which also
+// ends the back-fill. A refused older window is bisected to the day
+// (seekLimit), so a bank whose limit lies within it still gives all it has.
+// On another error it returns the state so far, to resume next time.
+func (c *connSync) backfill(ctx context.Context, r accountRecord, st syncState, now time.Time, rows *windowRows) (syncState, error) {
+	today := now.Truncate(day)
+	floor := today.Add(-c.y.opts.maxHistory)
+	first := st.OldestDay.IsZero()
+	for {
+		to := now
+		if !first {
+			if !st.OldestDay.After(floor) {
+				st.HistoryLimit = LimitMax
+				break
+			}
+			to = st.OldestDay.Add(-day)
+		}
+		windowEnd := to.Truncate(day)
+		if first {
+			windowEnd = today
+		}
+		from := windowEnd.Add(-c.y.opts.window)
+		if from.Before(floor) {
+			from = floor
+		}
+		txs, err := c.fetchTransactions(ctx, r, from, to)
+		if refused(err) && first {
+			limit := limitOf(err)
+			from, txs, err = c.retryShorter(ctx, r, windowEnd, from, to, err)
+			if err == nil {
+				rows.keep(txs, from, endFor(first, to))
+				st.OldestDay = from
+				st.HistoryLimit = limit
+				break
+			}
+		}
+		if refused(err) {
+			if first {
+				return st, err // not even recent history
+			}
+			// The limit lies within this window: find it.
+			limit, serr := c.seekLimit(ctx, r, from, st.OldestDay, rows, &st)
+			if serr != nil {
+				return st, serr // resume from st.OldestDay next time
+			}
+			if limit == "" {
+				limit = limitOf(err)
+			}
+			st.HistoryLimit = limit
+			break
+		}
+		if err != nil {
+			return st, err // resume from st.OldestDay next time
+		}
+		n := rows.keep(txs, from, endFor(first, to))
+		st.OldestDay = from
+		if n == 0 {
+			st.HistoryLimit = LimitEmpty
+			break
+		}
+		first = false
+	}
+	st.Backfilled = true
+	return st, nil
+}
+
+// retryShorter asks a refused first window [from, to] again shorter: a
+// year, half a year, then the 89 days PSD2 lets banks give without a fresh
+// SCA, so that a bank with a shorter limit still gives what it can. It
+// returns the last window's start and answer, or refusal if no shorter
+// window was asked.
+func (c *connSync) retryShorter(ctx context.Context, r accountRecord, windowEnd, from, to time.Time, refusal error) (time.Time, []truelayer.Transaction, error) {
+	var txs []truelayer.Transaction
+	err := refusal
+	for _, span := range []time.Duration{364 * day, 180 * day, shortHistory} {
+		shorter := windowEnd.Add(-span)
+		if !shorter.After(from) {
+			continue
+		}
+		from = shorter
+		txs, err = c.fetchTransactions(ctx, r, from, to)
+		if !refused(err) {
+			break
+		}
+	}
+	return from, txs, err
+}
+
+// seekLimit finds, to the day, the oldest day the bank gives when it refused
+// an older window starting at refusedFrom while it gave everything from
+// accepted on. It bisects the days between them, asking each time only the
+// days not stored yet, [mid, accepted-1 day]: an accepted probe is kept and
+// moves st.OldestDay back to mid, a refused one moves refusedFrom up. Banks
+// refuse by how old `from` is, so the boundary found is the bank's limit,
+// in about log2(days) requests (ten for a two-year window). It returns the
+// last refusal's limit ("" if none), or the error of a failed request, with
+// st.OldestDay the oldest day fetched so far.
+func (c *connSync) seekLimit(ctx context.Context, r accountRecord, refusedFrom, accepted time.Time,
+	rows *windowRows, st *syncState) (string, error) {
+	lo, hi := refusedFrom.UTC().Truncate(day), accepted.UTC().Truncate(day)
+	limit := ""
+	for hi.Sub(lo) > day {
+		mid := lo.Add(hi.Sub(lo) / day / 2 * day)
+		to := hi.Add(-day)
+		txs, err := c.fetchTransactions(ctx, r, mid, to)
+		switch {
+		case refused(err):
+			limit = limitOf(err)
+			lo = mid
+		case err != nil:
+			return limit, err
+		default:
+			rows.keep(txs, mid, to)
+			hi = mid
+			st.OldestDay = mid
+		}
+	}
+	return limit, nil
+}
+
+// endFor: the first window ends now, and rows dated later are kept.
+func endFor(first bool, to time.Time) time.Time {
+	if first {
+		return time.Time{}
+	}
+	return to
+}
+
+func refused(err error) bool {
+	return errors.Is(err, truelayer.ErrInvalidDateRange) || errors.Is(err, truelayer.ErrSCAExceeded)
+}
+
+func limitOf(err error) string {
+	if errors.Is(err, truelayer.ErrSCAExceeded) {
+		return LimitSCAExceeded
+	}
+	return LimitInvalidDateRange
+}

@@ -1,0 +1,145 @@
+package ledger
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/banktui/banktui/truelayer"
+)
+
+// txWhere builds the WHERE clause of q, with its arguments.
+func (s *Store) txWhere(ctx context.Context, q TxQuery) (string, []any, error) {
+	var conds []string
+	var args []any
+	if len(q.AccountIDs) > 0 {
+		// The row ids as values, not a subquery: with them SQLite sees one
+		// account and walks its (account, date) index in order.
+		rids, err := s.accountRIDs(ctx, q.AccountIDs)
+		if err != nil {
+			return "", nil, err
+		}
+		switch len(rids) {
+		case 0:
+			conds = append(conds, "0")
+		case 1:
+			conds = append(conds, "t.account_rid = ?")
+		default:
+			conds = append(conds, "t.account_rid IN ("+placeholders(len(rids))+")")
+		}
+		for _, r := range rids {
+			args = append(args, r)
+		}
+	}
+	if !q.From.IsZero() {
+		conds = append(conds, "t.ts >= ?")
+		args = append(args, q.From.Unix())
+	}
+	if !q.To.IsZero() {
+		conds = append(conds, "t.ts < ?")
+		args = append(args, q.To.Unix())
+	}
+	switch {
+	case q.Pending > 0:
+		conds = append(conds, "t.pending = 1")
+	case q.Pending < 0:
+		conds = append(conds, "t.pending = 0")
+	}
+	switch {
+	case q.Category == "":
+	case slices.ContainsFunc(truelayer.TransactionCategories, func(c string) bool { return strings.EqualFold(c, q.Category) }):
+		// One of TrueLayer's categories (PURCHASE, ...): the index answers.
+		conds = append(conds, "t.category = ? COLLATE NOCASE")
+		args = append(args, q.Category)
+	default:
+		// A classification label ("Groceries"), at any level.
+		conds = append(conds, "('"+classSep+"' || t.classification || '"+classSep+"') LIKE ? ESCAPE '\\'")
+		args = append(args, "%"+classSep+escapeLike(q.Category)+classSep+"%")
+	}
+	if q.Merchant != "" {
+		conds = append(conds, "t.merchant LIKE ? ESCAPE '\\'")
+		args = append(args, "%"+escapeLike(q.Merchant)+"%")
+	}
+	if q.MinAmount != nil {
+		conds = append(conds, "t.amount_micro >= ?")
+		args = append(args, microCeil(*q.MinAmount))
+	}
+	if q.MaxAmount != nil {
+		conds = append(conds, "t.amount_micro <= ?")
+		args = append(args, microFloor(*q.MaxAmount))
+	}
+	match, short := s.splitText(q.Text)
+	for _, word := range short {
+		conds = append(conds, "(t.description LIKE ? ESCAPE '\\' OR t.merchant LIKE ? ESCAPE '\\')")
+		p := "%" + escapeLike(word) + "%"
+		args = append(args, p, p)
+	}
+	if match != "" {
+		conds = append(conds, "t.rid IN (SELECT rowid FROM tx_fts WHERE tx_fts MATCH ?)")
+		args = append(args, match)
+	}
+	if len(conds) == 0 {
+		return "", args, nil
+	}
+	return " WHERE " + strings.Join(conds, " AND "), args, nil
+}
+
+func (s *Store) accountRIDs(ctx context.Context, ids []string) ([]int64, error) {
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	rows, err := s.db.QueryContext(ctx, "SELECT rid FROM accounts WHERE id IN ("+placeholders(len(ids))+") ORDER BY rid", args...)
+	if err != nil {
+		return nil, fmt.Errorf("ledger: %w", err)
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var r int64
+		if err := rows.Scan(&r); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// splitText turns the words of a text filter into an FTS5 query (words of
+// three characters or more, each quoted) and the words left for LIKE.
+func (s *Store) splitText(text string) (match string, short []string) {
+	var terms []string
+	for _, word := range strings.Fields(text) {
+		// Trigrams need three characters.
+		if s.hasFTS && len([]rune(word)) >= 3 {
+			terms = append(terms, `"`+strings.ReplaceAll(word, `"`, `""`)+`"`)
+			continue
+		}
+		short = append(short, word)
+	}
+	return strings.Join(terms, " AND "), short
+}
+
+// sameFilters compares the filtering fields of two queries.
+func sameFilters(a, b TxQuery) bool {
+	return len(a.AccountIDs) == len(b.AccountIDs) && a.From.Equal(b.From) && a.To.Equal(b.To) &&
+		a.Text == b.Text && a.Category == b.Category && a.Merchant == b.Merchant &&
+		a.MinAmount == nil && b.MinAmount == nil && a.MaxAmount == nil && b.MaxAmount == nil &&
+		a.Pending == b.Pending
+}
+
+// allLong reports whether every word is long enough for the trigram index.
+func allLong(text string) bool {
+	for _, w := range strings.Fields(text) {
+		if len([]rune(w)) < 3 {
+			return false
+		}
+	}
+	return true
+}
+
+func escapeLike(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return r.Replace(s)
+}
