@@ -3,10 +3,7 @@ package ledger
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
-
-	"github.com/banktui/banktui/truelayer"
 )
 
 // txWhere builds the WHERE clause of q, with its arguments.
@@ -33,12 +30,12 @@ func (s *Store) txWhere(ctx context.Context, q TxQuery) (string, []any, error) {
 		}
 	}
 	if !q.From.IsZero() {
-		conds = append(conds, "t.ts >= ?")
-		args = append(args, q.From.Unix())
+		cond, a := tsBound(">=", q.From, q.Location)
+		conds, args = append(conds, cond), append(args, a...)
 	}
 	if !q.To.IsZero() {
-		conds = append(conds, "t.ts < ?")
-		args = append(args, q.To.Unix())
+		cond, a := tsBound("<", q.To, q.Location)
+		conds, args = append(conds, cond), append(args, a...)
 	}
 	switch {
 	case q.Pending > 0:
@@ -46,16 +43,23 @@ func (s *Store) txWhere(ctx context.Context, q TxQuery) (string, []any, error) {
 	case q.Pending < 0:
 		conds = append(conds, "t.pending = 0")
 	}
-	switch {
-	case q.Category == "":
-	case slices.ContainsFunc(truelayer.TransactionCategories, func(c string) bool { return strings.EqualFold(c, q.Category) }):
-		// One of TrueLayer's categories (PURCHASE, ...): the index answers.
-		conds = append(conds, "t.category = ? COLLATE NOCASE")
-		args = append(args, q.Category)
-	default:
-		// A classification label ("Groceries"), at any level.
-		conds = append(conds, "('"+classSep+"' || t.classification || '"+classSep+"') LIKE ? ESCAPE '\\'")
-		args = append(args, "%"+classSep+escapeLike(q.Category)+classSep+"%")
+	if q.Category != "" {
+		// The names shown that the term selects, then the index.
+		names, err := s.categoryNamesMatching(ctx, q.Category)
+		if err != nil {
+			return "", nil, err
+		}
+		if len(names) == 0 {
+			conds = append(conds, "0")
+		} else {
+			conds = append(conds, "t.category_name IN ("+placeholders(len(names))+")")
+			for _, n := range names {
+				args = append(args, n)
+			}
+		}
+	}
+	if q.ExcludeTransfers {
+		conds = append(conds, notTransfer)
 	}
 	if q.Merchant != "" {
 		conds = append(conds, "t.merchant LIKE ? ESCAPE '\\'")
@@ -124,7 +128,7 @@ func (s *Store) splitText(text string) (match string, short []string) {
 // sameFilters compares the filtering fields of two queries.
 func sameFilters(a, b TxQuery) bool {
 	return len(a.AccountIDs) == len(b.AccountIDs) && a.From.Equal(b.From) && a.To.Equal(b.To) &&
-		a.Text == b.Text && a.Category == b.Category && a.Merchant == b.Merchant &&
+		a.Text == b.Text && a.Category == b.Category && a.Merchant == b.Merchant && a.ExcludeTransfers == b.ExcludeTransfers &&
 		a.MinAmount == nil && b.MinAmount == nil && a.MaxAmount == nil && b.MaxAmount == nil &&
 		a.Pending == b.Pending
 }
