@@ -97,7 +97,7 @@ func migrateCategoryName(ctx context.Context, tx *sql.Tx) error {
 	if _, err := tx.ExecContext(ctx, `
 ALTER TABLE transactions ADD COLUMN category_name TEXT NOT NULL DEFAULT '' COLLATE NOCASE;
 DROP INDEX IF EXISTS transactions_category;
-CREATE INDEX transactions_category_name ON transactions(category_name);
+CREATE INDEX transactions_category_name ON transactions(category_name, ts);
 CREATE TEMP TABLE category_names (category TEXT, classification TEXT, name TEXT, PRIMARY KEY (category, classification));`); err != nil {
 		return err
 	}

@@ -45,8 +45,8 @@ type transferRow struct {
 	accountDigits       string   // the account number (without sort code), or the card's last four
 }
 
-// matchTransfers pairs the unchecked rows (see the top of this file), then
-// marks every row looked at.
+// matchTransfers pairs the rows of transfer_todo (see the top of this
+// file), then empties it.
 func matchTransfers(ctx context.Context, tx *sql.Tx) (int, error) {
 	spans, err := uncheckedSpans(ctx, tx)
 	if err != nil || len(spans) == 0 {
@@ -72,18 +72,18 @@ func matchTransfers(ctx context.Context, tx *sql.Tx) (int, error) {
 			made++
 		}
 	}
-	_, err = tx.ExecContext(ctx, "UPDATE transactions SET transfer_checked = 1 WHERE transfer_checked = 0")
+	_, err = tx.ExecContext(ctx, "DELETE FROM transfer_todo")
 	return made, err
 }
 
 // span is a range of stored times (unix seconds, inclusive).
 type span struct{ lo, hi int64 }
 
-// uncheckedSpans are the times within transferWindow of an unchecked row,
+// uncheckedSpans are the times within transferWindow of a row to match,
 // merged into disjoint spans: a sync adds rows in a few days, a first sync
 // over its whole history.
 func uncheckedSpans(ctx context.Context, tx *sql.Tx) ([]span, error) {
-	rows, err := tx.QueryContext(ctx, "SELECT ts FROM transactions WHERE transfer_checked = 0 ORDER BY ts")
+	rows, err := tx.QueryContext(ctx, "SELECT t.ts FROM transfer_todo q JOIN transactions t ON t.rid = q.rid ORDER BY t.ts")
 	if err != nil {
 		return nil, err
 	}
@@ -106,8 +106,9 @@ func uncheckedSpans(ctx context.Context, tx *sql.Tx) ([]span, error) {
 
 // loadTransferRows reads the narrow columns of the unpaired rows of a span.
 func loadTransferRows(ctx context.Context, tx *sql.Tx, sp span) ([]*transferRow, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT rid, account_rid, ts, amount_micro, currency, transfer_checked = 0
-FROM transactions WHERE ts BETWEEN ? AND ? AND transfer_rid IS NULL AND amount_micro <> 0 AND ts <> 0`, sp.lo, sp.hi)
+	rows, err := tx.QueryContext(ctx, `SELECT t.rid, t.account_rid, t.ts, t.amount_micro, t.currency, q.rid IS NOT NULL
+FROM transactions t LEFT JOIN transfer_todo q ON q.rid = t.rid
+WHERE t.ts BETWEEN ? AND ? AND t.transfer_rid IS NULL AND t.amount_micro <> 0 AND t.ts <> 0`, sp.lo, sp.hi)
 	if err != nil {
 		return nil, err
 	}

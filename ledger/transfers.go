@@ -19,8 +19,9 @@ import (
 // TransferCardPayment) and transfer_rid (the other row). A row the bank
 // changes (date, amount, currency, text, category), or whose counterpart
 // goes (a pending row that settles is deleted), loses its pair and is
-// matched again; transfer_checked = 0 marks the rows to match, which every
-// new row is, so matching after a sync looks only at what changed.
+// matched again. The table transfer_todo lists the rows to match: triggers
+// add every new row and every row whose pair was undone, so matching after
+// a sync looks only at what changed, and empties it.
 
 // Kinds of TxView.TransferKind and TransferPair.Kind.
 const (
@@ -46,18 +47,26 @@ func migrateTransfers(ctx context.Context, tx *sql.Tx) error {
 	_, err := tx.ExecContext(ctx, `
 ALTER TABLE transactions ADD COLUMN transfer_kind TEXT NOT NULL DEFAULT '';
 ALTER TABLE transactions ADD COLUMN transfer_rid INTEGER;
-ALTER TABLE transactions ADD COLUMN transfer_checked INTEGER NOT NULL DEFAULT 0;
 -- A row is the counterpart of one row at most.
 CREATE UNIQUE INDEX transactions_transfer ON transactions(transfer_rid) WHERE transfer_rid IS NOT NULL;
-CREATE INDEX transactions_transfer_unchecked ON transactions(ts) WHERE transfer_checked = 0;
+-- The rows to match (the stored ones, at first); rids of rows deleted
+-- since are skipped.
+CREATE TABLE transfer_todo (rid INTEGER PRIMARY KEY);
+INSERT INTO transfer_todo(rid) SELECT rid FROM transactions;
+CREATE TRIGGER transactions_transfer_insert AFTER INSERT ON transactions BEGIN
+	INSERT OR IGNORE INTO transfer_todo(rid) VALUES (new.rid);
+END;
 CREATE TRIGGER transactions_transfer_delete AFTER DELETE ON transactions WHEN old.transfer_rid IS NOT NULL BEGIN
-	UPDATE transactions SET transfer_kind = '', transfer_rid = NULL, transfer_checked = 0 WHERE rid = old.transfer_rid;
+	UPDATE transactions SET transfer_kind = '', transfer_rid = NULL WHERE rid = old.transfer_rid;
+	INSERT OR IGNORE INTO transfer_todo(rid) VALUES (old.transfer_rid);
 END;
 CREATE TRIGGER transactions_transfer_update AFTER UPDATE OF ts, amount_micro, currency, description, merchant, category, classification
 ON transactions WHEN old.ts IS NOT new.ts OR old.amount_micro IS NOT new.amount_micro OR old.currency IS NOT new.currency
 	OR old.description IS NOT new.description OR old.merchant IS NOT new.merchant OR old.category IS NOT new.category
 	OR old.classification IS NOT new.classification BEGIN
-	UPDATE transactions SET transfer_kind = '', transfer_rid = NULL, transfer_checked = 0 WHERE rid IN (new.rid, old.transfer_rid);
+	UPDATE transactions SET transfer_kind = '', transfer_rid = NULL WHERE rid IN (new.rid, old.transfer_rid);
+	INSERT OR IGNORE INTO transfer_todo(rid) VALUES (new.rid);
+	INSERT OR IGNORE INTO transfer_todo(rid) SELECT old.transfer_rid WHERE old.transfer_rid IS NOT NULL;
 END;`)
 	return err
 }
