@@ -274,12 +274,7 @@ func BenchmarkAccountAll10k(b *testing.B) {
 // of what is shown) over 100k rows, newest first, through the category
 // index.
 func BenchmarkCategoryPage100k(b *testing.B) {
-	st, err := Open(benchPath(b))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer st.Close()
-	ctx := context.Background()
+	st, ctx := openBench(b)
 	for b.Loop() {
 		rows, err := st.Transactions(ctx, TxQuery{Category: "groceries", Desc: true, Limit: 200})
 		if err != nil || len(rows) != 200 {
@@ -288,19 +283,25 @@ func BenchmarkCategoryPage100k(b *testing.B) {
 	}
 }
 
-// BenchmarkSpendingByMonthYear100k: a year of spending by month in London
-// time, transfers left out, over 100k rows (the insights target: < 50 ms).
-func BenchmarkSpendingByMonthYear100k(b *testing.B) {
+// openBench opens the 100k-row ledger for one benchmark.
+func openBench(b *testing.B) (*Store, context.Context) {
+	b.Helper()
 	st, err := Open(benchPath(b))
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer st.Close()
+	b.Cleanup(func() { st.Close() })
+	return st, context.Background()
+}
+
+// BenchmarkSpendingByMonthYear100k: a year of spending by month in London
+// time, transfers left out, over 100k rows (the insights target: < 50 ms).
+func BenchmarkSpendingByMonthYear100k(b *testing.B) {
+	st, ctx := openBench(b)
 	london, err := time.LoadLocation("Europe/London")
 	if err != nil {
 		b.Fatal(err)
 	}
-	ctx := context.Background()
 	q := TxQuery{Location: london, From: time.Date(2025, 12, 1, 0, 0, 0, 0, london), To: time.Date(2026, 12, 1, 0, 0, 0, 0, london)}
 	for b.Loop() {
 		months, err := st.SpendingByMonth(ctx, q)
@@ -313,12 +314,7 @@ func BenchmarkSpendingByMonthYear100k(b *testing.B) {
 // BenchmarkMatchTransfers100k: matching after a first sync (every one of
 // 100k rows new) and after a daily sync (one day of rows new).
 func BenchmarkMatchTransfers100k(b *testing.B) {
-	st, err := Open(benchPath(b))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer st.Close()
-	ctx := context.Background()
+	st, ctx := openBench(b)
 	for _, c := range []struct {
 		name  string
 		since int64

@@ -19,10 +19,6 @@ import (
 // RECEIVED"): for each, the other side is the row of the opposite amount,
 // in the account named, closest in time. Keys are "out-id>in-id".
 func wantPairs(truth *tt.BankData) map[string]string {
-	type row struct {
-		acct tt.AccountData
-		tx   truelayer.Transaction
-	}
 	byName := map[string]tt.AccountData{}
 	for _, a := range truth.Accounts {
 		byName[a.Account.DisplayName] = a

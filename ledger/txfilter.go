@@ -44,19 +44,11 @@ func (s *Store) txWhere(ctx context.Context, q TxQuery) (string, []any, error) {
 		conds = append(conds, "t.pending = 0")
 	}
 	if q.Category != "" {
-		// The names shown that the term selects, then the index.
-		names, err := s.categoryNamesMatching(ctx, q.Category)
+		cond, a, err := s.categoryCond(ctx, q.Category)
 		if err != nil {
 			return "", nil, err
 		}
-		if len(names) == 0 {
-			conds = append(conds, "0")
-		} else {
-			conds = append(conds, "t.category_name IN ("+placeholders(len(names))+")")
-			for _, n := range names {
-				args = append(args, n)
-			}
-		}
+		conds, args = append(conds, cond), append(args, a...)
 	}
 	if q.ExcludeTransfers {
 		conds = append(conds, notTransfer)
@@ -87,6 +79,20 @@ func (s *Store) txWhere(ctx context.Context, q TxQuery) (string, []any, error) {
 		return "", args, nil
 	}
 	return " WHERE " + strings.Join(conds, " AND "), args, nil
+}
+
+// categoryCond selects the category names shown that term selects
+// (CategoryMatches), by the category index.
+func (s *Store) categoryCond(ctx context.Context, term string) (string, []any, error) {
+	names, err := s.categoryNamesMatching(ctx, term)
+	if err != nil || len(names) == 0 {
+		return "0", nil, err
+	}
+	args := make([]any, len(names))
+	for i, n := range names {
+		args[i] = n
+	}
+	return "t.category_name IN (" + placeholders(len(names)) + ")", args, nil
 }
 
 func (s *Store) accountRIDs(ctx context.Context, ids []string) ([]int64, error) {
