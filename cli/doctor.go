@@ -155,6 +155,11 @@ func doctorEnvironment(d *doctorReport, s *config.Settings) {
 	show(d, s, config.KeyScopes, strings.Join(s.Scopes, " "))
 	show(d, s, config.KeyRedirectURI, s.RedirectURI)
 	checkRedirect(d, s.RedirectURI)
+	if s.Timezone == "" {
+		d.line("ok", config.KeyTimezone, fmt.Sprintf("%s  (the system's)", s.Zone()))
+	} else {
+		show(d, s, config.KeyTimezone, s.Zone().String())
+	}
 }
 
 // sourceName is where to fix a setting: the variable, the flag or the file.

@@ -5,6 +5,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/banktui/banktui/config"
 	"github.com/banktui/banktui/truelayer"
@@ -38,6 +39,16 @@ func applyTrueLayer(s *config.Settings) error {
 		s.Providers, s.Sources[config.KeyProviders] = slices.Clone(sandboxProviders), config.SourceDefault
 	}
 	return nil
+}
+
+// Zone is the user's time zone (timezone in config.toml, or TZ), in which
+// transactions are dated and --from/--to read.
+func (f *Factory) Zone() (*time.Location, error) {
+	s, err := f.Settings()
+	if err != nil {
+		return nil, err
+	}
+	return s.Zone(), nil
 }
 
 // namedEnvironment is the environment the settings name, or the one the

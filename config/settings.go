@@ -28,6 +28,7 @@ const (
 	EnvRedirectURI  = "TRUELAYER_REDIRECT_URI"
 	EnvAuthURL      = "TRUELAYER_AUTH_URL"
 	EnvAPIURL       = "TRUELAYER_API_URL"
+	EnvTimezone     = "TZ"
 )
 
 // Setting names, as written in config.toml and used as keys of Settings.Sources.
@@ -42,6 +43,7 @@ const (
 	KeyProviderID          = "provider_id"
 	KeyAuthURL             = "auth_url"
 	KeyAPIURL              = "api_url"
+	KeyTimezone            = "timezone"
 	KeyKeys                = "keys" // table: action name -> key or list of keys
 )
 
@@ -62,6 +64,7 @@ type Settings struct {
 	Providers           []string // provider filter for the auth dialog, e.g. "uk-ob-all"
 	ProviderID          string   // skip the provider selection
 	AuthURL, APIURL     string   // host overrides (the emulator, say); "" = from Environment
+	Timezone            string   // the user's time zone, e.g. "Europe/London"; "" = the system's (see Zone)
 	Keys                map[string][]string
 
 	// Sources tells, per setting name (Key* constants; "keys.ACTION" for
@@ -72,6 +75,8 @@ type Settings struct {
 	// File is the settings file read; FileFound says whether it existed.
 	File      string
 	FileFound bool
+
+	zone *time.Location // Timezone, loaded by validate
 }
 
 // Overrides are command-line flag values; empty means "not given".
@@ -148,6 +153,7 @@ func Load(paths Paths, getenv func(string) string, o Overrides) (*Settings, erro
 	str(KeyAuthURL, EnvAuthURL, o.AuthURL, &s.AuthURL)
 	str(KeyAPIURL, EnvAPIURL, o.APIURL, &s.APIURL)
 	str(KeyProviderID, "", o.ProviderID, &s.ProviderID)
+	str(KeyTimezone, EnvTimezone, "", &s.Timezone)
 	if len(o.Scopes) > 0 {
 		s.Scopes, s.Sources[KeyScopes] = splitList(o.Scopes), SourceFlag
 	}
@@ -210,7 +216,37 @@ func (s *Settings) validate() error {
 	if s.ClientSecret != "" && s.ClientSecretCommand != "" {
 		return bad(KeyClientSecretCommand, "set client_secret or client_secret_command, not both", nil)
 	}
+	if s.Timezone != "" {
+		zone, err := loadZone(s.Timezone)
+		if err != nil {
+			return bad(KeyTimezone, fmt.Sprintf("unknown time zone %q: use a zone name such as Europe/London or UTC (one of /usr/share/zoneinfo)", s.Timezone), err)
+		}
+		s.zone = zone
+	}
 	return nil
+}
+
+// Zone is the user's time zone, in which banktui dates transactions and
+// steps through months: timezone (or TZ), else the system's.
+func (s *Settings) Zone() *time.Location {
+	if s == nil || s.zone == nil {
+		return time.Local
+	}
+	return s.zone
+}
+
+// loadZone reads a zone name as TZ may hold it: "Europe/London",
+// ":Europe/London", or the path of a zone file ("/etc/localtime").
+func loadZone(name string) (*time.Location, error) {
+	name = strings.TrimPrefix(name, ":")
+	if strings.HasPrefix(name, "/") {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			return nil, err
+		}
+		return time.LoadLocationFromTZData(name, data)
+	}
+	return time.LoadLocation(name)
 }
 
 func splitFileSource(src string) (string, int) {
@@ -264,7 +300,7 @@ func (s *Settings) loadFile(path string) error {
 	}
 	if len(unknown) > 0 {
 		known := []string{KeyClientID, KeyClientSecret, KeyClientSecretCommand, KeyEnvironment,
-			KeyRedirectURI, KeyScopes, KeyProviders, KeyProviderID, KeyAuthURL, KeyAPIURL, "[" + KeyKeys + "]"}
+			KeyRedirectURI, KeyScopes, KeyProviders, KeyProviderID, KeyAuthURL, KeyAPIURL, KeyTimezone, "[" + KeyKeys + "]"}
 		return fmt.Errorf("%w in %s (known: %s):\n  %s", ErrUnknownKeys, path,
 			strings.Join(known, ", "), strings.Join(unknown, "\n  "))
 	}
@@ -280,7 +316,7 @@ func (s *Settings) assign(f tomlFile, key string, val any) (known bool, err erro
 	text := map[string]*string{
 		KeyClientID: &s.ClientID, KeyClientSecret: &s.ClientSecret, KeyClientSecretCommand: &s.ClientSecretCommand,
 		KeyEnvironment: &s.Environment, KeyRedirectURI: &s.RedirectURI, KeyProviderID: &s.ProviderID,
-		KeyAuthURL: &s.AuthURL, KeyAPIURL: &s.APIURL,
+		KeyAuthURL: &s.AuthURL, KeyAPIURL: &s.APIURL, KeyTimezone: &s.Timezone,
 	}
 	lists := map[string]*[]string{KeyScopes: &s.Scopes, KeyProviders: &s.Providers}
 	switch {

@@ -11,7 +11,7 @@ import (
 
 // exportJSON writes the accounts (AccountJSON) and their transactions
 // (TransactionJSON) as one document.
-func exportJSON(w io.Writer, views []AccountView, txs []TxView, _ time.Time) error {
+func exportJSON(w io.Writer, views []AccountView, txs []TxView, _ time.Time, loc *time.Location) error {
 	out := struct {
 		Accounts     []AccountJSON     `json:"accounts"`
 		Transactions []json.RawMessage `json:"transactions"`
@@ -20,7 +20,7 @@ func exportJSON(w io.Writer, views []AccountView, txs []TxView, _ time.Time) err
 		out.Accounts = append(out.Accounts, NewAccountJSON(v))
 	}
 	for _, t := range txs {
-		m, err := TransactionJSON(t)
+		m, err := TransactionJSON(t, loc)
 		if err != nil {
 			return err
 		}
@@ -86,19 +86,39 @@ func NewAccountJSON(v AccountView) AccountJSON {
 	return j
 }
 
-// TransactionJSON is the transaction exactly as the bank sent it, preceded
-// by the account it belongs to and whether it is pending.
-func TransactionJSON(t TxView) (json.RawMessage, error) {
+// TransactionJSON is the transaction exactly as the bank sent it (its
+// timestamp text included), preceded by banktui's fields: the account it
+// belongs to, whether it is pending, its date in loc (the user's zone;
+// null when unreadable, see TxView.LocalTime), its category as shown
+// everywhere (CategoryName) and, for one side of a matched transfer, the
+// kind of transfer (TransferOwn, TransferCardPayment).
+func TransactionJSON(t TxView, loc *time.Location) (json.RawMessage, error) {
 	raw, err := json.Marshal(t.Raw)
 	if err != nil {
 		return nil, err
 	}
 	id, _ := json.Marshal(t.AccountID)
-	out := make([]byte, 0, len(raw)+len(id)+40)
+	category, _ := json.Marshal(CategoryName(t.Category, t.Classification))
+	out := make([]byte, 0, len(raw)+len(id)+len(category)+100)
 	out = append(out, `{"account_id":`...)
 	out = append(out, id...)
 	out = append(out, `,"pending":`...)
 	out = strconv.AppendBool(out, t.Pending)
+	out = append(out, `,"date":`...)
+	if d, ok := t.LocalTime(loc); ok {
+		out = append(out, '"')
+		out = d.AppendFormat(out, time.DateOnly)
+		out = append(out, '"')
+	} else {
+		out = append(out, "null"...)
+	}
+	out = append(out, `,"category":`...)
+	out = append(out, category...)
+	if t.TransferKind != "" {
+		out = append(out, `,"transfer":"`...)
+		out = append(out, t.TransferKind...)
+		out = append(out, '"')
+	}
 	if len(raw) > 2 { // raw is an object: splice its fields in
 		out = append(out, ',')
 	}

@@ -11,6 +11,9 @@ import (
 // released migration never changes.
 var migrations = []func(ctx context.Context, tx *sql.Tx) error{
 	migrateV1,
+	migrateCategoryName,
+	migrateDayStamps,
+	migrateTransfers,
 }
 
 func (s *Store) migrate(ctx context.Context, from int) error {
@@ -38,7 +41,8 @@ func (s *Store) migrate(ctx context.Context, from int) error {
 }
 
 // Times are unix milliseconds (fetched_at, first_seen, last_sync_at) or unix
-// seconds (transaction ts). Amounts: decimal text as sent, plus *_micro, the
+// seconds (transaction ts; a day without a time is that day's midnight UTC,
+// see localtime.go). Amounts: decimal text as sent, plus *_micro, the
 // amount in millionths as an integer, with *_exact = 0 when the text has more
 // than six decimals (then sums fall back to the text).
 const schemaV1 = `

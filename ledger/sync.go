@@ -245,6 +245,12 @@ func (y *Syncer) run(ctx context.Context, connectionIDs []string, progress func(
 		}()
 	}
 	wg.Wait()
+	if full && ctx.Err() == nil {
+		// Pair the transfers among what the run stored (transfers.go).
+		if _, err := y.store.MatchTransfers(ctx); err != nil {
+			storeErrs = append(storeErrs, err)
+		}
+	}
 	rep.Duration = time.Since(start)
 	if err := ctx.Err(); err != nil {
 		return rep, err

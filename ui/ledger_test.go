@@ -55,7 +55,7 @@ func newEmulatorLedger(t testing.TB, opts ...truelayertest.Option) *emulatorLedg
 }
 
 func (e *emulatorLedger) options() Options {
-	return Options{Store: e.store, Syncer: e.syncer, Connections: func() ([]ledger.Consent, error) { return e.conns, nil }}
+	return Options{Store: e.store, Syncer: e.syncer, Connections: func() ([]ledger.Consent, error) { return e.conns, nil }, Location: time.UTC}
 }
 
 // start runs the TUI on the ledger as Run would (Init's commands for real:
@@ -165,7 +165,7 @@ func TestFirstFrameFromStoreWithoutNetwork(t *testing.T) {
 	e.start(t, 120, 32, nil) // fill the store
 	e.srv.Close()            // the bank is gone
 
-	o := Options{Store: e.store, Connections: e.options().Connections}
+	o := Options{Store: e.store, Connections: e.options().Connections, Location: time.UTC}
 	h := newHarness(t, firstFrameModel(context.Background(), o, o.deps()), nil)
 	h.deliver(sizeMsg(120, 32)) // no Init: nothing read but what Run read
 	stored, err := e.store.Accounts(context.Background())
