@@ -1,8 +1,8 @@
 package ledger
 
 import (
+	"bytes"
 	"encoding/json"
-	"io"
 	"strconv"
 	"time"
 
@@ -10,26 +10,42 @@ import (
 )
 
 // exportJSON writes the accounts (AccountJSON) and their transactions
-// (TransactionJSON) as one document.
-func exportJSON(w io.Writer, views []AccountView, txs []TxView, _ time.Time, loc *time.Location) error {
-	out := struct {
-		Accounts     []AccountJSON     `json:"accounts"`
-		Transactions []json.RawMessage `json:"transactions"`
-	}{Accounts: []AccountJSON{}, Transactions: []json.RawMessage{}}
-	for _, v := range views {
-		out.Accounts = append(out.Accounts, NewAccountJSON(v))
+// (TransactionJSON) as one document: the accounts indented, then one
+// transaction a line, each written as it is read.
+func exportJSON(e *exportRun) error {
+	accounts := make([]AccountJSON, 0, len(e.views))
+	for _, v := range e.views {
+		accounts = append(accounts, NewAccountJSON(v))
 	}
-	for _, t := range txs {
-		m, err := TransactionJSON(t, loc)
-		if err != nil {
-			return err
-		}
-		out.Transactions = append(out.Transactions, m)
-	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent("  ", "  ")
 	enc.SetEscapeHTML(false)
-	return enc.Encode(out)
+	if err := enc.Encode(accounts); err != nil {
+		return err
+	}
+	e.printf("{\n  \"accounts\": %s,\n  \"transactions\": [", bytes.TrimRight(buf.Bytes(), "\n"))
+	var line []byte
+	sep := "\n    "
+	err := e.eachRow(e.q, withRaw, func(r *exportRow) error {
+		e.report.Transactions++
+		if !r.dated {
+			e.report.Undated++
+		}
+		line = appendTransactionJSON(line[:0], r.TxView, r.raw, e.loc)
+		e.w.WriteString(sep)
+		e.w.Write(line)
+		sep = ",\n    "
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if sep == ",\n    " {
+		e.w.WriteString("\n  ")
+	}
+	e.w.WriteString("]\n}\n")
+	return nil
 }
 
 // ProviderJSON is an account's provider, with TrueLayer's field names.
@@ -97,11 +113,18 @@ func TransactionJSON(t TxView, loc *time.Location) (json.RawMessage, error) {
 	if err != nil {
 		return nil, err
 	}
-	id, _ := json.Marshal(t.AccountID)
-	category, _ := json.Marshal(CategoryName(t.Category, t.Classification))
-	out := make([]byte, 0, len(raw)+len(id)+len(category)+100)
+	return appendTransactionJSON(make([]byte, 0, len(raw)+200), t, raw, loc), nil
+}
+
+// appendTransactionJSON appends TransactionJSON of t, whose bank JSON is
+// raw, to out.
+func appendTransactionJSON(out []byte, t TxView, raw []byte, loc *time.Location) []byte {
+	category := t.CategoryName
+	if category == "" {
+		category = CategoryName(t.Category, t.Classification)
+	}
 	out = append(out, `{"account_id":`...)
-	out = append(out, id...)
+	out = appendJSONString(out, t.AccountID)
 	out = append(out, `,"pending":`...)
 	out = strconv.AppendBool(out, t.Pending)
 	out = append(out, `,"date":`...)
@@ -113,14 +136,19 @@ func TransactionJSON(t TxView, loc *time.Location) (json.RawMessage, error) {
 		out = append(out, "null"...)
 	}
 	out = append(out, `,"category":`...)
-	out = append(out, category...)
+	out = appendJSONString(out, category)
 	if t.TransferKind != "" {
-		out = append(out, `,"transfer":"`...)
-		out = append(out, t.TransferKind...)
-		out = append(out, '"')
+		out = append(out, `,"transfer":`...)
+		out = appendJSONString(out, t.TransferKind)
 	}
 	if len(raw) > 2 { // raw is an object: splice its fields in
-		out = append(out, ',')
+		return append(append(out, ','), raw[1:]...)
 	}
-	return append(out, raw[1:]...), nil
+	return append(out, '}')
+}
+
+// appendJSONString appends s as a JSON string.
+func appendJSONString(out []byte, s string) []byte {
+	b, _ := json.Marshal(s)
+	return append(out, b...)
 }
