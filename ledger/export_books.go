@@ -169,9 +169,9 @@ FROM balances ORDER BY account_rid, fetched_at, id`)
 	defer rows.Close()
 	for rows.Next() {
 		var (
-			rid, fetched           int64
-			currency, cur, avail   string
-			stamp                  sql.RawBytes
+			rid, fetched         int64
+			currency, cur, avail string
+			stamp                sql.RawBytes
 		)
 		if err := rows.Scan(&rid, &fetched, &currency, &cur, &avail, &stamp); err != nil {
 			return fmt.Errorf("ledger: export: %w", err)

@@ -22,13 +22,13 @@ type exportRow struct {
 	amountText, runningText, classText string
 	parsed                             bool
 	rid, accountRID                    int64
-	ts              int64 // as stored (localtime.go)
-	day             int   // the local day (dayClock), when dated
-	dated           bool
-	stamp           string // the bank's timestamp text (withBankText)
-	raw             []byte // the bank's JSON (withRaw); valid until the next row
-	paired          bool   // one side of a matched transfer
-	other           exportSide
+	ts                                 int64 // as stored (localtime.go)
+	day                                int   // the local day (dayClock), when dated
+	dated                              bool
+	stamp                              string // the bank's timestamp text (withBankText)
+	raw                                []byte // the bank's JSON (withRaw); valid until the next row
+	paired                             bool   // one side of a matched transfer
+	other                              exportSide
 }
 
 // exportSide is the other side of a matched transfer (withOther).
