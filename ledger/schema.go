@@ -14,6 +14,7 @@ var migrations = []func(ctx context.Context, tx *sql.Tx) error{
 	migrateCategoryName,
 	migrateDayStamps,
 	migrateTransfers,
+	migrateReportMonths,
 }
 
 func (s *Store) migrate(ctx context.Context, from int) error {
