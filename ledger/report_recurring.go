@@ -132,53 +132,13 @@ const maxSeriesPayments = 5 * recurringMonths
 // or more and at most maxSeriesPayments times: the summary names them,
 // the payee index reads their payments.
 func (s *Store) paymentSeries(ctx context.Context, q TxQuery) ([]paymentSeries, error) {
-	if err := s.ensureReportMonths(ctx, q.Location); err != nil {
-		return nil, err
-	}
-	mq := q
-	mq.From, _ = MonthsEnding(q.From, 1, q.Location)
-	_, mq.To = MonthsEnding(q.To, 1, q.Location)
-	where, args, err := s.summaryWhere(ctx, mq, true)
-	if err != nil {
-		return nil, err
-	}
-	if where == "" {
-		where = " WHERE m.n_out > 0"
-	} else {
-		where += " AND m.n_out > 0"
-	}
-	rows, err := s.db.QueryContext(ctx, `SELECT m.account_rid, m.payee, m.currency FROM report_months m`+where+`
-GROUP BY m.account_rid, m.payee, m.currency HAVING count(DISTINCT m.month) >= 3 AND sum(m.n_out) <= ?`,
-		append(args, maxSeriesPayments)...)
-	if err != nil {
-		return nil, fmt.Errorf("ledger: recurring: %w", err)
-	}
-	type key struct {
-		rid             int64
-		payee, currency string
-	}
-	wanted := map[key]int{}
-	var payees []any
-	seen := map[string]bool{}
-	for rows.Next() {
-		var k key
-		if err := rows.Scan(&k.rid, &k.payee, &k.currency); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("ledger: recurring: %w", err)
-		}
-		wanted[k] = -1
-		if !seen[k.payee] {
-			seen[k.payee] = true
-			payees = append(payees, k.payee)
-		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil || len(payees) == 0 {
+	wanted, payees, err := s.seriesCandidates(ctx, q)
+	if err != nil || len(payees) == 0 {
 		return nil, err
 	}
 	from, fromArgs := tsBound(">=", q.From, q.Location)
 	to, toArgs := tsBound("<", q.To, q.Location)
-	rows, err = s.db.QueryContext(ctx, `
+	rows, err := s.db.QueryContext(ctx, `
 SELECT t.account_rid, a.id, `+payeeExpr+`, t.currency, t.transfer_kind <> '', t.ts, t.amount_micro, t.category_name
 FROM transactions t JOIN accounts a ON a.rid = t.account_rid
 WHERE `+payeeExpr+` IN (`+placeholders(len(payees))+`) AND t.pending = 0 AND t.amount_micro < 0 AND `+from+` AND `+to+`
@@ -189,7 +149,7 @@ ORDER BY t.ts, t.rid`, append(append(payees, fromArgs...), toArgs...)...)
 	defer rows.Close()
 	var out []paymentSeries
 	for rows.Next() {
-		var k key
+		var k seriesKey
 		var id, category string
 		var transfer bool
 		var ts, micro int64
@@ -214,6 +174,54 @@ ORDER BY t.ts, t.rid`, append(append(payees, fromArgs...), toArgs...)...)
 		sr.category = category // the latest
 	}
 	return out, rows.Err()
+}
+
+// seriesKey names a series: account row, payee, currency.
+type seriesKey struct {
+	rid             int64
+	payee, currency string
+}
+
+// seriesCandidates names the series worth reading, from the summary (each
+// mapped to -1: not read yet), and their payees.
+func (s *Store) seriesCandidates(ctx context.Context, q TxQuery) (map[seriesKey]int, []any, error) {
+	if err := s.ensureReportMonths(ctx, q.Location); err != nil {
+		return nil, nil, err
+	}
+	mq := q
+	mq.From, _ = MonthsEnding(q.From, 1, q.Location)
+	_, mq.To = MonthsEnding(q.To, 1, q.Location)
+	where, args, err := s.summaryWhere(ctx, mq, true)
+	if err != nil {
+		return nil, nil, err
+	}
+	if where == "" {
+		where = " WHERE m.n_out > 0"
+	} else {
+		where += " AND m.n_out > 0"
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT m.account_rid, m.payee, m.currency FROM report_months m`+where+`
+GROUP BY m.account_rid, m.payee, m.currency HAVING count(DISTINCT m.month) >= 3 AND sum(m.n_out) <= ?`,
+		append(args, maxSeriesPayments)...)
+	if err != nil {
+		return nil, nil, fmt.Errorf("ledger: recurring: %w", err)
+	}
+	defer rows.Close()
+	wanted := map[seriesKey]int{}
+	var payees []any
+	seen := map[string]bool{}
+	for rows.Next() {
+		var k seriesKey
+		if err := rows.Scan(&k.rid, &k.payee, &k.currency); err != nil {
+			return nil, nil, fmt.Errorf("ledger: recurring: %w", err)
+		}
+		wanted[k] = -1
+		if !seen[k.payee] {
+			seen[k.payee] = true
+			payees = append(payees, k.payee)
+		}
+	}
+	return wanted, payees, rows.Err()
 }
 
 // cadence is a regular interval: a number of months or of days.

@@ -313,7 +313,9 @@ func TestRecurringPayments(t *testing.T) {
 	var rows []truelayer.Transaction
 	for i := range 8 {
 		month := time.Date(2026, time.Month(4+i), 1, 0, 0, 0, 0, time.UTC)
-		day := func(d int, h int) string { return month.AddDate(0, 0, d-1).Add(time.Duration(h) * time.Hour).Format(time.RFC3339) }
+		day := func(d int, h int) string {
+			return month.AddDate(0, 0, d-1).Add(time.Duration(h) * time.Hour).Format(time.RFC3339)
+		}
 		rows = append(rows,
 			mkTx(fmt.Sprintf("nf%d", i), day(14, 3), "-10.99", "NETFLIX.COM", "Netflix", "PURCHASE", "Entertainment"),
 			mkTx(fmt.Sprintf("en%d", i), day(12, 5), []string{"-96.00", "-96.00", "-96.00", "-96.00", "-96.00", "-96.00", "-96.00", "-138.00"}[i], "OCTOPUS ENERGY A-1", "", "DIRECT_DEBIT", "Bills and Utilities", "Utilities"),
