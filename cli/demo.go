@@ -24,6 +24,11 @@ var demoProviders = []string{"ob-northgate", "ob-nova"}
 
 const demoExtraProvider = "ob-castle"
 
+// demoScopes: the demo consents to standing orders and direct debits too,
+// so its recurring payments (insights, banktui report recurring) show the
+// bank's own records beside the ones found in the history.
+var demoScopes = append(slices.Clone(truelayer.DefaultScopes), truelayer.ScopeStandingOrders, truelayer.ScopeDirectDebits)
+
 // demoBank is the emulator in-process on loopback with a temporary config
 // directory and ledger (real credentials are never touched), connected
 // through the real auth.Login (auto-approved) and synced.
@@ -67,7 +72,7 @@ func (f *Factory) useDemo(ctx context.Context) error {
 	}
 	f.settings = &config.Settings{
 		ClientID: d.client.ID, ClientSecret: d.client.Secret, RedirectURI: d.client.RedirectURIs[0],
-		AuthURL: d.server.AuthURL(), APIURL: d.server.APIURL(), Scopes: slices.Clone(truelayer.DefaultScopes),
+		AuthURL: d.server.AuthURL(), APIURL: d.server.APIURL(), Scopes: slices.Clone(demoScopes),
 		Sources: map[string]string{config.KeyAuthURL: "the demo bank", config.KeyAPIURL: "the demo bank"},
 		File:    filepath.Join(d.dir, "config.toml"),
 	}
@@ -117,7 +122,7 @@ func (f *Factory) startDemo(ctx context.Context) (_ *demoBank, err error) {
 		return d.manager.Client(ctx, id, truelayer.WithBaseURL(d.server.APIURL()), truelayer.WithUserAgent(f.userAgent()))
 	})
 	err = d.connect(ctx, auth.LoginOptions{
-		Auth: ac, APIURL: d.server.APIURL(), RedirectURI: d.client.RedirectURIs[0],
+		Auth: ac, APIURL: d.server.APIURL(), RedirectURI: d.client.RedirectURIs[0], Scopes: demoScopes,
 		Store: creds, HTTPClient: hc, Timeout: 30 * time.Second, Open: followLink(hc),
 	})
 	if err != nil {

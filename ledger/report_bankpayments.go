@@ -36,6 +36,7 @@ func (s *Store) bankRecurring(ctx context.Context, ids []string, loc *time.Locat
 	}
 	var out []RecurringPayment
 	for _, id := range ids {
+		n := len(out)
 		sos, err := s.StandingOrders(ctx, id)
 		if err != nil {
 			return nil, err
@@ -54,8 +55,26 @@ func (s *Store) bankRecurring(ctx context.Context, ids []string, loc *time.Locat
 				out = append(out, directDebitPayment(id, dd, loc))
 			}
 		}
+		for i := n; i < len(out); i++ {
+			if out[i].Transfer, err = s.paysOwnAccount(ctx, id, out[i].Payee); err != nil {
+				return nil, err
+			}
+		}
 	}
 	return out, nil
+}
+
+// paysOwnAccount reports whether an account's payments to payee are
+// matched transfers (to savings, to a card): the standing order or direct
+// debit moves money between the user's own accounts.
+func (s *Store) paysOwnAccount(ctx context.Context, accountID, payee string) (bool, error) {
+	var yes bool
+	err := s.db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM transactions t JOIN accounts a ON a.rid = t.account_rid
+WHERE `+payeeExpr+` = ? AND t.pending = 0 AND t.amount_micro < 0 AND a.id = ? AND t.transfer_kind <> '')`, payee, accountID).Scan(&yes)
+	if err != nil {
+		return false, fmt.Errorf("ledger: recurring: %w", err)
+	}
+	return yes, nil
 }
 
 func active(status string) bool { return status == "" || strings.EqualFold(status, "active") }

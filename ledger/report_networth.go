@@ -106,7 +106,7 @@ func (s *Store) NetWorth(ctx context.Context, q TxQuery) (NetWorthReport, error)
 			for ; j >= 0 && keys[j] > steps[i]; j-- {
 				bal -= sums[a.rid][keys[j]]
 			}
-			points[i] = BalancePoint{Date: steps[i], Balance: truelayer.AmountFromMinor(bal, microExp)}
+			points[i] = BalancePoint{Date: steps[i], Balance: fromMicro(bal)}
 		}
 		first := sort.SearchStrings(steps, a.firstStep(loc, rep.Step))
 		series.Points = points[first:]
@@ -125,7 +125,7 @@ func (s *Store) NetWorth(ctx context.Context, q TxQuery) (NetWorthReport, error)
 		t := BalanceSeries{Currency: cur}
 		for _, k := range steps {
 			if v, ok := totals[cur][k]; ok {
-				t.Points = append(t.Points, BalancePoint{Date: k, Balance: truelayer.AmountFromMinor(v, microExp)})
+				t.Points = append(t.Points, BalancePoint{Date: k, Balance: fromMicro(v)})
 			}
 		}
 		rep.Totals = append(rep.Totals, t)

@@ -297,7 +297,7 @@ func (sr paymentSeries) recurring(asOf time.Time) (RecurringPayment, bool) {
 	if overdue := asOf.Sub(last).Hours()/24 - float64(c.length()); overdue > float64(c.length()/2+c.slack) {
 		return RecurringPayment{}, false // stopped
 	}
-	amount := truelayer.AmountFromMinor(sr.micros[n-1], microExp)
+	amount := fromMicro(sr.micros[n-1])
 	return RecurringPayment{
 		Source: SourceDetected, AccountID: sr.accountID, Payee: sr.payee, Category: sr.category,
 		Currency: sr.currency, Amount: amount, Interval: c.name,
@@ -362,7 +362,7 @@ func mergeRecurring(banked, detected []RecurringPayment) []RecurringPayment {
 				continue
 			}
 			used[i] = true
-			b.Count, b.Transfer, b.Last = d.Count, d.Transfer, d.Last
+			b.Count, b.Transfer, b.Last = d.Count, b.Transfer || d.Transfer, d.Last
 			if b.Category == "" {
 				b.Category = d.Category
 			}

@@ -171,8 +171,8 @@ func (s *Store) scanBuckets(ctx context.Context, query string, args []any) (out 
 			return nil, false, fmt.Errorf("ledger: spending: %w", err)
 		}
 		inexact = inexact || nInexact > 0
-		b.Spent = truelayer.AmountFromMinor(spent, microExp)
-		b.Received = truelayer.AmountFromMinor(received, microExp)
+		b.Spent = fromMicro(spent)
+		b.Received = fromMicro(received)
 		b.Net = b.Received.Sub(b.Spent)
 		out = append(out, b)
 	}
