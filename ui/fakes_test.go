@@ -444,7 +444,9 @@ func fakeInsights(q ledger.TxQuery) ledger.Insights {
 		total.Points = append(total.Points, p)
 	}
 	in.NetWorth = ledger.NetWorthReport{Step: ledger.StepDay, Totals: []ledger.BalanceSeries{total}, Accounts: []ledger.BalanceSeries{acct}}
-	next := func(day int) string { return time.Date(last.Year(), last.Month()+1, day, 0, 0, 0, 0, time.UTC).Format(time.DateOnly) }
+	next := func(day int) string {
+		return time.Date(last.Year(), last.Month()+1, day, 0, 0, 0, 0, time.UTC).Format(time.DateOnly)
+	}
 	in.Recurring = ledger.RecurringReport{Payments: []ledger.RecurringPayment{
 		{Source: ledger.SourceStandingOrder, Payee: "HARLOW LETTINGS LTD", Currency: "GBP", Amount: amt("900"), Interval: "monthly", Next: next(1), MonthlyCost: amt("900")},
 		{Source: ledger.SourceDirectDebit, Payee: "OCTOPUS ENERGY", Currency: "GBP", Amount: amt("138"), Interval: "monthly", Next: next(12), MonthlyCost: amt("138")},
