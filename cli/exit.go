@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/banktui/banktui/config"
@@ -92,6 +93,16 @@ func oneLine(s string) string {
 	return ledger.Sanitize(strings.Join(parts, "; "))
 }
 
+// printError writes one error line, "banktui: MSG", to w (stderr). It is
+// the edge where every error's text reaches the terminal, so it is
+// sanitised here whatever its source: a bank's error_description, a
+// provider id in a connection's name, a path. It is written to the stream
+// itself, not through fang's writer, which strips escape sequences only when
+// stderr is not a terminal.
+func printError(w io.Writer, msg string) {
+	fmt.Fprintf(w, "banktui: %s\n", ledger.Sanitize(msg))
+}
+
 // problem is one connection's or account's failure within a run that went on.
 type problem struct {
 	where string // "ob-northgate" or "ob-northgate Current Account"
@@ -133,7 +144,7 @@ func partialFailure(io *IOStreams, problems []problem) error {
 			code = exitNeedsLogin
 		}
 		if i < len(problems)-1 {
-			fmt.Fprintf(io.ErrOut, "banktui: %s\n", err)
+			printError(io.ErrOut, err.Error())
 		}
 		last = err
 	}

@@ -105,6 +105,24 @@ func counterAccount(x TxView) string {
 	return "Expenses:" + journalName(label)
 }
 
+// currencyCode is a currency as the files write it: the bank's code in
+// capitals, letters and digits only (what OFX's CURDEF, ledger and beancount
+// commodities accept), or "XXX" (ISO 4217's "no currency") when nothing of
+// it is left. A currency is bank text like any other.
+func currencyCode(currency string) string {
+	code := strings.Map(func(r rune) rune {
+		r = unicode.ToUpper(r)
+		if (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9') {
+			return r
+		}
+		return -1
+	}, Sanitize(currency))
+	if code == "" || code[0] < 'A' || len(code) > 24 {
+		return "XXX"
+	}
+	return code
+}
+
 // journalText makes bank text safe inside a quoted string or a payee.
 func journalText(s string) string {
 	return strings.NewReplacer(`"`, "'", `\`, "/", ";", ",").Replace(strings.Join(strings.Fields(Sanitize(s)), " "))

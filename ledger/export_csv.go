@@ -8,8 +8,9 @@ import (
 	"time"
 )
 
-// exportCSV writes one row per transaction, exact amounts, bank text
-// defused for spreadsheets.
+// exportCSV writes one row per transaction, exact amounts, every cell of
+// bank text (ids, timestamps and currencies included) sanitised and defused
+// for spreadsheets.
 func exportCSV(w io.Writer, views []AccountView, txs []TxView, _ time.Time) error {
 	names := make(map[string]string, len(views))
 	for _, v := range views {
@@ -23,9 +24,10 @@ func exportCSV(w io.Writer, views []AccountView, txs []TxView, _ time.Time) erro
 		if x.RunningBalance != nil {
 			bal = x.RunningBalance.String()
 		}
-		_ = cw.Write([]string{x.Timestamp.Format(time.DateOnly), x.Raw.Timestamp.Raw, x.AccountID, csvSafe(names[x.AccountID]),
-			csvSafe(x.Description), csvSafe(x.Merchant), x.Category, csvSafe(strings.Join(x.Classification, "/")),
-			x.Amount.String(), x.Currency, bal, fmt.Sprint(x.Pending), x.ID})
+		_ = cw.Write([]string{x.Timestamp.Format(time.DateOnly), csvSafe(x.Raw.Timestamp.Raw), csvSafe(x.AccountID),
+			csvSafe(names[x.AccountID]), csvSafe(x.Description), csvSafe(x.Merchant), csvSafe(x.Category),
+			csvSafe(strings.Join(x.Classification, "/")), x.Amount.String(), csvSafe(x.Currency), bal,
+			fmt.Sprint(x.Pending), csvSafe(x.ID)})
 	}
 	cw.Flush()
 	return cw.Error()

@@ -65,7 +65,7 @@ func (o *ofxWriter) bankStatement(v AccountView) {
 	} else if v.Number != "" {
 		acctID = strings.ReplaceAll(v.Number, " ", "")
 	}
-	fmt.Fprintf(o, "<STMTTRNRS><TRNUID>%d</TRNUID><STATUS><CODE>0</CODE><SEVERITY>INFO</SEVERITY></STATUS>\n<STMTRS><CURDEF>%s</CURDEF>\n", o.uid, v.Currency)
+	fmt.Fprintf(o, "<STMTTRNRS><TRNUID>%d</TRNUID><STATUS><CODE>0</CODE><SEVERITY>INFO</SEVERITY></STATUS>\n<STMTRS><CURDEF>%s</CURDEF>\n", o.uid, currencyCode(v.Currency))
 	fmt.Fprintf(o, "<BANKACCTFROM><BANKID>%s</BANKID><ACCTID>%s</ACCTID><ACCTTYPE>%s</ACCTTYPE></BANKACCTFROM>\n", ofxText(bankID, 9), ofxText(acctID, 22), acctType)
 	o.statement(v)
 	o.WriteString("</STMTRS></STMTTRNRS>\n")
@@ -73,7 +73,7 @@ func (o *ofxWriter) bankStatement(v AccountView) {
 
 func (o *ofxWriter) cardStatement(v AccountView) {
 	o.uid++
-	fmt.Fprintf(o, "<CCSTMTTRNRS><TRNUID>%d</TRNUID><STATUS><CODE>0</CODE><SEVERITY>INFO</SEVERITY></STATUS>\n<CCSTMTRS><CURDEF>%s</CURDEF>\n", o.uid, v.Currency)
+	fmt.Fprintf(o, "<CCSTMTTRNRS><TRNUID>%d</TRNUID><STATUS><CODE>0</CODE><SEVERITY>INFO</SEVERITY></STATUS>\n<CCSTMTRS><CURDEF>%s</CURDEF>\n", o.uid, currencyCode(v.Currency))
 	fmt.Fprintf(o, "<CCACCTFROM><ACCTID>%s</ACCTID></CCACCTFROM>\n", ofxText(v.ID, 22))
 	o.statement(v)
 	o.WriteString("</CCSTMTRS></CCSTMTTRNRS>\n")
