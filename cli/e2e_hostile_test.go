@@ -61,4 +61,3 @@ func TestHostileTextOnARealTerminal(t *testing.T) {
 	}
 	inert(t, "balance (stdout)", stdout.String())
 }
-
