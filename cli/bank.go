@@ -63,7 +63,7 @@ func (f *Factory) loginOptions(ctx context.Context, s *config.Settings) (auth.Lo
 	return auth.LoginOptions{
 		Auth: ac, APIURL: environment(s).APIURL, RedirectURI: s.RedirectURI, Scopes: s.Scopes,
 		Providers: s.Providers, ProviderID: s.ProviderID, ResponseMode: truelayer.ResponseModeFormPost,
-		Store: config.OpenCredentials(p.CredentialsFile), HTTPClient: f.httpClient(),
+		Store: f.credentials(p.CredentialsFile), HTTPClient: f.httpClient(),
 	}, nil
 }
 

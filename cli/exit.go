@@ -44,6 +44,7 @@ func explain(err error) (msg string, code int) {
 	var ce *cliError
 	var se *config.SettingError
 	var pe *config.PermissionError
+	var we *config.WritableError
 	switch {
 	case err == nil:
 		return "", exitOK
@@ -51,7 +52,7 @@ func explain(err error) (msg string, code int) {
 		return oneLine(err.Error()), ce.code
 	case errors.As(err, &se), errors.Is(err, config.ErrUnknownKeys):
 		return oneLine(err.Error()) + " (fix the setting, or run banktui doctor)", exitUsage
-	case errors.As(err, &pe): // it says how to fix it
+	case errors.As(err, &pe), errors.As(err, &we): // it says how to fix it
 		return oneLine(err.Error()), exitUsage
 	}
 	a := ledger.Explain(err)

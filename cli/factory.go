@@ -44,6 +44,11 @@ type Factory struct {
 	settings *config.Settings
 	store    *ledger.Store
 
+	// storeOptions and credentialOptions open the ledger and the
+	// credentials file; tests fill their disks with them.
+	storeOptions      []ledger.OpenOption
+	credentialOptions []config.CredentialsOption
+
 	mu      sync.Mutex // the syncer asks for clients from several goroutines
 	manager *auth.Manager
 	syncer  *ledger.Syncer
@@ -146,9 +151,9 @@ func (f *Factory) Store() (*ledger.Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	st, err := ledger.Open(p.LedgerDB)
+	st, err := ledger.Open(p.LedgerDB, f.storeOptions...)
 	if err != nil {
-		return nil, explained(p.LedgerDB, err)
+		return nil, err // ledger.Explain names the file
 	}
 	f.store = st
 	f.closers = append(f.closers, st.Close)
@@ -172,13 +177,18 @@ func (f *Factory) StoredAccounts(ctx context.Context) ([]ledger.AccountView, err
 	return views, nil
 }
 
+// credentials is the store of the credentials file at path.
+func (f *Factory) credentials(path string) *config.CredentialStore {
+	return config.OpenCredentials(path, f.credentialOptions...)
+}
+
 // Connections are the saved bank connections (credentials.json).
 func (f *Factory) Connections() ([]config.Connection, error) {
 	p, err := f.Paths()
 	if err != nil {
 		return nil, err
 	}
-	creds, err := config.OpenCredentials(p.CredentialsFile).Load()
+	creds, err := f.credentials(p.CredentialsFile).Load()
 	if err != nil {
 		return nil, err
 	}
@@ -204,7 +214,7 @@ func (f *Factory) Manager(ctx context.Context) (*auth.Manager, *config.Settings,
 	if err != nil {
 		return nil, nil, err
 	}
-	f.manager = auth.NewManager(config.OpenCredentials(p.CredentialsFile), ac, auth.WithTransport(f.httpClient().Transport))
+	f.manager = auth.NewManager(f.credentials(p.CredentialsFile), ac, auth.WithTransport(f.httpClient().Transport))
 	f.closers = append(f.closers, closeManager(f.manager))
 	return f.manager, s, nil
 }

@@ -269,7 +269,18 @@ func (s *Settings) loadFile(path string) error {
 			strings.Join(known, ", "), strings.Join(unknown, "\n  "))
 	}
 	if s.ClientSecret != "" {
-		return checkPrivate(path)
+		if err := checkPrivate(path); err != nil {
+			return err
+		}
+	}
+	var trusted []string
+	for _, k := range trustedKeys {
+		if v := map[string]string{KeyClientSecretCommand: s.ClientSecretCommand, KeyAuthURL: s.AuthURL, KeyAPIURL: s.APIURL}[k]; v != "" {
+			trusted = append(trusted, k)
+		}
+	}
+	if len(trusted) > 0 {
+		return checkTrusted(path, trusted)
 	}
 	return nil
 }
