@@ -36,9 +36,10 @@ type Factory struct {
 	demo, debug bool
 	configPath  string
 
-	log     *slog.Logger
-	secrets secretSet
-	closers []func() error
+	log      *slog.Logger
+	secrets  secretSet
+	closers  []func() error
+	deadline context.Context // the command's, if it has one (deadline.go)
 
 	paths    *config.Paths
 	settings *config.Settings
@@ -214,7 +215,8 @@ func (f *Factory) Manager(ctx context.Context) (*auth.Manager, *config.Settings,
 	if err != nil {
 		return nil, nil, err
 	}
-	f.manager = auth.NewManager(f.credentials(p.CredentialsFile), ac, auth.WithTransport(f.httpClient().Transport))
+	f.manager = auth.NewManager(f.credentials(p.CredentialsFile), ac, auth.WithTransport(f.httpClient().Transport),
+		auth.WithTimeouts(f.requestTimeouts()))
 	f.closers = append(f.closers, closeManager(f.manager))
 	return f.manager, s, nil
 }

@@ -46,11 +46,11 @@ func run(ctx context.Context, f *Factory, args []string) (code int) {
 		fang.WithoutManpage(),
 		fang.WithoutCompletions(), // ours checks the shell's name (completion.go)
 		fang.WithErrorHandler(func(_ io.Writer, _ fang.Styles, err error) {
-			msg, _ := explain(err)
+			msg, _ := explain(f.commandError(err))
 			printError(f.IO.ErrOut, msg)
 		}),
 	)
-	msg, code := explain(err)
+	msg, code := explain(f.commandError(err))
 	if err != nil {
 		f.logger().Error("exit", "code", code, "error", msg)
 	}

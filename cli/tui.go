@@ -37,7 +37,7 @@ func runTUI(ctx context.Context, opts *tuiOptions) error {
 		defer demo.close()
 		return ui.Run(ctx, ui.Options{
 			Store: demo.store, Syncer: demo.syncer, Connections: consentsOf(demo.manager.Connections),
-			Login: demo.login, Demo: true, Keys: s.Keys,
+			Login: demo.login, Demo: true, Keys: s.Keys, SlowBank: slowBank(s),
 		})
 	}
 	// The first frame comes from the store alone: the client secret (maybe a
@@ -61,6 +61,6 @@ func runTUI(ctx context.Context, opts *tuiOptions) error {
 	}
 	return ui.Run(ctx, ui.Options{
 		Store: st, Syncer: ledger.NewSyncer(st, f.dataClient), Connections: consentsOf(f.Connections),
-		Login: login, Keys: s.Keys,
+		Login: login, Keys: s.Keys, SlowBank: slowBank(s),
 	})
 }

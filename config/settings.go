@@ -63,6 +63,7 @@ type Settings struct {
 	ProviderID          string   // skip the provider selection
 	AuthURL, APIURL     string   // host overrides (the emulator, say); "" = from Environment
 	Keys                map[string][]string
+	Timeouts            Timeouts // [timeouts]
 
 	// Sources tells, per setting name (Key* constants; "keys.ACTION" for
 	// key bindings), where its value came from: "flag", "env NAME",
@@ -264,7 +265,7 @@ func (s *Settings) loadFile(path string) error {
 	}
 	if len(unknown) > 0 {
 		known := []string{KeyClientID, KeyClientSecret, KeyClientSecretCommand, KeyEnvironment,
-			KeyRedirectURI, KeyScopes, KeyProviders, KeyProviderID, KeyAuthURL, KeyAPIURL, "[" + KeyKeys + "]"}
+			KeyRedirectURI, KeyScopes, KeyProviders, KeyProviderID, KeyAuthURL, KeyAPIURL, "[" + KeyKeys + "]", "[" + KeyTimeouts + "]"}
 		return fmt.Errorf("%w in %s (known: %s):\n  %s", ErrUnknownKeys, path,
 			strings.Join(known, ", "), strings.Join(unknown, "\n  "))
 	}
@@ -309,6 +310,8 @@ func (s *Settings) assign(f tomlFile, key string, val any) (known bool, err erro
 		*lists[key] = list
 	case key == KeyKeys:
 		return true, s.assignKeys(f, val)
+	case key == KeyTimeouts:
+		return true, s.assignTimeouts(f, val)
 	default:
 		return false, nil
 	}
