@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net"
 	"net/url"
@@ -182,6 +183,7 @@ func explainLogin(err error) (Advice, bool) {
 func explainBank(err error) (Advice, bool) {
 	var ae *truelayer.APIError
 	var re *auth.ReconnectError
+	var fh *truelayer.ForeignHostError
 	switch {
 	case errors.As(err, &re):
 		return Advice{Problem: "consent expired", Remedy: RemedyReconnect, Detail: Sanitize(re.Reason)}, true
@@ -191,6 +193,12 @@ func explainBank(err error) (Advice, bool) {
 		return Advice{Problem: "older history needs re-authentication", Remedy: RemedyReauthorize, BankLimit: true}, true
 	case errors.Is(err, truelayer.ErrNotSupported):
 		return Advice{Problem: "not supported by this bank", BankLimit: true}, true
+	case errors.As(err, &fh):
+		return Advice{Problem: Sanitize(fh.Error()), Remedy: RemedyCheckNetwork}, true
+	case errors.As(err, &ae) && ae.StatusCode == 0 && errors.Is(err, io.ErrUnexpectedEOF):
+		return Advice{Problem: "the answer from " + hostOf(ae.URL) + " was cut short", Remedy: RemedyRetryLater}, true
+	case errors.As(err, &ae) && ae.StatusCode == 0 && isTimeout(err):
+		return Advice{Problem: hostOf(ae.URL) + " did not answer in time", Remedy: RemedyRetryLater, Detail: causeText(ae.Err)}, true
 	case errors.As(err, &ae) && ae.StatusCode == 0:
 		return Advice{Problem: "cannot reach " + hostOf(ae.URL), Remedy: RemedyCheckNetwork, Detail: causeText(ae.Err)}, true
 	case errors.Is(err, truelayer.ErrRateLimited):
@@ -282,6 +290,13 @@ func pathOf(err error) string {
 		return Sanitize(le.New)
 	}
 	return ""
+}
+
+// isTimeout reports a deadline of the network (a connection, the response
+// headers, the body) that passed: the host is slow, not unreachable.
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
 }
 
 func space(path string) string {

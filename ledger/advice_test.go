@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net"
 	"net/url"
+	"os"
 	"strings"
 	"syscall"
 	"testing"
@@ -142,6 +144,9 @@ func TestExplainTellsFilesFromTheNetwork(t *testing.T) {
 		{"permission", &fs.PathError{Op: "open", Path: "/data/ledger.db", Err: syscall.EACCES}, []string{"permission denied: /data/ledger.db", "ls -ld"}, RemedyFixPermission},
 		{"not permitted", &fs.PathError{Op: "rename", Path: "/x/out.csv", Err: syscall.EPERM}, []string{"permission denied: /x/out.csv"}, RemedyFixPermission},
 		{"read-only", &fs.PathError{Op: "open", Path: "/ro/ledger.db", Err: syscall.EROFS}, []string{"/ro/ledger.db is on a read-only file system"}, RemedyFixPermission},
+		{"slow host", inRequest(&net.OpError{Op: "read", Net: "tcp", Err: os.ErrDeadlineExceeded}), []string{"api.example did not answer in time"}, RemedyRetryLater},
+		{"redirect elsewhere", inRequest(&truelayer.ForeignHostError{Host: "https://evil.example", Allowed: "https://api.example", Redirect: true}), []string{`refused to follow a redirect from https://api.example to "https://evil.example"`, "TRUELAYER_API_URL"}, RemedyCheckNetwork},
+		{"cut short", inRequest(io.ErrUnexpectedEOF), []string{"the answer from api.example was cut short"}, RemedyRetryLater},
 		{"socket permission", inRequest(&net.OpError{Op: "dial", Net: "tcp", Err: syscall.EACCES}), []string{"cannot reach api.example"}, RemedyCheckNetwork},
 		{"damaged ledger", &FileError{Path: "/data/ledger.db", Err: ErrCorrupt, Detail: "Page 7: btreeInitPage() returns error code 11"}, []string{"the ledger /data/ledger.db is damaged", "move it aside"}, RemedyRebuildLedger},
 	}
