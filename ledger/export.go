@@ -106,9 +106,10 @@ func counterAccount(x TxView) string {
 }
 
 // currencyCode is a currency as the files write it: the bank's code in
-// capitals, letters and digits only (what OFX's CURDEF, ledger and beancount
-// commodities accept), or "XXX" (ISO 4217's "no currency") when nothing of
-// it is left. A currency is bank text like any other.
+// capitals, letters and digits only, 2 to 24 of them starting with a letter
+// (what OFX's CURDEF, ledger and beancount commodities accept), or "XXX"
+// (ISO 4217's "no currency") when that is not left of it. A currency is
+// bank text like any other.
 func currencyCode(currency string) string {
 	code := strings.Map(func(r rune) rune {
 		r = unicode.ToUpper(r)
@@ -117,7 +118,7 @@ func currencyCode(currency string) string {
 		}
 		return -1
 	}, Sanitize(currency))
-	if code == "" || code[0] < 'A' || len(code) > 24 {
+	if len(code) < 2 || len(code) > 24 || code[0] < 'A' {
 		return "XXX"
 	}
 	return code

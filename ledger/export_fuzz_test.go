@@ -1,6 +1,10 @@
 package ledger
 
 import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -22,14 +26,14 @@ var hostile = []string{
 func hostileExport(s string, units int64) ([]AccountView, []TxView) {
 	views := []AccountView{
 		{ConnectionID: "c1", ProviderID: "p" + s, ProviderName: s, Kind: KindAccount, ID: "acc" + s, DisplayName: s,
-			Type: s, Currency: "GBP" + s, Number: s, HasBalance: true, Current: truelayer.AmountFromMinor(units, -2),
-			Available: truelayer.AmountFromMinor(units, -3), BalanceAsOf: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)},
+			Type: s, Currency: "GBP" + s, Number: s, HasBalance: true, Current: truelayer.AmountFromMinor(units, 2),
+			Available: truelayer.AmountFromMinor(units, 3), BalanceAsOf: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)},
 		{ConnectionID: "c1", ProviderID: s, ProviderName: s, Kind: KindCard, ID: "card" + s, DisplayName: s, Type: s,
 			Currency: s, CardNetwork: s, PartialCardNumber: s},
 	}
 	var txs []TxView
 	for i, v := range views {
-		a := truelayer.AmountFromMinor(units+int64(i), -int32(i+2))
+		a := truelayer.AmountFromMinor(units+int64(i), int32(i+2))
 		day := time.Date(2026, 11, 2+i, 12, 0, 0, 0, time.UTC)
 		raw := truelayer.Transaction{TransactionID: "t" + s, Timestamp: truelayer.Timestamp{Time: day, Raw: s},
 			Description: s, Amount: a, Currency: v.Currency, TransactionCategory: s, TransactionClassification: []string{s, s}}
@@ -89,4 +93,48 @@ func FuzzExportJournals(f *testing.F) {
 		checkJournalExport(t, "ledger", views, txs)
 		checkJournalExport(t, "beancount", views, txs)
 	})
+}
+
+// The exports of every hostile text at once, read by the programs they are
+// for: hledger, bean-check and (for OFX) python3-ofxparse, installed with
+// the project's tools; the test fails, never skips, without them.
+func TestExportsOfHostileTextPassTheirReaders(t *testing.T) {
+	var views []AccountView
+	var txs []TxView
+	for i, s := range hostile {
+		v, x := hostileExport(s, int64(-1000*i-7))
+		for j := range v {
+			v[j].ID = fmt.Sprintf("%d-%s", i, v[j].ID)
+			v[j].ProviderName = fmt.Sprintf("Bank %d %s", i, s) // one journal account per bank account
+		}
+		for j := range x {
+			x[j].AccountID = v[j].ID
+		}
+		views, txs = append(views, v...), append(txs, x...)
+	}
+	dir := t.TempDir()
+	countOFX := "import sys, ofxparse\n" +
+		"o = ofxparse.OfxParser.parse(open(sys.argv[1], 'rb'))\n" +
+		"n = sum(len(a.statement.transactions) for a in o.accounts)\n" +
+		"sys.exit(0 if n == int(sys.argv[2]) else 'ofxparse read %d transactions' % n)\n"
+	for _, c := range []struct {
+		format, file, tool string
+		args               func(path string) []string
+	}{
+		{"ledger", "bank.journal", "hledger", func(p string) []string { return []string{"-f", p, "check"} }},
+		{"beancount", "bank.beancount", "bean-check", func(p string) []string { return []string{p} }},
+		{"ofx", "bank.ofx", "/usr/bin/python3", func(p string) []string { return []string{"-W", "ignore", "-c", countOFX, p, fmt.Sprint(len(txs))} }},
+	} {
+		path := filepath.Join(dir, c.file)
+		if err := os.WriteFile(path, []byte(exportOf(t, c.format, views, txs)), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		tool, err := exec.LookPath(c.tool)
+		if err != nil {
+			t.Fatalf("%s is not installed (apt-get install hledger python3-beancount python3-ofxparse): %v", c.tool, err)
+		}
+		if out, err := exec.Command(tool, c.args(path)...).CombinedOutput(); err != nil {
+			t.Errorf("%s rejects the %s export of hostile text: %v\n%s", c.tool, c.format, err, out)
+		}
+	}
 }

@@ -96,8 +96,9 @@ func (o *ofxWriter) statement(v AccountView) {
 		if name == "" {
 			name = x.Description
 		}
-		fmt.Fprintf(o, "<STMTTRN><TRNTYPE>%s</TRNTYPE><DTPOSTED>%s</DTPOSTED><TRNAMT>%s</TRNAMT><FITID>%s</FITID><NAME>%s</NAME><MEMO>%s</MEMO></STMTTRN>\n",
-			kind, ofxTime(x.Timestamp), PlainAmount(x.Amount, x.Currency), ofxText(x.ID, 255), ofxText(name, 32), ofxText(x.Description, 255))
+		fmt.Fprintf(o, "<STMTTRN><TRNTYPE>%s</TRNTYPE><DTPOSTED>%s</DTPOSTED><TRNAMT>%s</TRNAMT><FITID>%s</FITID>%s%s</STMTTRN>\n",
+			kind, ofxTime(x.Timestamp), PlainAmount(x.Amount, x.Currency), ofxText(x.ID, 255),
+			ofxElement("NAME", name, 32), ofxElement("MEMO", x.Description, 255))
 	}
 	o.WriteString("</BANKTRANLIST>\n")
 	if !v.HasBalance {
@@ -115,9 +116,31 @@ func (o *ofxWriter) statement(v AccountView) {
 
 func ofxTime(t time.Time) string { return t.UTC().Format("20060102150405") + "[0:GMT]" }
 
+// ofxElement is <TAG>text</TAG>, or nothing when no text is left of s: an
+// empty NAME is refused by OFX readers (ofxparse: "Empty transaction name").
+func ofxElement(tag, s string, limit int) string {
+	text := ofxText(s, limit)
+	if strings.TrimSpace(text) == "" {
+		return ""
+	}
+	return "<" + tag + ">" + text + "</" + tag + ">"
+}
+
+// ofxText is bank text as OFX content: sanitised, cut to limit, escaped
+// for XML, and ASCII only (other characters as &#xHEX; references, which
+// every XML reader decodes): readers such as ofxparse take an OFX 2 file
+// without an OFX 1 ENCODING header for ASCII.
 func ofxText(s string, limit int) string {
+	var esc strings.Builder
+	_ = xml.EscapeText(&esc, []byte(truncateText(Sanitize(s), limit)))
 	var b strings.Builder
-	_ = xml.EscapeText(&b, []byte(truncateText(Sanitize(s), limit)))
+	for _, r := range esc.String() {
+		if r > 0x7e {
+			fmt.Fprintf(&b, "&#x%X;", r)
+			continue
+		}
+		b.WriteRune(r)
+	}
 	return b.String()
 }
 
