@@ -244,6 +244,15 @@ func (s *Settings) loadFile(path string) error {
 		return &SettingError{File: path, Msg: "cannot read settings: " + err.Error(), Err: err}
 	}
 	s.FileFound = true
+	if err := s.parse(path, data); err != nil {
+		return err
+	}
+	return s.checkFile(path)
+}
+
+// parse reads config.toml's content (from path) into s, recording sources
+// with line numbers: every key known, every value of its type.
+func (s *Settings) parse(path string, data []byte) error {
 	f := tomlFile{path: path, content: string(data)}
 	var raw map[string]any
 	if _, err := toml.Decode(f.content, &raw); err != nil {
@@ -269,6 +278,12 @@ func (s *Settings) loadFile(path string) error {
 		return fmt.Errorf("%w in %s (known: %s):\n  %s", ErrUnknownKeys, path,
 			strings.Join(known, ", "), strings.Join(unknown, "\n  "))
 	}
+	return nil
+}
+
+// checkFile refuses a settings file that holds a secret others can read,
+// or a trusted setting others could change (filetrust.go).
+func (s *Settings) checkFile(path string) error {
 	if s.ClientSecret != "" {
 		if err := checkPrivate(path); err != nil {
 			return err
