@@ -8,6 +8,7 @@ package cli
 import (
 	"encoding/json"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -138,7 +139,7 @@ func TestHostileErrorTextIsOneInertLine(t *testing.T) {
 	t.Parallel()
 	h, fr := hostileHome(t)
 	fr.on("/api/data/v1/accounts", apiError(http.StatusBadRequest, "weird"+evil, "described"+evil))
-	r := h.run("balance")
+	r := h.run("--debug", "balance")
 	if r.code != exitFailure {
 		t.Errorf("balance: exit %d, want %d\n%s", r.code, exitFailure, r.stderr)
 	}
@@ -148,5 +149,14 @@ func TestHostileErrorTextIsOneInertLine(t *testing.T) {
 	}
 	if !strings.Contains(r.stderr, "weird") {
 		t.Errorf("the error line does not name the bank's error code:\n%s", r.stderr)
+	}
+	// The debug log is a file people cat: its lines are inert too.
+	log, err := os.ReadFile(h.paths().DebugLog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inert(t, "debug.log", string(log))
+	if !strings.Contains(string(log), "weird") {
+		t.Errorf("debug.log does not record the failure:\n%s", log)
 	}
 }
