@@ -10,17 +10,11 @@ package cli
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"net/http"
-	"net/http/httptest"
-	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -124,83 +118,6 @@ func (fx *faultEnv) writeConfig(content string) {
 	}
 }
 
-// elsewhere is another host, recording what reaches it.
-type elsewhere struct {
-	*httptest.Server
-	mu   sync.Mutex
-	seen []string // method, path, Authorization and body of each request
-}
-
-func newElsewhere(t *testing.T) *elsewhere {
-	e := &elsewhere{}
-	e.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		e.mu.Lock()
-		e.seen = append(e.seen, r.Method+" "+r.URL.Path+" "+r.Header.Get("Authorization")+" "+string(body))
-		e.mu.Unlock()
-		w.Write([]byte(`{"results":[]}`))
-	}))
-	t.Cleanup(e.Close)
-	return e
-}
-
-// redirectTo answers with status and a Location on another host.
-func redirectTo(status int, other string) func(w http.ResponseWriter, r *http.Request, next http.Handler) {
-	return func(w http.ResponseWriter, r *http.Request, _ http.Handler) {
-		http.Redirect(w, r, other+r.URL.Path, status)
-	}
-}
-
-// holdUntilGone holds a request until its client goes (or the test ends),
-// telling arrived when it comes in; nothing reaches the emulator.
-func (fx *faultEnv) holdUntilGone(arrived chan<- struct{}) func(w http.ResponseWriter, r *http.Request, next http.Handler) {
-	return func(w http.ResponseWriter, r *http.Request, _ http.Handler) {
-		if arrived != nil {
-			select {
-			case arrived <- struct{}{}:
-			default:
-			}
-		}
-		select {
-		case <-r.Context().Done():
-		case <-fx.fr.stop:
-		}
-	}
-}
-
-// trickle sends headers, then a byte of body now and then, forever.
-func (fx *faultEnv) trickle(w http.ResponseWriter, r *http.Request, _ http.Handler) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(http.StatusOK)
-	w.Write([]byte(`{"results":[`))
-	tick := time.NewTicker(50 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		select {
-		case <-tick.C:
-			w.Write([]byte(" "))
-			w.(http.Flusher).Flush()
-		case <-r.Context().Done():
-			return
-		case <-fx.fr.stop:
-			return
-		}
-	}
-}
-
-// huge answers 200 with 40 MiB of JSON whitespace inside a valid start.
-func huge(w http.ResponseWriter, _ *http.Request, _ http.Handler) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Write([]byte(`{"results":[`))
-	chunk := bytes.Repeat([]byte(" "), 1<<20)
-	for range 40 {
-		if _, err := w.Write(chunk); err != nil {
-			return
-		}
-	}
-	w.Write([]byte(`]}`))
-}
-
 // damageLedger overwrites two pages in the middle of ledger.db, its size
 // unchanged (what a failing disk or a stray write does).
 func (fx *faultEnv) damageLedger() {
@@ -241,19 +158,19 @@ func faultRows() []faultRow {
 			phrases: []string{"did not answer in time", "timeout awaiting response headers"}, after: keepsStore | keepsTokens | stillWorks,
 			setup: func(fx *faultEnv) {
 				fx.writeConfig("[timeouts]\nconnect = \"1s\"\ntls_handshake = \"1s\"\nresponse_headers = \"200ms\"\n")
-				fx.fr.on("/api/data/v1/accounts", fx.holdUntilGone(nil))
+				fx.fr.on("/api/data/v1/accounts", fx.fr.holdUntilGone(nil))
 			}},
 		{name: "a server that trickles its body", args: []string{"balance"}, code: exitFailure,
 			phrases: []string{"did not answer in time", "did not complete within 300ms"}, after: keepsStore | keepsTokens | stillWorks,
 			setup: func(fx *faultEnv) {
 				fx.writeConfig("[timeouts]\nbody = \"300ms\"\n")
-				fx.fr.on("/api/data/v1/accounts", fx.trickle)
+				fx.fr.on("/api/data/v1/accounts", fx.fr.trickle)
 			}},
 		{name: "a command past its overall deadline", args: []string{"balance"}, code: exitFailure,
 			phrases: []string{"stopped after 1s", "config.toml:2", "[timeouts]"}, after: keepsStore | keepsTokens | stillWorks,
 			setup: func(fx *faultEnv) {
 				fx.writeConfig("[timeouts]\ncommand = \"1s\"\n")
-				fx.fr.on("/api/data/v1/accounts", fx.holdUntilGone(nil))
+				fx.fr.on("/api/data/v1/accounts", fx.fr.holdUntilGone(nil))
 			}},
 		{name: "a huge body", args: []string{"balance"}, code: exitFailure,
 			phrases: []string{"larger than the limit of 32 MiB"}, after: keepsStore | keepsTokens | stillWorks,
@@ -510,129 +427,4 @@ func storeKept(t testing.TB, balances, balancesBefore, txs, txsBefore string) {
 func redacted(c config.Connection) config.Connection {
 	c.AccessToken, c.RefreshToken = "…", "…"
 	return c
-}
-
-// mustNotHave fails if a token, the refresh token or the client secret
-// reached the other host.
-func (e *elsewhere) mustNotHave(t *testing.T, c config.Connection) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	for _, s := range e.seen {
-		for _, secret := range []string{c.AccessToken, c.RefreshToken, "e2e-secret", url.QueryEscape("e2e-secret")} {
-			if secret != "" && strings.Contains(s, secret) {
-				t.Errorf("a credential reached the other host: %.40s…", s)
-			}
-		}
-	}
-}
-
-// startBinary starts the built banktui with args in fx's home.
-func (fx *faultEnv) startBinary(args ...string) (*exec.Cmd, *bytes.Buffer, *bytes.Buffer) {
-	fx.t.Helper()
-	cmd := exec.Command(binary(fx.t), args...)
-	cmd.Env = fx.h.environ()
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	if err := cmd.Start(); err != nil {
-		fx.t.Fatal(err)
-	}
-	fx.t.Cleanup(func() { cmd.Process.Kill() })
-	return cmd, &out, &errb
-}
-
-// await waits for a held request to arrive, or fails.
-func (fx *faultEnv) await(arrived <-chan struct{}, what string) {
-	fx.t.Helper()
-	select {
-	case <-arrived:
-	case <-time.After(time.Minute):
-		fx.t.Fatalf("banktui never made %s", what)
-	}
-}
-
-// wait waits for cmd and returns what it printed and its exit code
-// (killed: -1).
-func wait(cmd *exec.Cmd, out, errb *bytes.Buffer) result {
-	err := cmd.Wait()
-	code := 0
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		code = ee.ExitCode()
-	}
-	return result{stdout: out.String(), stderr: errb.String(), code: code}
-}
-
-// interruptedRefresh: SIGINT reaches `banktui balance` while TrueLayer
-// holds its token refresh; TrueLayer then answers (rotating the refresh
-// token). banktui must wait for the answer and save the new token before
-// exiting, or the connection would be lost.
-func interruptedRefresh(fx *faultEnv) {
-	fx.expireToken()
-	before := fx.connection()
-	arrived, release := make(chan struct{}, 1), make(chan struct{})
-	fx.fr.on("/auth/connect/token", func(w http.ResponseWriter, r *http.Request, next http.Handler) {
-		arrived <- struct{}{}
-		select {
-		case <-release:
-		case <-fx.fr.stop:
-			return
-		}
-		next.ServeHTTP(w, r) // TrueLayer rotates the refresh token now
-	})
-	// After the refresh, balance would go on: hold its data calls, so it
-	// can only end through the interrupt.
-	fx.fr.on("/api/data/v1/*", fx.holdUntilGone(nil))
-	fx.run = func() result {
-		cmd, out, errb := fx.startBinary("balance")
-		fx.await(arrived, "its token refresh")
-		if err := cmd.Process.Signal(os.Interrupt); err != nil {
-			fx.t.Fatal(err)
-		}
-		close(release)
-		r := wait(cmd, out, errb)
-		if got := fx.connection(); got.RefreshToken == before.RefreshToken || got.NeedsReconnect {
-			fx.t.Errorf("after SIGINT during a refresh the saved refresh token is the old, dead one (needs reconnect: %v)", got.NeedsReconnect)
-		}
-		return r
-	}
-}
-
-// killedDuringSave: kill -9 while a token save is open (the lock held, the
-// next credentials file reserved on disk, the refresh at TrueLayer not yet
-// answered). credentials.json stays whole, the old refresh token good, the
-// reserved temporary file is removed by the next start.
-func killedDuringSave(fx *faultEnv) {
-	fx.expireToken()
-	fx.tokens = fx.connection()
-	arrived := make(chan struct{}, 1)
-	fx.fr.on("/auth/connect/token", fx.holdUntilGone(arrived))
-	dir := filepath.Dir(fx.h.credentialsFile())
-	fx.run = func() result {
-		cmd, out, errb := fx.startBinary("balance")
-		fx.await(arrived, "its token refresh")
-		if temps, _ := filepath.Glob(filepath.Join(dir, ".credentials-*.tmp")); len(temps) == 0 {
-			fx.t.Error("no reserved credentials file while the refresh was in flight")
-		}
-		cmd.Process.Kill()
-		return wait(cmd, out, errb)
-	}
-	fx.t.Cleanup(func() {
-		if temps, _ := filepath.Glob(filepath.Join(dir, ".credentials-*.tmp")); len(temps) > 0 {
-			fx.t.Errorf("temporary credentials files outlived the next start: %v", temps)
-		}
-	})
-}
-
-// killedDuringSync: kill -9 while `banktui sync` waits on a bank's
-// transactions. The store keeps its last complete state; the next sync
-// completes.
-func killedDuringSync(fx *faultEnv) {
-	arrived := make(chan struct{}, 1)
-	fx.fr.on("/api/data/v1/accounts/*/transactions", fx.holdUntilGone(arrived))
-	fx.run = func() result {
-		cmd, out, errb := fx.startBinary("sync")
-		fx.await(arrived, "a transactions request")
-		cmd.Process.Kill()
-		return wait(cmd, out, errb)
-	}
 }

@@ -7,12 +7,15 @@ package cli
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"path"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/banktui/banktui/config"
 	"github.com/banktui/banktui/truelayer/truelayertest"
@@ -154,5 +157,96 @@ func apiError(status int, code, description string) func(w http.ResponseWriter, 
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(status)
 		json.NewEncoder(w).Encode(map[string]string{"error": code, "error_description": description})
+	}
+}
+
+// elsewhere is another host, recording what reaches it.
+type elsewhere struct {
+	*httptest.Server
+	mu   sync.Mutex
+	seen []string // method, path, Authorization and body of each request
+}
+
+func newElsewhere(t *testing.T) *elsewhere {
+	e := &elsewhere{}
+	e.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		e.mu.Lock()
+		e.seen = append(e.seen, r.Method+" "+r.URL.Path+" "+r.Header.Get("Authorization")+" "+string(body))
+		e.mu.Unlock()
+		w.Write([]byte(`{"results":[]}`))
+	}))
+	t.Cleanup(e.Close)
+	return e
+}
+
+// redirectTo answers with status and a Location on another host.
+func redirectTo(status int, other string) func(w http.ResponseWriter, r *http.Request, next http.Handler) {
+	return func(w http.ResponseWriter, r *http.Request, _ http.Handler) {
+		http.Redirect(w, r, other+r.URL.Path, status)
+	}
+}
+
+// holdUntilGone holds a request until its client goes (or the test ends),
+// telling arrived when it comes in; nothing reaches the emulator.
+func (f *front) holdUntilGone(arrived chan<- struct{}) func(w http.ResponseWriter, r *http.Request, next http.Handler) {
+	return func(w http.ResponseWriter, r *http.Request, _ http.Handler) {
+		if arrived != nil {
+			select {
+			case arrived <- struct{}{}:
+			default:
+			}
+		}
+		select {
+		case <-r.Context().Done():
+		case <-f.stop:
+		}
+	}
+}
+
+// trickle sends headers, then a byte of body now and then, forever.
+func (f *front) trickle(w http.ResponseWriter, r *http.Request, _ http.Handler) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusOK)
+	w.Write([]byte(`{"results":[`))
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-tick.C:
+			w.Write([]byte(" "))
+			w.(http.Flusher).Flush()
+		case <-r.Context().Done():
+			return
+		case <-f.stop:
+			return
+		}
+	}
+}
+
+// huge answers 200 with 40 MiB of JSON whitespace inside a valid start.
+func huge(w http.ResponseWriter, _ *http.Request, _ http.Handler) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Write([]byte(`{"results":[`))
+	chunk := bytes.Repeat([]byte(" "), 1<<20)
+	for range 40 {
+		if _, err := w.Write(chunk); err != nil {
+			return
+		}
+	}
+	w.Write([]byte(`]}`))
+}
+
+// mustNotHave fails if a token, the refresh token or the client secret
+// reached the other host.
+func (e *elsewhere) mustNotHave(t *testing.T, c config.Connection) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, s := range e.seen {
+		for _, secret := range []string{c.AccessToken, c.RefreshToken, "e2e-secret", url.QueryEscape("e2e-secret")} {
+			if secret != "" && strings.Contains(s, secret) {
+				t.Errorf("a credential reached the other host: %.40s…", s)
+			}
+		}
 	}
 }
