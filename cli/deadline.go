@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/banktui/banktui/config"
+	"github.com/banktui/banktui/ledger"
 	"github.com/banktui/banktui/truelayer"
 )
 
@@ -61,14 +62,19 @@ func (f *Factory) startDeadline(cmd *cobra.Command) {
 }
 
 // commandError is the error a command ends with: its own, unless the
-// command's deadline passed, which then says so.
+// command's deadline passed, which then says so; SQLite's word that the
+// ledger is damaged, met while reading it, is given the ledger's path.
 func (f *Factory) commandError(err error) error {
-	if err == nil || f.deadline == nil {
-		return err
+	if err == nil {
+		return nil
 	}
 	var de *commandDeadlineError
-	if errors.As(context.Cause(f.deadline), &de) {
+	if f.deadline != nil && errors.As(context.Cause(f.deadline), &de) {
 		return de
+	}
+	var fe *ledger.FileError
+	if f.store != nil && !errors.As(err, &fe) && ledger.Explain(err).Remedy == ledger.RemedyRebuildLedger {
+		return &ledger.FileError{Path: f.store.Path(), Err: ledger.ErrCorrupt, Detail: err.Error()}
 	}
 	return err
 }

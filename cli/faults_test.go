@@ -118,13 +118,13 @@ func (fx *faultEnv) writeConfig(content string) {
 	}
 }
 
-// damageLedger overwrites two pages in the middle of ledger.db, its size
+// damageLedger overwrites the middle third of ledger.db's pages, its size
 // unchanged (what a failing disk or a stray write does).
 func (fx *faultEnv) damageLedger() {
 	path := fx.h.paths().LedgerDB
 	b := fx.read(path)
-	mid := len(b) / 2 / 4096 * 4096
-	for i := mid; i < mid+8192 && i < len(b); i++ {
+	pages := len(b) / 4096
+	for i := pages / 3 * 4096; i < 2*pages/3*4096; i++ {
 		b[i] = 0xA5
 	}
 	if err := os.WriteFile(path, b, 0o600); err != nil {
@@ -270,6 +270,9 @@ func faultRows() []faultRow {
 				}
 			}},
 		{name: "corrupt ledger.db (pages overwritten, size intact)", args: []string{"sync"}, code: exitFailure,
+			phrases: []string{"ledger.db is damaged", "move it aside"}, after: keepsTokens | keepsFiles,
+			setup: func(fx *faultEnv) { fx.damageLedger() }},
+		{name: "corrupt ledger.db, read", args: []string{"transactions"}, code: exitFailure,
 			phrases: []string{"ledger.db is damaged", "move it aside"}, after: keepsTokens | keepsFiles,
 			setup: func(fx *faultEnv) { fx.damageLedger() }},
 		{name: "config.toml others can write, with client_secret_command", args: []string{"balance"}, code: exitUsage,
