@@ -191,7 +191,9 @@ func TestEmulatorProviderBehaviours(t *testing.T) {
 
 func TestEmulatorFaultsAndRetries(t *testing.T) {
 	ctx := context.Background()
-	e := newEmu(t, "john", truelayertest.ProviderNorthgate)
+	// The user is present (X-PSU-IP): retries are the subject here, not the
+	// bank's daily budget of unattended calls.
+	e := newEmu(t, "john", truelayertest.ProviderNorthgate, truelayer.WithPSUIP("203.0.113.7"))
 	cases := []struct {
 		name  string
 		fault truelayertest.Fault

@@ -16,6 +16,7 @@ type authRequest struct {
 	Scopes, Providers, DisableProviders                           []string
 	EnableMock, EnableOAuth, EnableOpenBanking, EnableCS          bool
 	CodeChallenge                                                 string
+	Extension                                                     string // extension_id of an extend link
 }
 
 func (q authRequest) anyEnableFlag() bool {
@@ -34,6 +35,7 @@ type authCode struct {
 	created    time.Time
 	used       bool
 	connID     string // the connection its exchange created, revoked if the code is replayed
+	extends    string // the connection an extend link renews ("" = a new connection)
 }
 
 // connection is a consent: what TrueLayer calls the credentials behind tokens.
@@ -86,6 +88,7 @@ func parseAuthRequest(q url.Values) authRequest {
 		EnableOpenBanking: q.Get("enable_open_banking_providers") == "true",
 		EnableCS:          q.Get("enable_credentials_sharing_providers") == "true",
 		CodeChallenge:     q.Get("code_challenge"),
+		Extension:         q.Get("extension_id"),
 	}
 }
 
@@ -132,6 +135,10 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 			s.deliver(w, req, url.Values{"error": {"invalid_request"}, "error_description": {"unknown provider_id"}})
 			return
 		}
+		if oerr := s.coverageError(req, req.ProviderID, false); oerr != nil {
+			s.deliverErr(w, req, oerr)
+			return
+		}
 	}
 	if len(shownFor(req)) == 0 {
 		s.deliver(w, req, url.Values{"error": {"invalid_request"}, "error_description": {"no provider matches providers, provider_id and disable_providers"}})
@@ -148,6 +155,10 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		user, ok := checkUser(autoUser, "")
 		if _, known := providerByID(prov); !ok || !known {
 			s.deliver(w, req, url.Values{"error": {"access_denied"}, "error_description": {"auto-approve user or provider unknown"}})
+			return
+		}
+		if oerr := s.coverageError(req, prov, true); oerr != nil {
+			s.deliverErr(w, req, oerr)
 			return
 		}
 		s.approve(w, req, user, prov)
@@ -205,11 +216,21 @@ func (s *Server) handleDialogSubmit(w http.ResponseWriter, r *http.Request) {
 
 // approve issues a code and sends the user back to the app.
 func (s *Server) approve(w http.ResponseWriter, req authRequest, user mockUser, providerID string) {
+	extends, oerr := s.extensionFor(req, user, providerID)
+	if oerr != nil {
+		s.deliverErr(w, req, oerr)
+		return
+	}
 	code := randomID(43)
 	s.mu.Lock()
-	s.codes[code] = &authCode{req: req, user: user, providerID: providerID, created: s.nowLocked()}
+	s.codes[code] = &authCode{req: req, user: user, providerID: providerID, created: s.nowLocked(), extends: extends}
 	s.mu.Unlock()
 	s.deliver(w, req, url.Values{"code": {code}, "scope": {strings.Join(req.Scopes, " ")}})
+}
+
+// deliverErr sends an OAuth error back to the redirect URI.
+func (s *Server) deliverErr(w http.ResponseWriter, req authRequest, e *oauthError) {
+	s.deliver(w, req, url.Values{"error": {e.Code}, "error_description": {e.Description}})
 }
 
 // deliver returns params (plus state) to the redirect URI, as a query or,

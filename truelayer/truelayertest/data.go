@@ -22,8 +22,10 @@ type envelope struct {
 	Status  string `json:"status"`
 }
 
-// dataEndpoint wraps a handler with authentication, mock error users,
-// scopes, async mode and the envelope.
+// dataEndpoint wraps a handler with authentication, scopes, the
+// unattended-access limit, mock error users, async mode and the envelope.
+// Authentication and scopes are TrueLayer's own checks, before the bank
+// is asked: they neither count as unattended calls nor become async tasks.
 func (s *Server) dataEndpoint(scopes []string, h dataHandler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		now := requestNow(r, s)
@@ -33,12 +35,15 @@ func (s *Server) dataEndpoint(scopes []string, h dataHandler) http.HandlerFunc {
 			return
 		}
 		w.Header().Set("X-Credentials-Id", c.ID)
-		if wait, limited := s.unattendedCall(r, c, now); limited {
-			w.Header().Set("Retry-After", strconv.FormatInt(int64(wait/time.Second)+1, 10))
-			writeErr(w, newErr(429, "unattended_calls_limit_exceeded", "the bank allows only a few calls a day without the user present (send X-PSU-IP)"))
+		if oerr := s.missingScope(c, scopes); oerr != nil {
+			writeErr(w, oerr)
 			return
 		}
-		results, oerr := s.runData(r, c, scopes, h, now)
+		if wait, limited := s.unattendedCall(r, c, now); limited {
+			s.writeUnattended(w, wait)
+			return
+		}
+		results, oerr := s.runData(r, c, h, now)
 		if r.URL.Query().Get("async") == "true" {
 			s.startTask(w, r, c, results, oerr, now)
 			return
@@ -60,40 +65,13 @@ func (s *Server) dataEndpoint(scopes []string, h dataHandler) http.HandlerFunc {
 	}
 }
 
-// unattendedCall counts a call made without X-PSU-IP and reports whether it
-// is over WithUnattendedLimit, and how long until a slot frees up.
-func (s *Server) unattendedCall(r *http.Request, c *connection, now time.Time) (time.Duration, bool) {
-	limit := s.cfg.unattendedLimit
-	if limit <= 0 || r.Header.Get("X-PSU-IP") != "" {
-		return 0, false
-	}
-	key := c.ID + " " + r.URL.Path
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	calls := s.unattended[key]
-	for len(calls) > 0 && now.Sub(calls[0]) >= 24*time.Hour {
-		calls = calls[1:]
-	}
-	if len(calls) >= limit {
-		s.unattended[key] = calls
-		return calls[0].Add(24 * time.Hour).Sub(now), true
-	}
-	s.unattended[key] = append(calls, now)
-	return 0, false
-}
-
-func (s *Server) runData(r *http.Request, c *connection, scopes []string, h dataHandler, now time.Time) (any, *oauthError) {
+func (s *Server) runData(r *http.Request, c *connection, h dataHandler, now time.Time) (any, *oauthError) {
 	if c.User.ErrorCode != "" {
 		return nil, newErr(errorStatus(c.User.ErrorCode), c.User.ErrorCode, "mock user "+c.User.Username+" always fails")
 	}
 	p, _ := providerByID(c.ProviderID)
 	if notSupported(p, r.URL.Path) {
 		return nil, newErr(501, "endpoint_not_supported", p.Name+" does not support this endpoint")
-	}
-	for _, sc := range scopes {
-		if !c.hasScope(sc) {
-			return nil, newErr(403, "insufficient_scope", "the access token lacks the "+sc+" scope")
-		}
 	}
 	return h(r, c, s.bankFor(c.User, c.ProviderID), now)
 }
@@ -338,6 +316,9 @@ func (s *Server) getDirectDebits(r *http.Request, c *connection, b *bank, now ti
 	a := b.find(r.PathValue("id"), false)
 	if a == nil {
 		return nil, errAccountNotFound
+	}
+	if oerr := s.bankRefusal(b, a, true); oerr != nil {
+		return nil, oerr
 	}
 	out := []truelayer.DirectDebit{}
 	for _, dd := range a.dds {

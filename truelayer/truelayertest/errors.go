@@ -9,7 +9,10 @@ import (
 type oauthError struct {
 	Status      int    `json:"-"`
 	Code        string `json:"error"`
-	Description string `json:"error_description,omitempty"`
+	Description string `json:"error_description"`
+	// Details is the optional error_details object of TrueLayer's shape
+	// (§2.4): a map of strings, sent only when a fault asks for it.
+	Details map[string]string `json:"error_details,omitempty"`
 }
 
 func (e *oauthError) Error() string { return e.Code + ": " + e.Description }

@@ -1,11 +1,12 @@
 package truelayertest
 
 import (
-	"bytes"
 	"encoding/json"
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
+	"time"
 
 	"github.com/banktui/banktui/truelayer"
 )
@@ -60,24 +61,54 @@ func (s *Server) handleExtend(w http.ResponseWriter, r *http.Request) {
 		})
 		return
 	}
+	// The user renews this connection's consent at the bank: the link's
+	// code, once exchanged, extends it (same credentials id) instead of
+	// creating another connection.
+	ext := randomID(24)
+	s.extensions[ext] = conn.ID
 	s.mu.Unlock()
 	link := url.Values{
 		"response_type": {"code"}, "client_id": {client.ID}, "redirect_uri": {req.RedirectURI},
-		"scope": {joinSpace(conn.Scopes)}, "provider_id": {conn.ProviderID},
+		"scope": {strings.Join(conn.Scopes, " ")}, "providers": {conn.ProviderID}, "provider_id": {conn.ProviderID},
+		"extension_id": {ext},
 	}
 	writeJSON(w, 200, truelayer.ExtendResponse{
-		ActionNeeded:  "authentication_needed",
+		ActionNeeded:  truelayer.ActionAuthenticationNeeded,
 		UserInputLink: s.AuthURL() + "/?" + link.Encode(),
 	})
 }
 
-func joinSpace(ss []string) string {
-	var b bytes.Buffer
-	for i, s := range ss {
-		if i > 0 {
-			b.WriteByte(' ')
-		}
-		b.WriteString(s)
+// extensionFor returns the connection an extend link renews, if the user
+// signing in is its user at its bank.
+func (s *Server) extensionFor(req authRequest, user mockUser, providerID string) (string, *oauthError) {
+	if req.Extension == "" {
+		return "", nil
 	}
-	return b.String()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.conns[s.extensions[req.Extension]]
+	switch {
+	case c == nil || c.Revoked:
+		return "", newErr(400, "invalid_request", "this renewal link has expired, was used or its connection was revoked")
+	case c.User.Username != user.Username || c.ProviderID != providerID:
+		return "", newErr(400, "access_denied", "this renewal belongs to another user or bank")
+	}
+	return c.ID, nil
+}
+
+// renewLocked extends connection id's consent after the user authenticated
+// again through an extend link: new consent period, SCA time, tokens; the
+// old refresh token stops working. s.mu is held.
+func (s *Server) renewLocked(id, extension string, now time.Time) (tokenResponse, *oauthError) {
+	c := s.conns[id]
+	if c == nil || c.Revoked {
+		return tokenResponse{}, newErr(400, "invalid_grant", "the connection being extended was revoked")
+	}
+	delete(s.extensions, extension)
+	c.ConsentExpires = now.Add(s.cfg.consentLifetime)
+	c.AuthTime = now
+	if e := s.refresh[c.refreshToken]; e != nil {
+		e.rotated = true
+	}
+	return s.issueLocked(c, now), nil
 }

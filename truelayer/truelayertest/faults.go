@@ -79,11 +79,14 @@ func (k FaultKind) String() string {
 // trailing "/**" matches any rest ("/data/v1/**"). "" matches every request.
 // Full paths ("/api/data/v1/...", "/auth/connect/token") work too.
 type Fault struct {
-	Endpoint   string
-	Method     string // "" = any
-	Kind       FaultKind
-	Status     int           // for Status; default 503
-	Code       string        // error code for Status; default by status
+	Endpoint string
+	Method   string // "" = any
+	Kind     FaultKind
+	Status   int    // for Status; default 503
+	Code     string // error code for Status; default by status
+	// Details, for Status, is sent as error_details, the optional part of
+	// TrueLayer's error shape (clients must tolerate it).
+	Details    map[string]string
 	RetryAfter time.Duration // for Status: Retry-After header when > 0
 	Count      int           // how many matching requests it affects; 0 = until removed
 	Latency    time.Duration // Latency: the delay; SlowBody: the pause between chunks; others: a delay first
@@ -296,7 +299,9 @@ func (s *Server) applyTerminal(w http.ResponseWriter, r *http.Request, f *Fault,
 			secs := int64((f.RetryAfter + time.Second - 1) / time.Second)
 			w.Header().Set("Retry-After", strconv.FormatInt(secs, 10))
 		}
-		writeErr(w, newErr(st, code, fmt.Sprintf("injected fault: HTTP %d", st)))
+		e := newErr(st, code, fmt.Sprintf("injected fault: HTTP %d", st))
+		e.Details = f.Details
+		writeErr(w, e)
 		return st, nil
 	case Unauthorized:
 		writeErr(w, newErr(401, "invalid_token", "the access token was revoked"))

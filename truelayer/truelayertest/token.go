@@ -120,6 +120,10 @@ func (s *Server) exchangeCode(client ClientRegistration, form url.Values, now ti
 		}
 	}
 	code.used = true
+	if code.extends != "" {
+		code.connID = code.extends
+		return s.renewLocked(code.extends, code.req.Extension, now)
+	}
 	conn := s.newConnectionLocked(client.ID, code.user, code.providerID, code.req.Scopes, now)
 	code.connID = conn.ID
 	return s.issueLocked(conn, now), nil

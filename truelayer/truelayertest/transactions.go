@@ -95,6 +95,15 @@ func parseRangeTime(s string, end bool) (time.Time, bool) {
 	return time.Time{}, false
 }
 
+// inFuture reports whether a from/to bound is in the future (RuleDateRange):
+// a bare date after today, UTC, or a date-time after now.
+func inFuture(raw string, t, now time.Time) bool {
+	if d, err := time.Parse(time.DateOnly, raw); err == nil {
+		return d.After(now.UTC().Truncate(24 * time.Hour))
+	}
+	return t.After(now)
+}
+
 var errDateRange = func(desc string) *oauthError { return newErr(400, "invalid_date_range", desc) }
 
 // dateRange applies from/to, the provider's history depth and the SCA rule.
@@ -110,6 +119,14 @@ func (s *Server) dateRange(q url.Values, c *connection, p *providerSpec, now tim
 		var ok bool
 		if to, ok = parseRangeTime(q.Get("to"), true); !ok {
 			return from, to, errDateRange("to is not a date (YYYY-MM-DD) or a date-time")
+		}
+	}
+	if s.Enforces(RuleDateRange) {
+		if hasFrom && inFuture(q.Get("from"), from, now) {
+			return from, to, errDateRange("from " + q.Get("from") + " is in the future: ask for dates up to today (" + now.Format(time.DateOnly) + ")")
+		}
+		if hasTo && inFuture(q.Get("to"), to, now) {
+			return from, to, errDateRange("to " + q.Get("to") + " is in the future: ask for dates up to today (" + now.Format(time.DateOnly) + ")")
 		}
 	}
 	if hasFrom && hasTo && to.Before(from) {
