@@ -187,6 +187,11 @@ func checkUnattendedLimit(t *testing.T) {
 	if _, err := cron.PendingTransactions(ctx, acct); err != nil {
 		t.Errorf("another endpoint of the account: %v", err)
 	}
+	for i := range 6 { // TrueLayer's own record of the consent, not the bank's data
+		if _, err := cron.Me(ctx); err != nil {
+			t.Fatalf("/me, call %d: %v", i+1, err)
+		}
+	}
 	// The user present: no limit; an X-PSU-IP that is no address is no user.
 	for range 6 {
 		if _, err := apiClient(srv, tok).Balance(ctx, acct); err != nil {

@@ -36,7 +36,9 @@ const (
 	// IP address (TrueLayer docs reference/get-user-info; PSD2 RTS art.
 	// 36(5)); the fifth answers 429 unattended_calls_limit_exceeded with
 	// Retry-After. With X-PSU-IP (the user is present) there is no limit.
-	// WithUnattendedLimit changes the 4.
+	// Every endpoint that reaches the bank counts, /accounts, /cards and
+	// /info included (per connection); /me does not. WithUnattendedLimit
+	// changes the 4.
 	RuleUnattendedLimit
 	// RuleDateRange: from and to may not be in the future (a date after
 	// today, UTC, or a time after now): 400 invalid_date_range, as TrueLayer
@@ -151,7 +153,9 @@ const DefaultUnattendedLimit = 4
 // copies of TrueLayer's error table and clients, §2.4), not the current
 // docs. Calls refused here do not count.
 func (s *Server) unattendedCall(r *http.Request, c *connection, now time.Time) (time.Duration, bool) {
-	if !s.Enforces(RuleUnattendedLimit) || userPresent(r) {
+	if !s.Enforces(RuleUnattendedLimit) || userPresent(r) || r.URL.Path == "/api/data/v1/me" {
+		// /me is TrueLayer's own record of the consent (§2.3), not a call
+		// to the bank, whose limit this is (inferred: no source says).
 		return 0, false
 	}
 	key := c.ID + " " + r.URL.Path // the account is in the path
