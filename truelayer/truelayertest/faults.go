@@ -284,25 +284,7 @@ var defaultCodes = map[int]string{
 func (s *Server) applyTerminal(w http.ResponseWriter, r *http.Request, f *Fault, next http.Handler) (status int, closeConn func()) {
 	switch f.Kind {
 	case Status:
-		st := f.Status
-		if st == 0 {
-			st = 503
-		}
-		code := f.Code
-		if code == "" {
-			code = defaultCodes[st]
-			if code == "" {
-				code = "error"
-			}
-		}
-		if f.RetryAfter > 0 {
-			secs := int64((f.RetryAfter + time.Second - 1) / time.Second)
-			w.Header().Set("Retry-After", strconv.FormatInt(secs, 10))
-		}
-		e := newErr(st, code, fmt.Sprintf("injected fault: HTTP %d", st))
-		e.Details = f.Details
-		writeErr(w, e)
-		return st, nil
+		return writeStatusFault(w, f), nil
 	case Unauthorized:
 		writeErr(w, newErr(401, "invalid_token", "the access token was revoked"))
 		return 401, nil
@@ -361,6 +343,30 @@ func (s *Server) applyTerminal(w http.ResponseWriter, r *http.Request, f *Fault,
 	}
 	next.ServeHTTP(w, r)
 	return 0, nil
+}
+
+// writeStatusFault answers with a Status fault's status, code, details and
+// Retry-After, and returns the status.
+func writeStatusFault(w http.ResponseWriter, f *Fault) int {
+	st := f.Status
+	if st == 0 {
+		st = 503
+	}
+	code := f.Code
+	if code == "" {
+		code = defaultCodes[st]
+		if code == "" {
+			code = "error"
+		}
+	}
+	if f.RetryAfter > 0 {
+		secs := int64((f.RetryAfter + time.Second - 1) / time.Second)
+		w.Header().Set("Retry-After", strconv.FormatInt(secs, 10))
+	}
+	e := newErr(st, code, fmt.Sprintf("injected fault: HTTP %d", st))
+	e.Details = f.Details
+	writeErr(w, e)
+	return st
 }
 
 // recorder captures a handler's response for faults that rewrite it.
