@@ -363,6 +363,9 @@ func shouldRetry(err error) bool {
 	if !errors.As(err, &ae) {
 		return false
 	}
+	if ae.Code == codeUnattendedLimit {
+		return false // the bank's daily budget: every retry is one more refused call
+	}
 	switch ae.StatusCode {
 	case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
 		return true
