@@ -202,6 +202,9 @@ func (m *Manager) refreshAndSave(ctx context.Context, id, stale string) (*oauth2
 	if t.RefreshToken != "" { // TrueLayer rotates it; keep the old one if a server does not
 		cn.RefreshToken = t.RefreshToken
 	}
+	if granted := t.GrantedScopes(); len(granted) > 0 {
+		cn.Scopes = granted // what the consent covers now, as the token says
+	}
 	cn.LastRefresh = m.now().UTC()
 	fresh := tokenOf(cn)
 	if m.afterRefresh != nil {
