@@ -3,6 +3,8 @@ package auth
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -23,7 +25,9 @@ func (e *env) loginAs(t *testing.T, user, password, provider string) *config.Con
 	t.Helper()
 	ctx := context.Background()
 	link, done := startLogin(t, ctx, e.loginOptions())
-	landed(t, e.srv, link, user, password, provider)
+	if err := landed(e.srv, link, user, password, provider); err != nil {
+		t.Fatal(err)
+	}
 	r := <-done
 	if r.err != nil {
 		t.Fatalf("login as %s: %v", user, r.err)
@@ -34,18 +38,20 @@ func (e *env) loginAs(t *testing.T, user, password, provider string) *config.Con
 
 // landed signs in at the emulator's dialog and follows its redirect to our
 // listener, as a browser does.
-func landed(t *testing.T, srv *truelayertest.Server, link, user, password, provider string) {
-	t.Helper()
+func landed(srv *truelayertest.Server, link, user, password, provider string) error {
 	loc, err := srv.Authorize(context.Background(), link, user, password, provider)
 	if err != nil {
-		t.Fatalf("dialog: %v", err)
+		return fmt.Errorf("dialog: %w", err)
 	}
 	issued(loc.Query().Get("code"))
 	resp, err := http.Get(loc.String())
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
-	readBody(t, resp)
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	said(nil, string(body))
+	return err
 }
 
 func (e *env) saved(t *testing.T, id string) config.Connection {
@@ -98,13 +104,17 @@ func TestExtendNeedsTheUser(t *testing.T) {
 	o := ExtendOptions{LoginOptions: e.loginOptions(), ConnectionID: before.ID, User: johnDoe}
 	var shown string
 	o.ShowURL = func(u string) { shown = u }
+	browsed := make(chan error, 1)
 	o.Open = func(u string) error {
-		go landed(t, e.srv, u, "john", "doe", truelayertest.ProviderNorthgate)
+		go func() { browsed <- landed(e.srv, u, "john", "doe", truelayertest.ProviderNorthgate) }()
 		return nil
 	}
 	got, err := Extend(context.Background(), o)
 	if err != nil {
 		t.Fatalf("Extend: %v", err)
+	}
+	if err := <-browsed; err != nil {
+		t.Fatal(err)
 	}
 	issuedFromStore(t, e.store)
 	if shown == "" || mustQuery(t, shown).Get("state") == "" {

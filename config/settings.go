@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/netip"
 	"net/url"
 	"os"
 	"os/exec"
@@ -42,7 +43,8 @@ const (
 	KeyProviderID          = "provider_id"
 	KeyAuthURL             = "auth_url"
 	KeyAPIURL              = "api_url"
-	KeyKeys                = "keys" // table: action name -> key or list of keys
+	KeyPSUIP               = "psu_ip" // the address sent as X-PSU-IP when the user is present
+	KeyKeys                = "keys"   // table: action name -> key or list of keys
 )
 
 // Source values in Settings.Sources, besides "file PATH:LINE" and "env NAME".
@@ -62,7 +64,10 @@ type Settings struct {
 	Providers           []string // provider filter for the auth dialog, e.g. "uk-ob-all"
 	ProviderID          string   // skip the provider selection
 	AuthURL, APIURL     string   // host overrides (the emulator, say); "" = from Environment
-	Keys                map[string][]string
+	// PSUIP is the user's IP address, sent as X-PSU-IP when the user is
+	// present; "" = this machine's address on its default route.
+	PSUIP string
+	Keys  map[string][]string
 
 	// Sources tells, per setting name (Key* constants; "keys.ACTION" for
 	// key bindings), where its value came from: "flag", "env NAME",
@@ -210,6 +215,9 @@ func (s *Settings) validate() error {
 	if s.ClientSecret != "" && s.ClientSecretCommand != "" {
 		return bad(KeyClientSecretCommand, "set client_secret or client_secret_command, not both", nil)
 	}
+	if _, err := netip.ParseAddr(s.PSUIP); s.PSUIP != "" && err != nil {
+		return bad(KeyPSUIP, "must be an IP address, such as 203.0.113.7 (your address as your bank sees it)", err)
+	}
 	return nil
 }
 
@@ -264,7 +272,7 @@ func (s *Settings) loadFile(path string) error {
 	}
 	if len(unknown) > 0 {
 		known := []string{KeyClientID, KeyClientSecret, KeyClientSecretCommand, KeyEnvironment,
-			KeyRedirectURI, KeyScopes, KeyProviders, KeyProviderID, KeyAuthURL, KeyAPIURL, "[" + KeyKeys + "]"}
+			KeyRedirectURI, KeyScopes, KeyProviders, KeyProviderID, KeyAuthURL, KeyAPIURL, KeyPSUIP, "[" + KeyKeys + "]"}
 		return fmt.Errorf("%w in %s (known: %s):\n  %s", ErrUnknownKeys, path,
 			strings.Join(known, ", "), strings.Join(unknown, "\n  "))
 	}
@@ -280,7 +288,7 @@ func (s *Settings) assign(f tomlFile, key string, val any) (known bool, err erro
 	text := map[string]*string{
 		KeyClientID: &s.ClientID, KeyClientSecret: &s.ClientSecret, KeyClientSecretCommand: &s.ClientSecretCommand,
 		KeyEnvironment: &s.Environment, KeyRedirectURI: &s.RedirectURI, KeyProviderID: &s.ProviderID,
-		KeyAuthURL: &s.AuthURL, KeyAPIURL: &s.APIURL,
+		KeyAuthURL: &s.AuthURL, KeyAPIURL: &s.APIURL, KeyPSUIP: &s.PSUIP,
 	}
 	lists := map[string]*[]string{KeyScopes: &s.Scopes, KeyProviders: &s.Providers}
 	switch {
