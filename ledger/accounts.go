@@ -45,6 +45,9 @@ type AccountView struct {
 	// Disconnected: its connection was logged out; its history is kept,
 	// its balance no longer counts in the totals.
 	Disconnected bool
+	// Endpoints are what the bank last refused (403), lacks (501) or
+	// limits (429) of this account's endpoints: not the account's failure.
+	Endpoints []EndpointStatus
 }
 
 // Accounts returns every account, then every card, grouped by provider, each
@@ -101,7 +104,28 @@ ORDER BY a.kind = 'card', a.provider_name, a.connection_id, a.position, a.rid`
 		}
 		out = append(out, v)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return out, s.attachEndpoints(ctx, out)
+}
+
+// attachEndpoints gives each account its endpoint statuses.
+func (s *Store) attachEndpoints(ctx context.Context, views []AccountView) error {
+	statuses, err := s.EndpointStatuses(ctx)
+	if err != nil || len(statuses) == 0 {
+		return err
+	}
+	byAccount := map[string][]EndpointStatus{}
+	for _, e := range statuses {
+		if e.AccountID != "" {
+			byAccount[e.AccountID] = append(byAccount[e.AccountID], e)
+		}
+	}
+	for i := range views {
+		views[i].Endpoints = byAccount[views[i].ID]
+	}
+	return nil
 }
 
 // Account returns one account or card by id, or ok=false.
