@@ -93,11 +93,11 @@ func endpointNotes(statuses []ledger.EndpointStatus, names map[string]string, co
 		if s.ConnectionID != connectionID || (s.Status == 429 && !s.Until.After(now)) {
 			continue
 		}
-		where := "the connection"
-		if s.AccountID != "" {
-			where = ledger.Sanitize(cmpOr(names[s.AccountID], s.AccountID))
+		if s.AccountID == "" { // the connection's list (cards)
+			out = append(out, s.Text())
+			continue
 		}
-		out = append(out, where+": "+s.Text())
+		out = append(out, ledger.Sanitize(cmpOr(names[s.AccountID], s.AccountID))+": "+s.Text())
 	}
 	return out
 }
