@@ -202,17 +202,7 @@ func (f *Factory) StoredAccounts(ctx context.Context) ([]ledger.AccountView, err
 // syncAll syncs every connection with the progress display; the failures
 // are the error.
 func (f *Factory) syncAll(ctx context.Context) error {
-	y, ids, err := f.Syncer(ctx)
-	if err != nil {
-		return err
-	}
-	st, err := f.Store()
-	if err != nil {
-		return err
-	}
-	progress := newProgress(f.IO, accountNames(ctx, st))
-	rep, err := y.Sync(ctx, ids, progress.event)
-	progress.done()
+	rep, err := f.syncShown(ctx, nil)
 	if err != nil {
 		return err
 	}

@@ -107,17 +107,7 @@ func runLogin(ctx context.Context, opts *loginOptions) error {
 func syncAfterLogin(ctx context.Context, opts *loginOptions, id string) error {
 	f, io := opts.Factory, opts.IO
 	f.present = true // they are at the browser
-	y, _, err := f.Syncer(ctx)
-	if err != nil {
-		return err
-	}
-	st, err := f.Store()
-	if err != nil {
-		return err
-	}
-	progress := newProgress(io, accountNames(ctx, st))
-	rep, err := y.Sync(ctx, []string{id}, progress.event)
-	progress.done()
+	rep, err := f.syncShown(ctx, []string{id})
 	if err != nil {
 		return err
 	}

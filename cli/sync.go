@@ -40,7 +40,7 @@ func newCmdSync(f *Factory) *cobra.Command {
 }
 
 func runSync(ctx context.Context, opts *syncOptions) error {
-	y, ids, err := opts.Factory.Syncer(ctx)
+	_, ids, err := opts.Factory.Syncer(ctx)
 	if err != nil {
 		return err
 	}
@@ -52,13 +52,7 @@ func runSync(ctx context.Context, opts *syncOptions) error {
 		}
 		ids = opts.Connections
 	}
-	st, err := opts.Factory.Store()
-	if err != nil {
-		return err
-	}
-	progress := newProgress(opts.IO, accountNames(ctx, st))
-	rep, err := y.Sync(ctx, ids, progress.event)
-	progress.done()
+	rep, err := opts.Factory.syncShown(ctx, ids)
 	if err != nil {
 		return err
 	}
@@ -71,6 +65,26 @@ func runSync(ctx context.Context, opts *syncOptions) error {
 		return err
 	}
 	return partialFailure(opts.IO, reportProblems(rep))
+}
+
+// syncShown syncs the connections ids (nil: every one) with the progress
+// display on stderr.
+func (f *Factory) syncShown(ctx context.Context, ids []string) (*ledger.Report, error) {
+	y, all, err := f.Syncer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if ids == nil {
+		ids = all
+	}
+	st, err := f.Store()
+	if err != nil {
+		return nil, err
+	}
+	progress := newProgress(f.IO, accountNames(ctx, st))
+	rep, err := y.Sync(ctx, ids, progress.event)
+	progress.done()
+	return rep, err
 }
 
 // accountNames names accounts from the store; an account the store does
