@@ -32,7 +32,8 @@ func daysLeft(c config.Connection, now time.Time) (days int, ok bool) {
 
 // consentState says what a connection's consent needs, with the command
 // that does it: "" when nothing yet; warn is true from a week before it
-// lapses; lost when only a new login brings it back.
+// lapses; lost when only a new login brings it back (a refresh refused, or
+// the account list denied: credentials.json says which).
 func consentState(c config.Connection, now time.Time) (text string, warn, lost bool) {
 	id := ledger.Sanitize(c.ID)
 	relogin := "banktui login --provider " + ledger.Sanitize(c.ProviderID)

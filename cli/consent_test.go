@@ -226,3 +226,27 @@ func storedAccountIDs(t *testing.T, h *home) string {
 	}
 	return strings.Join(ids, " ")
 }
+
+// A bank that denies the account list itself (access_denied): the consent
+// is gone there, so the connection needs reconnecting (credentials.json,
+// connections, exit 3), and a login takes its place under the same id.
+func TestAccountListDeniedNeedsReconnect(t *testing.T) {
+	t.Parallel()
+	h, srv, _ := emulatedHome(t, "ob-northgate")
+	h.must("sync")
+	remove := srv.Inject(truelayertest.Fault{Endpoint: "/data/v1/accounts", Kind: truelayertest.Status, Status: 403, Code: "access_denied"})
+	h.expect(exitNeedsLogin, []string{"consent expired"}, "sync")
+	remove()
+	if c := savedConnection(t, h, "ob-northgate"); !c.NeedsReconnect || !strings.Contains(c.Reason, "denied the account list") {
+		t.Errorf("connection after a denied account list: needs reconnect %v, %q", c.NeedsReconnect, c.Reason)
+	}
+	if r := h.must("connections"); !strings.Contains(r.stdout, "needs reconnecting (the bank denied the account list (access_denied)): banktui login --provider ob-northgate") {
+		t.Errorf("connections:\n%s", r.stdout)
+	}
+	h.browser = authorizeAs(srv, "ob-northgate")
+	h.must("login", "--provider", "ob-northgate")
+	creds, _ := config.OpenCredentials(h.credentialsFile()).Load()
+	if len(creds.Connections) != 1 || creds.Connections[0].ID != "ob-northgate" || creds.Connections[0].NeedsReconnect {
+		t.Errorf("after the login: %d connections, %+v", len(creds.Connections), creds.Connections[0].ID)
+	}
+}

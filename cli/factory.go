@@ -277,7 +277,19 @@ func (f *Factory) Syncer(ctx context.Context) (*ledger.Syncer, []string, error) 
 // only what each was granted, and their clients say whether the user is
 // present (dataClient).
 func (f *Factory) newSyncer(st *ledger.Store) *ledger.Syncer {
-	return ledger.NewSyncer(st, f.dataClient, ledger.WithGrantedScopes(f.grantedScopes))
+	return ledger.NewSyncer(st, f.dataClient, ledger.WithGrantedScopes(f.grantedScopes), ledger.WithConsentLost(f.consentLost))
+}
+
+// consentLost marks a connection whose bank denied its account list as
+// needing a reconnect, as a refused refresh is.
+func (f *Factory) consentLost(connectionID, reason string) {
+	m, _, err := f.Manager(context.Background())
+	if err == nil {
+		err = m.MarkNeedsReconnect(connectionID, reason)
+	}
+	if err != nil {
+		fmt.Fprintf(f.IO.ErrOut, "banktui: %s: could not record that it needs reconnecting: %v\n", connectionID, err)
+	}
 }
 
 // grantedScopes are the scopes credentials.json records for a connection;

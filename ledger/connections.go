@@ -98,12 +98,18 @@ func (s *Store) MarkDisconnected(ctx context.Context, connectionID string) error
 
 // ConnectionRenewed records that the user just authenticated a connection
 // (a login, a reconnect, an extension): it counts again if it had been
-// logged out, and the next sync resumes the back-fill of its accounts that
-// stopped at sca_exceeded (the bank gives older history only for a few
-// minutes after that).
+// logged out, a lost consent the last sync stored is forgotten, and the
+// next sync resumes the back-fill of its accounts that stopped at
+// sca_exceeded (the bank gives older history only for a few minutes after
+// that).
 func (s *Store) ConnectionRenewed(ctx context.Context, connectionID string) error {
 	return s.write(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, "UPDATE connections SET disconnected_at = 0 WHERE id = ?", connectionID); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE connections SET disconnected_at = 0,
+	sync_error = CASE WHEN sync_error = ? THEN '' ELSE sync_error END WHERE id = ?`, SyncErrConsentExpired, connectionID); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, "UPDATE accounts SET sync_error = '' WHERE connection_id = ? AND sync_error = ?",
+			connectionID, SyncErrConsentExpired); err != nil {
 			return err
 		}
 		_, err := tx.ExecContext(ctx, `UPDATE sync_state SET backfilled = 0, history_limit = ''

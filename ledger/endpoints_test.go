@@ -149,7 +149,9 @@ func TestSyncLostConsentOnlyFromAccountList(t *testing.T) {
 	nt := e.truth(north)
 	current := nt.Accounts[0].ID
 	e.srv.Inject(tt.Fault{Endpoint: "/data/v1/accounts/" + current + "/transactions", Kind: tt.Status, Status: 403, Code: "access_denied"})
-	rep, err := e.syncer().Sync(context.Background(), []string{north}, nil)
+	var lost []string
+	told := WithConsentLost(func(id, reason string) { lost = append(lost, id+": "+reason) })
+	rep, err := e.syncer(told).Sync(context.Background(), []string{north}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -169,13 +171,19 @@ func TestSyncLostConsentOnlyFromAccountList(t *testing.T) {
 	if a := Explain(c.Accounts[0].Err); a.NeedsLogin() {
 		t.Errorf("advice %q asks to reconnect", a.Text(CLI))
 	}
+	if len(lost) > 0 {
+		t.Errorf("consent reported lost: %v", lost)
+	}
 
 	e.srv.Inject(tt.Fault{Endpoint: "/data/v1/accounts", Kind: tt.Status, Status: 403, Code: "access_denied"})
-	rep, err = e.syncer().Sync(context.Background(), []string{north}, nil)
+	rep, err = e.syncer(told).Sync(context.Background(), []string{north}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !errors.Is(rep.Connections[0].Err, truelayer.ErrConsentNeeded) {
 		t.Errorf("access_denied on the account list: %v, want a lost consent", rep.Connections[0].Err)
+	}
+	if want := north + ": the bank denied the account list (access_denied)"; len(lost) != 1 || lost[0] != want {
+		t.Errorf("consent lost told %v, want %q", lost, want)
 	}
 }

@@ -133,6 +133,7 @@ type syncOptions struct {
 	now           func() time.Time
 	details       bool                               // standing orders and direct debits
 	scopes        func(connectionID string) []string // granted scopes; nil: unknown
+	consentLost   func(connectionID, reason string)  // the account list was denied
 }
 
 // SyncOption configures a Syncer.
@@ -207,6 +208,14 @@ func WithStandingOrdersAndDirectDebits(on bool) SyncOption {
 // option, has every endpoint tried.
 func WithGrantedScopes(scopes func(connectionID string) []string) SyncOption {
 	return func(o *syncOptions) { o.scopes = scopes }
+}
+
+// WithConsentLost is told when a connection's consent is lost though its
+// token still refreshes: the bank denied its account list (access_denied).
+// banktui marks the connection "reconnect needed" in credentials.json, as
+// a refused refresh does.
+func WithConsentLost(lost func(connectionID, reason string)) SyncOption {
+	return func(o *syncOptions) { o.consentLost = lost }
 }
 
 // NewSyncer returns a Syncer writing to st, getting clients from clients.

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/banktui/banktui/auth"
 	"github.com/banktui/banktui/truelayer"
 )
 
@@ -357,6 +358,10 @@ func (c *connSync) failConnection(parent context.Context, rep ConnectionReport, 
 		if serr := c.y.store.setConnectionState(parent, c.id, syncErrorText(err), false, consent); serr != nil {
 			c.storeFailed(serr)
 		}
+		if consent && !errors.Is(err, auth.ErrNeedsReconnect) && c.y.opts.consentLost != nil {
+			// A refused refresh is marked by the token manager already.
+			c.y.opts.consentLost(c.id, "the bank denied the account list ("+errorCode(err)+")")
+		}
 	}
 	c.emit(Event{ConnectionID: c.id, Phase: PhaseDone, Err: err})
 	return rep
@@ -387,4 +392,13 @@ func (c *connSync) syncBalance(ctx context.Context, r accountRecord) error {
 		return c.storeFailed(err)
 	}
 	return nil
+}
+
+// errorCode is an API error's code ("access_denied"), or "refused".
+func errorCode(err error) string {
+	var ae *truelayer.APIError
+	if errors.As(err, &ae) && ae.Code != "" {
+		return Sanitize(ae.Code)
+	}
+	return "refused"
 }
