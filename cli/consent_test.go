@@ -2,6 +2,8 @@ package cli
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -248,5 +250,41 @@ func TestAccountListDeniedNeedsReconnect(t *testing.T) {
 	creds, _ := config.OpenCredentials(h.credentialsFile()).Load()
 	if len(creds.Connections) != 1 || creds.Connections[0].ID != "ob-northgate" || creds.Connections[0].NeedsReconnect {
 		t.Errorf("after the login: %d connections, %+v", len(creds.Connections), creds.Connections[0].ID)
+	}
+}
+
+// psu_ip in config.toml is the address sent as X-PSU-IP when the user is
+// present, never without a terminal.
+func TestConfiguredPSUIP(t *testing.T) {
+	t.Parallel()
+	h, srv, _ := emulatedHome(t, "ob-nova")
+	cfg := h.paths().ConfigFile
+	if err := os.MkdirAll(filepath.Dir(cfg), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(cfg, []byte("psu_ip = \"203.0.113.7\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if r := h.runTerminal("balance"); r.code != 0 {
+		t.Fatalf("balance: %d %s", r.code, r.stderr)
+	}
+	h.must("balance")
+	var attended, unattended int
+	for _, q := range srv.Requests() {
+		switch {
+		case !strings.HasPrefix(q.Path, "/api/data/v1/"):
+		case q.PSUIP == "203.0.113.7":
+			attended++
+		case q.PSUIP == "":
+			unattended++
+		default:
+			t.Errorf("%s sent X-PSU-IP %q", q.Path, q.PSUIP)
+		}
+	}
+	if attended == 0 || unattended == 0 {
+		t.Errorf("%d calls said the user was present, %d did not: want both", attended, unattended)
+	}
+	if d := h.run("doctor"); !strings.Contains(d.stdout, "psu_ip") || !strings.Contains(d.stdout, "203.0.113.7") {
+		t.Errorf("doctor:\n%s", d.stdout)
 	}
 }
