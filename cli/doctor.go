@@ -68,6 +68,7 @@ func runDoctor(ctx context.Context, opts *doctorOptions) error {
 	}
 	doctorSecret(ctx, d, s)
 	doctorEnvironment(d, s)
+	doctorPresence(d, f, s)
 	if err := checkKeys(s); err != nil {
 		d.line("FAIL", "[keys]", err.Error())
 	} else if len(s.Keys) > 0 {

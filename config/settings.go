@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/netip"
 	"net/url"
 	"os"
 	"os/exec"
@@ -44,7 +45,8 @@ const (
 	KeyAuthURL             = "auth_url"
 	KeyAPIURL              = "api_url"
 	KeyTimezone            = "timezone"
-	KeyKeys                = "keys" // table: action name -> key or list of keys
+	KeyPSUIP               = "psu_ip" // the address sent as X-PSU-IP when the user is present
+	KeyKeys                = "keys"   // table: action name -> key or list of keys
 )
 
 // Source values in Settings.Sources, besides "file PATH:LINE" and "env NAME".
@@ -65,7 +67,10 @@ type Settings struct {
 	ProviderID          string   // skip the provider selection
 	AuthURL, APIURL     string   // host overrides (the emulator, say); "" = from Environment
 	Timezone            string   // the user's time zone, e.g. "Europe/London"; "" = the system's (see Zone)
-	Keys                map[string][]string
+	// PSUIP is the user's IP address, sent as X-PSU-IP when the user is
+	// present; "" = this machine's address on its default route.
+	PSUIP string
+	Keys  map[string][]string
 
 	// Sources tells, per setting name (Key* constants; "keys.ACTION" for
 	// key bindings), where its value came from: "flag", "env NAME",
@@ -223,6 +228,9 @@ func (s *Settings) validate() error {
 		}
 		s.zone = zone
 	}
+	if _, err := netip.ParseAddr(s.PSUIP); s.PSUIP != "" && err != nil {
+		return bad(KeyPSUIP, "must be an IP address, such as 203.0.113.7 (your address as your bank sees it)", err)
+	}
 	return nil
 }
 
@@ -300,7 +308,7 @@ func (s *Settings) loadFile(path string) error {
 	}
 	if len(unknown) > 0 {
 		known := []string{KeyClientID, KeyClientSecret, KeyClientSecretCommand, KeyEnvironment,
-			KeyRedirectURI, KeyScopes, KeyProviders, KeyProviderID, KeyAuthURL, KeyAPIURL, KeyTimezone, "[" + KeyKeys + "]"}
+			KeyRedirectURI, KeyScopes, KeyProviders, KeyProviderID, KeyAuthURL, KeyAPIURL, KeyTimezone, KeyPSUIP, "[" + KeyKeys + "]"}
 		return fmt.Errorf("%w in %s (known: %s):\n  %s", ErrUnknownKeys, path,
 			strings.Join(known, ", "), strings.Join(unknown, "\n  "))
 	}
@@ -316,7 +324,7 @@ func (s *Settings) assign(f tomlFile, key string, val any) (known bool, err erro
 	text := map[string]*string{
 		KeyClientID: &s.ClientID, KeyClientSecret: &s.ClientSecret, KeyClientSecretCommand: &s.ClientSecretCommand,
 		KeyEnvironment: &s.Environment, KeyRedirectURI: &s.RedirectURI, KeyProviderID: &s.ProviderID,
-		KeyAuthURL: &s.AuthURL, KeyAPIURL: &s.APIURL, KeyTimezone: &s.Timezone,
+		KeyAuthURL: &s.AuthURL, KeyAPIURL: &s.APIURL, KeyTimezone: &s.Timezone, KeyPSUIP: &s.PSUIP,
 	}
 	lists := map[string]*[]string{KeyScopes: &s.Scopes, KeyProviders: &s.Providers}
 	switch {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"strconv"
 	"strings"
 	"syscall"
 
@@ -43,6 +44,7 @@ const (
 	RemedyFreeDisk                    // the disk is full
 	RemedyRebuildLedger               // the ledger file is damaged: move it aside, sync again
 	RemedyUpgrade                     // the ledger was written by a newer banktui
+	RemedyAttend                      // the bank limits calls without the user: sync where the user is
 )
 
 // Surface is where advice is shown.
@@ -120,6 +122,11 @@ func (r Remedy) text(s Surface) string {
 		return "move it aside and run banktui sync to rebuild it from the bank"
 	case RemedyUpgrade:
 		return "upgrade banktui (go install github.com/banktui/banktui@latest)"
+	case RemedyAttend:
+		if tui {
+			return "R tries again now you are here"
+		}
+		return "it is fetched by the next sync with calls left, or now by banktui sync on a terminal"
 	}
 	return ""
 }
@@ -172,9 +179,24 @@ func explainLogin(err error) (Advice, bool) {
 func explainBank(err error) (Advice, bool) {
 	var ae *truelayer.APIError
 	var re *auth.ReconnectError
+	var refused *RefusedError
+	var skipped *SkippedError
 	switch {
 	case errors.As(err, &re):
 		return Advice{Problem: "consent expired", Remedy: RemedyReconnect, Detail: Sanitize(re.Reason)}, true
+	case errors.As(err, &refused):
+		return Advice{Problem: endpointLabel(refused.Endpoint) + ": refused by the bank for this account",
+			Detail: strings.TrimSpace(fmt.Sprintf("%d %s", refused.Status, Sanitize(refused.Code)))}, true
+	case errors.As(err, &skipped) && errors.Is(err, ErrNotGranted):
+		return Advice{Problem: endpointLabel(skipped.Endpoint) + ": not fetched, the " + skipped.Scope +
+			" scope was not granted (add it to scopes in config.toml, then banktui login)", BankLimit: true}, true
+	case errors.As(err, &skipped):
+		return Advice{Problem: endpointLabel(skipped.Endpoint) + ": skipped, the bank allows " + strconv.Itoa(UnattendedLimit) +
+			" calls a day without you present and they are spent until " + localWhen(skipped.Next),
+			Remedy: RemedyAttend, BankLimit: true}, true
+	case errors.As(err, &ae) && ae.Code == codeUnattendedLimit:
+		return Advice{Problem: "the bank's limit on calls without you present is spent for today",
+			Remedy: RemedyAttend, Detail: apiDetail(ae), BankLimit: true}, true
 	case errors.Is(err, truelayer.ErrConsentNeeded):
 		return Advice{Problem: "consent expired", Remedy: RemedyReconnect, Detail: detailOf(err)}, true
 	case errors.Is(err, truelayer.ErrSCAExceeded):

@@ -65,13 +65,14 @@ type AccountJSON struct {
 	Provider          ProviderJSON `json:"provider"`
 	Balance           *BalanceJSON `json:"balance,omitempty"`
 	SyncError         string       `json:"sync_error,omitempty"`
+	Disconnected      bool         `json:"disconnected,omitempty"` // logged out: history kept, not in the totals
 }
 
 // NewAccountJSON is v in the shape of AccountJSON.
 func NewAccountJSON(v AccountView) AccountJSON {
 	j := AccountJSON{
 		AccountID: v.ID, Kind: v.Kind, ConnectionID: v.ConnectionID, DisplayName: v.DisplayName,
-		Currency: v.Currency, Number: v.Number, SyncError: v.SyncError,
+		Currency: v.Currency, Number: v.Number, SyncError: v.SyncError, Disconnected: v.Disconnected,
 		Provider: ProviderJSON{ProviderID: v.ProviderID, DisplayName: v.ProviderName},
 	}
 	if v.Kind == KindCard {

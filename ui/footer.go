@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"fmt"
+
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -102,6 +104,11 @@ func (p *footerPane) syncLine() string {
 			note += " · " + n
 		}
 		return p.pc.spin() + " " + note
+	case s.failed != "" && s.synced == 0:
+		return p.pc.styles.Error.Render("✗ sync failed: " + s.failed)
+	case s.failed != "":
+		return fmt.Sprintf("✓ synced %d of %d banks %s · ", s.synced, s.banks, asOf(s.last, p.pc.now())) +
+			p.pc.styles.Error.Render("✗ "+s.failed)
 	case !s.last.IsZero():
 		return "✓ synced " + asOf(s.last, p.pc.now())
 	case s.disabled:
