@@ -30,9 +30,10 @@ test: lint
 	$(GO) test -timeout 30m ./...
 
 # Integration tests against the real TrueLayer sandbox (needs TRUELAYER_ACCESS_TOKEN or
-# sandbox client credentials and a refresh token; see README).
+# sandbox client credentials and a refresh token; BANKTUI_LIVE_LOGIN=1 adds a login, an
+# extension and a revocation with a person signing in; see README).
 test-live:
-	BANKTUI_LIVE=1 $(GO) test -race -count=1 -run 'Live' -v ./truelayer/
+	BANKTUI_LIVE=1 $(GO) test -race -count=1 -run 'Live' -v ./truelayer/ ./auth/
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...

@@ -42,12 +42,19 @@ func (f *Factory) authClient(ctx context.Context, s *config.Settings, withSecret
 }
 
 // dataClient is the Data API client of one connection (a ledger.ClientFunc).
+// When the user is present it says so (X-PSU-IP), so banks do not count its
+// calls against their unattended limit; a run without a terminal does not.
 func (f *Factory) dataClient(ctx context.Context, connectionID string) (*truelayer.Client, error) {
 	m, s, err := f.Manager(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return m.Client(ctx, connectionID, truelayer.WithBaseURL(environment(s).APIURL), truelayer.WithUserAgent(f.userAgent()))
+	api := environment(s).APIURL
+	opts := []truelayer.Option{truelayer.WithBaseURL(api), truelayer.WithUserAgent(f.userAgent())}
+	if ip := f.psuIP(s.PSUIP, api); ip != "" && f.userPresent() {
+		opts = append(opts, truelayer.WithPSUIP(ip))
+	}
+	return m.Client(ctx, connectionID, opts...)
 }
 
 // loginOptions are the options of a login with the user's settings; the

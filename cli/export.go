@@ -80,9 +80,13 @@ func runExport(ctx context.Context, opts *exportOptions) error {
 	if err != nil {
 		return err
 	}
+	zone, err := opts.Factory.Zone()
+	if err != nil {
+		return err
+	}
 	filter := opts.Filter
 	filter.Settled = !opts.IncludePending
-	q, err := filter.query()
+	q, err := filter.query(zone)
 	if err != nil {
 		return err
 	}
@@ -92,7 +96,7 @@ func runExport(ctx context.Context, opts *exportOptions) error {
 		return err
 	}
 	err = writeOutput(opts.IO.Out, path, func(w io.Writer) error {
-		return ledger.Export(w, opts.Format, views, txs, opts.Now())
+		return ledger.Export(w, opts.Format, views, txs, opts.Now(), zone)
 	})
 	if err == nil && path != "" && path != "-" {
 		fmt.Fprintf(opts.IO.ErrOut, "wrote %d transactions to %s\n", len(txs), path)

@@ -63,6 +63,10 @@ type faultEnv struct {
 
 func newFaultEnv(t *testing.T, provider string) *faultEnv {
 	h, srv, _ := emulatedHome(t)
+	// A row runs a sync, its command (with the client's retries) and a
+	// command after it against one account: more unattended calls than a
+	// bank allows a day. That budget has its own tests (consent_test.go).
+	srv.Relax(truelayertest.RuleUnattendedLimit)
 	fx := &faultEnv{t: t, h: h, srv: srv, fr: newFront(t, srv), clientID: h.getenv(config.EnvClientID)}
 	fx.fr.use(h)
 	h.connect(srv, fx.clientID, provider, false)

@@ -116,7 +116,8 @@ func (opts *logoutOptions) storedToo(ctx context.Context, ids []string) ([]strin
 }
 
 // revoke logs one connection out; a revocation TrueLayer did not confirm
-// still forgets the tokens here (they expire on their own).
+// still forgets the tokens here (they expire on their own). Its accounts
+// leave the totals; their history stays, marked disconnected.
 func (opts *logoutOptions) revoke(ctx context.Context, m *auth.Manager, id string) []string {
 	err := m.Logout(ctx, id)
 	switch {
@@ -127,6 +128,16 @@ func (opts *logoutOptions) revoke(ctx context.Context, m *auth.Manager, id strin
 		return []string{explained(id, err).Error()}
 	default:
 		fmt.Fprintf(opts.IO.ErrOut, "%s: revoked and forgotten\n", ledger.Sanitize(id))
+	}
+	if opts.ForgetHistory {
+		return nil
+	}
+	st, err := opts.Factory.Store()
+	if err == nil {
+		err = st.MarkDisconnected(ctx, id)
+	}
+	if err != nil {
+		return []string{explained(id+": marking its history disconnected", err).Error()}
 	}
 	return nil
 }

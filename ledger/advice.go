@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"syscall"
 
@@ -47,6 +48,7 @@ const (
 	RemedyRebuildLedger               // the ledger file is damaged: move it aside, sync again
 	RemedyUpgrade                     // the ledger was written by a newer banktui
 	RemedyFixPermission               // a file or directory cannot be written by this user
+	RemedyAttend                      // the bank limits calls without the user: sync where the user is
 )
 
 // Surface is where advice is shown.
@@ -126,6 +128,11 @@ func (r Remedy) text(s Surface) string {
 		return "upgrade banktui (go install github.com/banktui/banktui@latest)"
 	case RemedyFixPermission:
 		return "check that it and its directory belong to you and are writable (ls -ld), or run banktui doctor"
+	case RemedyAttend:
+		if tui {
+			return "R tries again now you are here"
+		}
+		return "it is fetched by the next sync with calls left, or now by banktui sync on a terminal"
 	}
 	return ""
 }
@@ -184,9 +191,24 @@ func explainBank(err error) (Advice, bool) {
 	var ae *truelayer.APIError
 	var re *auth.ReconnectError
 	var fh *truelayer.ForeignHostError
+	var refused *RefusedError
+	var skipped *SkippedError
 	switch {
 	case errors.As(err, &re):
 		return Advice{Problem: "consent expired", Remedy: RemedyReconnect, Detail: Sanitize(re.Reason)}, true
+	case errors.As(err, &refused):
+		return Advice{Problem: endpointLabel(refused.Endpoint) + ": refused by the bank for this account",
+			Detail: strings.TrimSpace(fmt.Sprintf("%d %s", refused.Status, Sanitize(refused.Code)))}, true
+	case errors.As(err, &skipped) && errors.Is(err, ErrNotGranted):
+		return Advice{Problem: endpointLabel(skipped.Endpoint) + ": not fetched, the " + skipped.Scope +
+			" scope was not granted (add it to scopes in config.toml, then banktui login)", BankLimit: true}, true
+	case errors.As(err, &skipped):
+		return Advice{Problem: endpointLabel(skipped.Endpoint) + ": skipped, the bank allows " + strconv.Itoa(UnattendedLimit) +
+			" calls a day without you present and they are spent until " + localWhen(skipped.Next),
+			Remedy: RemedyAttend, BankLimit: true}, true
+	case errors.As(err, &ae) && ae.Code == codeUnattendedLimit:
+		return Advice{Problem: "the bank's limit on calls without you present is spent for today",
+			Remedy: RemedyAttend, Detail: apiDetail(ae), BankLimit: true}, true
 	case errors.Is(err, truelayer.ErrConsentNeeded):
 		return Advice{Problem: "consent expired", Remedy: RemedyReconnect, Detail: detailOf(err)}, true
 	case errors.Is(err, truelayer.ErrSCAExceeded):

@@ -269,3 +269,67 @@ func BenchmarkAccountAll10k(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkCategoryPage100k: a page of one category ("groceries", a level
+// of what is shown) over 100k rows, newest first, through the category
+// index.
+func BenchmarkCategoryPage100k(b *testing.B) {
+	st, ctx := openBench(b)
+	for b.Loop() {
+		rows, err := st.Transactions(ctx, TxQuery{Category: "groceries", Desc: true, Limit: 200})
+		if err != nil || len(rows) != 200 {
+			b.Fatalf("%d rows, %v", len(rows), err)
+		}
+	}
+}
+
+// openBench opens the 100k-row ledger for one benchmark.
+func openBench(b *testing.B) (*Store, context.Context) {
+	b.Helper()
+	st, err := Open(benchPath(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { st.Close() })
+	return st, context.Background()
+}
+
+// BenchmarkSpendingByMonthYear100k: a year of spending by month in London
+// time, transfers left out, over 100k rows (the insights target: < 50 ms).
+func BenchmarkSpendingByMonthYear100k(b *testing.B) {
+	st, ctx := openBench(b)
+	london, err := time.LoadLocation("Europe/London")
+	if err != nil {
+		b.Fatal(err)
+	}
+	q := TxQuery{Location: london, From: time.Date(2025, 12, 1, 0, 0, 0, 0, london), To: time.Date(2026, 12, 1, 0, 0, 0, 0, london)}
+	for b.Loop() {
+		months, err := st.SpendingByMonth(ctx, q)
+		if err != nil || len(months) != 12 {
+			b.Fatalf("%d months, %v", len(months), err)
+		}
+	}
+}
+
+// BenchmarkMatchTransfers100k: matching after a first sync (every one of
+// 100k rows new) and after a daily sync (one day of rows new).
+func BenchmarkMatchTransfers100k(b *testing.B) {
+	st, ctx := openBench(b)
+	for _, c := range []struct {
+		name  string
+		since int64
+	}{{"all", 0}, {"one-day", time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC).Unix()}} {
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				b.StopTimer()
+				if _, err := st.db.ExecContext(ctx, "INSERT OR IGNORE INTO transfer_todo(rid) SELECT rid FROM transactions WHERE ts >= ?", c.since); err != nil {
+					b.Fatal(err)
+				}
+				b.StartTimer()
+				if _, err := st.MatchTransfers(ctx); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

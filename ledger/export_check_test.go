@@ -27,7 +27,7 @@ func unsafeRune(r rune) bool {
 func exportOf(t testing.TB, format string, views []AccountView, txs []TxView) string {
 	t.Helper()
 	var b bytes.Buffer
-	if err := Export(&b, format, views, txs, time.Date(2026, 11, 28, 23, 50, 0, 0, time.UTC)); err != nil {
+	if err := Export(&b, format, views, txs, time.Date(2026, 11, 28, 23, 50, 0, 0, time.UTC), time.UTC); err != nil {
 		t.Fatalf("Export %s: %v", format, err)
 	}
 	out := b.String()

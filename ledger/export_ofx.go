@@ -4,6 +4,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 
@@ -12,8 +13,8 @@ import (
 
 // exportOFX writes an OFX 2.2 file: a statement per account, then one per
 // card.
-func exportOFX(w io.Writer, views []AccountView, txs []TxView, now time.Time) error {
-	o := &ofxWriter{now: now, byAccount: groupByAccount(txs)}
+func exportOFX(w io.Writer, views []AccountView, txs []TxView, now time.Time, loc *time.Location) error {
+	o := &ofxWriter{now: now, loc: loc, byAccount: groupByAccount(txs)}
 	o.WriteString(`<?xml version="1.0" encoding="UTF-8" standalone="no"?>` + "\n")
 	o.WriteString(`<?OFX OFXHEADER="200" VERSION="220" SECURITY="NONE" OLDFILEUID="NONE" NEWFILEUID="NONE"?>` + "\n")
 	o.WriteString("<OFX>\n<SIGNONMSGSRSV1><SONRS><STATUS><CODE>0</CODE><SEVERITY>INFO</SEVERITY></STATUS>")
@@ -49,6 +50,7 @@ func exportOFX(w io.Writer, views []AccountView, txs []TxView, now time.Time) er
 type ofxWriter struct {
 	strings.Builder
 	now       time.Time
+	loc       *time.Location // the user's zone: dates are written in it
 	byAccount map[string][]TxView
 	uid       int
 }
@@ -83,11 +85,24 @@ func (o *ofxWriter) cardStatement(v AccountView) {
 func (o *ofxWriter) statement(v AccountView) {
 	list := o.byAccount[v.ID]
 	start, end := o.now, o.now
-	if len(list) > 0 {
-		start, end = list[0].Timestamp, list[len(list)-1].Timestamp
+	dated := false
+	for _, x := range list {
+		if t, ok := x.LocalTime(o.loc); ok {
+			if !dated || t.Before(start) {
+				start = t
+			}
+			if !dated || t.After(end) {
+				end = t
+			}
+			dated = true
+		}
 	}
 	fmt.Fprintf(o, "<BANKTRANLIST><DTSTART>%s</DTSTART><DTEND>%s</DTEND>\n", ofxTime(start), ofxTime(end))
 	for _, x := range list {
+		posted, ok := x.LocalTime(o.loc)
+		if !ok {
+			continue // no date, no statement line
+		}
 		kind := "DEBIT"
 		if x.Amount.Sign() > 0 {
 			kind = "CREDIT"
@@ -97,7 +112,7 @@ func (o *ofxWriter) statement(v AccountView) {
 			name = x.Description
 		}
 		fmt.Fprintf(o, "<STMTTRN><TRNTYPE>%s</TRNTYPE><DTPOSTED>%s</DTPOSTED><TRNAMT>%s</TRNAMT><FITID>%s</FITID>%s%s</STMTTRN>\n",
-			kind, ofxTime(x.Timestamp), PlainAmount(x.Amount, x.Currency), ofxText(x.ID, 255),
+			kind, ofxTime(posted), PlainAmount(x.Amount, x.Currency), ofxText(x.ID, 255),
 			ofxElement("NAME", name, 32), ofxElement("MEMO", x.Description, 255))
 	}
 	o.WriteString("</BANKTRANLIST>\n")
@@ -108,13 +123,25 @@ func (o *ofxWriter) statement(v AccountView) {
 	if v.Kind == KindCard { // a card's positive balance is money owed
 		cur, avail = cur.Neg(), avail.Neg()
 	}
-	fmt.Fprintf(o, "<LEDGERBAL><BALAMT>%s</BALAMT><DTASOF>%s</DTASOF></LEDGERBAL>\n", PlainAmount(cur, v.Currency), ofxTime(v.BalanceAsOf))
+	fmt.Fprintf(o, "<LEDGERBAL><BALAMT>%s</BALAMT><DTASOF>%s</DTASOF></LEDGERBAL>\n", PlainAmount(cur, v.Currency), ofxTime(v.BalanceAsOf.In(o.loc)))
 	if v.Kind != KindCard {
-		fmt.Fprintf(o, "<AVAILBAL><BALAMT>%s</BALAMT><DTASOF>%s</DTASOF></AVAILBAL>\n", PlainAmount(avail, v.Currency), ofxTime(v.BalanceAsOf))
+		fmt.Fprintf(o, "<AVAILBAL><BALAMT>%s</BALAMT><DTASOF>%s</DTASOF></AVAILBAL>\n", PlainAmount(avail, v.Currency), ofxTime(v.BalanceAsOf.In(o.loc)))
 	}
 }
 
-func ofxTime(t time.Time) string { return t.UTC().Format("20060102150405") + "[0:GMT]" }
+// ofxTime writes t in its own zone, with its offset and (when it is
+// letters) the zone's abbreviation: 20261001003000[+1:BST].
+func ofxTime(t time.Time) string {
+	name, offset := t.Zone()
+	hours := strconv.FormatFloat(float64(offset)/3600, 'f', -1, 64)
+	if offset >= 0 {
+		hours = "+" + hours
+	}
+	if strings.IndexFunc(name, func(r rune) bool { return r < 'A' || r > 'Z' }) >= 0 {
+		name = ""
+	}
+	return t.Format("20060102150405") + "[" + hours + ":" + name + "]"
+}
 
 // ofxElement is <TAG>text</TAG>, or nothing when no text is left of s: an
 // empty NAME is refused by OFX readers (ofxparse: "Empty transaction name").

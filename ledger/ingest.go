@@ -106,6 +106,7 @@ SELECT rid, description, merchant FROM transactions WHERE rid IN (`+placeholders
 type txRow struct {
 	id, description, merchant, category, classification string
 	amount, currency, providerID                        string
+	categoryName                                        string
 	amountMicro                                         int64
 	exact                                               bool
 	running                                             *string
@@ -138,9 +139,8 @@ func rowFromAPI(t truelayer.Transaction) txRow {
 		m, _ := toMicro(t.RunningBalance.Amount)
 		r.running, r.runningMicro = &s, &m
 	}
-	if t.Timestamp.Valid() {
-		r.ts = t.Timestamp.Time.Unix()
-	}
+	r.ts = storedTime(t.Timestamp)
+	r.categoryName = CategoryName(t.TransactionCategory, t.TransactionClassification)
 	return r
 }
 
@@ -290,7 +290,7 @@ func updateChanged(ctx context.Context, tx *sql.Tx, known []knownRow) error {
 	update, err := tx.PrepareContext(ctx, `
 UPDATE transactions SET tx_id = ?, ts = ?, description = ?, merchant = ?, category = ?, classification = ?,
 	amount = ?, amount_micro = ?, amount_exact = ?, currency = ?, running_balance = ?, running_micro = ?,
-	provider_tx_id = ?
+	provider_tx_id = ?, category_name = ?
 WHERE rid = ?`)
 	if err != nil {
 		return err
@@ -308,7 +308,7 @@ WHERE rid = ?`)
 		}
 		if _, err := update.ExecContext(ctx, r.id, r.ts, r.description, r.merchant, r.category,
 			r.classification, r.amount, r.amountMicro, boolInt(r.exact), r.currency, r.running,
-			r.runningMicro, r.providerID, existing); err != nil {
+			r.runningMicro, r.providerID, r.categoryName, existing); err != nil {
 			return err
 		}
 		if _, err := updateJSON.ExecContext(ctx, r.raw, existing); err != nil {
@@ -326,7 +326,7 @@ type txInsert struct {
 }
 
 func prepareInsert(ctx context.Context, tx *sql.Tx) (*txInsert, error) {
-	row, err := tx.PrepareContext(ctx, insertColumns+`(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	row, err := tx.PrepareContext(ctx, insertColumns+`(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (account_rid, pending, tx_id) DO NOTHING`)
 	if err != nil {
 		return nil, err
@@ -343,7 +343,7 @@ ON CONFLICT (account_rid, pending, tx_id) DO NOTHING`)
 func (i *txInsert) exec(ctx context.Context, accountRID int64, pending bool, r txRow, firstSeen int64) (id int64, inserted bool, err error) {
 	res, err := i.row.ExecContext(ctx, accountRID, r.id, boolInt(pending), r.ts, r.description, r.merchant,
 		r.category, r.classification, r.amount, r.amountMicro, boolInt(r.exact), r.currency, r.running,
-		r.runningMicro, r.providerID, firstSeen)
+		r.runningMicro, r.providerID, firstSeen, r.categoryName)
 	if err != nil {
 		return 0, false, err
 	}
@@ -363,7 +363,8 @@ func (i *txInsert) exec(ctx context.Context, accountRID int64, pending bool, r t
 
 // insertColumns are the columns execMany and exec write, in order.
 const insertColumns = `INSERT INTO transactions (account_rid, tx_id, pending, ts, description, merchant, category,
-	classification, amount, amount_micro, amount_exact, currency, running_balance, running_micro, provider_tx_id, first_seen)
+	classification, amount, amount_micro, amount_exact, currency, running_balance, running_micro, provider_tx_id, first_seen,
+	category_name)
 VALUES `
 
 // execMany inserts settled rows, fifty to a statement (a back-fill writes
@@ -376,14 +377,15 @@ func (i *txInsert) execMany(ctx context.Context, tx *sql.Tx, accountRID int64, r
 		part := rows[start:min(start+batch, len(rows))]
 		var q strings.Builder
 		q.WriteString(insertColumns)
-		args := make([]any, 0, len(part)*16)
+		args := make([]any, 0, len(part)*17)
 		for k, r := range part {
 			if k > 0 {
 				q.WriteString(",")
 			}
-			q.WriteString("(?,?,0,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+			q.WriteString("(?,?,0,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
 			args = append(args, accountRID, r.id, r.ts, r.description, r.merchant, r.category, r.classification,
-				r.amount, r.amountMicro, boolInt(r.exact), r.currency, r.running, r.runningMicro, r.providerID, firstSeen)
+				r.amount, r.amountMicro, boolInt(r.exact), r.currency, r.running, r.runningMicro, r.providerID, firstSeen,
+				r.categoryName)
 		}
 		q.WriteString(" ON CONFLICT (account_rid, pending, tx_id) DO NOTHING RETURNING rid, tx_id")
 		res, err := tx.QueryContext(ctx, q.String(), args...)

@@ -2,7 +2,9 @@ package ledger
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+	"slices"
 	"sort"
 
 	"github.com/banktui/banktui/truelayer"
@@ -19,11 +21,11 @@ type Bucket struct {
 }
 
 // SpendingByCategory groups the settled transactions matching q by their
-// first classification label, or their transaction_category when the bank
-// sent none; biggest spending first.
+// category (CategoryName, as shown everywhere); biggest spending first.
+// Transfers between the user's own accounts and card repayments are left
+// out: they are neither spending nor income.
 func (s *Store) SpendingByCategory(ctx context.Context, q TxQuery) ([]Bucket, error) {
-	key := "CASE WHEN t.classification <> '' THEN substr(t.classification || '" + classSep + "', 1, instr(t.classification || '" + classSep + "', '" + classSep + "') - 1) WHEN t.category <> '' THEN t.category ELSE 'UNCATEGORISED' END"
-	out, err := s.buckets(ctx, q, key)
+	out, err := s.buckets(ctx, q, "t.category_name", nil)
 	if err != nil {
 		return nil, err
 	}
@@ -39,9 +41,16 @@ func (s *Store) SpendingByCategory(ctx context.Context, q TxQuery) ([]Bucket, er
 	return out, nil
 }
 
-// SpendingByMonth groups the settled transactions matching q by UTC month, oldest first.
+// SpendingByMonth groups the settled transactions matching q by month in
+// q.Location (UTC when nil), oldest first; transfers are left out as in
+// SpendingByCategory.
 func (s *Store) SpendingByMonth(ctx context.Context, q TxQuery) ([]Bucket, error) {
-	out, err := s.buckets(ctx, q, "strftime('%Y-%m', t.ts, 'unixepoch')")
+	from, to, err := s.timeSpan(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	clock, args := localClock(q.Location, from, to)
+	out, err := s.buckets(ctx, q, "strftime('%Y-%m', "+clock+", 'unixepoch')", args)
 	if err != nil {
 		return nil, err
 	}
@@ -54,16 +63,37 @@ func (s *Store) SpendingByMonth(ctx context.Context, q TxQuery) ([]Bucket, error
 	return out, nil
 }
 
+// timeSpan is the span of stored times q can select (unix seconds): its
+// From and To, or else the oldest and newest stored rows (the date index
+// answers at once).
+func (s *Store) timeSpan(ctx context.Context, q TxQuery) (from, to int64, err error) {
+	var lo, hi sql.NullInt64
+	if err := s.db.QueryRowContext(ctx, "SELECT min(ts), max(ts) FROM transactions").Scan(&lo, &hi); err != nil {
+		return 0, 0, fmt.Errorf("ledger: %w", err)
+	}
+	from, to = lo.Int64, hi.Int64
+	if !q.From.IsZero() {
+		from = q.From.Unix() - secondsPerDay
+	}
+	if !q.To.IsZero() {
+		to = q.To.Unix() + secondsPerDay
+	}
+	return from, to, nil
+}
+
 // buckets sums in integers (exact while every amount has at most six
 // decimals) and falls back to decimal sums of the text otherwise.
-func (s *Store) buckets(ctx context.Context, q TxQuery, keyExpr string) ([]Bucket, error) {
+// keyArgs are the arguments of keyExpr's placeholders.
+func (s *Store) buckets(ctx context.Context, q TxQuery, keyExpr string, keyArgs []any) ([]Bucket, error) {
 	if q.Pending == PendingBoth {
 		q.Pending = PendingExclude
 	}
-	where, args, err := s.txWhere(ctx, q)
+	q.ExcludeTransfers = true
+	where, whereArgs, err := s.txWhere(ctx, q)
 	if err != nil {
 		return nil, err
 	}
+	args := append(slices.Clip(keyArgs), whereArgs...)
 	rows, err := s.db.QueryContext(ctx, `
 SELECT `+keyExpr+` AS k, t.currency, count(*),
        sum(CASE WHEN t.amount_micro < 0 THEN -t.amount_micro ELSE 0 END),

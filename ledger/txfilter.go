@@ -3,10 +3,7 @@ package ledger
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
-
-	"github.com/banktui/banktui/truelayer"
 )
 
 // txWhere builds the WHERE clause of q, with its arguments.
@@ -33,12 +30,12 @@ func (s *Store) txWhere(ctx context.Context, q TxQuery) (string, []any, error) {
 		}
 	}
 	if !q.From.IsZero() {
-		conds = append(conds, "t.ts >= ?")
-		args = append(args, q.From.Unix())
+		cond, a := tsBound(">=", q.From, q.Location)
+		conds, args = append(conds, cond), append(args, a...)
 	}
 	if !q.To.IsZero() {
-		conds = append(conds, "t.ts < ?")
-		args = append(args, q.To.Unix())
+		cond, a := tsBound("<", q.To, q.Location)
+		conds, args = append(conds, cond), append(args, a...)
 	}
 	switch {
 	case q.Pending > 0:
@@ -46,16 +43,15 @@ func (s *Store) txWhere(ctx context.Context, q TxQuery) (string, []any, error) {
 	case q.Pending < 0:
 		conds = append(conds, "t.pending = 0")
 	}
-	switch {
-	case q.Category == "":
-	case slices.ContainsFunc(truelayer.TransactionCategories, func(c string) bool { return strings.EqualFold(c, q.Category) }):
-		// One of TrueLayer's categories (PURCHASE, ...): the index answers.
-		conds = append(conds, "t.category = ? COLLATE NOCASE")
-		args = append(args, q.Category)
-	default:
-		// A classification label ("Groceries"), at any level.
-		conds = append(conds, "('"+classSep+"' || t.classification || '"+classSep+"') LIKE ? ESCAPE '\\'")
-		args = append(args, "%"+classSep+escapeLike(q.Category)+classSep+"%")
+	if q.Category != "" {
+		cond, a, err := s.categoryCond(ctx, q.Category)
+		if err != nil {
+			return "", nil, err
+		}
+		conds, args = append(conds, cond), append(args, a...)
+	}
+	if q.ExcludeTransfers {
+		conds = append(conds, notTransfer)
 	}
 	if q.Merchant != "" {
 		conds = append(conds, "t.merchant LIKE ? ESCAPE '\\'")
@@ -83,6 +79,20 @@ func (s *Store) txWhere(ctx context.Context, q TxQuery) (string, []any, error) {
 		return "", args, nil
 	}
 	return " WHERE " + strings.Join(conds, " AND "), args, nil
+}
+
+// categoryCond selects the category names shown that term selects
+// (CategoryMatches), by the category index.
+func (s *Store) categoryCond(ctx context.Context, term string) (string, []any, error) {
+	names, err := s.categoryNamesMatching(ctx, term)
+	if err != nil || len(names) == 0 {
+		return "0", nil, err
+	}
+	args := make([]any, len(names))
+	for i, n := range names {
+		args[i] = n
+	}
+	return "t.category_name IN (" + placeholders(len(names)) + ")", args, nil
 }
 
 func (s *Store) accountRIDs(ctx context.Context, ids []string) ([]int64, error) {
@@ -125,7 +135,7 @@ func (s *Store) splitText(text string) (match string, short []string) {
 // sameFilters compares the filtering fields of two queries.
 func sameFilters(a, b TxQuery) bool {
 	return len(a.AccountIDs) == len(b.AccountIDs) && a.From.Equal(b.From) && a.To.Equal(b.To) &&
-		a.Text == b.Text && a.Category == b.Category && a.Merchant == b.Merchant &&
+		a.Text == b.Text && a.Category == b.Category && a.Merchant == b.Merchant && a.ExcludeTransfers == b.ExcludeTransfers &&
 		a.MinAmount == nil && b.MinAmount == nil && a.MaxAmount == nil && b.MaxAmount == nil &&
 		a.Pending == b.Pending
 }

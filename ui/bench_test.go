@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
@@ -86,7 +87,7 @@ func BenchmarkPrepareRows(b *testing.B) {
 	views := fakeTransactions("acc", benchRows)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		_ = prepareRows(views)
+		_ = prepareRows(views, time.UTC)
 	}
 }
 
@@ -109,7 +110,7 @@ func syncedLedger(b *testing.B) (*emulatorLedger, ledger.AccountView) {
 func BenchmarkFirstFrameFromStore(b *testing.B) {
 	e, first := syncedLedger(b)
 	name := []rune(ledger.Sanitize(first.DisplayName))
-	opts := Options{Store: e.store, Connections: e.options().Connections}
+	opts := Options{Store: e.store, Connections: e.options().Connections, Location: time.UTC}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		f := firstFrameModel(context.Background(), opts, opts.deps())
@@ -128,7 +129,7 @@ func BenchmarkLoadTransactionsFromStore(b *testing.B) {
 	src := storeSource{e.store}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		msg := loadTxCmd(context.Background(), 1, src, first.ID, 0)().(txLoadedMsg)
+		msg := loadTxCmd(context.Background(), 1, src, first.ID, 0, time.UTC)().(txLoadedMsg)
 		if msg.err != nil || len(msg.rows) == 0 {
 			b.Fatal(msg.err)
 		}
@@ -142,7 +143,7 @@ func BenchmarkLoadFirstWindowFromStore(b *testing.B) {
 	src := storeSource{e.store}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		msg := loadTxCmd(context.Background(), 1, src, first.ID, firstWindow)().(txLoadedMsg)
+		msg := loadTxCmd(context.Background(), 1, src, first.ID, firstWindow, time.UTC)().(txLoadedMsg)
 		if msg.err != nil || !msg.partial {
 			b.Fatal("no partial first window", msg.err)
 		}
@@ -157,7 +158,7 @@ func BenchmarkLoadTransactionsFromStoreWithRaw(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		views, err := e.store.Transactions(context.Background(), ledger.TxQuery{AccountIDs: []string{first.ID}, Sort: "date", Desc: true})
-		if err != nil || len(prepareRows(views)) == 0 {
+		if err != nil || len(prepareRows(views, time.UTC)) == 0 {
 			b.Fatal(err)
 		}
 	}

@@ -67,12 +67,16 @@ func fakeTransactions(accountID string, n int) []ledger.TxView {
 			desc = fmt.Sprintf("TRANSFER TO SAVINGS %05d", i)
 		}
 		cat := categories[i%len(categories)]
+		var class []string
+		if cat == "PURCHASE" {
+			class = []string{"Shopping", "Groceries"}
+		}
 		out[i] = ledger.TxView{
 			AccountID: accountID, ConnectionID: "c1", ID: fmt.Sprintf("tx-%06d", i),
 			Pending: i < 2, Timestamp: ts, Description: desc, Merchant: merchant, Category: cat,
-			Classification: []string{"Shopping", "Groceries"}, Amount: a, Currency: "GBP", RunningBalance: &rb,
+			Classification: class, CategoryName: ledger.CategoryName(cat, class), Amount: a, Currency: "GBP", RunningBalance: &rb,
 			Raw: truelayer.Transaction{TransactionID: fmt.Sprintf("tx-%06d", i), Description: desc, Amount: a, Currency: "GBP",
-				TransactionType: "DEBIT", TransactionCategory: cat, TransactionClassification: []string{"Shopping", "Groceries"},
+				TransactionType: "DEBIT", TransactionCategory: cat, TransactionClassification: class,
 				ProviderTransactionID: fmt.Sprintf("prov-%d", i), NormalisedProviderTransactionID: fmt.Sprintf("norm-%d", i),
 				Meta: map[string]any{"provider_category": "POS", "provider_reference": fmt.Sprintf("REF%05d", i)}},
 		}
@@ -328,7 +332,7 @@ func (c *clock) set(t time.Time) { c.mu.Lock(); c.now = t; c.mu.Unlock() }
 // no syncer.
 func offlineEnv(n int) *fakeEnv {
 	c := &clock{now: fixedNow}
-	return &fakeEnv{store: newFakeStore(n), clock: c, opts: Options{Now: c.Now}}
+	return &fakeEnv{store: newFakeStore(n), clock: c, opts: Options{Now: c.Now, Location: time.UTC}}
 }
 
 // onlineEnv adds a syncer whose runs succeed.

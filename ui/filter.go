@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/shopspring/decimal"
+
+	"github.com/banktui/banktui/ledger"
 )
 
 // The filter language of the transactions pane (/), space-separated terms
@@ -14,7 +16,8 @@ import (
 //	"corner shop"    a quoted phrase
 //	amount:>50       amount above 50 (money in); also >=, <, <=, = or a bare number
 //	amount:<-100     amount below -100 (money out of more than 100)
-//	category:food    category contains "food"
+//	category:food    category, as shown, contains "food" (ledger.CategoryMatches:
+//	                 any case, any level; category:"shopping / groceries")
 //	merchant:tesco   merchant contains "tesco"
 //	pending          only pending rows; settled (or !pending) only settled ones
 //	!word            rows NOT containing word
@@ -155,7 +158,7 @@ func (f *txFilter) match(r *txRow) bool {
 		}
 	}
 	for _, t := range f.category {
-		if !strings.Contains(r.categoryLower, t) {
+		if !ledger.CategoryMatches(r.category, t) {
 			return false
 		}
 	}

@@ -3,18 +3,20 @@ package ui
 import (
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/banktui/banktui/ledger"
 	"github.com/banktui/banktui/truelayer"
 )
 
-func row(desc, merchant, category, amount string, pending bool) txRow {
-	v := []ledger.TxView{{Description: desc, Merchant: merchant, Category: category, Amount: truelayer.MustAmount(amount), Pending: pending}}
-	return prepareRows(v)[0]
+func row(desc, merchant, category, amount string, pending bool, class ...string) txRow {
+	v := []ledger.TxView{{Description: desc, Merchant: merchant, Category: category, Classification: class,
+		CategoryName: ledger.CategoryName(category, class), Amount: truelayer.MustAmount(amount), Pending: pending}}
+	return prepareRows(v, time.UTC)[0]
 }
 
 func TestFilterMatch(t *testing.T) {
-	tesco := row("CARD PAYMENT TESCO", "Tesco", "PURCHASE", "-12.50", false)
+	tesco := row("CARD PAYMENT TESCO", "Tesco", "PURCHASE", "-12.50", false, "Shopping", "Groceries")
 	salary := row("ACME LTD SALARY", "", "CREDIT", "2500.00", false)
 	rent := row("RENT NOVEMBER", "Landlord Ltd", "STANDING_ORDER", "-1200", true)
 	tests := []struct {
@@ -32,6 +34,12 @@ func TestFilterMatch(t *testing.T) {
 		{"amount:>£1,000", []bool{false, true, false}},
 		{"category:credit", []bool{false, true, false}},
 		{"category:standing", []bool{false, false, true}},
+		// The category shown ("Shopping / Groceries"), at any level, any case.
+		{"category:groceries", []bool{true, false, false}},
+		{"category:SHOPPING", []bool{true, false, false}},
+		{`category:"Shopping / Groceries"`, []bool{true, false, false}},
+		{"category:shopping/groceries", []bool{true, false, false}},
+		{"category:purchase", []bool{false, false, false}}, // the bank's code, not what is shown
 		{"merchant:land", []bool{false, false, true}},
 		{"pending", []bool{false, false, true}},
 		{"settled", []bool{true, true, false}},

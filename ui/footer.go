@@ -112,6 +112,11 @@ func (p *footerPane) syncLine() string {
 			note += " · " + p.pc.styles.Warning.Render(fmt.Sprintf("waiting for %s (%s)", ledger.Sanitize(name), silent.Truncate(time.Second)))
 		}
 		return p.pc.spin() + " " + note
+	case s.failed != "" && s.synced == 0:
+		return p.pc.styles.Error.Render("✗ sync failed: " + s.failed)
+	case s.failed != "":
+		return fmt.Sprintf("✓ synced %d of %d banks %s · ", s.synced, s.banks, asOf(s.last, p.pc.now())) +
+			p.pc.styles.Error.Render("✗ "+s.failed)
 	case !s.last.IsZero():
 		return "✓ synced " + asOf(s.last, p.pc.now())
 	case s.disabled:

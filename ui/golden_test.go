@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/charmbracelet/x/ansi"
 
@@ -53,7 +54,7 @@ func TestGolden(t *testing.T) {
 		{"narrow_detail", func(t *testing.T) *harness { return onlineHarness(t, 80, 24, 60).press("3", "enter") }},
 		{"too_small", func(t *testing.T) *harness { return onlineHarness(t, 120, 30, 60).resize(36, 10) }},
 		{"empty", func(t *testing.T) *harness {
-			return newHarness(t, New(Options{Now: fixedClock}), nil).resize(100, 24).start()
+			return newHarness(t, New(Options{Now: fixedClock, Location: time.UTC}), nil).resize(100, 24).start()
 		}},
 		{"login_waiting", goldenLoginWaiting},
 		{"demo", func(t *testing.T) *harness {

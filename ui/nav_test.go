@@ -183,7 +183,7 @@ func TestMouse(t *testing.T) {
 }
 
 func TestEmptyStateAndOfflineBanner(t *testing.T) {
-	h := newHarness(t, New(Options{Now: fixedClock}), nil).resize(100, 24).start()
+	h := newHarness(t, New(Options{Now: fixedClock, Location: time.UTC}), nil).resize(100, 24).start()
 	s := h.screen()
 	for _, want := range []string{"No bank connected yet", "Press L to connect a bank", "banktui --demo", "offline: showing stored data"} {
 		if !strings.Contains(s, want) {
@@ -196,7 +196,7 @@ func TestEmptyStateAndOfflineBanner(t *testing.T) {
 }
 
 func TestDemoBadge(t *testing.T) {
-	h := newHarness(t, New(Options{Now: fixedClock, Demo: true}), nil).resize(120, 24).start()
+	h := newHarness(t, New(Options{Now: fixedClock, Demo: true, Location: time.UTC}), nil).resize(120, 24).start()
 	if s := h.screen(); !strings.Contains(s, "DEMO") || !strings.Contains(s, "banktui login") {
 		t.Errorf("demo footer:\n%s", s)
 	}

@@ -192,7 +192,7 @@ func (m *Model) startSync(connectionIDs []string, balances, transactions bool) t
 func (m *Model) syncPhaseDone(msg syncPhaseDoneMsg) tea.Cmd {
 	m.pc.sync.phaseDone(msg, m.pc.now())
 	if msg.last {
-		m.footer.syncEnded(msg.err == nil)
+		m.footer.syncEnded(msg.err == nil && m.pc.sync.failed == "")
 	}
 	var cmds []tea.Cmd
 	if msg.transactions {

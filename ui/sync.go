@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -34,6 +35,10 @@ type syncState struct {
 	disabled bool              // no syncer: no bank client is configured
 	accounts map[string]string // account id -> error of the last run
 	conns    map[string]string // connection id -> error of the last run
+	// failed says what the last finished sync failed to do ("" if
+	// nothing); synced and banks count the connections it did sync.
+	failed        string
+	synced, banks int
 
 	// steps holds, per connection of the running sync, when it last made
 	// progress; one silent for slowAfter is named in the footer.
@@ -160,10 +165,44 @@ func (s *syncState) phaseDone(msg syncPhaseDoneMsg, now time.Time) {
 	if msg.last {
 		s.running, s.latest = false, nil
 		clear(s.steps)
-		if msg.err == nil {
+		s.failed, s.synced, s.banks = failures(msg.report)
+		if msg.err == nil && (s.synced > 0 || s.banks == 0) {
 			s.last = now
 		}
 	}
+}
+
+// failures sums up what a finished sync failed to do, naming the first
+// failure ("Castle Bank: consent expired: press L to reconnect", "+1
+// more"), and counts the connections it synced. A bank's own limits (no
+// cards, older history behind SCA, a skipped endpoint) are no failure.
+func failures(rep *ledger.Report) (failed string, synced, banks int) {
+	if rep == nil {
+		return "", 0, 0
+	}
+	var all []string
+	for _, c := range rep.Connections {
+		banks++
+		name := ledger.Sanitize(cmp.Or(c.ProviderName, c.ConnectionID))
+		if c.Err != nil {
+			all = append(all, name+": "+describeError(c.Err))
+			continue
+		}
+		synced++
+		for _, a := range c.Accounts {
+			if a.Err != nil && !ledger.Explain(a.Err).BankLimit {
+				all = append(all, ledger.Sanitize(cmp.Or(a.DisplayName, a.AccountID))+": "+describeError(a.Err))
+			}
+		}
+	}
+	if len(all) == 0 {
+		return "", synced, banks
+	}
+	failed = all[0]
+	if len(all) > 1 {
+		failed += fmt.Sprintf(" (+%d more)", len(all)-1)
+	}
+	return failed, synced, banks
 }
 
 // noteReport keeps what went wrong per connection and per account, so the

@@ -84,7 +84,7 @@ func (p *transactionsPane) show(id string) tea.Cmd {
 	l.accountID = id
 	l.views, l.rows, l.order, l.visible = nil, nil, nil, nil
 	l.loading, l.loaded, l.err = true, false, ""
-	return loadTxCmd(p.pc.ctx, p.seq, p.source, id, firstWindow)
+	return loadTxCmd(p.pc.ctx, p.seq, p.source, id, firstWindow, p.pc.loc)
 }
 
 // reload reads the shown account again after a sync; new rows may have
@@ -96,7 +96,7 @@ func (p *transactionsPane) reload() tea.Cmd {
 	}
 	p.seq = p.pc.nextSeq()
 	p.list.loading = true
-	return loadTxCmd(p.pc.ctx, p.seq, p.source, p.list.accountID, 0)
+	return loadTxCmd(p.pc.ctx, p.seq, p.source, p.list.accountID, 0, p.pc.loc)
 }
 
 // pendingLoad is the load show started before the program ran (Run reads
@@ -105,7 +105,7 @@ func (p *transactionsPane) pendingLoad() tea.Cmd {
 	if p.list.accountID == "" || p.list.loaded {
 		return nil
 	}
-	return loadTxCmd(p.pc.ctx, p.seq, p.source, p.list.accountID, firstWindow)
+	return loadTxCmd(p.pc.ctx, p.seq, p.source, p.list.accountID, firstWindow, p.pc.loc)
 }
 
 // Update handles the pane's loads, its keys (the root sends the list keys
@@ -149,7 +149,7 @@ func (p transactionsPane) loaded(msg txLoadedMsg) (transactionsPane, tea.Cmd) {
 	if msg.partial {
 		// Show the newest rows now; read the whole history behind them.
 		p.list.loading, p.list.partial = true, true
-		return p, loadTxCmd(p.pc.ctx, msg.seq, p.source, msg.accountID, 0)
+		return p, loadTxCmd(p.pc.ctx, msg.seq, p.source, msg.accountID, 0, p.pc.loc)
 	}
 	p.cache[msg.accountID] = cachedTx{views: msg.views, rows: msg.rows}
 	return p, nil

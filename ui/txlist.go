@@ -44,8 +44,10 @@ type txRow struct {
 	pending                              bool
 }
 
-// prepareRows is called in the load command, never in Update.
-func prepareRows(views []ledger.TxView) []txRow {
+// prepareRows is called in the load command, never in Update. Dates and
+// months are in loc, the user's time zone (ledger.TxView.LocalTime); a row
+// without a readable date shows ledger.UnknownDate and belongs to no month.
+func prepareRows(views []ledger.TxView, loc *time.Location) []txRow {
 	rows := make([]txRow, len(views))
 	for i := range views {
 		v := &views[i]
@@ -56,13 +58,14 @@ func prepareRows(views []ledger.TxView) []txRow {
 		r := txRow{
 			view:     i,
 			unix:     v.Timestamp.Unix(),
-			year:     v.Timestamp.Year(),
-			month:    v.Timestamp.Month(),
-			date:     v.Timestamp.Format("2006-01-02"),
+			date:     ledger.UnknownDate,
 			label:    ledger.Sanitize(label),
-			category: titleCase(v.Category),
+			category: v.CategoryName,
 			pending:  v.Pending,
 			amount:   v.Amount.Decimal(),
+		}
+		if t, ok := v.LocalTime(loc); ok {
+			r.year, r.month, r.date = t.Year(), t.Month(), t.Format(time.DateOnly)
 		}
 		merchant := strings.ToLower(ledger.Sanitize(v.Merchant))
 		desc := strings.ToLower(ledger.Sanitize(v.Description))

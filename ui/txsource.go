@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -55,10 +56,10 @@ type txLoadedMsg struct {
 // so a long history never delays the first rows.
 const firstWindow = 400
 
-// loadTxCmd reads an account's transactions and prepares their rows, off
-// the event loop: the newest limit rows when limit > 0 (the reply is
-// partial if there may be more), else all.
-func loadTxCmd(ctx context.Context, seq uint64, src txSource, accountID string, limit int) tea.Cmd {
+// loadTxCmd reads an account's transactions and prepares their rows (dated
+// in loc), off the event loop: the newest limit rows when limit > 0 (the
+// reply is partial if there may be more), else all.
+func loadTxCmd(ctx context.Context, seq uint64, src txSource, accountID string, limit int, loc *time.Location) tea.Cmd {
 	return func() tea.Msg {
 		msg := txLoadedMsg{seq: seq, accountID: accountID}
 		if src == nil {
@@ -68,7 +69,7 @@ func loadTxCmd(ctx context.Context, seq uint64, src txSource, accountID string, 
 		defer cancel()
 		msg.views, msg.err = src.history(ctx, accountID, limit)
 		if msg.err == nil {
-			msg.rows = prepareRows(msg.views)
+			msg.rows = prepareRows(msg.views, loc)
 			msg.partial = limit > 0 && len(msg.views) == limit
 		}
 		return msg

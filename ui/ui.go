@@ -33,6 +33,9 @@ type Options struct {
 	// SlowBank is how long a bank may go without progress in a refresh
 	// before the footer names it (0 => DefaultSlowBank).
 	SlowBank time.Duration
+	// Location is the user's time zone: dates, month steps and "as of"
+	// times are in it. nil => time.Local.
+	Location *time.Location
 }
 
 // deps are what the model reads and runs: the ledger's store and syncer in
@@ -79,15 +82,20 @@ func firstFrameModel(ctx context.Context, o Options, d deps) Model {
 }
 
 func newModel(ctx context.Context, o Options, d deps) Model {
-	now := o.Now
-	if now == nil {
-		now = time.Now
+	clock := o.Now
+	if clock == nil {
+		clock = time.Now
 	}
+	loc := o.Location
+	if loc == nil {
+		loc = time.Local
+	}
+	now := func() time.Time { return clock().In(loc) }
 	keys, keyErr := KeyMapWith(o.Keys)
 	ctx, cancel := context.WithCancel(ctx)
 	_, noColor := os.LookupEnv("NO_COLOR")
 	pc := &programContext{
-		ctx: ctx, now: now, keys: keys, isDark: true, noColor: noColor, demo: o.Demo,
+		ctx: ctx, now: now, loc: loc, keys: keys, isDark: true, noColor: noColor, demo: o.Demo,
 		spinner: spinner.New(spinner.WithSpinner(spinner.MiniDot)),
 		sync:    newSyncState(d.syncer == nil, o.SlowBank),
 	}
