@@ -136,7 +136,7 @@ func writeBalanceTable(w io.Writer, views []ledger.AccountView, totals []ledger.
 		return err
 	}
 	for _, tot := range totals {
-		fmt.Fprintf(w, "\ntotal %s: %s (accounts %s, cards %s)", tot.Currency, ledger.FormatMoney(tot.Total, tot.Currency),
+		fmt.Fprintf(w, "\ntotal %s: %s (accounts %s, cards %s)", ledger.Sanitize(tot.Currency), ledger.FormatMoney(tot.Total, tot.Currency),
 			ledger.FormatMoney(tot.Accounts, tot.Currency), ledger.FormatMoney(tot.Cards, tot.Currency))
 	}
 	if len(totals) > 0 {

@@ -44,7 +44,7 @@ func (d *doctorReport) line(status, what, detail string) {
 	if status == "FAIL" {
 		d.fails++
 	}
-	fmt.Fprintf(d.w, "  %-4s  %-22s %s\n", status, what, detail)
+	fmt.Fprintf(d.w, "  %-4s  %-22s %s\n", status, what, ledger.Sanitize(detail))
 }
 
 func (d *doctorReport) section(title string) { fmt.Fprintf(d.w, "\n%s\n", title) }

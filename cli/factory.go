@@ -42,13 +42,19 @@ type Factory struct {
 	psuOnce sync.Once
 	psu     string
 
-	log     *slog.Logger
-	secrets secretSet
-	closers []func() error
+	log      *slog.Logger
+	secrets  secretSet
+	closers  []func() error
+	deadline context.Context // the command's, if it has one (deadline.go)
 
 	paths    *config.Paths
 	settings *config.Settings
 	store    *ledger.Store
+
+	// storeOptions and credentialOptions open the ledger and the
+	// credentials file; tests fill their disks with them.
+	storeOptions      []ledger.OpenOption
+	credentialOptions []config.CredentialsOption
 
 	mu      sync.Mutex // the syncer asks for clients from several goroutines
 	manager *auth.Manager
@@ -152,9 +158,9 @@ func (f *Factory) Store() (*ledger.Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	st, err := ledger.Open(p.LedgerDB)
+	st, err := ledger.Open(p.LedgerDB, f.storeOptions...)
 	if err != nil {
-		return nil, explained(p.LedgerDB, err)
+		return nil, err // ledger.Explain names the file
 	}
 	f.store = st
 	f.closers = append(f.closers, st.Close)
@@ -209,13 +215,18 @@ func (f *Factory) syncAll(ctx context.Context) error {
 	return partialFailure(f.IO, reportProblems(rep))
 }
 
+// credentials is the store of the credentials file at path.
+func (f *Factory) credentials(path string) *config.CredentialStore {
+	return config.OpenCredentials(path, f.credentialOptions...)
+}
+
 // Connections are the saved bank connections (credentials.json).
 func (f *Factory) Connections() ([]config.Connection, error) {
 	p, err := f.Paths()
 	if err != nil {
 		return nil, err
 	}
-	creds, err := config.OpenCredentials(p.CredentialsFile).Load()
+	creds, err := f.credentials(p.CredentialsFile).Load()
 	if err != nil {
 		return nil, err
 	}
@@ -241,7 +252,8 @@ func (f *Factory) Manager(ctx context.Context) (*auth.Manager, *config.Settings,
 	if err != nil {
 		return nil, nil, err
 	}
-	f.manager = auth.NewManager(config.OpenCredentials(p.CredentialsFile), ac, auth.WithTransport(f.httpClient().Transport))
+	f.manager = auth.NewManager(f.credentials(p.CredentialsFile), ac, auth.WithTransport(f.httpClient().Transport),
+		auth.WithTimeouts(f.requestTimeouts()))
 	f.closers = append(f.closers, closeManager(f.manager))
 	return f.manager, s, nil
 }

@@ -45,6 +45,7 @@ type home struct {
 	mu      sync.Mutex
 	env     map[string]string // what the user exported (TRUELAYER_*, ...)
 	browser func(url string) error
+	adjust  func(*Factory) // changes the next in-process runs' Factory (a full disk)
 }
 
 func newHome(t testing.TB) *home {
@@ -210,6 +211,9 @@ func (h *home) factory(streams *IOStreams) *Factory {
 	f.OpenBrowser = func(string) error { return errors.New("no browser in this test") }
 	if h.browser != nil {
 		f.OpenBrowser = h.browser
+	}
+	if h.adjust != nil {
+		h.adjust(f)
 	}
 	return f
 }

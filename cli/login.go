@@ -79,7 +79,7 @@ func runLogin(ctx context.Context, opts *loginOptions) error {
 	if paste {
 		o.Pasted = pastedLines(ctx, io.In)
 		o.PasteError = func(err error) {
-			fmt.Fprintf(io.ErrOut, "banktui: %v; paste the whole URL from the address bar\n", err)
+			printError(io.ErrOut, err.Error()+"; paste the whole URL from the address bar")
 		}
 	}
 	conn, err := auth.Login(ctx, o)

@@ -38,7 +38,7 @@ func runTUI(ctx context.Context, opts *tuiOptions) error {
 		defer demo.close()
 		return ui.Run(ctx, ui.Options{
 			Store: demo.store, Syncer: demo.syncer, Connections: consentsOf(demo.manager.Connections),
-			Login: demo.login, Demo: true, Keys: s.Keys, Location: s.Zone(),
+			Login: demo.login, Demo: true, Keys: s.Keys, SlowBank: slowBank(s), Location: s.Zone(),
 		})
 	}
 	// The first frame comes from the store alone: the client secret (maybe a
@@ -62,6 +62,6 @@ func runTUI(ctx context.Context, opts *tuiOptions) error {
 	}
 	return ui.Run(ctx, ui.Options{
 		Store: st, Syncer: f.newSyncer(st), Connections: consentsOf(f.Connections),
-		Login: login, Keys: s.Keys, Location: s.Zone(),
+		Login: login, Keys: s.Keys, SlowBank: slowBank(s), Location: s.Zone(),
 	})
 }

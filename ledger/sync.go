@@ -262,6 +262,7 @@ func (y *Syncer) run(ctx context.Context, connectionIDs []string, progress func(
 		return nil, ctx.Err()
 	}
 	defer func() { <-y.running }()
+	y.store.checkAhead() // while the bank answers: the first write waits for it
 
 	start := time.Now()
 	rep := &Report{Started: y.opts.now(), Connections: make([]ConnectionReport, len(connectionIDs))}

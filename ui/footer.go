@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"time"
 
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
@@ -102,6 +103,13 @@ func (p *footerPane) syncLine() string {
 		}
 		if n := s.note(&p.pc.bank); n != "" {
 			note += " · " + n
+		}
+		if id, silent, ok := s.slow(p.pc.now()); ok {
+			name := p.pc.bank.providerName(id)
+			if name == "" {
+				name = id
+			}
+			note += " · " + p.pc.styles.Warning.Render(fmt.Sprintf("waiting for %s (%s)", ledger.Sanitize(name), silent.Truncate(time.Second)))
 		}
 		return p.pc.spin() + " " + note
 	case s.failed != "" && s.synced == 0:

@@ -95,7 +95,7 @@ func (m *Model) routeWork(msg tea.Msg) tea.Cmd {
 		return waitFor(msg.ch)
 	case syncProgressMsg:
 		if msg.seq == m.pc.sync.seq {
-			m.pc.sync.progress(msg.event)
+			m.pc.sync.progress(msg.event, m.pc.now())
 		}
 		return waitFor(msg.ch)
 	case syncPhaseDoneMsg:

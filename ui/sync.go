@@ -39,10 +39,23 @@ type syncState struct {
 	// nothing); synced and banks count the connections it did sync.
 	failed        string
 	synced, banks int
+
+	// steps holds, per connection of the running sync, when it last made
+	// progress; one silent for slowAfter is named in the footer.
+	steps     map[string]time.Time
+	slowAfter time.Duration
 }
 
-func newSyncState(disabled bool) syncState {
-	return syncState{offline: disabled, disabled: disabled, accounts: map[string]string{}, conns: map[string]string{}}
+// DefaultSlowBank is how long a bank may go without progress in a refresh
+// before the footer names it as slow.
+const DefaultSlowBank = 10 * time.Second
+
+func newSyncState(disabled bool, slowAfter time.Duration) syncState {
+	if slowAfter <= 0 {
+		slowAfter = DefaultSlowBank
+	}
+	return syncState{offline: disabled, disabled: disabled, accounts: map[string]string{}, conns: map[string]string{},
+		steps: map[string]time.Time{}, slowAfter: slowAfter}
 }
 
 // syncStartedMsg hands Update the channel on which the running sync reports.
@@ -81,11 +94,17 @@ func (s *syncState) begin(parent context.Context, seq uint64, balances bool) {
 	s.ctx, s.cancel = context.WithCancel(parent)
 	s.running, s.balances = true, balances
 	s.err, s.latest = "", nil
+	clear(s.steps)
 }
 
-// progress notes one event of the running sync.
-func (s *syncState) progress(e ledger.Event) {
+// progress notes one event of the running sync, arrived at now.
+func (s *syncState) progress(e ledger.Event, now time.Time) {
 	s.latest = &e
+	if e.Phase == ledger.PhaseDone && e.AccountID == "" {
+		delete(s.steps, e.ConnectionID)
+	} else if e.ConnectionID != "" {
+		s.steps[e.ConnectionID] = now
+	}
 	if e.AccountID != "" {
 		if e.Err != nil {
 			s.accounts[e.AccountID] = describeError(e.Err)
@@ -116,6 +135,20 @@ func (s *syncState) note(bank *bank) string {
 	return note
 }
 
+// slow is the connection of the running sync that has gone longest
+// without progress, if that is slowAfter or more, and for how long.
+func (s *syncState) slow(now time.Time) (connectionID string, silent time.Duration, ok bool) {
+	if !s.running {
+		return "", 0, false
+	}
+	for id, at := range s.steps {
+		if d := now.Sub(at); d >= s.slowAfter && (d > silent || (d == silent && id < connectionID)) {
+			connectionID, silent, ok = id, d, true
+		}
+	}
+	return connectionID, silent, ok
+}
+
 // phaseDone records the end of a phase; now stamps a finished sync.
 func (s *syncState) phaseDone(msg syncPhaseDoneMsg, now time.Time) {
 	if msg.err != nil && !errors.Is(msg.err, context.Canceled) {
@@ -131,6 +164,7 @@ func (s *syncState) phaseDone(msg syncPhaseDoneMsg, now time.Time) {
 	s.noteReport(msg.report)
 	if msg.last {
 		s.running, s.latest = false, nil
+		clear(s.steps)
 		s.failed, s.synced, s.banks = failures(msg.report)
 		if msg.err == nil && (s.synced > 0 || s.banks == 0) {
 			s.last = now
