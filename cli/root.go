@@ -38,6 +38,7 @@ func newCmdRoot(f *Factory) *cobra.Command {
 		if err := f.startLogging(); err != nil {
 			return err
 		}
+		f.startDeadline(cmd)
 		switch cmd.Name() {
 		case "banktui", "emulator", "version", "help", "completion", cobra.ShellCompRequestCmd, cobra.ShellCompNoDescRequestCmd:
 			return nil // the TUI starts its own demo; the others need no bank

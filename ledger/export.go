@@ -115,6 +115,25 @@ func CategoryAccount(x TxView) string {
 	return name
 }
 
+// currencyCode is a currency as the files write it: the bank's code in
+// capitals, letters and digits only, 2 to 24 of them starting with a letter
+// (what OFX's CURDEF, ledger and beancount commodities accept), or "XXX"
+// (ISO 4217's "no currency") when that is not left of it. A currency is
+// bank text like any other.
+func currencyCode(currency string) string {
+	code := strings.Map(func(r rune) rune {
+		r = unicode.ToUpper(r)
+		if (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9') {
+			return r
+		}
+		return -1
+	}, Sanitize(currency))
+	if len(code) < 2 || len(code) > 24 || code[0] < 'A' {
+		return "XXX"
+	}
+	return code
+}
+
 // journalText makes bank text safe inside a quoted string or a payee.
 func journalText(s string) string {
 	return strings.NewReplacer(`"`, "'", `\`, "/", ";", ",").Replace(strings.Join(strings.Fields(Sanitize(s)), " "))

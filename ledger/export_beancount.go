@@ -27,7 +27,7 @@ func exportBeancount(w io.Writer, views []AccountView, txs []TxView, now time.Ti
 		accounts[v.ID] = JournalAccount(v)
 		if !opened[accounts[v.ID]] {
 			opened[accounts[v.ID]] = true
-			fmt.Fprintf(bw, "%s open %s %s\n", openDate, accounts[v.ID], v.Currency)
+			fmt.Fprintf(bw, "%s open %s %s\n", openDate, accounts[v.ID], currencyCode(v.Currency))
 		}
 	}
 	var counters []string
@@ -55,8 +55,9 @@ func exportBeancount(w io.Writer, views []AccountView, txs []TxView, now time.Ti
 		fmt.Fprintf(bw, "%s %s \"%s\" \"%s\"\n", date.Format(time.DateOnly), journalFlag(x), journalText(x.Merchant), journalText(x.Description))
 		fmt.Fprintf(bw, "  transaction_id: \"%s\"\n", journalText(x.ID))
 		fmt.Fprintf(bw, "  category: \"%s\"\n", journalText(CategoryName(x.Category, x.Classification)))
-		fmt.Fprintf(bw, "  %s  %s %s\n", acct, PlainAmount(x.Amount, x.Currency), x.Currency)
-		fmt.Fprintf(bw, "  %s  %s %s\n\n", CategoryAccount(x), PlainAmount(x.Amount.Neg(), x.Currency), x.Currency)
+		cur := currencyCode(x.Currency)
+		fmt.Fprintf(bw, "  %s  %s %s\n", acct, PlainAmount(x.Amount, x.Currency), cur)
+		fmt.Fprintf(bw, "  %s  %s %s\n\n", CategoryAccount(x), PlainAmount(x.Amount.Neg(), x.Currency), cur)
 	}
 	return bw.Flush()
 }

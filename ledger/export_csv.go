@@ -8,8 +8,9 @@ import (
 	"time"
 )
 
-// exportCSV writes one row per transaction, exact amounts, bank text
-// defused for spreadsheets: date is the day in the user's zone (empty when
+// exportCSV writes one row per transaction, exact amounts, every cell of
+// bank text (ids, timestamps and currencies included) sanitised and defused
+// for spreadsheets: date is the day in the user's zone (empty when
 // unreadable), timestamp the bank's text, and the last column, category,
 // the name shown everywhere (the bank's own fields are kept too).
 func exportCSV(w io.Writer, views []AccountView, txs []TxView, _ time.Time, loc *time.Location) error {
@@ -29,9 +30,9 @@ func exportCSV(w io.Writer, views []AccountView, txs []TxView, _ time.Time, loc 
 		if t, ok := x.LocalTime(loc); ok {
 			date = t.Format(time.DateOnly)
 		}
-		_ = cw.Write([]string{date, csvSafe(x.Raw.Timestamp.Raw), x.AccountID, csvSafe(names[x.AccountID]),
+		_ = cw.Write([]string{date, csvSafe(x.Raw.Timestamp.Raw), csvSafe(x.AccountID), csvSafe(names[x.AccountID]),
 			csvSafe(x.Description), csvSafe(x.Merchant), csvSafe(x.Category), csvSafe(strings.Join(x.Classification, "/")),
-			x.Amount.String(), x.Currency, bal, fmt.Sprint(x.Pending), x.ID,
+			x.Amount.String(), csvSafe(x.Currency), bal, fmt.Sprint(x.Pending), csvSafe(x.ID),
 			csvSafe(CategoryName(x.Category, x.Classification))})
 	}
 	cw.Flush()

@@ -1,6 +1,7 @@
 package ledger
 
 import (
+	"bytes"
 	"encoding/json"
 	"io"
 	"strconv"
@@ -10,7 +11,8 @@ import (
 )
 
 // exportJSON writes the accounts (AccountJSON) and their transactions
-// (TransactionJSON) as one document.
+// (TransactionJSON) as one document, controls and bidi overrides in bank
+// text escaped (EscapeJSON).
 func exportJSON(w io.Writer, views []AccountView, txs []TxView, _ time.Time, loc *time.Location) error {
 	out := struct {
 		Accounts     []AccountJSON     `json:"accounts"`
@@ -26,10 +28,15 @@ func exportJSON(w io.Writer, views []AccountView, txs []TxView, _ time.Time, loc
 		}
 		out.Transactions = append(out.Transactions, m)
 	}
-	enc := json.NewEncoder(w)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
-	return enc.Encode(out)
+	if err := enc.Encode(out); err != nil {
+		return err
+	}
+	_, err := w.Write(EscapeJSON(buf.Bytes()))
+	return err
 }
 
 // ProviderJSON is an account's provider, with TrueLayer's field names.
@@ -65,13 +72,14 @@ type AccountJSON struct {
 	Provider          ProviderJSON `json:"provider"`
 	Balance           *BalanceJSON `json:"balance,omitempty"`
 	SyncError         string       `json:"sync_error,omitempty"`
+	Disconnected      bool         `json:"disconnected,omitempty"` // logged out: history kept, not in the totals
 }
 
 // NewAccountJSON is v in the shape of AccountJSON.
 func NewAccountJSON(v AccountView) AccountJSON {
 	j := AccountJSON{
 		AccountID: v.ID, Kind: v.Kind, ConnectionID: v.ConnectionID, DisplayName: v.DisplayName,
-		Currency: v.Currency, Number: v.Number, SyncError: v.SyncError,
+		Currency: v.Currency, Number: v.Number, SyncError: v.SyncError, Disconnected: v.Disconnected,
 		Provider: ProviderJSON{ProviderID: v.ProviderID, DisplayName: v.ProviderName},
 	}
 	if v.Kind == KindCard {

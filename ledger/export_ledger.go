@@ -15,7 +15,7 @@ func exportLedger(w io.Writer, views []AccountView, txs []TxView, now time.Time,
 	accounts := map[string]string{}
 	for _, v := range views {
 		accounts[v.ID] = JournalAccount(v)
-		fmt.Fprintf(bw, "account %s  ; %s %s\n", accounts[v.ID], v.ID, v.Currency)
+		fmt.Fprintf(bw, "account %s  ; %s %s\n", accounts[v.ID], journalText(v.ID), currencyCode(v.Currency))
 	}
 	fmt.Fprintln(bw)
 	for _, x := range txs {
@@ -37,9 +37,9 @@ func exportLedger(w io.Writer, views []AccountView, txs []TxView, now time.Time,
 			fmt.Fprintf(bw, "    ; %s\n", journalText(x.Description))
 		}
 		fmt.Fprintf(bw, "    ; category: %s\n", journalText(CategoryName(x.Category, x.Classification)))
-		amt := PlainAmount(x.Amount, x.Currency)
-		fmt.Fprintf(bw, "    %s  %s %s\n", acct, amt, x.Currency)
-		fmt.Fprintf(bw, "    %s  %s %s\n\n", CategoryAccount(x), PlainAmount(x.Amount.Neg(), x.Currency), x.Currency)
+		cur := currencyCode(x.Currency)
+		fmt.Fprintf(bw, "    %s  %s %s\n", acct, PlainAmount(x.Amount, x.Currency), cur)
+		fmt.Fprintf(bw, "    %s  %s %s\n\n", CategoryAccount(x), PlainAmount(x.Amount.Neg(), x.Currency), cur)
 	}
 	return bw.Flush()
 }

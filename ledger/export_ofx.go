@@ -67,7 +67,7 @@ func (o *ofxWriter) bankStatement(v AccountView) {
 	} else if v.Number != "" {
 		acctID = strings.ReplaceAll(v.Number, " ", "")
 	}
-	fmt.Fprintf(o, "<STMTTRNRS><TRNUID>%d</TRNUID><STATUS><CODE>0</CODE><SEVERITY>INFO</SEVERITY></STATUS>\n<STMTRS><CURDEF>%s</CURDEF>\n", o.uid, v.Currency)
+	fmt.Fprintf(o, "<STMTTRNRS><TRNUID>%d</TRNUID><STATUS><CODE>0</CODE><SEVERITY>INFO</SEVERITY></STATUS>\n<STMTRS><CURDEF>%s</CURDEF>\n", o.uid, currencyCode(v.Currency))
 	fmt.Fprintf(o, "<BANKACCTFROM><BANKID>%s</BANKID><ACCTID>%s</ACCTID><ACCTTYPE>%s</ACCTTYPE></BANKACCTFROM>\n", ofxText(bankID, 9), ofxText(acctID, 22), acctType)
 	o.statement(v)
 	o.WriteString("</STMTRS></STMTTRNRS>\n")
@@ -75,7 +75,7 @@ func (o *ofxWriter) bankStatement(v AccountView) {
 
 func (o *ofxWriter) cardStatement(v AccountView) {
 	o.uid++
-	fmt.Fprintf(o, "<CCSTMTTRNRS><TRNUID>%d</TRNUID><STATUS><CODE>0</CODE><SEVERITY>INFO</SEVERITY></STATUS>\n<CCSTMTRS><CURDEF>%s</CURDEF>\n", o.uid, v.Currency)
+	fmt.Fprintf(o, "<CCSTMTTRNRS><TRNUID>%d</TRNUID><STATUS><CODE>0</CODE><SEVERITY>INFO</SEVERITY></STATUS>\n<CCSTMTRS><CURDEF>%s</CURDEF>\n", o.uid, currencyCode(v.Currency))
 	fmt.Fprintf(o, "<CCACCTFROM><ACCTID>%s</ACCTID></CCACCTFROM>\n", ofxText(v.ID, 22))
 	o.statement(v)
 	o.WriteString("</CCSTMTRS></CCSTMTTRNRS>\n")
@@ -111,8 +111,9 @@ func (o *ofxWriter) statement(v AccountView) {
 		if name == "" {
 			name = x.Description
 		}
-		fmt.Fprintf(o, "<STMTTRN><TRNTYPE>%s</TRNTYPE><DTPOSTED>%s</DTPOSTED><TRNAMT>%s</TRNAMT><FITID>%s</FITID><NAME>%s</NAME><MEMO>%s</MEMO></STMTTRN>\n",
-			kind, ofxTime(posted), PlainAmount(x.Amount, x.Currency), ofxText(x.ID, 255), ofxText(name, 32), ofxText(x.Description, 255))
+		fmt.Fprintf(o, "<STMTTRN><TRNTYPE>%s</TRNTYPE><DTPOSTED>%s</DTPOSTED><TRNAMT>%s</TRNAMT><FITID>%s</FITID>%s%s</STMTTRN>\n",
+			kind, ofxTime(posted), PlainAmount(x.Amount, x.Currency), ofxText(x.ID, 255),
+			ofxElement("NAME", name, 32), ofxElement("MEMO", x.Description, 255))
 	}
 	o.WriteString("</BANKTRANLIST>\n")
 	if !v.HasBalance {
@@ -142,9 +143,31 @@ func ofxTime(t time.Time) string {
 	return t.Format("20060102150405") + "[" + hours + ":" + name + "]"
 }
 
+// ofxElement is <TAG>text</TAG>, or nothing when no text is left of s: an
+// empty NAME is refused by OFX readers (ofxparse: "Empty transaction name").
+func ofxElement(tag, s string, limit int) string {
+	text := ofxText(s, limit)
+	if strings.TrimSpace(text) == "" {
+		return ""
+	}
+	return "<" + tag + ">" + text + "</" + tag + ">"
+}
+
+// ofxText is bank text as OFX content: sanitised, cut to limit, escaped
+// for XML, and ASCII only (other characters as &#xHEX; references, which
+// every XML reader decodes): readers such as ofxparse take an OFX 2 file
+// without an OFX 1 ENCODING header for ASCII.
 func ofxText(s string, limit int) string {
+	var esc strings.Builder
+	_ = xml.EscapeText(&esc, []byte(truncateText(Sanitize(s), limit)))
 	var b strings.Builder
-	_ = xml.EscapeText(&b, []byte(truncateText(Sanitize(s), limit)))
+	for _, r := range esc.String() {
+		if r > 0x7e {
+			fmt.Fprintf(&b, "&#x%X;", r)
+			continue
+		}
+		b.WriteRune(r)
+	}
 	return b.String()
 }
 

@@ -244,7 +244,7 @@ func TestExportOFX(t *testing.T) {
 
 // journal parses a ledger or beancount export: postings per account, and
 // fails on a transaction that does not balance.
-func journal(t *testing.T, format, out string) (postings map[string]truelayer.Amount, opened map[string]bool, n int) {
+func journal(t testing.TB, format, out string) (postings map[string]truelayer.Amount, opened map[string]bool, n int) {
 	t.Helper()
 	postings, opened = map[string]truelayer.Amount{}, map[string]bool{}
 	var sum truelayer.Amount

@@ -98,7 +98,7 @@ func (m *Model) routeWork(msg tea.Msg) tea.Cmd {
 		return waitFor(msg.ch)
 	case syncProgressMsg:
 		if msg.seq == m.pc.sync.seq {
-			m.pc.sync.progress(msg.event)
+			m.pc.sync.progress(msg.event, m.pc.now())
 		}
 		return waitFor(msg.ch)
 	case syncPhaseDoneMsg:
@@ -200,7 +200,7 @@ func (m *Model) startSync(connectionIDs []string, balances, transactions bool) t
 func (m *Model) syncPhaseDone(msg syncPhaseDoneMsg) tea.Cmd {
 	m.pc.sync.phaseDone(msg, m.pc.now())
 	if msg.last {
-		m.footer.syncEnded(msg.err == nil)
+		m.footer.syncEnded(msg.err == nil && m.pc.sync.failed == "")
 	}
 	var cmds []tea.Cmd
 	if msg.transactions {
