@@ -121,7 +121,7 @@ func (f *Factory) startDemo(ctx context.Context) (_ *demoBank, err error) {
 			truelayer.WithPSUIP(psu))
 	}, ledger.WithGrantedScopes(func(id string) []string { return grantedIn(d.manager.Connections, id) }))
 	err = d.connect(ctx, auth.LoginOptions{
-		Auth: ac, APIURL: d.server.APIURL(), RedirectURI: d.client.RedirectURIs[0],
+		Auth: ac, APIURL: d.server.APIURL(), RedirectURI: d.client.RedirectURIs[0], Scopes: auth.DefaultScopes,
 		Store: creds, HTTPClient: hc, Timeout: 30 * time.Second, Open: followLink(hc),
 	})
 	if err != nil {

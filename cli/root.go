@@ -51,7 +51,7 @@ func newCmdRoot(f *Factory) *cobra.Command {
 	root.AddCommand(newCmdVersion(f), newCmdProviders(f), newCmdDoctor(f),
 		newCmdList(f, listAccounts), newCmdList(f, listCards), newCmdTransactions(f), newCmdExport(f),
 		newCmdBalance(f), newCmdConnections(f), newCmdLogin(f), newCmdLogout(f), newCmdSync(f),
-		newCmdEmulator(f), newCmdCompletion(f))
+		newCmdReport(f), newCmdEmulator(f), newCmdCompletion(f))
 	return root
 }
 

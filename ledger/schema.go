@@ -17,6 +17,7 @@ var migrations = []func(ctx context.Context, tx *sql.Tx) error{
 	migrateEndpointStatus,
 	migrateUnattendedCalls,
 	migrateDisconnectedConnections,
+	migrateReportMonths,
 }
 
 func (s *Store) migrate(ctx context.Context, from int) error {

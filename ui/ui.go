@@ -101,8 +101,10 @@ func newModel(ctx context.Context, o Options, d deps) Model {
 	}
 	pc.applyTheme()
 	var src txSource
+	var insights insightsReader
 	if d.store != nil {
 		src = storeSource{d.store}
+		insights, _ = d.store.(insightsReader)
 	}
 	m := Model{
 		pc: pc, cancel: cancel, deps: d, conns: o.Connections, keyErr: keyErr,
@@ -111,6 +113,7 @@ func newModel(ctx context.Context, o Options, d deps) Model {
 		cards:    newListPane(pc, paneCards),
 		tx:       newTransactionsPane(pc, src),
 		detail:   newDetailPane(pc, src),
+		insights: newInsightsPane(pc, insights),
 		help:     newHelpPane(pc),
 		login:    newLoginPane(pc, o.Login),
 		footer:   newFooterPane(pc),
