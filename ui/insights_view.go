@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/banktui/banktui/ledger"
-	"github.com/banktui/banktui/truelayer"
 )
 
 // View draws the pane in a w×h box: one column of sections, scrolled.
@@ -92,7 +91,7 @@ func (p *insightsPane) lines(w int) ([]string, int) {
 }
 
 // amount is money for the pane: masked in privacy mode.
-func (p *insightsPane) amount(a truelayer.Amount, currency string, signed bool) string {
+func (p *insightsPane) amount(a ledger.Amount, currency string, signed bool) string {
 	return money(a, currency, signed, p.pc.privacy)
 }
 
@@ -111,7 +110,7 @@ func (p *insightsPane) flowBars(out []string, r ledger.FlowReport, w int, select
 			out = append(out, st.Muted.Render("  "+ledger.Sanitize(c.Currency)+" · total "+p.amount(c.Total, c.Currency, false)))
 		}
 		amountW := 0
-		var most truelayer.Amount // the longest bar's
+		var most ledger.Amount // the longest bar's
 		for _, it := range c.Items {
 			amountW = max(amountW, cellWidth(p.amount(it.Amount, c.Currency, false)))
 			if it.Amount.GreaterThan(most) {
@@ -177,7 +176,7 @@ func (p *insightsPane) cashflow(out []string, r ledger.CashflowReport, w int) []
 		return append(out, st.Muted.Render("  no income or spending"))
 	}
 	for _, c := range r.Currencies {
-		var most truelayer.Amount
+		var most ledger.Amount
 		netW := 0
 		for _, m := range c.Months {
 			if m.Income.GreaterThan(most) {
@@ -203,7 +202,7 @@ func (p *insightsPane) cashflow(out []string, r ledger.CashflowReport, w int) []
 }
 
 // fraction is a/of as a float (0 when of is 0).
-func fraction(a, of truelayer.Amount) float64 {
+func fraction(a, of ledger.Amount) float64 {
 	if of.Sign() == 0 {
 		return 0
 	}
