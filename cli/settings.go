@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/banktui/banktui/auth"
 	"github.com/banktui/banktui/config"
 	"github.com/banktui/banktui/truelayer"
 	"github.com/banktui/banktui/ui"
@@ -30,7 +31,7 @@ func applyTrueLayer(s *config.Settings) error {
 		}
 	}
 	if len(s.Scopes) == 0 {
-		s.Scopes, s.Sources[config.KeyScopes] = slices.Clone(truelayer.DefaultScopes), config.SourceDefault
+		s.Scopes, s.Sources[config.KeyScopes] = slices.Clone(auth.DefaultScopes), config.SourceDefault
 	}
 	if err := truelayer.ValidateScopes(s.Scopes); err != nil {
 		return s.Invalid(config.KeyScopes, err.Error(), err)

@@ -1,14 +1,12 @@
 package config
 
 import (
-	"bytes"
-	"context"
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/netip"
 	"net/url"
 	"os"
-	"os/exec"
 	"strconv"
 	"strings"
 	"time"
@@ -44,7 +42,8 @@ const (
 	KeyAuthURL             = "auth_url"
 	KeyAPIURL              = "api_url"
 	KeyTimezone            = "timezone"
-	KeyKeys                = "keys" // table: action name -> key or list of keys
+	KeyPSUIP               = "psu_ip" // the address sent as X-PSU-IP when the user is present
+	KeyKeys                = "keys"   // table: action name -> key or list of keys
 )
 
 // Source values in Settings.Sources, besides "file PATH:LINE" and "env NAME".
@@ -65,7 +64,11 @@ type Settings struct {
 	ProviderID          string   // skip the provider selection
 	AuthURL, APIURL     string   // host overrides (the emulator, say); "" = from Environment
 	Timezone            string   // the user's time zone, e.g. "Europe/London"; "" = the system's (see Zone)
-	Keys                map[string][]string
+	// PSUIP is the user's IP address, sent as X-PSU-IP when the user is
+	// present; "" = this machine's address on its default route.
+	PSUIP    string
+	Keys     map[string][]string
+	Timeouts Timeouts // [timeouts]
 
 	// Sources tells, per setting name (Key* constants; "keys.ACTION" for
 	// key bindings), where its value came from: "flag", "env NAME",
@@ -223,6 +226,9 @@ func (s *Settings) validate() error {
 		}
 		s.zone = zone
 	}
+	if _, err := netip.ParseAddr(s.PSUIP); s.PSUIP != "" && err != nil {
+		return bad(KeyPSUIP, "must be an IP address, such as 203.0.113.7 (your address as your bank sees it)", err)
+	}
 	return nil
 }
 
@@ -279,6 +285,15 @@ func (s *Settings) loadFile(path string) error {
 		return &SettingError{File: path, Msg: "cannot read settings: " + err.Error(), Err: err}
 	}
 	s.FileFound = true
+	if err := s.parse(path, data); err != nil {
+		return err
+	}
+	return s.checkFile(path)
+}
+
+// parse reads config.toml's content (from path) into s, recording sources
+// with line numbers: every key known, every value of its type.
+func (s *Settings) parse(path string, data []byte) error {
 	f := tomlFile{path: path, content: string(data)}
 	var raw map[string]any
 	if _, err := toml.Decode(f.content, &raw); err != nil {
@@ -300,12 +315,29 @@ func (s *Settings) loadFile(path string) error {
 	}
 	if len(unknown) > 0 {
 		known := []string{KeyClientID, KeyClientSecret, KeyClientSecretCommand, KeyEnvironment,
-			KeyRedirectURI, KeyScopes, KeyProviders, KeyProviderID, KeyAuthURL, KeyAPIURL, KeyTimezone, "[" + KeyKeys + "]"}
+			KeyRedirectURI, KeyScopes, KeyProviders, KeyProviderID, KeyAuthURL, KeyAPIURL, KeyTimezone, KeyPSUIP, "[" + KeyKeys + "]", "[" + KeyTimeouts + "]"}
 		return fmt.Errorf("%w in %s (known: %s):\n  %s", ErrUnknownKeys, path,
 			strings.Join(known, ", "), strings.Join(unknown, "\n  "))
 	}
+	return nil
+}
+
+// checkFile refuses a settings file that holds a secret others can read,
+// or a trusted setting others could change (filetrust.go).
+func (s *Settings) checkFile(path string) error {
 	if s.ClientSecret != "" {
-		return checkPrivate(path)
+		if err := checkPrivate(path); err != nil {
+			return err
+		}
+	}
+	var trusted []string
+	for _, k := range trustedKeys {
+		if v := map[string]string{KeyClientSecretCommand: s.ClientSecretCommand, KeyAuthURL: s.AuthURL, KeyAPIURL: s.APIURL}[k]; v != "" {
+			trusted = append(trusted, k)
+		}
+	}
+	if len(trusted) > 0 {
+		return checkTrusted(path, trusted)
 	}
 	return nil
 }
@@ -316,7 +348,7 @@ func (s *Settings) assign(f tomlFile, key string, val any) (known bool, err erro
 	text := map[string]*string{
 		KeyClientID: &s.ClientID, KeyClientSecret: &s.ClientSecret, KeyClientSecretCommand: &s.ClientSecretCommand,
 		KeyEnvironment: &s.Environment, KeyRedirectURI: &s.RedirectURI, KeyProviderID: &s.ProviderID,
-		KeyAuthURL: &s.AuthURL, KeyAPIURL: &s.APIURL, KeyTimezone: &s.Timezone,
+		KeyAuthURL: &s.AuthURL, KeyAPIURL: &s.APIURL, KeyTimezone: &s.Timezone, KeyPSUIP: &s.PSUIP,
 	}
 	lists := map[string]*[]string{KeyScopes: &s.Scopes, KeyProviders: &s.Providers}
 	switch {
@@ -334,6 +366,8 @@ func (s *Settings) assign(f tomlFile, key string, val any) (known bool, err erro
 		*lists[key] = list
 	case key == KeyKeys:
 		return true, s.assignKeys(f, val)
+	case key == KeyTimeouts:
+		return true, s.assignTimeouts(f, val)
 	default:
 		return false, nil
 	}
@@ -382,94 +416,3 @@ func checkPrivate(path string) error {
 
 // Configured reports whether a client id is set (otherwise banktui runs the demo bank).
 func (s *Settings) Configured() bool { return s.ClientID != "" }
-
-// secretCommandTimeout bounds client_secret_command (pass may ask gpg-agent
-// for a passphrase, which takes a human).
-const secretCommandTimeout = 2 * time.Minute
-
-// Secret returns the client secret: ClientSecret, or the trimmed output of
-// ClientSecretCommand run through sh -c. The secret is never logged, and
-// errors never contain it: the command's stderr is quoted only with the
-// secret's text removed.
-func (s *Settings) Secret(ctx context.Context) (string, error) {
-	if s.ClientSecret != "" {
-		return s.ClientSecret, nil
-	}
-	if s.ClientSecretCommand == "" {
-		return "", ErrNoClientSecret
-	}
-	ctx, cancel := context.WithTimeout(ctx, secretCommandTimeout)
-	defer cancel()
-	var stdout, stderr bytes.Buffer
-	cmd := exec.CommandContext(ctx, "sh", "-c", s.ClientSecretCommand)
-	cmd.Stdin = os.Stdin // pinentry and friends may need the terminal
-	cmd.Stdout = &stdout
-	cmd.Stderr = &limitedBuffer{buf: &stderr, max: 4096}
-	cmd.WaitDelay = time.Second
-	runErr := cmd.Run()
-	secret := strings.TrimSpace(stdout.String())
-	if runErr != nil {
-		return "", &SettingError{File: s.sourceFile(KeyClientSecretCommand), Line: s.sourceLine(KeyClientSecretCommand),
-			Key: KeyClientSecretCommand, Msg: "failed (" + exitReason(runErr) + ")" + stderrHint(stderr.String(), secret)}
-	}
-	if secret == "" {
-		return "", &SettingError{File: s.sourceFile(KeyClientSecretCommand), Line: s.sourceLine(KeyClientSecretCommand),
-			Key: KeyClientSecretCommand, Msg: "printed nothing on its standard output"}
-	}
-	return secret, nil
-}
-
-func (s *Settings) sourceFile(key string) string {
-	f, _ := splitFileSource(strings.TrimPrefix(s.Sources[key], "file "))
-	return f
-}
-
-func (s *Settings) sourceLine(key string) int {
-	_, n := splitFileSource(strings.TrimPrefix(s.Sources[key], "file "))
-	return n
-}
-
-func exitReason(err error) string {
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		return ee.ProcessState.String()
-	}
-	if errors.Is(err, context.DeadlineExceeded) {
-		return "timed out"
-	}
-	return "could not run sh"
-}
-
-// stderrHint quotes the first line of the command's stderr, with anything
-// it printed on stdout removed, so a failing `pass` still explains itself.
-func stderrHint(stderr, stdout string) string {
-	line, _, _ := strings.Cut(strings.TrimSpace(stderr), "\n")
-	if stdout != "" {
-		line = strings.ReplaceAll(line, stdout, "[redacted]")
-	}
-	line = strings.Map(func(r rune) rune {
-		if r < ' ' || r == 0x7f {
-			return -1
-		}
-		return r
-	}, line)
-	if len(line) > 200 {
-		line = line[:200] + "…"
-	}
-	if line == "" {
-		return ""
-	}
-	return ": " + line
-}
-
-type limitedBuffer struct {
-	buf *bytes.Buffer
-	max int
-}
-
-func (l *limitedBuffer) Write(p []byte) (int, error) {
-	if room := l.max - l.buf.Len(); room > 0 {
-		l.buf.Write(p[:min(len(p), room)])
-	}
-	return len(p), nil
-}

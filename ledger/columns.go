@@ -75,3 +75,15 @@ func boolInt(b bool) int {
 func placeholders(n int) string {
 	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
 }
+
+// fromMicro is an amount in millionths as a decimal without the trailing
+// zeros the integer adds (12.5, not 12.500000), so it prints with its
+// currency's digits (PlainAmount) like an amount the bank sent.
+func fromMicro(m int64) truelayer.Amount {
+	exp := int32(microExp)
+	for exp > 0 && m%10 == 0 {
+		m /= 10
+		exp--
+	}
+	return truelayer.AmountFromMinor(m, exp)
+}

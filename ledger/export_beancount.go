@@ -66,7 +66,7 @@ func (beancountDialect) transaction(e *exportRun, t *journalTx) {
 		w.WriteString("  ")
 		w.WriteString(PlainAmount(p.amount, p.currency))
 		w.WriteByte(' ')
-		w.WriteString(Commodity(p.currency))
+		w.WriteString(currencyCode(p.currency))
 		w.WriteByte('\n')
 		if p.dated {
 			w.WriteString("    date: " + dayDate(p.day) + "\n")

@@ -119,7 +119,7 @@ type snapshot struct {
 func (e *exportRun) planBooks(postingDates bool) (*books, error) {
 	b := &books{balanced: !e.report.Filtered, byRID: map[int64]*accountBook{}, transitOpening: map[string]truelayer.Amount{}, end: maxDay}
 	for _, v := range e.views {
-		a := &accountBook{view: v, rid: e.rids[v.ID], name: e.names[v.ID], commodity: Commodity(v.Currency),
+		a := &accountBook{view: v, rid: e.rids[v.ID], name: e.names[v.ID], commodity: currencyCode(v.Currency),
 			commodities: map[string]bool{}, pendingCur: map[string]bool{}}
 		a.commodities[a.commodity] = true
 		b.accounts = append(b.accounts, a)
@@ -180,7 +180,7 @@ FROM balances ORDER BY account_rid, fetched_at, id`)
 		if a == nil {
 			continue
 		}
-		s := &snapshot{fetchedAt: time.UnixMilli(fetched), commodity: Commodity(currency),
+		s := &snapshot{fetchedAt: time.UnixMilli(fetched), commodity: currencyCode(currency),
 			current: amountFromText(cur), avail: amountFromText(avail)}
 		s.at = s.fetchedAt
 		if t, ok := truelayer.ParseTimestamp(string(stamp)); ok && t.Time.Year() >= minPlausibleYear {
@@ -323,7 +323,7 @@ FROM transactions t JOIN transactions c ON c.rid = t.transfer_rid`+selected, app
 		case sideTransit:
 			b.usesTransit = true
 			if !r.other.pending && r.other.dated && r.other.day < b.start {
-				cur := Commodity(currency)
+				cur := currencyCode(currency)
 				b.transitOpening[cur] = b.transitOpening[cur].Add(amountFromText(amount))
 			}
 		case sideOtherAccount:

@@ -15,8 +15,9 @@ import (
 var csvHeader = []string{"date", "timestamp", "account_id", "account", "description", "merchant_name", "transaction_category",
 	"transaction_classification", "amount", "currency", "running_balance", "pending", "transaction_id", "category"}
 
-// exportCSV writes one row per transaction, exact amounts, bank text
-// defused for spreadsheets.
+// exportCSV writes one row per transaction, exact amounts, every cell of
+// bank text (ids, timestamps and currencies included) sanitised and defused
+// for spreadsheets.
 func exportCSV(e *exportRun) error {
 	names := make(map[string]string, len(e.all))
 	for _, v := range e.all {
@@ -76,9 +77,9 @@ func csvRecord(record []string, x TxView, text csvText, account string, loc *tim
 	if category == "" {
 		category = CategoryName(x.Category, x.Classification)
 	}
-	copy(record, []string{date, csvSafe(text.stamp), x.AccountID, csvSafe(account),
+	copy(record, []string{date, csvSafe(text.stamp), csvSafe(x.AccountID), csvSafe(account),
 		csvSafe(x.Description), csvSafe(x.Merchant), csvSafe(x.Category), csvSafe(text.classification),
-		text.amount, x.Currency, text.running, strconv.FormatBool(x.Pending), x.ID, csvSafe(category)})
+		text.amount, csvSafe(x.Currency), text.running, strconv.FormatBool(x.Pending), csvSafe(x.ID), csvSafe(category)})
 	return record
 }
 

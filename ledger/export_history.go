@@ -39,9 +39,9 @@ FROM transactions t`+where, args...)
 		}
 		if a := b.byRID[rid]; a != nil {
 			if pending {
-				a.pendingCur[Commodity(currency)] = true
+				a.pendingCur[currencyCode(currency)] = true
 			} else {
-				a.commodities[Commodity(currency)] = true
+				a.commodities[currencyCode(currency)] = true
 			}
 		}
 		if !paired {
@@ -134,7 +134,7 @@ FROM transactions t JOIN accounts a ON a.rid = t.account_rid`+where+" ORDER BY t
 		}
 		r.micro, r.text = micro.Int64, text.String
 		r.hasBalance, r.balMicro, r.balText = running.Valid, running.Int64, runText.String
-		own := !foreign.Valid || Commodity(foreign.String) == a.commodity
+		own := !foreign.Valid || currencyCode(foreign.String) == a.commodity
 		day.add(a, d, ts, r, own)
 	}
 	if err := rows.Err(); err != nil {

@@ -11,7 +11,8 @@ import (
 
 // exportJSON writes the accounts (AccountJSON) and their transactions
 // (TransactionJSON) as one document: the accounts indented, then one
-// transaction a line, each written as it is read.
+// transaction a line, each written as it is read; controls and bidi
+// overrides in bank text escaped (EscapeJSON).
 func exportJSON(e *exportRun) error {
 	accounts := make([]AccountJSON, 0, len(e.views))
 	for _, v := range e.views {
@@ -24,7 +25,7 @@ func exportJSON(e *exportRun) error {
 	if err := enc.Encode(accounts); err != nil {
 		return err
 	}
-	e.printf("{\n  \"accounts\": %s,\n  \"transactions\": [", bytes.TrimRight(buf.Bytes(), "\n"))
+	e.printf("{\n  \"accounts\": %s,\n  \"transactions\": [", EscapeJSON(bytes.TrimRight(buf.Bytes(), "\n")))
 	var line []byte
 	sep := "\n    "
 	err := e.eachRow(e.q, withRaw, func(r *exportRow) error {
@@ -34,7 +35,7 @@ func exportJSON(e *exportRun) error {
 		}
 		line = appendTransactionJSON(line[:0], r.TxView, r.raw, e.loc)
 		e.w.WriteString(sep)
-		e.w.Write(line)
+		e.w.Write(EscapeJSON(line))
 		sep = ",\n    "
 		return nil
 	})
@@ -81,13 +82,14 @@ type AccountJSON struct {
 	Provider          ProviderJSON `json:"provider"`
 	Balance           *BalanceJSON `json:"balance,omitempty"`
 	SyncError         string       `json:"sync_error,omitempty"`
+	Disconnected      bool         `json:"disconnected,omitempty"` // logged out: history kept, not in the totals
 }
 
 // NewAccountJSON is v in the shape of AccountJSON.
 func NewAccountJSON(v AccountView) AccountJSON {
 	j := AccountJSON{
 		AccountID: v.ID, Kind: v.Kind, ConnectionID: v.ConnectionID, DisplayName: v.DisplayName,
-		Currency: v.Currency, Number: v.Number, SyncError: v.SyncError,
+		Currency: v.Currency, Number: v.Number, SyncError: v.SyncError, Disconnected: v.Disconnected,
 		Provider: ProviderJSON{ProviderID: v.ProviderID, DisplayName: v.ProviderName},
 	}
 	if v.Kind == KindCard {

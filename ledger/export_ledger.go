@@ -58,7 +58,7 @@ func (ledgerDialect) transaction(e *exportRun, t *journalTx) {
 		w.WriteString("  ")
 		w.WriteString(PlainAmount(p.amount, p.currency))
 		w.WriteByte(' ')
-		w.WriteString(ledgerCommodity(Commodity(p.currency)))
+		w.WriteString(ledgerCommodity(currencyCode(p.currency)))
 		switch {
 		case p.dated && p.comment != "":
 			w.WriteString("  ; [" + dayDate(p.day) + "] " + p.comment)
@@ -98,7 +98,7 @@ func (ledgerDialect) leftOut(e *exportRun, r *exportRow) {
 
 // ledgerAmount is an amount and its commodity as hledger writes them.
 func ledgerAmount(a Amount, currency string) string {
-	return PlainAmount(a, currency) + " " + ledgerCommodity(Commodity(currency))
+	return PlainAmount(a, currency) + " " + ledgerCommodity(currencyCode(currency))
 }
 
 // truelayer0 is a zero amount.

@@ -104,22 +104,25 @@ func categoryAccount(name string, in bool) string {
 	return out
 }
 
-// Commodity is the currency as the journals and OFX write it, by one rule
-// every reader accepts (hledger, ledger-cli, beancount, OFX importers):
-// the bank's code in capitals with everything but ASCII letters and digits
-// dropped ("gbp" and "GB P" are GBP); "XXX", ISO 4217's "no currency", when
-// nothing is left; an "X" in front when what is left does not start with a
-// letter or is one character ("826" is X826: beancount wants two or more
-// characters, starting with a letter); at most 24 characters (beancount's
-// limit). An ISO 4217 code is itself.
-func Commodity(currency string) string {
+// currencyCode is the currency as the journals and OFX write it, by one
+// rule every reader accepts (hledger, ledger-cli, beancount, OFX importers):
+// the bank's code (bank text, so sanitised) in capitals with everything but
+// ASCII letters and digits dropped ("gbp" and "GB P" are GBP); "XXX", ISO
+// 4217's "no currency", when nothing is left; an "X" in front when what is
+// left does not start with a letter or is one character ("826" is X826:
+// beancount wants two or more characters, starting with a letter); at most
+// 24 characters (beancount's limit). An ISO 4217 code is itself.
+func currencyCode(currency string) string {
+	if len(currency) == 3 && isUpperASCII(currency) {
+		return currency // the common case, without allocating
+	}
 	code := strings.Map(func(r rune) rune {
 		r = unicode.ToUpper(r)
 		if (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9') {
 			return r
 		}
 		return -1
-	}, currency)
+	}, Sanitize(currency))
 	switch {
 	case code == "":
 		return "XXX"
@@ -129,7 +132,16 @@ func Commodity(currency string) string {
 	return code[:min(len(code), 24)]
 }
 
-// ledgerCommodity is Commodity as hledger and ledger-cli read it: quoted
+func isUpperASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 'A' || s[i] > 'Z' {
+			return false
+		}
+	}
+	return true
+}
+
+// ledgerCommodity is currencyCode as hledger and ledger-cli read it: quoted
 // when it has a digit (an unquoted symbol is letters only).
 func ledgerCommodity(code string) string {
 	if strings.ContainsAny(code, "0123456789") {

@@ -163,8 +163,9 @@ func (e *exportRun) ofxTransaction(r *exportRow) error {
 	case r.amount().Sign() > 0:
 		kind = "CREDIT"
 	}
-	e.printf("<STMTTRN><TRNTYPE>%s</TRNTYPE><DTPOSTED>%s</DTPOSTED><TRNAMT>%s</TRNAMT><FITID>%s</FITID><NAME>%s</NAME><MEMO>%s</MEMO></STMTTRN>\n",
-		kind, ofxTime(posted), PlainAmount(r.amount(), r.Currency), ofxID(r.ID, 255), ofxText(ofxName(r), 32), ofxText(r.Description, 255))
+	e.printf("<STMTTRN><TRNTYPE>%s</TRNTYPE><DTPOSTED>%s</DTPOSTED><TRNAMT>%s</TRNAMT><FITID>%s</FITID>%s%s</STMTTRN>\n",
+		kind, ofxTime(posted), PlainAmount(r.amount(), r.Currency), ofxID(r.ID, 255),
+		ofxElement("NAME", ofxName(r), 32), ofxElement("MEMO", r.Description, 255))
 	return nil
 }
 
@@ -180,8 +181,8 @@ func (e *exportRun) ofxPending(r *exportRow) error {
 	if r.amount().Sign() > 0 {
 		kind = "CREDIT"
 	}
-	e.printf("<STMTTRNP><TRNTYPE>%s</TRNTYPE><DTTRAN>%s</DTTRAN><TRNAMT>%s</TRNAMT><NAME>%s</NAME><MEMO>%s</MEMO></STMTTRNP>\n",
-		kind, ofxTime(posted), PlainAmount(r.amount(), r.Currency), ofxText(ofxName(r), 32), ofxText(r.Description, 255))
+	e.printf("<STMTTRNP><TRNTYPE>%s</TRNTYPE><DTTRAN>%s</DTTRAN><TRNAMT>%s</TRNAMT>%s%s</STMTTRNP>\n",
+		kind, ofxTime(posted), PlainAmount(r.amount(), r.Currency), ofxElement("NAME", ofxName(r), 32), ofxElement("MEMO", r.Description, 255))
 	return nil
 }
 
@@ -206,6 +207,16 @@ func ofxTime(t time.Time) string {
 	return t.Format("20060102150405") + "[" + hours + ":" + name + "]"
 }
 
+// ofxElement is <TAG>text</TAG>, or nothing when no text is left of s: an
+// empty NAME is refused by OFX readers (ofxparse: "Empty transaction name").
+func ofxElement(tag, s string, limit int) string {
+	text := ofxText(s, limit)
+	if strings.TrimSpace(text) == "" {
+		return ""
+	}
+	return "<" + tag + ">" + text + "</" + tag + ">"
+}
+
 // ofxText is bank text as OFX element content: sanitised, at most limit
 // cells, markup escaped, and ASCII only (other characters as references).
 func ofxText(s string, limit int) string {
@@ -220,11 +231,18 @@ func ofxText(s string, limit int) string {
 			b.WriteString("&gt;")
 		case r < 0x80:
 			b.WriteRune(r)
+		case !xmlChar(r):
+			b.WriteString("&#65533;") // U+FFFD: no XML reader takes a noncharacter, even as a reference
 		default:
 			b.WriteString("&#" + strconv.Itoa(int(r)) + ";")
 		}
 	}
 	return b.String()
+}
+
+// xmlChar reports whether XML allows r (its Char production).
+func xmlChar(r rune) bool {
+	return r == '\t' || r == '\n' || r == '\r' || (r >= 0x20 && r <= 0xd7ff) || (r >= 0xe000 && r <= 0xfffd) || (r >= 0x10000 && r <= 0x10ffff)
 }
 
 // truncateText shortens s to n cells, marking the cut with "…".

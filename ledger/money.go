@@ -59,7 +59,7 @@ func plainSmall(d decimal.Decimal, places int32) (string, bool) {
 		c *= 10
 	}
 	var buf [24]byte
-	digits := strconv.AppendInt(buf[:0], abs(c), 10)
+	digits := strconv.AppendUint(buf[:0], absUint(c), 10)
 	var out [48]byte
 	b := out[:0]
 	if c < 0 {
@@ -80,11 +80,12 @@ func plainSmall(d decimal.Decimal, places int32) (string, bool) {
 	return string(b), true
 }
 
-func abs(x int64) int64 {
+// absUint is |x|, exact for every int64.
+func absUint(x int64) uint64 {
 	if x < 0 {
-		return -x
+		return uint64(-(x + 1)) + 1
 	}
-	return x
+	return uint64(x)
 }
 
 // FormatMoney renders an amount for people: "£1,234.50", "-€3.20",

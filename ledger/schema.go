@@ -14,6 +14,10 @@ var migrations = []func(ctx context.Context, tx *sql.Tx) error{
 	migrateCategoryName,
 	migrateDayStamps,
 	migrateTransfers,
+	migrateEndpointStatus,
+	migrateUnattendedCalls,
+	migrateDisconnectedConnections,
+	migrateReportMonths,
 }
 
 func (s *Store) migrate(ctx context.Context, from int) error {
@@ -185,4 +189,45 @@ func fts5Available(ctx context.Context, tx *sql.Tx) bool {
 	}
 	_, err := tx.ExecContext(ctx, "DROP TABLE temp.fts5_probe")
 	return err == nil
+}
+
+// migrateEndpointStatus adds what the bank last refused of an endpoint of an
+// account (403, 501) or of a connection's lists (account_id ”), and until
+// when it refuses unattended calls (429): a refusal of one endpoint is not a
+// lost consent, and is shown where it applies.
+func migrateEndpointStatus(ctx context.Context, tx *sql.Tx) error {
+	_, err := tx.ExecContext(ctx, `
+CREATE TABLE endpoint_status (
+	connection_id TEXT NOT NULL REFERENCES connections(id) ON DELETE CASCADE,
+	account_id    TEXT NOT NULL DEFAULT '',
+	endpoint      TEXT NOT NULL,
+	status        INTEGER NOT NULL,
+	code          TEXT NOT NULL DEFAULT '',
+	until         INTEGER NOT NULL DEFAULT 0,
+	seen_at       INTEGER NOT NULL,
+	PRIMARY KEY (connection_id, account_id, endpoint)
+)`)
+	return err
+}
+
+// migrateUnattendedCalls adds the calls made without the user present, per
+// connection, account and endpoint (unix milliseconds), so a sync from cron
+// stays within the bank's daily limit (4 per account and endpoint in 24 h).
+func migrateUnattendedCalls(ctx context.Context, tx *sql.Tx) error {
+	_, err := tx.ExecContext(ctx, `
+CREATE TABLE unattended_calls (
+	connection_id TEXT NOT NULL REFERENCES connections(id) ON DELETE CASCADE,
+	account_id    TEXT NOT NULL DEFAULT '',
+	endpoint      TEXT NOT NULL,
+	at            INTEGER NOT NULL
+);
+CREATE INDEX unattended_calls_key ON unattended_calls(connection_id, account_id, endpoint, at)`)
+	return err
+}
+
+// migrateDisconnectedConnections adds when a connection was logged out: its
+// accounts leave the totals, their history stays.
+func migrateDisconnectedConnections(ctx context.Context, tx *sql.Tx) error {
+	_, err := tx.ExecContext(ctx, "ALTER TABLE connections ADD COLUMN disconnected_at INTEGER NOT NULL DEFAULT 0")
+	return err
 }

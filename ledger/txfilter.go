@@ -117,10 +117,11 @@ func (s *Store) accountRIDs(ctx context.Context, ids []string) ([]int64, error) 
 }
 
 // splitText turns the words of a text filter into an FTS5 query (words of
-// three characters or more, each quoted) and the words left for LIKE.
+// three characters or more, each quoted) and the words left for LIKE. A NUL
+// would end the FTS5 query's string early (a syntax error), so it goes.
 func (s *Store) splitText(text string) (match string, short []string) {
 	var terms []string
-	for _, word := range strings.Fields(text) {
+	for _, word := range strings.Fields(strings.ReplaceAll(text, "\x00", "")) {
 		// Trigrams need three characters.
 		if s.hasFTS && len([]rune(word)) >= 3 {
 			terms = append(terms, `"`+strings.ReplaceAll(word, `"`, `""`)+`"`)

@@ -15,6 +15,7 @@ const (
 	paneCards
 	paneTransactions
 	paneDetail
+	paneInsights
 )
 
 // programContext is what every pane shares, by pointer, as gh-dash's

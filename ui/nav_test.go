@@ -59,8 +59,8 @@ func TestLaunchShowsStoredBalancesAndSelectsFirstAccount(t *testing.T) {
 func TestPaneNavigation(t *testing.T) {
 	h := fakeHarness(t, 120, 30, 20)
 	for _, s := range []struct{ key, want string }{
-		{"tab", "2 Cards"}, {"tab", "3 Transactions"}, {"tab", "1 Accounts"},
-		{"shift+tab", "3 Transactions"}, {"1", "1 Accounts"}, {"2", "2 Cards"}, {"3", "3 Transactions"},
+		{"tab", "2 Cards"}, {"tab", "3 Transactions"}, {"tab", "4 Insights"}, {"tab", "1 Accounts"},
+		{"shift+tab", "4 Insights"}, {"1", "1 Accounts"}, {"2", "2 Cards"}, {"3", "3 Transactions"}, {"4", "4 Insights"},
 	} {
 		wantFocus(t, h.press(s.key), s.key, s.want)
 	}

@@ -203,6 +203,13 @@ func (p *transactionsPane) stepMonth(dir int) {
 	l.scrollTo(p.rowsOnScreen())
 }
 
+// showInsight lists what an insights bar is made of: the filter (a
+// category: or merchant term) over the month (zero: all history).
+func (p *transactionsPane) showInsight(filter string, period month) {
+	p.list.period = period
+	p.setFilter(filter)
+}
+
 // filterKey edits the filter: enter keeps it, esc clears it, the arrows
 // still move through what it lets through.
 func (p *transactionsPane) filterKey(msg tea.KeyPressMsg) {

@@ -30,6 +30,9 @@ type Options struct {
 	Demo  bool                // footer badge DEMO; L says what it does before connecting
 	Keys  map[string][]string // [keys] from config.toml: action -> keys
 	Now   func() time.Time    // nil => time.Now
+	// SlowBank is how long a bank may go without progress in a refresh
+	// before the footer names it (0 => DefaultSlowBank).
+	SlowBank time.Duration
 	// Location is the user's time zone: dates, month steps and "as of"
 	// times are in it. nil => time.Local.
 	Location *time.Location
@@ -94,12 +97,14 @@ func newModel(ctx context.Context, o Options, d deps) Model {
 	pc := &programContext{
 		ctx: ctx, now: now, loc: loc, keys: keys, isDark: true, noColor: noColor, demo: o.Demo,
 		spinner: spinner.New(spinner.WithSpinner(spinner.MiniDot)),
-		sync:    newSyncState(d.syncer == nil),
+		sync:    newSyncState(d.syncer == nil, o.SlowBank),
 	}
 	pc.applyTheme()
 	var src txSource
+	var insights insightsReader
 	if d.store != nil {
 		src = storeSource{d.store}
+		insights, _ = d.store.(insightsReader)
 	}
 	m := Model{
 		pc: pc, cancel: cancel, deps: d, conns: o.Connections, keyErr: keyErr,
@@ -108,6 +113,7 @@ func newModel(ctx context.Context, o Options, d deps) Model {
 		cards:    newListPane(pc, paneCards),
 		tx:       newTransactionsPane(pc, src),
 		detail:   newDetailPane(pc, src),
+		insights: newInsightsPane(pc, insights),
 		help:     newHelpPane(pc),
 		login:    newLoginPane(pc, o.Login),
 		footer:   newFooterPane(pc),
