@@ -289,3 +289,44 @@ func TestExportsOfTheHostileBankReadBack(t *testing.T) {
 	}
 	check("json", got, len(doc.Transactions))
 }
+
+// Every slice of the hostile bank (a period cutting a card repayment in
+// two, one account of a transfer, a text filter) still passes hledger's
+// strict check and bean-check: their assertions hold, the other side of a
+// cut transfer goes through TransitAccount or the other account's name.
+func TestExportSlicesOfTheHostileBankPassTheirReaders(t *testing.T) {
+	st := hostileBank(t)
+	london, _ := time.LoadLocation("Europe/London")
+	day := func(d int) time.Time { return time.Date(2026, 11, d, 0, 0, 0, 0, london) }
+	dir := t.TempDir()
+	for _, slice := range []struct {
+		name  string
+		q     TxQuery
+		holds string // what the ledger export must book to
+	}{
+		{"from 4 to 6 November", TxQuery{From: day(4), To: day(6), Pending: PendingExclude}, TransitAccount},
+		{"to 5 November", TxQuery{To: day(5), Pending: PendingExclude}, TransitAccount},
+		{"from 6 November", TxQuery{From: day(6), Pending: PendingExclude}, TransitAccount},
+		{"the current account", TxQuery{AccountIDs: []string{"acc-main"}, Pending: PendingBoth}, "Liabilities:Hostile-Bank:Platinum"},
+		{"the card and savings", TxQuery{AccountIDs: []string{hostileCardID, "acc-save"}, Pending: PendingExclude}, "Assets:Hostile-Bank:Current-a-c "},
+		{"search FX", TxQuery{Text: "FX", Pending: PendingExclude}, "Expenses:Bank-charges"},
+	} {
+		name, q := slice.name, slice.q
+		q.Location = london
+		for _, c := range []struct{ format, tool string }{{"ledger", "hledger"}, {"beancount", "bean-check"}} {
+			out, _ := exportStore(t, st, c.format, q, hostileNow)
+			if c.format == "ledger" && !strings.Contains(out, "    "+slice.holds) {
+				t.Errorf("%s: the ledger export books nothing to %s:\n%s", name, slice.holds, out)
+			}
+			path := filepath.Join(dir, c.format)
+			if err := os.WriteFile(path, []byte(out), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			args := []string{path}
+			if c.tool == "hledger" {
+				args = []string{"-f", path, "check", "-s"}
+			}
+			t.Run(name+"/"+c.format, func(t *testing.T) { runTool(t, c.tool, args...) })
+		}
+	}
+}
