@@ -8,7 +8,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"runtime"
+	"runtime/debug"
 	"runtime/metrics"
 	"slices"
 	"strconv"
@@ -182,7 +182,7 @@ var _ io.Writer = (*countingWriter)(nil)
 // process (VmHWM, reset before fn: file pages SQLite maps count) and the
 // peak anonymous resident size (sampled).
 func peakMemory(fn func()) (heap, rss, anon uint64) {
-	runtime.GC()
+	debug.FreeOSMemory() // what building the store left is not the export's
 	resetPeakRSS()
 	var stop atomic.Bool
 	done := make(chan struct{})
