@@ -129,7 +129,6 @@ type exportRun struct {
 	byRID  map[int64]AccountView
 	names  map[string]string
 	report ExportReport
-	err    error // the first error reading rows
 }
 
 func (s *Store) newExportRun(ctx context.Context, w io.Writer, req ExportRequest) (*exportRun, error) {

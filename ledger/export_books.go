@@ -71,18 +71,7 @@ type dayTotal struct {
 	hasClose bool
 }
 
-func (d *dayTotal) sum() truelayer.Amount { return microAmount(d.micro).Add(d.rest) }
-
-// microAmount is an amount in millionths with no more decimals than it
-// needs: 1394310000 is 1394.31.
-func microAmount(micro int64) truelayer.Amount {
-	exp := int32(microExp)
-	for exp > 0 && micro%10 == 0 {
-		micro /= 10
-		exp--
-	}
-	return truelayer.AmountFromMinor(micro, exp)
-}
+func (d *dayTotal) sum() truelayer.Amount { return fromMicro(d.micro).Add(d.rest) }
 
 // knownPoint is the bank's balance at the end of a day.
 type knownPoint struct {
@@ -104,11 +93,10 @@ type bookEvent struct {
 
 // snapshot is a stored balance.
 type snapshot struct {
-	at               time.Time // the bank's update_timestamp, else when fetched
-	current, avail   truelayer.Amount
-	commodity        string
-	fetchedAt        time.Time
-	hasAvail, stated bool
+	at             time.Time // the bank's update_timestamp, else when fetched
+	current, avail truelayer.Amount
+	commodity      string
+	fetchedAt      time.Time
 }
 
 // planBooks reads what the writers need before the rows. postingDates:

@@ -175,7 +175,7 @@ func (r closeRow) amount() truelayer.Amount {
 	if r.text != "" {
 		return amountFromText(r.text)
 	}
-	return microAmount(r.micro)
+	return fromMicro(r.micro)
 }
 
 func (f *closeFinder) add(a *accountBook, day int, ts int64, r closeRow, own bool) {
@@ -241,7 +241,7 @@ func (f *closeFinder) finish(a *accountBook) {
 
 // balance is a row's running balance as an asset's balance.
 func (f *closeFinder) balance(r closeRow) truelayer.Amount {
-	b := microAmount(r.balMicro)
+	b := fromMicro(r.balMicro)
 	if r.balText != "" {
 		b = amountFromText(r.balText)
 	}
@@ -269,11 +269,4 @@ next:
 		return truelayer.Amount{}, false
 	}
 	return found[0], true
-}
-
-func boolByte(b bool) byte {
-	if b {
-		return 1
-	}
-	return 0
 }

@@ -75,13 +75,14 @@ func (e *exportRun) openRows(q TxQuery, cols rowColumns) (*rowCursor, error) {
 	}
 	query, from := rowsSelect, " FROM transactions t"
 	var extra []any
+	if cols&(withBankText|withRaw) != 0 {
+		from += " JOIN transaction_json j ON j.rid = t.rid"
+	}
 	if cols&withBankText != 0 {
 		query += ", t.category, t.classification, t.running_balance, " + exportStamp
-		from += " JOIN transaction_json j ON j.rid = t.rid"
 	}
 	if cols&withRaw != 0 {
 		query += ", j.raw"
-		from += " JOIN transaction_json j ON j.rid = t.rid"
 	}
 	if cols&withOther != 0 {
 		// The other side in one column (NULL for most rows), and whether the
@@ -173,14 +174,6 @@ func (r *exportRow) amount() Amount {
 	return r.Amount
 }
 
-// view is the row as a TxView with its amount and classification.
-func (r *exportRow) view() TxView {
-	v := r.TxView
-	v.Amount = r.amount()
-	v.Classification = splitClassification(r.classText)
-	return v
-}
-
 // side reads the other side of a transfer from its column.
 func (c *rowCursor) side(s string) exportSide {
 	var o exportSide
@@ -198,7 +191,7 @@ func (c *rowCursor) side(s string) exportSide {
 	return o
 }
 
-// before reports whether the other side comes first in the cursor's order.
+// otherFirst reports whether the other side comes first in the cursor's order.
 func (r *exportRow) otherFirst() bool {
 	return r.other.ts < r.ts || (r.other.ts == r.ts && r.other.rid < r.rid)
 }
