@@ -13,15 +13,17 @@ import (
 
 // exporters are the formats Store.Export writes, each in its own file
 // (export_<format>.go): a new format is a writer there and a line here.
-var exporters = []struct {
-	format string
-	write  func(e *exportRun) error
-}{
+var exporters = []exporter{
 	{"csv", exportCSV},
 	{"json", exportJSON},
 	{"ofx", exportOFX},
 	{"ledger", exportLedger},
 	{"beancount", exportBeancount},
+}
+
+type exporter struct {
+	format string
+	write  func(e *exportRun) error
 }
 
 // ExportFormats are the formats Store.Export writes.
@@ -92,12 +94,7 @@ const (
 // categories are CategoryLevels as everywhere. What the journals contain
 // (opening entries, assertions, transfers) is in export_journal.go.
 func (s *Store) Export(ctx context.Context, w io.Writer, req ExportRequest) (ExportReport, error) {
-	i := slices.IndexFunc(exporters, func(e struct {
-		format string
-		write  func(e *exportRun) error
-	}) bool {
-		return e.format == req.Format
-	})
+	i := slices.IndexFunc(exporters, func(e exporter) bool { return e.format == req.Format })
 	if i < 0 {
 		return ExportReport{}, fmt.Errorf("unknown export format %q (one of %s)", req.Format, strings.Join(ExportFormats, ", "))
 	}
