@@ -13,8 +13,8 @@ import (
 	"github.com/banktui/banktui/truelayer"
 )
 
-// The demo bank's exports read by the programs they are for: hledger and
-// bean-check pass them strictly, and hledger, bean-query and ofxparse find
+// The demo bank's exports read by the programs they are for: hledger,
+// ledger-cli and bean-check pass them strictly, and hledger, bean-query and ofxparse find
 // each account at the balance `banktui balance --json` prints. The tools
 // are installed with the project's (.ci/run): a test fails, never skips,
 // without them.
@@ -25,7 +25,7 @@ func runReader(t *testing.T, name string, args ...string) string {
 	t.Helper()
 	path, err := exec.LookPath(name)
 	if err != nil {
-		t.Fatalf("%s is not installed (apt-get install hledger beancount python3-ofxparse): %v", name, err)
+		t.Fatalf("%s is not installed (apt-get install hledger ledger beancount python3-ofxparse): %v", name, err)
 	}
 	out, err := exec.Command(path, args...).CombinedOutput()
 	if err != nil {
@@ -106,6 +106,7 @@ func checkReaders(t *testing.T, h *home) (transfers int) {
 	}
 
 	runReader(t, "hledger", "-f", file("ledger"), "check", "-s")
+	runReader(t, "ledger", "-f", file("ledger"), "--pedantic", "balance") // ledger-cli checks the assertions too
 	rows := readCSV(t, runReader(t, "hledger", "-f", file("ledger"), "bal", "--flat", "--no-total", "-O", "csv"))
 	got := map[string]truelayer.Amount{}
 	for _, row := range rows[1:] {

@@ -16,8 +16,6 @@ func exportBeancount(e *exportRun) error { return writeJournal(e, beancountDiale
 
 type beancountDialect struct{}
 
-func (beancountDialect) postingDates() bool { return false }
-
 func (beancountDialect) declare(e *exportRun, b *books) {
 	e.header(";")
 	e.printf("option \"title\" \"banktui\"\n\n")

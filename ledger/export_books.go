@@ -99,12 +99,12 @@ type snapshot struct {
 	fetchedAt      time.Time
 }
 
-// planBooks reads what the writers need before the rows. postingDates:
-// the journal dates a posting on its own day (hledger, ledger-cli); without
-// (beancount) the other side of a transfer is booked on the day of the
-// transaction, so its account's assertions are not written while the money
-// is on its way.
-func (e *exportRun) planBooks(postingDates bool) (*books, error) {
+// planBooks reads what the writers need before the rows. A transfer whose
+// sides are days apart is one transaction on the first side's day: the
+// other account's assertions are not written while the money is on its way
+// (beancount has no posting dates, and ledger-cli checks assertions in the
+// file's order whatever a posting's date).
+func (e *exportRun) planBooks() (*books, error) {
 	b := &books{balanced: !e.report.Filtered, byRID: map[int64]*accountBook{}, transitOpening: map[string]truelayer.Amount{}, end: maxDay}
 	for _, v := range e.views {
 		a := &accountBook{view: v, rid: e.rids[v.ID], name: e.names[v.ID], commodity: currencyCode(v.Currency),
@@ -134,7 +134,7 @@ func (e *exportRun) planBooks(postingDates bool) (*books, error) {
 	if err := e.loadSnapshots(b); err != nil {
 		return nil, err
 	}
-	if err := e.scanTransfers(b, postingDates); err != nil {
+	if err := e.scanTransfers(b); err != nil {
 		return nil, err
 	}
 	if b.balanced {
@@ -271,9 +271,9 @@ func (a *accountBook) inFlight(day int) bool {
 
 // scanTransfers reads the selected rows that are one side of a transfer:
 // which non-exported accounts the file books against, the money in
-// transit when the export starts, and (without posting dates) the days an
-// account's balance in the file runs ahead of or behind the bank's.
-func (e *exportRun) scanTransfers(b *books, postingDates bool) error {
+// transit when the export starts, and the days an account's balance in
+// the file runs ahead of or behind the bank's.
+func (e *exportRun) scanTransfers(b *books) error {
 	where, args, err := e.s.txWhere(e.ctx, e.q)
 	if err != nil {
 		return err
@@ -305,7 +305,7 @@ FROM transactions t JOIN transactions c ON c.rid = t.transfer_rid`+selected, app
 		}
 		switch e.otherSide(&r) {
 		case sideInFile:
-			if a := b.byRID[r.accountRID]; !postingDates && r.otherFirst() && r.day != r.other.day && a != nil {
+			if a := b.byRID[r.accountRID]; r.otherFirst() && r.day != r.other.day && a != nil {
 				a.inflight = append(a.inflight, [2]int{min(r.day, r.other.day), max(r.day, r.other.day)})
 			}
 		case sideTransit:

@@ -39,8 +39,6 @@ import (
 
 // journalDialect is the syntax of one journal format.
 type journalDialect interface {
-	// postingDates: a posting can carry its own date (hledger, ledger-cli).
-	postingDates() bool
 	declare(e *exportRun, b *books)
 	transaction(e *exportRun, t *journalTx)
 	// balances asserts, for the end of day, each event's balance.
@@ -63,14 +61,14 @@ type journalPosting struct {
 	account  string
 	amount   truelayer.Amount
 	currency string // the bank's, for PlainAmount's decimals
-	day      int    // its own date, when not the transaction's (postingDates)
+	day      int    // its own date, when not the transaction's (hledger, ledger-cli)
 	dated    bool
 	comment  string
 }
 
 // writeJournal is the walk described above.
 func writeJournal(e *exportRun, d journalDialect) error {
-	b, err := e.planBooks(d.postingDates())
+	b, err := e.planBooks()
 	if err != nil {
 		return err
 	}
@@ -78,32 +76,7 @@ func writeJournal(e *exportRun, d journalDialect) error {
 	if t := openingTx(b); t != nil {
 		d.transaction(e, t)
 	}
-	// Days run in time order, except that in a zone behind UTC a row dated
-	// without a time comes before the evening of the day before it: there
-	// a day's assertions wait one day more.
-	lag := 0
-	if _, off := e.now.Zone(); off < 0 {
-		lag = 1
-	}
-	next := 0
-	flush := func(through int) {
-		for next < len(b.events) && b.events[next].day <= through {
-			day, end := b.events[next].day, next
-			for end < len(b.events) && b.events[end].day == day {
-				end++
-			}
-			for _, ev := range b.events[next:end] {
-				if !ev.adjust.IsZero() {
-					e.report.Adjustments++
-					d.transaction(e, adjustmentTx(ev))
-				}
-			}
-			d.balances(e, day, b.events[next:end])
-			next = end
-		}
-	}
-	cats := categoryCache{}
-	var dates dateCache
+	w := &journalWalk{e: e, d: d, b: b, cats: categoryCache{}}
 	err = e.eachRow(e.q, withOther, func(r *exportRow) error {
 		if !r.dated {
 			e.report.Undated++
@@ -111,20 +84,78 @@ func writeJournal(e *exportRun, d journalDialect) error {
 			d.leftOut(e, r)
 			return nil
 		}
-		e.report.Transactions++
-		flush(r.day - 1 - lag)
-		side := -1
-		if r.paired {
-			side = e.otherSide(r)
-			if side == sideInFile && r.otherFirst() {
-				return nil // written with the other side
-			}
+		// A row dated without a time is stored at midnight UTC: in a zone
+		// behind UTC the evening of the day before comes after it. It waits
+		// for a row of its own day, so the file runs in date order
+		// (ledger-cli checks assertions in the file's order).
+		w.release(r.day)
+		if isDay(r.ts) {
+			w.held = append(w.held, *r)
+			return nil
 		}
-		d.transaction(e, e.rowTx(r, side, cats, dates.of(r.day)))
+		w.write(r)
 		return nil
 	})
-	flush(maxDay)
+	w.release(maxDay)
+	w.flush(maxDay)
 	return err
+}
+
+// journalWalk writes the rows and, at the end of each day, its balance
+// adjustments and assertions.
+type journalWalk struct {
+	e     *exportRun
+	d     journalDialect
+	b     *books
+	next  int // the first event not written
+	cats  categoryCache
+	dates dateCache
+	held  []exportRow // rows dated without a time, waiting for their day
+}
+
+// flush writes the events of the days up to through.
+func (w *journalWalk) flush(through int) {
+	evs := w.b.events
+	for w.next < len(evs) && evs[w.next].day <= through {
+		day, end := evs[w.next].day, w.next
+		for end < len(evs) && evs[end].day == day {
+			end++
+		}
+		for _, ev := range evs[w.next:end] {
+			if !ev.adjust.IsZero() {
+				w.e.report.Adjustments++
+				w.d.transaction(w.e, adjustmentTx(ev))
+			}
+		}
+		w.d.balances(w.e, day, evs[w.next:end])
+		w.next = end
+	}
+}
+
+// release writes the held rows of the days up to day.
+func (w *journalWalk) release(day int) {
+	i := 0
+	for ; i < len(w.held) && w.held[i].day <= day; i++ {
+		w.write(&w.held[i])
+	}
+	w.held = append(w.held[:0], w.held[i:]...)
+}
+
+// write writes a dated row after the events of the days before it: its
+// transaction, or nothing when it is the second side of a transfer
+// written with the first.
+func (w *journalWalk) write(r *exportRow) {
+	e := w.e
+	e.report.Transactions++
+	w.flush(r.day - 1)
+	side := -1
+	if r.paired {
+		side = e.otherSide(r)
+		if side == sideInFile && r.otherFirst() {
+			return // written with the other side
+		}
+	}
+	w.d.transaction(e, e.rowTx(r, side, w.cats, w.dates.of(r.day)))
 }
 
 // rowTx is the transaction of a row, and of its other side when that is a

@@ -7,12 +7,10 @@ import "strings"
 // one transaction per row or transfer, flagged "!" when pending, and the
 // bank's balances asserted at the end of each day it stated one. A
 // transfer's other side keeps its own day as a posting date ("; [DATE]",
-// which both read), so every assertion holds.
+// which both read).
 func exportLedger(e *exportRun) error { return writeJournal(e, ledgerDialect{}) }
 
 type ledgerDialect struct{}
-
-func (ledgerDialect) postingDates() bool { return true }
 
 func (ledgerDialect) declare(e *exportRun, b *books) {
 	e.header(";")
@@ -25,7 +23,15 @@ func (ledgerDialect) declare(e *exportRun, b *books) {
 		e.printf("account %s\n", name)
 	}
 	e.printf("\n")
+	// The metadata tags, declared for ledger-cli --pedantic.
+	for _, tag := range ledgerTags {
+		e.printf("tag %s\n", tag)
+	}
+	e.printf("\n")
 }
+
+// ledgerTags are the metadata tags rowTx writes.
+var ledgerTags = []string{"transaction_id", "category", "transfer", "counterpart_id"}
 
 func (ledgerDialect) transaction(e *exportRun, t *journalTx) {
 	w := e.w

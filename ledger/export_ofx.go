@@ -20,7 +20,7 @@ import (
 // ids are at most as long as OFX allows, a stable hash standing for a
 // longer bank id (ofxID).
 func exportOFX(e *exportRun) error {
-	b, err := e.planBooks(true)
+	b, err := e.planBooks()
 	if err != nil {
 		return err
 	}

@@ -81,6 +81,7 @@ func TestExportsOfTheHostileBankPassTheirReaders(t *testing.T) {
 	// hledger: strict check (accounts, commodities, balanced, assertions),
 	// then each account's balance is the bank's.
 	runTool(t, "hledger", "-f", files["ledger"], "check", "-s")
+	runTool(t, "ledger", "-f", files["ledger"], "--pedantic", "balance") // ledger-cli checks the assertions too
 	rows, err := csv.NewReader(strings.NewReader(runTool(t, "hledger", "-f", files["ledger"], "bal", "--flat", "--no-total", "-O", "csv"))).ReadAll()
 	if err != nil {
 		t.Fatal(err)
@@ -292,7 +293,7 @@ func TestExportsOfTheHostileBankReadBack(t *testing.T) {
 
 // Every slice of the hostile bank (a period cutting a card repayment in
 // two, one account of a transfer, a text filter) still passes hledger's
-// strict check and bean-check: their assertions hold, the other side of a
+// strict check, ledger-cli's and bean-check: their assertions hold, the other side of a
 // cut transfer goes through TransitAccount or the other account's name.
 func TestExportSlicesOfTheHostileBankPassTheirReaders(t *testing.T) {
 	st := hostileBank(t)
@@ -313,7 +314,7 @@ func TestExportSlicesOfTheHostileBankPassTheirReaders(t *testing.T) {
 	} {
 		name, q := slice.name, slice.q
 		q.Location = london
-		for _, c := range []struct{ format, tool string }{{"ledger", "hledger"}, {"beancount", "bean-check"}} {
+		for _, c := range []struct{ format, tool string }{{"ledger", "hledger"}, {"ledger", "ledger"}, {"beancount", "bean-check"}} {
 			out, _ := exportStore(t, st, c.format, q, hostileNow)
 			if c.format == "ledger" && !strings.Contains(out, "    "+slice.holds) {
 				t.Errorf("%s: the ledger export books nothing to %s:\n%s", name, slice.holds, out)
@@ -323,10 +324,13 @@ func TestExportSlicesOfTheHostileBankPassTheirReaders(t *testing.T) {
 				t.Fatal(err)
 			}
 			args := []string{path}
-			if c.tool == "hledger" {
+			switch c.tool {
+			case "hledger":
 				args = []string{"-f", path, "check", "-s"}
+			case "ledger":
+				args = []string{"-f", path, "--pedantic", "balance"}
 			}
-			t.Run(name+"/"+c.format, func(t *testing.T) { runTool(t, c.tool, args...) })
+			t.Run(name+"/"+c.tool, func(t *testing.T) { runTool(t, c.tool, args...) })
 		}
 	}
 }

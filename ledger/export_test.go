@@ -150,13 +150,13 @@ func exportStore(t testing.TB, st *Store, format string, q TxQuery, now time.Tim
 }
 
 // runTool runs one of the readers the exports are for (hledger,
-// bean-check, bean-query, python3 with ofxparse): a test fails, never
+// ledger-cli, bean-check, bean-query, python3 with ofxparse): a test fails, never
 // skips, when it is missing.
 func runTool(t testing.TB, name string, args ...string) string {
 	t.Helper()
 	path, err := exec.LookPath(name)
 	if err != nil {
-		t.Fatalf("%s is not installed (apt-get install hledger beancount python3-ofxparse): %v", name, err)
+		t.Fatalf("%s is not installed (apt-get install hledger ledger beancount python3-ofxparse): %v", name, err)
 	}
 	out, err := exec.Command(path, args...).CombinedOutput()
 	if err != nil {
