@@ -94,6 +94,8 @@ type bookEvent struct {
 // snapshot is a stored balance.
 type snapshot struct {
 	at             time.Time // the bank's update_timestamp, else when fetched
+	day            int       // at's local day
+	what           string    // how a comment names it
 	current, avail truelayer.Amount
 	commodity      string
 	fetchedAt      time.Time
@@ -177,9 +179,10 @@ FROM balances ORDER BY account_rid, fetched_at, id`)
 		if a.view.Kind == KindCard {
 			s.current = s.current.Neg()
 		}
+		s.day, s.what = dayOf(s.at, e.loc), "balance fetched "+s.at.In(e.loc).Format("2006-01-02 15:04")
 		a.latest = s
 		if b.balanced && s.commodity == a.commodity {
-			a.addSnapshot(s, e.loc)
+			a.addSnapshot(s)
 		}
 	}
 	return rows.Err()
@@ -189,13 +192,13 @@ FROM balances ORDER BY account_rid, fetched_at, id`)
 // end of its day: no stored row of that day after it, none dated without a
 // time (such a row may have been booked after it). The latest of a day
 // wins; it replaces the day's running balance.
-func (a *accountBook) addSnapshot(s *snapshot, loc *time.Location) {
-	day := dayOf(s.at, loc)
+func (a *accountBook) addSnapshot(s *snapshot) {
+	day := s.day
 	i, found := slices.BinarySearchFunc(a.days, day, func(d dayTotal, day int) int { return d.day - day })
 	if found && (a.days[i].dateOnly || a.days[i].lastTS > s.at.Unix()) {
 		return
 	}
-	p := knownPoint{day: day, value: s.current, what: "balance fetched " + s.at.In(loc).Format("2006-01-02 15:04")}
+	p := knownPoint{day: day, value: s.current, what: s.what}
 	if n := len(a.points); n > 0 && a.points[n-1].day == day {
 		a.points[n-1] = p
 		return
@@ -207,6 +210,16 @@ func (a *accountBook) addSnapshot(s *snapshot, loc *time.Location) {
 // account in the export's period.
 func (b *books) plan(a *accountBook) {
 	a.mergeRunningBalances()
+	if s := a.latest; len(a.points) == 0 && s != nil && s.commodity == a.commodity {
+		// No balance the bank stated is known to end a day (its rows come
+		// without running balances, and on the latest balance's day without
+		// a time): the latest balance closes the last day of history.
+		day := s.day
+		if n := len(a.days); n > 0 {
+			day = max(day, a.days[n-1].day)
+		}
+		a.points = []knownPoint{{day: day, value: s.current, what: s.what}}
+	}
 	prefix := make([]truelayer.Amount, len(a.days)+1)
 	for i := range a.days {
 		prefix[i+1] = prefix[i].Add(a.days[i].sum())

@@ -3,6 +3,7 @@ package ledger
 import (
 	"database/sql"
 	"fmt"
+	"slices"
 
 	"github.com/banktui/banktui/truelayer"
 )
@@ -126,6 +127,7 @@ FROM transactions t JOIN accounts a ON a.rid = t.account_rid`+where+" ORDER BY t
 		}
 		if a != current {
 			day.finish(current)
+			current.settleDays()
 			current = a
 		}
 		d, dated := clock.day(ts)
@@ -141,7 +143,47 @@ FROM transactions t JOIN accounts a ON a.rid = t.account_rid`+where+" ORDER BY t
 		return fmt.Errorf("ledger: export: %w", err)
 	}
 	day.finish(current)
+	current.settleDays()
 	return nil
+}
+
+// settleDays puts an account's days in order. The scan reads rows by
+// time, and in a zone behind UTC a row dated without a time (stored at
+// midnight UTC) comes before the evening of the day before: a day can
+// appear twice, and the last row of a day is not its last in the bank's
+// order when a row of an earlier day follows it. Such days have no known
+// close; the two runs of a day are summed.
+func (a *accountBook) settleDays() {
+	if a == nil {
+		return
+	}
+	next, sorted := maxDay, true
+	for i := len(a.days) - 1; i >= 0; i-- {
+		d := &a.days[i]
+		if d.day >= next {
+			d.hasClose = false
+		}
+		sorted = sorted && d.day < next
+		next = min(next, d.day)
+	}
+	if sorted {
+		return
+	}
+	slices.SortStableFunc(a.days, func(x, y dayTotal) int { return x.day - y.day })
+	out := a.days[:1]
+	for _, d := range a.days[1:] {
+		last := &out[len(out)-1]
+		if d.day != last.day {
+			out = append(out, d)
+			continue
+		}
+		last.micro += d.micro
+		last.rest = last.rest.Add(d.rest)
+		last.lastTS = max(last.lastTS, d.lastTS)
+		last.dateOnly = last.dateOnly || d.dateOnly
+		last.hasClose = false
+	}
+	a.days = out
 }
 
 // closeFinder gathers one account's day and finds the bank's balance at

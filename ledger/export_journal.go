@@ -86,13 +86,16 @@ func writeJournal(e *exportRun, d journalDialect) error {
 		}
 		// A row dated without a time is stored at midnight UTC: in a zone
 		// behind UTC the evening of the day before comes after it. It waits
-		// for a row of its own day, so the file runs in date order
-		// (ledger-cli checks assertions in the file's order).
-		w.release(r.day)
+		// for a timed row of its own day or the next day's first row
+		// without a time (after which no row of the day before can come),
+		// so the file runs in date order (ledger-cli checks assertions in
+		// the file's order) and at most two days' such rows wait.
 		if isDay(r.ts) {
+			w.release(r.day - 1)
 			w.held = append(w.held, *r)
 			return nil
 		}
+		w.release(r.day)
 		w.write(r)
 		return nil
 	})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -332,5 +333,81 @@ func TestExportSlicesOfTheHostileBankPassTheirReaders(t *testing.T) {
 			}
 			t.Run(name+"/"+c.tool, func(t *testing.T) { runTool(t, c.tool, args...) })
 		}
+	}
+}
+
+// A bank read in a zone behind UTC: rows dated without a time (stored at
+// midnight UTC) come, by time, before the evening of the day before, so the
+// bank's running balances do not close those days; one account has no
+// running balances at all and its latest balance falls on a day of rows
+// without a time. The one balance known to end a day is asserted there. The journals still run in date order for ledger-cli,
+// adjust nothing, and end at the bank's balances.
+func TestExportsInAZoneBehindUTCPassTheirReaders(t *testing.T) {
+	ny, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		t.Fatal(err)
+	}
+	views := []AccountView{
+		{ConnectionID: "c1", ProviderID: "ob-west", ProviderName: "West Bank", Kind: KindAccount, ID: "acc-ny", DisplayName: "Checking",
+			Type: "TRANSACTION", Currency: "GBP", HasBalance: true, Current: truelayer.MustAmount("110"), Available: truelayer.MustAmount("110"),
+			BalanceAsOf: time.Date(2026, 11, 3, 12, 0, 0, 0, time.UTC)},
+		{ConnectionID: "c1", ProviderID: "ob-west", ProviderName: "West Bank", Kind: KindAccount, ID: "acc-plain", DisplayName: "Plain",
+			Type: "SAVINGS", Currency: "GBP", HasBalance: true, Current: truelayer.MustAmount("97"), Available: truelayer.MustAmount("97"),
+			BalanceAsOf: time.Date(2026, 11, 3, 10, 0, 0, 0, time.UTC)},
+	}
+	var txs []TxView
+	for i, r := range []struct{ account, when, amount, running string }{
+		{"acc-ny", "2026-11-01T12:00:00Z", "10", "110"},
+		{"acc-ny", "2026-11-02T02:00:00Z", "-3", "107"}, // New York: 1 November, 21:00
+		{"acc-ny", "2026-11-02T00:00:00Z", "5", "112"},  // 2 November, no time
+		{"acc-ny", "2026-11-02T15:00:00Z", "-2", "110"},
+		{"acc-ny", "2026-11-03T00:00:00Z", "1", "111"},  // 3 November, no time
+		{"acc-ny", "2026-11-03T03:00:00Z", "-1", "110"}, // New York: 2 November, 22:00
+		{"acc-plain", "2026-11-02T00:00:00Z", "-5", ""},
+		{"acc-plain", "2026-11-03T00:00:00Z", "2", ""},
+	} {
+		ts, _ := truelayer.ParseTimestamp(r.when)
+		raw := truelayer.Transaction{TransactionID: fmt.Sprintf("ny%d", i), Timestamp: ts, Description: "ROW " + r.when,
+			Amount: truelayer.MustAmount(r.amount), Currency: "GBP", TransactionType: "DEBIT", TransactionCategory: "PURCHASE"}
+		if r.running != "" {
+			raw.RunningBalance = &truelayer.RunningBalance{Amount: truelayer.MustAmount(r.running), Currency: "GBP"}
+		}
+		txs = append(txs, TxView{AccountID: r.account, ID: raw.TransactionID, Raw: raw})
+	}
+	st := storeOf(t, views, txs)
+	// The bank's balance late on 1 November, New York time: asserted at
+	// the end of that day, after its evening row.
+	raw := []byte(`{"update_timestamp":"2026-11-02T04:30:00Z"}`)
+	if err := st.saveBalance(context.Background(), "acc-ny", balanceRecord{Currency: "GBP", Current: truelayer.MustAmount("107"),
+		Available: truelayer.MustAmount("107"), Raw: raw}); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	files := map[string]string{}
+	for _, format := range []string{"ledger", "beancount", "ofx"} {
+		out, rep := exportStore(t, st, format, TxQuery{Location: ny, Pending: PendingExclude}, time.Date(2026, 11, 3, 13, 0, 0, 0, time.UTC))
+		if rep.Adjustments != 0 || rep.Transactions != len(txs) {
+			t.Errorf("%s export: %+v, want %d rows and no adjustment\n%s", format, rep, len(txs), out)
+		}
+		files[format] = filepath.Join(dir, "bank."+format)
+		if err := os.WriteFile(files[format], []byte(out), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	runTool(t, "hledger", "-f", files["ledger"], "check", "-s")
+	runTool(t, "ledger", "-f", files["ledger"], "--pedantic", "balance")
+	runTool(t, "bean-check", files["beancount"])
+	bal := runTool(t, "hledger", "-f", files["ledger"], "bal", "--flat", "--no-total", "-O", "csv", "Assets")
+	for _, want := range []string{`"Assets:West-Bank:Checking","110.00 GBP"`, `"Assets:West-Bank:Plain","97.00 GBP"`} {
+		if !strings.Contains(bal, want) {
+			t.Errorf("hledger bal does not say %s:\n%s", want, bal)
+		}
+	}
+	var statements []ofxStatement
+	if err := json.Unmarshal([]byte(runTool(t, "/usr/bin/python3", "-W", "ignore", "-c", ofxRead, files["ofx"])), &statements); err != nil {
+		t.Fatal(err)
+	}
+	if len(statements) != 2 || statements[0].Balance != "110.00" || statements[1].Balance != "97.00" {
+		t.Errorf("ofxparse reads %+v, want closing balances 110.00 and 97.00", statements)
 	}
 }
