@@ -59,12 +59,7 @@ func (beancountDialect) transaction(e *exportRun, t *journalTx) {
 		w.WriteString("\"\n")
 	}
 	for _, p := range t.postings {
-		w.WriteString("  ")
-		w.WriteString(p.account)
-		w.WriteString("  ")
-		w.WriteString(PlainAmount(p.amount, p.currency))
-		w.WriteByte(' ')
-		w.WriteString(currencyCode(p.currency))
+		e.writePosting("  ", p, currencyCode(p.currency))
 		w.WriteByte('\n')
 		if p.dated {
 			w.WriteString("    date: " + dayDate(p.day) + "\n")

@@ -253,6 +253,18 @@ func adjustmentTx(ev bookEvent) *journalTx {
 		}}
 }
 
+// writePosting writes a posting's account and amount, indented, without
+// the line's end (each dialect adds its own comments or metadata).
+func (e *exportRun) writePosting(indent string, p journalPosting, commodity string) {
+	w := e.w
+	w.WriteString(indent)
+	w.WriteString(p.account)
+	w.WriteString("  ")
+	w.WriteString(PlainAmount(p.amount, p.currency))
+	w.WriteByte(' ')
+	w.WriteString(commodity)
+}
+
 // categoryCache remembers CategoryAccount by category and direction: a
 // handful of names for any number of rows.
 type categoryCache map[[2]string]string

@@ -59,12 +59,7 @@ func (ledgerDialect) transaction(e *exportRun, t *journalTx) {
 		w.WriteByte('\n')
 	}
 	for _, p := range t.postings {
-		w.WriteString("    ")
-		w.WriteString(p.account)
-		w.WriteString("  ")
-		w.WriteString(PlainAmount(p.amount, p.currency))
-		w.WriteByte(' ')
-		w.WriteString(ledgerCommodity(currencyCode(p.currency)))
+		e.writePosting("    ", p, ledgerCommodity(currencyCode(p.currency)))
 		switch {
 		case p.dated && p.comment != "":
 			w.WriteString("  ; [" + dayDate(p.day) + "] " + p.comment)
