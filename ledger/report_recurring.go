@@ -70,6 +70,10 @@ const recurringMonths = 13
 // Recurring answers for q's accounts (all when empty), as of the end of q's
 // period (To) or now, whichever is earlier.
 func (s *Store) Recurring(ctx context.Context, q TxQuery) (RecurringReport, error) {
+	q, err := s.reportScope(ctx, q)
+	if err != nil {
+		return RecurringReport{}, err
+	}
 	loc := q.Location
 	if loc == nil {
 		loc = time.UTC
