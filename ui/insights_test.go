@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -107,5 +108,21 @@ func TestInsightsShowTheLedgersReports(t *testing.T) {
 		if !found {
 			t.Errorf("the pane lacks %q:\n%s", w, s)
 		}
+	}
+}
+
+// TestInsightsWithoutColour: under NO_COLOR the charts keep their shapes
+// (the screen is the insights golden's), no colour code is written, and
+// the selected bar is in reverse video.
+func TestInsightsWithoutColour(t *testing.T) {
+	t.Setenv("NO_COLOR", "1")
+	h := onlineHarness(t, 130, 72, 60).press("4")
+	checkGolden(t, "insights", h)
+	raw := h.raw()
+	if regexp.MustCompile(`\x1b\[[0-9;]*(38|48)[;:]`).MatchString(raw) {
+		t.Error("NO_COLOR insights contain colour codes")
+	}
+	if !strings.Contains(raw, "\x1b[7m") {
+		t.Error("NO_COLOR should mark the selected bar by reverse video")
 	}
 }

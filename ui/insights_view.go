@@ -225,10 +225,9 @@ func (p *insightsPane) networth(out []string, r ledger.NetWorthReport, w int) []
 		if len(t.Points) == 0 {
 			continue
 		}
-		values := make([]float64, len(t.Points))
+		values := seriesValues(t)
 		lo, hi := t.Points[0].Balance, t.Points[0].Balance
-		for i, pt := range t.Points {
-			values[i], _ = pt.Balance.Decimal().Float64()
+		for _, pt := range t.Points {
 			if pt.Balance.LessThan(lo) {
 				lo = pt.Balance
 			}
@@ -251,11 +250,32 @@ func (p *insightsPane) networth(out []string, r ledger.NetWorthReport, w int) []
 		out = append(out, st.Muted.Render(fmt.Sprintf("  %s to %s · now %s", t.Points[0].Date, t.Points[len(t.Points)-1].Date,
 			p.amount(t.Last(), t.Currency, false))))
 	}
-	lw := labelWidth(w)
+	// Each account: its balance over the period as a sparkline, and now.
+	lw, amountW := labelWidth(w), 0
 	for _, a := range r.Accounts {
-		out = append(out, "  "+fit(ledger.Sanitize(a.Name), lw)+" "+p.amount(a.Last(), a.Currency, true))
+		amountW = max(amountW, cellWidth(p.amount(a.Last(), a.Currency, true)))
+	}
+	sparkW := w - 2 - lw - 1 - 1 - amountW - 1
+	if sparkW < 4 {
+		sparkW = 0
+	}
+	for _, a := range r.Accounts {
+		line := "  " + fit(ledger.Sanitize(a.Name), lw) + " "
+		if sparkW > 0 {
+			line += st.Header.Render(fit(sparkline(seriesValues(a), sparkW), sparkW)) + " "
+		}
+		out = append(out, line+fitRight(p.amount(a.Last(), a.Currency, true), amountW))
 	}
 	return out
+}
+
+// seriesValues are a balance series' points as numbers to draw.
+func seriesValues(s ledger.BalanceSeries) []float64 {
+	values := make([]float64, len(s.Points))
+	for i, pt := range s.Points {
+		values[i], _ = pt.Balance.Decimal().Float64()
+	}
+	return values
 }
 
 // recurring lists the payments by next date, and the monthly cost.
