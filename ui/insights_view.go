@@ -99,6 +99,22 @@ func (p *insightsPane) amount(a truelayer.Amount, currency string, signed bool) 
 // labelWidth is the width of the labels before the bars.
 func labelWidth(w int) int { return clamp(w/3, 8, 28) }
 
+// fitLabel fits a bar's label in w cells; a category too long for them
+// keeps its last level whole and cuts the ones before ("Auto &… / Public
+// transport", "… / Council tax"): the last level tells it from its
+// siblings, where cutting the end would not.
+func fitLabel(label string, w int) string {
+	i := strings.LastIndex(label, " / ")
+	if i < 0 || cellWidth(label) <= w {
+		return fit(label, w)
+	}
+	first, last := label[:i], label[i:]
+	if room := w - cellWidth(last); room >= 5 {
+		return fit(fit(first, room)+last, w)
+	}
+	return fit("…"+last, w)
+}
+
 // flowBars draws one bar per item: label, bar, amount, share.
 func (p *insightsPane) flowBars(out []string, r ledger.FlowReport, w int, selectable func(string, bool) string) []string {
 	st := &p.pc.styles
@@ -123,8 +139,7 @@ func (p *insightsPane) flowBars(out []string, r ledger.FlowReport, w int, select
 			if it.Amount.Sign() == 0 {
 				continue // only in the period before: see the changes
 			}
-			label := ledger.Sanitize(it.Label)
-			line := "  " + fit(label, lw) + " " + st.Header.Render(bar(fraction(it.Amount, most), barW)) + " " +
+			line := "  " + fitLabel(ledger.Sanitize(it.Label), lw) + " " + st.Header.Render(bar(fraction(it.Amount, most), barW)) + " " +
 				fitRight(p.amount(it.Amount, c.Currency, false), amountW) + " " + fitRight(percentText(it.Share), 6)
 			out = append(out, selectable(line, !it.Other))
 		}
@@ -158,7 +173,7 @@ func (p *insightsPane) changes(out []string, r ledger.FlowReport, w int) []strin
 				f, _ := ch.Decimal().Div(it.Previous.Decimal()).Float64()
 				pct = fmt.Sprintf("%+.0f%%", 100*f)
 			}
-			line := "  " + fit(ledger.Sanitize(it.Label), lw) + " " + style.Render(arrow+" "+p.amount(ch, c.Currency, true)) +
+			line := "  " + fitLabel(ledger.Sanitize(it.Label), lw) + " " + style.Render(arrow+" "+p.amount(ch, c.Currency, true)) +
 				st.Muted.Render(" ("+pct+", was "+p.amount(it.Previous, c.Currency, false)+")")
 			out = append(out, line)
 			n++
