@@ -293,14 +293,27 @@ func seriesValues(s ledger.BalanceSeries) []float64 {
 	return values
 }
 
-// recurring lists the payments by next date, and the monthly cost.
+// recurring lists the payments by next date, with their source, and the
+// monthly cost.
 func (p *insightsPane) recurring(out []string, r ledger.RecurringReport, w int) []string {
 	st := &p.pc.styles
 	if len(r.Payments) == 0 {
 		return append(out, st.Muted.Render("  none found"))
 	}
-	payeeW := clamp(w-40, 8, 28)
-	for _, pay := range r.Payments {
+	// Columns: next, payee, transfer mark, amount, how often (and the monthly
+	// cost when it is not the amount), source.
+	every := make([]string, len(r.Payments))
+	everyW, amountW := 11, 0
+	for i, pay := range r.Payments {
+		amountW = max(amountW, cellWidth(p.amount(pay.Amount, pay.Currency, false)))
+		every[i] = ledger.Sanitize(pay.Interval)
+		if !pay.MonthlyCost.Equal(pay.Amount) {
+			every[i] += ", " + p.amount(pay.MonthlyCost, pay.Currency, false) + " a month"
+		}
+		everyW = max(everyW, cellWidth(every[i]))
+	}
+	payeeW := clamp(w-2-6-1-1-1-1-amountW-1-everyW-1-len("standing order"), 8, 28)
+	for i, pay := range r.Payments {
 		next := pay.Next
 		if t, err := time.Parse(time.DateOnly, next); err == nil {
 			next = t.Format("02 Jan")
@@ -310,8 +323,9 @@ func (p *insightsPane) recurring(out []string, r ledger.RecurringReport, w int) 
 			mark = "⇄" // to your own account: not a cost
 		}
 		line := "  " + fit(next, 6) + " " + fit(ledger.Sanitize(pay.Payee), payeeW) + " " + mark + " " +
-			fitRight(p.amount(pay.Amount, pay.Currency, false), 12) + " " + st.Muted.Render(fit(ledger.Sanitize(pay.Interval), 11))
-		out = append(out, line)
+			fitRight(p.amount(pay.Amount, pay.Currency, false), amountW) + " " +
+			st.Muted.Render(fit(every[i], everyW)+" "+pay.SourceName())
+		out = append(out, fit(line, w))
 	}
 	for _, m := range r.Monthly {
 		out = append(out, st.Muted.Render("  monthly cost "+p.amount(m.Amount, m.Currency, false)+" (⇄ transfers left out)"))
