@@ -87,8 +87,28 @@ func TestInsightsShowTheLedgersReports(t *testing.T) {
 			}
 		}
 	}
+	for _, c := range in.Merchants.Currencies {
+		for _, it := range c.Items {
+			if it.Amount.Sign() > 0 {
+				want = append(want, ledger.FormatMoney(it.Amount, c.Currency)+"|"+percentText(it.Share))
+			}
+		}
+	}
+	for _, c := range in.Spending.Currencies { // month over month
+		for _, it := range c.Items {
+			if !it.Other {
+				want = append(want, "was "+ledger.FormatMoney(it.Previous, c.Currency))
+			}
+		}
+	}
 	for _, c := range in.Cashflow.Currencies {
 		want = append(want, "net "+ledger.FormatSignedMoney(c.Net, c.Currency))
+		for _, m := range c.Months {
+			want = append(want, ledger.FormatSignedMoney(m.Net, c.Currency))
+		}
+	}
+	for _, t := range in.NetWorth.Totals {
+		want = append(want, "now "+ledger.FormatMoney(t.Last(), t.Currency))
 	}
 	for _, p := range in.Recurring.Payments {
 		want = append(want, ledger.Sanitize(p.Payee))
