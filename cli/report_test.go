@@ -343,3 +343,80 @@ func TestReportsCountWhatBalanceCounts(t *testing.T) {
 		t.Errorf("Nova's own cashflow: %+v", named.Currencies)
 	}
 }
+
+// TestReportNetWorthFollowsTheRunningBalances: net worth is walked back
+// from the latest balance through the stored rows; at the end of every
+// day of a month, and of every month of a year, each account's point is
+// the running balance the bank put on its last transaction by then (a
+// card's negated: it is owed), read from transactions --json.
+func TestReportNetWorthFollowsTheRunningBalances(t *testing.T) {
+	h, _ := sharedHome(t)
+	h.env["TZ"] = "UTC"
+	var txs []struct {
+		Account   string `json:"account_id"`
+		Pending   bool   `json:"pending"`
+		Date      string `json:"date"`
+		Timestamp string `json:"timestamp"`
+		Running   *struct {
+			Amount decimal.Decimal `json:"amount"`
+		} `json:"running_balance"`
+	}
+	decode(t, h.must("transactions", "--json").stdout, &txs)
+	type last struct {
+		at      time.Time
+		balance decimal.Decimal
+	}
+	byDay := map[string]map[string]last{} // account -> day -> the day's last running balance
+	for _, x := range txs {
+		at, err := time.Parse(time.RFC3339, x.Timestamp)
+		if x.Pending || x.Running == nil || err != nil {
+			continue
+		}
+		if byDay[x.Account] == nil {
+			byDay[x.Account] = map[string]last{}
+		}
+		if l, ok := byDay[x.Account][x.Date]; !ok || at.After(l.at) {
+			byDay[x.Account][x.Date] = last{at, x.Running.Amount}
+		}
+	}
+	// balanceBy is the running balance after the account's last row on or before the day.
+	balanceBy := func(account, day string) (decimal.Decimal, bool) {
+		best := ""
+		for d := range byDay[account] {
+			if d <= day && d > best {
+				best = d
+			}
+		}
+		return byDay[account][best].balance, best != ""
+	}
+	now := time.Now().UTC()
+	lastMonth := now.AddDate(0, -1, -now.Day()+1).Format("2006-01")
+	checked := 0
+	for _, args := range [][]string{{"--month", lastMonth}, {"--from", now.AddDate(-1, 0, 0).Format(time.DateOnly), "--to", now.Format(time.DateOnly)}} {
+		var nw ledger.NetWorthReport
+		decode(t, h.must(append([]string{"report", "networth", "--by", "account", "--json"}, args...)...).stdout, &nw)
+		for _, a := range nw.Accounts {
+			for _, p := range a.Points {
+				day := p.Date
+				if nw.Step == ledger.StepMonth { // the month's last day
+					m, _ := time.Parse("2006-01", p.Date)
+					day = m.AddDate(0, 1, -1).Format(time.DateOnly)
+				}
+				want, ok := balanceBy(a.AccountID, day)
+				if !ok {
+					continue
+				}
+				if a.Kind == ledger.KindCard {
+					want = want.Neg()
+				}
+				if !p.Balance.Decimal().Equal(want) {
+					t.Errorf("%s (%s) on %s: %s, running balance %s", a.Name, nw.Step, p.Date, p.Balance, want)
+				}
+				checked++
+			}
+		}
+	}
+	if checked < 100 {
+		t.Errorf("only %d points checked", checked)
+	}
+}
