@@ -64,6 +64,7 @@ func TestGolden(t *testing.T) {
 		{"insights_narrow", func(t *testing.T) *harness { return onlineHarness(t, 80, 72, 60).press("4") }},
 		{"insights_privacy", func(t *testing.T) *harness { return onlineHarness(t, 130, 72, 60).press(".", "4") }},
 		{"insights_narrow_privacy", func(t *testing.T) *harness { return onlineHarness(t, 80, 72, 60).press(".", "4") }},
+		{"insights_60", func(t *testing.T) *harness { return onlineHarness(t, 60, 72, 60).press("4") }},
 		{"insights_year", func(t *testing.T) *harness { return onlineHarness(t, 100, 30, 60).press("4", "y", "j", "j") }},
 		{"insights_year_full", func(t *testing.T) *harness { return onlineHarness(t, 130, 72, 60).press("4", "y") }},
 		{"demo", func(t *testing.T) *harness {

@@ -312,7 +312,14 @@ func (p *insightsPane) recurring(out []string, r ledger.RecurringReport, w int) 
 		}
 		everyW = max(everyW, cellWidth(every[i]))
 	}
-	payeeW := clamp(w-2-6-1-1-1-1-amountW-1-everyW-1-len("standing order"), 8, 28)
+	// The source goes first when narrow: the payee says more.
+	payeeW, source := w-2-6-1-1-1-1-amountW-1-everyW, true
+	if payeeW-1-len("standing order") >= 16 {
+		payeeW -= 1 + len("standing order")
+	} else {
+		source = false
+	}
+	payeeW = clamp(payeeW, 8, 28)
 	for i, pay := range r.Payments {
 		next := pay.Next
 		if t, err := time.Parse(time.DateOnly, next); err == nil {
@@ -324,7 +331,10 @@ func (p *insightsPane) recurring(out []string, r ledger.RecurringReport, w int) 
 		}
 		line := "  " + fit(next, 6) + " " + fit(ledger.Sanitize(pay.Payee), payeeW) + " " + mark + " " +
 			fitRight(p.amount(pay.Amount, pay.Currency, false), amountW) + " " +
-			st.Muted.Render(fit(every[i], everyW)+" "+pay.SourceName())
+			st.Muted.Render(fit(every[i], everyW))
+		if source {
+			line += " " + st.Muted.Render(pay.SourceName())
+		}
 		out = append(out, fit(line, w))
 	}
 	for _, m := range r.Monthly {
