@@ -210,3 +210,35 @@ func readJournal(t *testing.T, format, out string) journalRead {
 	end()
 	return j
 }
+
+// What an export left out or adjusted is said on stderr, in the words of
+// its format.
+func TestReportExport(t *testing.T) {
+	rep := ledger.ExportReport{Transactions: 10, Undated: 2, Adjustments: 3, Filtered: true}
+	for _, c := range []struct {
+		format      string
+		want, never []string
+	}{
+		{"ledger", []string{"2 transactions have no readable date", "left out", "at 3 points", ledger.UnreconciledAccount, "no opening balances"}, nil},
+		{"ofx", []string{"2 transactions have no readable date", "left out"}, []string{"at 3 points", "no opening balances"}},
+		{"csv", []string{"written with an empty date"}, []string{"left out", "at 3 points"}},
+	} {
+		var b strings.Builder
+		reportExport(&b, c.format, rep)
+		for _, w := range c.want {
+			if !strings.Contains(b.String(), w) {
+				t.Errorf("%s: %q does not say %q", c.format, b.String(), w)
+			}
+		}
+		for _, n := range c.never {
+			if strings.Contains(b.String(), n) {
+				t.Errorf("%s: %q says %q", c.format, b.String(), n)
+			}
+		}
+	}
+	var b strings.Builder
+	reportExport(&b, "beancount", ledger.ExportReport{Transactions: 10})
+	if b.Len() != 0 {
+		t.Errorf("a clean export says %q", b.String())
+	}
+}
