@@ -62,7 +62,7 @@ type ExportReport struct {
 	// difference to UnreconciledAccount so that its assertions hold, and
 	// says so in a comment.
 	Adjustments int
-	// Filtered: text, category, merchant or amount filters made the export
+	// Filtered: text, category, merchant, amount or transfer filters made the export
 	// a list, so the journals carry no opening balances or assertions.
 	Filtered bool
 }
@@ -134,7 +134,7 @@ func (s *Store) newExportRun(ctx context.Context, w io.Writer, req ExportRequest
 		q.Location = time.UTC
 	}
 	e := &exportRun{ctx: ctx, s: s, w: bufio.NewWriterSize(w, 64<<10), q: q, loc: q.Location, now: req.Now.In(q.Location)}
-	e.report.Filtered = q.Text != "" || q.Category != "" || q.Merchant != "" || q.MinAmount != nil || q.MaxAmount != nil
+	e.report.Filtered = q.Text != "" || q.Category != "" || q.Merchant != "" || q.MinAmount != nil || q.MaxAmount != nil || q.ExcludeTransfers
 	var err error
 	if e.conn, err = s.db.Conn(ctx); err != nil {
 		return nil, fmt.Errorf("ledger: export: %w", err)
