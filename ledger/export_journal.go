@@ -27,15 +27,20 @@ import (
 //     side is not exported it is booked to that account by name, and when
 //     it lies outside the period (or is pending and not exported) to
 //     TransitAccount, whose opening holds what was on its way when the
-//     period starts;
+//     period starts; while a transfer's sides are days apart, the other
+//     account's balances are not asserted;
 //   - at the end of every day the bank stated a balance (its running
 //     balance, or a stored snapshot taken after the day's last row) the
 //     journal asserts it; where the file would disagree (a row the bank
 //     counted but banktui lacks, say) a balance adjustment against
-//     UnreconciledAccount comes first, with a comment saying by how much.
+//     UnreconciledAccount comes first, with a comment saying by how much;
+//     an account with no such day closes its history at its latest
+//     balance;
+//   - transactions run in date order (ledger-cli checks assertions in the
+//     file's order), whatever the zone.
 //
-// A filtered export (text, category, merchant, amount) is a list: no
-// opening entry, no assertions.
+// A filtered export (text, category, merchant, amount, no transfers) is a
+// list: no opening entry, no assertions.
 
 // journalDialect is the syntax of one journal format.
 type journalDialect interface {
