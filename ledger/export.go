@@ -117,6 +117,7 @@ type exportRun struct {
 	conn   *sql.Conn // holds the read transaction
 	mmap   int64     // the connection's mmap_size, restored after
 	w      *bufio.Writer
+	out    *stickyWriter // under w: its first error stops the rows
 	q      TxQuery
 	loc    *time.Location
 	now    time.Time // in loc
@@ -133,7 +134,8 @@ func (s *Store) newExportRun(ctx context.Context, w io.Writer, req ExportRequest
 	if q.Location == nil {
 		q.Location = time.UTC
 	}
-	e := &exportRun{ctx: ctx, s: s, w: bufio.NewWriterSize(w, 64<<10), q: q, loc: q.Location, now: req.Now.In(q.Location)}
+	out := &stickyWriter{w: w}
+	e := &exportRun{ctx: ctx, s: s, out: out, w: bufio.NewWriterSize(out, 64<<10), q: q, loc: q.Location, now: req.Now.In(q.Location)}
 	e.report.Filtered = q.Text != "" || q.Category != "" || q.Merchant != "" || q.MinAmount != nil || q.MaxAmount != nil || q.ExcludeTransfers
 	var err error
 	if e.conn, err = s.db.Conn(ctx); err != nil {
@@ -217,3 +219,19 @@ func (e *exportRun) view(rid int64) (AccountView, bool) {
 
 // printf writes to the export; the bufio.Writer keeps the first error.
 func (e *exportRun) printf(format string, args ...any) { fmt.Fprintf(e.w, format, args...) }
+
+// stickyWriter keeps the first error writing the export (a full disk, a
+// closed pipe), so the rows stop there rather than run to the end.
+type stickyWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (s *stickyWriter) Write(p []byte) (int, error) {
+	if s.err != nil {
+		return 0, s.err
+	}
+	n, err := s.w.Write(p)
+	s.err = err
+	return n, err
+}

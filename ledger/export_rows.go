@@ -217,7 +217,11 @@ func (e *exportRun) eachRow(q TxQuery, cols rowColumns, fn func(r *exportRow) er
 		return err
 	}
 	for c.next() {
-		if err := fn(&c.row); err != nil {
+		err := fn(&c.row)
+		if err == nil {
+			err = e.out.err
+		}
+		if err != nil {
 			c.close()
 			return err
 		}

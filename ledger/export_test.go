@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -163,4 +165,53 @@ func runTool(t testing.TB, name string, args ...string) string {
 		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
 	}
 	return string(out)
+}
+
+// failingWriter takes n bytes, then fails as a full disk does.
+type failingWriter struct{ n int }
+
+var errDiskFull = errors.New("no space left on device")
+
+func (f *failingWriter) Write(p []byte) (int, error) {
+	if len(p) > f.n {
+		return f.n, errDiskFull
+	}
+	f.n -= len(p)
+	return len(p), nil
+}
+
+// manyRows are accounts of perAccount settled rows each, a row an hour.
+func manyRows(accounts, perAccount int) ([]AccountView, []TxView) {
+	var views []AccountView
+	var txs []TxView
+	start := time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)
+	for i := range accounts {
+		v := AccountView{ConnectionID: "c1", ProviderID: "ob-many", ProviderName: "Many", Kind: KindAccount,
+			ID: fmt.Sprintf("acc-%d", i), DisplayName: fmt.Sprintf("Account %d", i), Type: "TRANSACTION", Currency: "GBP"}
+		views = append(views, v)
+		for n := range perAccount {
+			ts := truelayer.NewTimestamp(start.Add(time.Duration(n) * time.Hour))
+			raw := truelayer.Transaction{TransactionID: fmt.Sprintf("%s-%d", v.ID, n), Timestamp: ts, Description: "CARD PAYMENT TO A SHOP WITH A LONG NAME",
+				Amount: truelayer.AmountFromMinor(-int64(100+n), 2), Currency: "GBP", TransactionType: "DEBIT", TransactionCategory: "PURCHASE"}
+			txs = append(txs, TxView{AccountID: v.ID, ID: raw.TransactionID, Raw: raw})
+		}
+	}
+	return views, txs
+}
+
+// A write error (a full disk, a closed pipe) ends an export with that
+// error, and the rows stop at it instead of running to the end.
+func TestExportStopsAtAWriteError(t *testing.T) {
+	views, txs := manyRows(3, 2000)
+	st := storeOf(t, views, txs)
+	for _, format := range ExportFormats {
+		rep, err := st.Export(context.Background(), &failingWriter{n: 100 << 10},
+			ExportRequest{Format: format, Query: TxQuery{Location: time.UTC}, Now: time.Now()})
+		if !errors.Is(err, errDiskFull) {
+			t.Errorf("%s export to a full disk: %v, want %v", format, err, errDiskFull)
+		}
+		if rep.Transactions >= len(txs)/2 {
+			t.Errorf("%s export read %d of %d rows after the disk was full", format, rep.Transactions, len(txs))
+		}
+	}
 }
