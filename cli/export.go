@@ -43,8 +43,11 @@ func newCmdExport(f *Factory) *cobra.Command {
 			"  json       accounts with balances, and transactions with TrueLayer's field names\n" +
 			"  ofx        OFX 2.2 bank and credit card statements (for GnuCash, Money, ...)\n" +
 			"  ledger     a plain-text journal readable by hledger and ledger-cli (.journal)\n" +
-			"  beancount  a beancount file (bean-check clean)",
-		Example: "  banktui export --format ledger -o bank.journal && hledger -f bank.journal balance\n" +
+			"  beancount  a beancount file (bean-check clean)\n" +
+			"The journals open each account with the bank's balance, assert the balances the bank\n" +
+			"stated, and book transfers between your accounts as one transaction; dates are days\n" +
+			"in your time zone. Rows without a readable date are left out and counted on stderr.",
+		Example: "  banktui export --format ledger -o bank.journal && hledger -f bank.journal check -s\n" +
 			"  banktui export --format beancount --from 2026-01-01 -o bank.beancount\n" +
 			"  banktui export --format csv -o ~/exports/",
 		Args: usageArgs(cobra.NoArgs),
@@ -90,18 +93,51 @@ func runExport(ctx context.Context, opts *exportOptions) error {
 	if err != nil {
 		return err
 	}
-	q.Sort = "date"
-	views, txs, err := opts.Factory.selectTransactions(ctx, q, opts.Accounts)
+	views, err := opts.Factory.StoredAccounts(ctx)
 	if err != nil {
 		return err
 	}
-	err = writeOutput(opts.IO.Out, path, func(w io.Writer) error {
-		return ledger.Export(w, opts.Format, views, txs, opts.Now(), zone)
-	})
-	if err == nil && path != "" && path != "-" {
-		fmt.Fprintf(opts.IO.ErrOut, "wrote %d transactions to %s\n", len(txs), path)
+	if q.AccountIDs, err = accountIDs(views, opts.Accounts); err != nil {
+		return err
 	}
-	return err
+	st, err := opts.Factory.Store()
+	if err != nil {
+		return err
+	}
+	// The rows stream from the store to the file: nothing holds them all.
+	var rep ledger.ExportReport
+	err = writeOutput(opts.IO.Out, path, func(w io.Writer) error {
+		var err error
+		rep, err = st.Export(ctx, w, ledger.ExportRequest{Format: opts.Format, Query: q, Now: opts.Now()})
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if path != "" && path != "-" {
+		fmt.Fprintf(opts.IO.ErrOut, "wrote %d transactions to %s\n", rep.Transactions, path)
+	}
+	reportExport(opts.IO.ErrOut, opts.Format, rep)
+	return nil
+}
+
+// reportExport tells what an export left out or adjusted.
+func reportExport(w io.Writer, format string, rep ledger.ExportReport) {
+	journal := format == "ledger" || format == "beancount"
+	if rep.Undated > 0 {
+		what := "left out"
+		if format == "csv" || format == "json" {
+			what = "written with an empty date"
+		}
+		fmt.Fprintf(w, "banktui: %d transactions have no readable date (the bank's timestamp is unreadable): %s\n", rep.Undated, what)
+	}
+	if journal && rep.Adjustments > 0 {
+		fmt.Fprintf(w, "banktui: at %d points the bank's balance differs from its transactions: each difference is booked to %s (see the comments beside them)\n",
+			rep.Adjustments, ledger.UnreconciledAccount)
+	}
+	if journal && rep.Filtered {
+		fmt.Fprintln(w, "banktui: a filtered export is a list of transactions: no opening balances or balance assertions")
+	}
 }
 
 // exportPath is where -o writes: "" or "-" for stdout, a file, or a file

@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"encoding/xml"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -14,58 +15,71 @@ import (
 
 	"github.com/banktui/banktui/ledger"
 	"github.com/banktui/banktui/truelayer"
+	"github.com/banktui/banktui/truelayer/truelayertest"
 )
 
 // ---- export formats ----
 
+// bankTruth is what the demo bank says: every settled transaction's
+// amount, and each account's balance as an asset (a card's is minus what
+// is owed).
+type bankTruth struct {
+	amounts  map[string]truelayer.Amount // by transaction id
+	balances map[string]truelayer.Amount // by journal account
+	count    int
+}
+
+func demoTruth(t *testing.T, truth *truelayertest.BankData) bankTruth {
+	t.Helper()
+	b := bankTruth{amounts: map[string]truelayer.Amount{}, balances: map[string]truelayer.Amount{}}
+	for _, a := range append(truth.Accounts, truth.Cards...) {
+		b.count += len(a.Transactions)
+		for _, x := range a.Transactions {
+			b.amounts[x.TransactionID] = x.Amount
+		}
+		view := ledger.AccountView{Kind: ledger.KindAccount, ProviderName: truth.ProviderName, DisplayName: a.Account.DisplayName}
+		balance := a.Balance.Current
+		if a.IsCard {
+			view.Kind, view.DisplayName, balance = ledger.KindCard, a.Card.DisplayName, a.CardBalance.Current.Neg()
+		}
+		b.balances[ledger.JournalAccount(view)] = balance
+	}
+	return b
+}
+
+// checkAmounts: every transaction id of the bank once, each with the bank's amount.
+func (b bankTruth) checkAmounts(t *testing.T, format string, got map[string]truelayer.Amount, rows int) {
+	t.Helper()
+	if rows != b.count {
+		t.Errorf("%s has %d transactions, the bank %d settled ones", format, rows, b.count)
+	}
+	for id, want := range b.amounts {
+		if a, ok := got[id]; !ok || !a.Equal(want) {
+			t.Errorf("%s: transaction %s is %s (found %v), the bank says %s", format, id, a, ok, want)
+		}
+	}
+}
+
 func TestExportFormats(t *testing.T) {
 	t.Parallel()
 	h, srv := sharedHome(t)
-	truth := srv.Truth("john", "ob-northgate")
-	wantCount := 0
-	wantSum := map[string]truelayer.Amount{} // per account id: sum of settled amounts
-	for _, a := range append(truth.Accounts, truth.Cards...) {
-		wantCount += len(a.Transactions)
-		for _, x := range a.Transactions {
-			wantSum[a.ID] = wantSum[a.ID].Add(x.Amount)
-		}
-	}
-	amount := func(s string) truelayer.Amount {
-		t.Helper()
-		a, err := truelayer.NewAmount(strings.TrimSpace(s))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return a
-	}
-	checkSums := func(format string, got map[string]truelayer.Amount) {
-		t.Helper()
-		for id, w := range wantSum {
-			if !got[id].Equal(w) {
-				t.Errorf("%s: account %s sums to %s, the bank's transactions to %s", format, id, got[id], w)
-			}
-		}
-	}
+	truth := demoTruth(t, srv.Truth("john", "ob-northgate"))
 
 	// CSV: one row per settled transaction, exact amounts.
 	rows, err := csv.NewReader(strings.NewReader(h.must("export", "--format", "csv").stdout)).ReadAll()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rows)-1 != wantCount {
-		t.Errorf("csv has %d rows, the bank %d settled transactions", len(rows)-1, wantCount)
-	}
 	got := map[string]truelayer.Amount{}
 	for _, row := range rows[1:] {
-		got[row[2]] = got[row[2]].Add(amount(row[8]))
+		got[row[12]] = truelayer.MustAmount(row[8])
 	}
-	checkSums("csv", got)
+	truth.checkAmounts(t, "csv", got, len(rows)-1)
 
 	// JSON: TrueLayer's field names.
 	var j struct {
 		Accounts     []ledger.AccountJSON `json:"accounts"`
 		Transactions []struct {
-			AccountID     string           `json:"account_id"`
 			TransactionID string           `json:"transaction_id"`
 			Amount        truelayer.Amount `json:"amount"`
 		} `json:"transactions"`
@@ -75,73 +89,32 @@ func TestExportFormats(t *testing.T) {
 	}
 	got = map[string]truelayer.Amount{}
 	for _, x := range j.Transactions {
-		got[x.AccountID] = got[x.AccountID].Add(x.Amount)
+		got[x.TransactionID] = x.Amount
 	}
-	checkSums("json", got)
-	if len(j.Accounts) != len(truth.Accounts)+len(truth.Cards) {
-		t.Errorf("json lists %d accounts and cards, want %d", len(j.Accounts), len(truth.Accounts)+len(truth.Cards))
+	truth.checkAmounts(t, "json", got, len(j.Transactions))
+	if len(j.Accounts) != len(truth.balances) {
+		t.Errorf("json lists %d accounts and cards, want %d", len(j.Accounts), len(truth.balances))
 	}
 
 	// OFX: well-formed XML, one STMTTRN per transaction.
-	ofx := h.must("export", "--format", "ofx").stdout
-	dec := xml.NewDecoder(strings.NewReader(ofx))
-	n := 0
-	for {
-		tok, err := dec.Token()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatalf("ofx is not well-formed XML: %v", err)
-		}
-		if se, ok := tok.(xml.StartElement); ok && se.Name.Local == "STMTTRN" {
-			n++
-		}
-	}
-	if n != wantCount {
-		t.Errorf("ofx has %d STMTTRN, want %d", n, wantCount)
-	}
+	got, n := ofxAmounts(t, h.must("export", "--format", "ofx").stdout)
+	truth.checkAmounts(t, "ofx", got, n)
 
-	// Ledger and beancount: every transaction balances, the bank side sums
-	// to the bank's transactions, every beancount account is opened.
+	// The journals: every transaction balances, the bank's accounts end
+	// at the bank's balances, every bank row is in once.
 	for _, format := range []string{"ledger", "beancount"} {
-		out := h.must("export", "--format", format).stdout
-		postings := map[string]truelayer.Amount{}
-		opened := map[string]bool{}
-		txCount := 0
-		var txSum truelayer.Amount
-		inTx := false
-		for _, line := range strings.Split(out, "\n") {
-			f := strings.Fields(line)
-			switch {
-			case len(f) >= 3 && f[1] == "open":
-				opened[f[2]] = true
-			case len(f) >= 2 && (f[1] == "*" || f[1] == "!") && len(f[0]) == 10:
-				if inTx && !txSum.IsZero() {
-					t.Errorf("%s: a transaction does not balance: %s", format, txSum)
-				}
-				inTx, txSum = true, truelayer.Amount{}
-				txCount++
-			case inTx && strings.HasPrefix(line, "  ") && len(f) == 3 && (strings.HasPrefix(f[0], "Assets:") || strings.HasPrefix(f[0], "Liabilities:") || strings.HasPrefix(f[0], "Expenses:") || strings.HasPrefix(f[0], "Income:")):
-				a := amount(f[1])
-				txSum = txSum.Add(a)
-				postings[f[0]] = postings[f[0]].Add(a)
-				if format == "beancount" && !opened[f[0]] {
-					t.Errorf("beancount uses %s without opening it", f[0])
-				}
+		j := readJournal(t, format, h.must("export", "--format", format).stdout)
+		for acct, want := range truth.balances {
+			if !j.postings[acct].Equal(want) {
+				t.Errorf("%s: %s ends at %s, the bank says %s", format, acct, j.postings[acct], want)
 			}
 		}
-		if txCount != wantCount {
-			t.Errorf("%s has %d transactions, want %d", format, txCount, wantCount)
+		if len(j.ids) != truth.count {
+			t.Errorf("%s books %d bank transactions, the bank has %d", format, len(j.ids), truth.count)
 		}
-		for _, v := range append(truth.Accounts, truth.Cards...) {
-			view := ledger.AccountView{Kind: ledger.KindAccount, ProviderName: truth.ProviderName, DisplayName: v.Account.DisplayName}
-			if v.IsCard {
-				view.Kind, view.DisplayName = ledger.KindCard, v.Card.DisplayName
-			}
-			acct := ledger.JournalAccount(view)
-			if !postings[acct].Equal(wantSum[v.ID]) {
-				t.Errorf("%s: %s sums to %s, want %s", format, acct, postings[acct], wantSum[v.ID])
+		for id := range truth.amounts {
+			if j.ids[id] != 1 {
+				t.Errorf("%s books transaction %s %d times", format, id, j.ids[id])
 			}
 		}
 	}
@@ -151,5 +124,121 @@ func TestExportFormats(t *testing.T) {
 	h.must("export", "--format", "beancount", "-o", file)
 	if fi, err := os.Stat(file); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Errorf("export -o: %v, mode %v; want a 0600 file", err, fi)
+	}
+}
+
+// ofxAmounts reads an OFX export as XML: each STMTTRN's amount by FITID.
+func ofxAmounts(t *testing.T, ofx string) (map[string]truelayer.Amount, int) {
+	t.Helper()
+	dec := xml.NewDecoder(strings.NewReader(ofx))
+	got := map[string]truelayer.Amount{}
+	var text, fitID string
+	var amount truelayer.Amount
+	n := 0
+	for {
+		tok, err := dec.Token()
+		if errors.Is(err, io.EOF) {
+			return got, n
+		}
+		if err != nil {
+			t.Fatalf("ofx is not well-formed XML: %v", err)
+		}
+		switch tok := tok.(type) {
+		case xml.StartElement:
+			text = ""
+		case xml.CharData:
+			text += string(tok)
+		case xml.EndElement:
+			switch tok.Name.Local {
+			case "TRNAMT":
+				amount = truelayer.MustAmount(text)
+			case "FITID":
+				fitID = text
+			case "STMTTRN":
+				got[fitID] = amount
+				n++
+			}
+		}
+	}
+}
+
+// journalRead is what readJournal finds in a journal.
+type journalRead struct {
+	postings map[string]truelayer.Amount // sum by account
+	ids      map[string]int              // bank transaction ids booked (a transfer books two)
+}
+
+// readJournal reads a ledger or beancount export line by line: the
+// postings of each transaction (which must balance) and the bank ids it
+// books. Beancount accounts must be opened before use.
+func readJournal(t *testing.T, format, out string) journalRead {
+	t.Helper()
+	j := journalRead{postings: map[string]truelayer.Amount{}, ids: map[string]int{}}
+	opened := map[string]bool{}
+	var sum truelayer.Amount
+	inTx := false
+	end := func() {
+		if inTx && !sum.IsZero() {
+			t.Errorf("%s: a transaction does not balance: %s", format, sum)
+		}
+		inTx, sum = false, truelayer.Amount{}
+	}
+	for _, line := range strings.Split(out, "\n") {
+		f := strings.Fields(strings.ReplaceAll(line, "; transaction_id:", "transaction_id: "))
+		for i, w := range f {
+			if (w == "transaction_id:" || w == "counterpart_id:") && i+1 < len(f) {
+				j.ids[strings.Trim(f[i+1], `"`)]++
+			}
+		}
+		switch {
+		case len(f) >= 3 && f[1] == "open":
+			opened[f[2]] = true
+		case len(f) >= 2 && (f[1] == "*" || f[1] == "!") && len(f[0]) == 10:
+			end()
+			inTx = true
+		case inTx && strings.HasPrefix(line, "  ") && len(f) >= 3 && strings.Contains(f[0], ":") && !strings.HasSuffix(f[0], ":"):
+			a := truelayer.MustAmount(f[1])
+			sum = sum.Add(a)
+			j.postings[f[0]] = j.postings[f[0]].Add(a)
+			if format == "beancount" && !opened[f[0]] {
+				t.Errorf("beancount uses %s without opening it", f[0])
+			}
+		case strings.TrimSpace(line) == "":
+			end()
+		}
+	}
+	end()
+	return j
+}
+
+// What an export left out or adjusted is said on stderr, in the words of
+// its format.
+func TestReportExport(t *testing.T) {
+	rep := ledger.ExportReport{Transactions: 10, Undated: 2, Adjustments: 3, Filtered: true}
+	for _, c := range []struct {
+		format      string
+		want, never []string
+	}{
+		{"ledger", []string{"2 transactions have no readable date", "left out", "at 3 points", ledger.UnreconciledAccount, "no opening balances"}, nil},
+		{"ofx", []string{"2 transactions have no readable date", "left out"}, []string{"at 3 points", "no opening balances"}},
+		{"csv", []string{"written with an empty date"}, []string{"left out", "at 3 points"}},
+	} {
+		var b strings.Builder
+		reportExport(&b, c.format, rep)
+		for _, w := range c.want {
+			if !strings.Contains(b.String(), w) {
+				t.Errorf("%s: %q does not say %q", c.format, b.String(), w)
+			}
+		}
+		for _, n := range c.never {
+			if strings.Contains(b.String(), n) {
+				t.Errorf("%s: %q says %q", c.format, b.String(), n)
+			}
+		}
+	}
+	var b strings.Builder
+	reportExport(&b, "beancount", ledger.ExportReport{Transactions: 10})
+	if b.Len() != 0 {
+		t.Errorf("a clean export says %q", b.String())
 	}
 }

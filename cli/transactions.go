@@ -72,7 +72,7 @@ func runTransactions(ctx context.Context, opts *transactionsOptions) error {
 	case opts.JSON:
 		return writeTransactionsJSON(opts.IO.Out, txs, zone)
 	case opts.CSV:
-		return ledger.Export(opts.IO.Out, "csv", views, txs, time.Now(), zone)
+		return ledger.WriteCSV(opts.IO.Out, views, txs, zone)
 	}
 	return writeTransactionsTable(opts.IO.Out, views, txs, zone)
 }

@@ -53,6 +53,16 @@ type AccountView struct {
 // Accounts returns every account, then every card, grouped by provider, each
 // with its latest balance. It reads only the local store.
 func (s *Store) Accounts(ctx context.Context) ([]AccountView, error) {
+	return s.accountsOn(ctx, s.db)
+}
+
+// querier is a database, a connection or a transaction.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// accountsOn is Accounts read through db (an export's read transaction).
+func (s *Store) accountsOn(ctx context.Context, db querier) ([]AccountView, error) {
 	const q = `
 SELECT a.connection_id, a.provider_id, a.provider_name, a.kind, a.id, a.display_name, a.type,
        a.currency, a.number, a.card_network, a.partial_card_number, a.sync_error, a.gone,
@@ -65,7 +75,7 @@ LEFT JOIN balances b ON b.id = (
 	SELECT id FROM balances WHERE account_rid = a.rid ORDER BY fetched_at DESC, id DESC LIMIT 1)
 LEFT JOIN sync_state ss ON ss.account_rid = a.rid
 ORDER BY a.kind = 'card', a.provider_name, a.connection_id, a.position, a.rid`
-	rows, err := s.db.QueryContext(ctx, q)
+	rows, err := db.QueryContext(ctx, q)
 	if err != nil {
 		return nil, fmt.Errorf("ledger: accounts: %w", err)
 	}

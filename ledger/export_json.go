@@ -3,7 +3,6 @@ package ledger
 import (
 	"bytes"
 	"encoding/json"
-	"io"
 	"strconv"
 	"time"
 
@@ -11,32 +10,43 @@ import (
 )
 
 // exportJSON writes the accounts (AccountJSON) and their transactions
-// (TransactionJSON) as one document, controls and bidi overrides in bank
-// text escaped (EscapeJSON).
-func exportJSON(w io.Writer, views []AccountView, txs []TxView, _ time.Time, loc *time.Location) error {
-	out := struct {
-		Accounts     []AccountJSON     `json:"accounts"`
-		Transactions []json.RawMessage `json:"transactions"`
-	}{Accounts: []AccountJSON{}, Transactions: []json.RawMessage{}}
-	for _, v := range views {
-		out.Accounts = append(out.Accounts, NewAccountJSON(v))
-	}
-	for _, t := range txs {
-		m, err := TransactionJSON(t, loc)
-		if err != nil {
-			return err
-		}
-		out.Transactions = append(out.Transactions, m)
+// (TransactionJSON) as one document: the accounts indented, then one
+// transaction a line, each written as it is read; controls and bidi
+// overrides in bank text escaped (EscapeJSON).
+func exportJSON(e *exportRun) error {
+	accounts := make([]AccountJSON, 0, len(e.views))
+	for _, v := range e.views {
+		accounts = append(accounts, NewAccountJSON(v))
 	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
-	enc.SetIndent("", "  ")
+	enc.SetIndent("  ", "  ")
 	enc.SetEscapeHTML(false)
-	if err := enc.Encode(out); err != nil {
+	if err := enc.Encode(accounts); err != nil {
 		return err
 	}
-	_, err := w.Write(EscapeJSON(buf.Bytes()))
-	return err
+	e.printf("{\n  \"accounts\": %s,\n  \"transactions\": [", EscapeJSON(bytes.TrimRight(buf.Bytes(), "\n")))
+	var line []byte
+	sep := "\n    "
+	err := e.eachRow(e.q, withRaw, func(r *exportRow) error {
+		e.report.Transactions++
+		if !r.dated {
+			e.report.Undated++
+		}
+		line = appendTransactionJSON(line[:0], r.TxView, r.raw, e.loc)
+		e.w.WriteString(sep)
+		e.w.Write(EscapeJSON(line))
+		sep = ",\n    "
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if sep == ",\n    " {
+		e.w.WriteString("\n  ")
+	}
+	e.w.WriteString("]\n}\n")
+	return nil
 }
 
 // ProviderJSON is an account's provider, with TrueLayer's field names.
@@ -105,11 +115,18 @@ func TransactionJSON(t TxView, loc *time.Location) (json.RawMessage, error) {
 	if err != nil {
 		return nil, err
 	}
-	id, _ := json.Marshal(t.AccountID)
-	category, _ := json.Marshal(CategoryName(t.Category, t.Classification))
-	out := make([]byte, 0, len(raw)+len(id)+len(category)+100)
+	return appendTransactionJSON(make([]byte, 0, len(raw)+200), t, raw, loc), nil
+}
+
+// appendTransactionJSON appends TransactionJSON of t, whose bank JSON is
+// raw, to out.
+func appendTransactionJSON(out []byte, t TxView, raw []byte, loc *time.Location) []byte {
+	category := t.CategoryName
+	if category == "" {
+		category = CategoryName(t.Category, t.Classification)
+	}
 	out = append(out, `{"account_id":`...)
-	out = append(out, id...)
+	out = appendJSONString(out, t.AccountID)
 	out = append(out, `,"pending":`...)
 	out = strconv.AppendBool(out, t.Pending)
 	out = append(out, `,"date":`...)
@@ -121,14 +138,19 @@ func TransactionJSON(t TxView, loc *time.Location) (json.RawMessage, error) {
 		out = append(out, "null"...)
 	}
 	out = append(out, `,"category":`...)
-	out = append(out, category...)
+	out = appendJSONString(out, category)
 	if t.TransferKind != "" {
-		out = append(out, `,"transfer":"`...)
-		out = append(out, t.TransferKind...)
-		out = append(out, '"')
+		out = append(out, `,"transfer":`...)
+		out = appendJSONString(out, t.TransferKind)
 	}
 	if len(raw) > 2 { // raw is an object: splice its fields in
-		out = append(out, ',')
+		return append(append(out, ','), raw[1:]...)
 	}
-	return append(out, raw[1:]...), nil
+	return append(out, '}')
+}
+
+// appendJSONString appends s as a JSON string.
+func appendJSONString(out []byte, s string) []byte {
+	b, _ := json.Marshal(s)
+	return append(out, b...)
 }

@@ -1,9 +1,6 @@
 package ledger
 
 import (
-	"encoding/xml"
-	"fmt"
-	"io"
 	"strconv"
 	"strings"
 	"time"
@@ -12,121 +9,188 @@ import (
 )
 
 // exportOFX writes an OFX 2.2 file: a statement per account, then one per
-// card.
-func exportOFX(w io.Writer, views []AccountView, txs []TxView, now time.Time, loc *time.Location) error {
-	o := &ofxWriter{now: now, loc: loc, byAccount: groupByAccount(txs)}
-	o.WriteString(`<?xml version="1.0" encoding="UTF-8" standalone="no"?>` + "\n")
-	o.WriteString(`<?OFX OFXHEADER="200" VERSION="220" SECURITY="NONE" OLDFILEUID="NONE" NEWFILEUID="NONE"?>` + "\n")
-	o.WriteString("<OFX>\n<SIGNONMSGSRSV1><SONRS><STATUS><CODE>0</CODE><SEVERITY>INFO</SEVERITY></STATUS>")
-	fmt.Fprintf(o, "<DTSERVER>%s</DTSERVER><LANGUAGE>ENG</LANGUAGE></SONRS></SIGNONMSGSRSV1>\n", ofxTime(now))
-	var banks, cards []AccountView
-	for _, v := range views {
-		if v.Kind == KindCard {
-			cards = append(cards, v)
-		} else {
-			banks = append(banks, v)
+// card, each with its settled transactions (BANKTRANLIST), its closing
+// balance (LEDGERBAL: the bank's balance at the end of the period, as the
+// journals reach it; a card's is negative, money owed), its available
+// balance when the period runs to today (AVAILBAL), and its pending rows
+// when asked for (BANKTRANLISTP, which importers do not book).
+//
+// The file is plain ASCII (any other character is an XML character
+// reference: readers such as ofxparse decode an OFX 2 file as ASCII), and
+// ids are at most as long as OFX allows, a stable hash standing for a
+// longer bank id (ofxID).
+func exportOFX(e *exportRun) error {
+	b, err := e.planBooks()
+	if err != nil {
+		return err
+	}
+	e.printf(`<?xml version="1.0" encoding="UTF-8" standalone="no"?>` + "\n")
+	e.printf(`<?OFX OFXHEADER="200" VERSION="220" SECURITY="NONE" OLDFILEUID="NONE" NEWFILEUID="NONE"?>` + "\n")
+	e.printf("<OFX>\n<SIGNONMSGSRSV1><SONRS><STATUS><CODE>0</CODE><SEVERITY>INFO</SEVERITY></STATUS>")
+	e.printf("<DTSERVER>%s</DTSERVER><LANGUAGE>ENG</LANGUAGE></SONRS></SIGNONMSGSRSV1>\n", ofxTime(e.now))
+	uid := 0
+	for _, kind := range []string{KindAccount, KindCard} {
+		open := false
+		for _, a := range b.accounts {
+			if a.view.Kind != kind {
+				continue
+			}
+			if !open {
+				e.printf("<%s>\n", ofxMessageSet(kind))
+				open = true
+			}
+			uid++
+			if err := e.ofxStatement(b, a, uid); err != nil {
+				return err
+			}
+		}
+		if open {
+			e.printf("</%s>\n", ofxMessageSet(kind))
 		}
 	}
-	if len(banks) > 0 {
-		o.WriteString("<BANKMSGSRSV1>\n")
-		for _, v := range banks {
-			o.bankStatement(v)
-		}
-		o.WriteString("</BANKMSGSRSV1>\n")
-	}
-	if len(cards) > 0 {
-		o.WriteString("<CREDITCARDMSGSRSV1>\n")
-		for _, v := range cards {
-			o.cardStatement(v)
-		}
-		o.WriteString("</CREDITCARDMSGSRSV1>\n")
-	}
-	o.WriteString("</OFX>\n")
-	_, err := io.WriteString(w, o.String())
-	return err
+	e.printf("</OFX>\n")
+	return nil
 }
 
-// ofxWriter builds an OFX file; uid numbers its statements.
-type ofxWriter struct {
-	strings.Builder
-	now       time.Time
-	loc       *time.Location // the user's zone: dates are written in it
-	byAccount map[string][]TxView
-	uid       int
+func ofxMessageSet(kind string) string {
+	if kind == KindCard {
+		return "CREDITCARDMSGSRSV1"
+	}
+	return "BANKMSGSRSV1"
 }
 
-func (o *ofxWriter) bankStatement(v AccountView) {
-	o.uid++
-	acctType := "CHECKING"
-	if strings.Contains(v.Type, "SAVINGS") {
-		acctType = "SAVINGS"
+// ofxStatement writes one account's or card's statement.
+func (e *exportRun) ofxStatement(b *books, a *accountBook, uid int) error {
+	v := a.view
+	card := v.Kind == KindCard
+	tag := "STMT"
+	if card {
+		tag = "CCSTMT"
 	}
-	bankID, acctID := v.ProviderID, v.ID
+	e.printf("<%sTRNRS><TRNUID>%d</TRNUID><STATUS><CODE>0</CODE><SEVERITY>INFO</SEVERITY></STATUS>\n<%sRS><CURDEF>%s</CURDEF>\n",
+		tag, uid, tag, a.commodity)
+	if card {
+		e.printf("<CCACCTFROM><ACCTID>%s</ACCTID></CCACCTFROM>\n", ofxID(v.ID, 22))
+	} else {
+		bankID, acctID := ofxBankAccount(v)
+		acctType := "CHECKING"
+		if strings.Contains(v.Type, "SAVINGS") {
+			acctType = "SAVINGS"
+		}
+		e.printf("<BANKACCTFROM><BANKID>%s</BANKID><ACCTID>%s</ACCTID><ACCTTYPE>%s</ACCTTYPE></BANKACCTFROM>\n", bankID, acctID, acctType)
+	}
+	start, end := e.now, e.now
+	switch {
+	case !e.q.From.IsZero():
+		start = e.q.From.In(e.loc)
+	case a.first != 0:
+		start = time.Unix(a.first, 0).In(e.loc)
+	}
+	if !e.q.To.IsZero() && e.q.To.Before(e.now) {
+		end = e.q.To.In(e.loc)
+	}
+	e.printf("<BANKTRANLIST><DTSTART>%s</DTSTART><DTEND>%s</DTEND>\n", ofxTime(start), ofxTime(end))
+	q := e.q
+	q.AccountIDs = []string{v.ID}
+	if q.Pending <= 0 {
+		q.Pending = PendingExclude
+		if err := e.eachRow(q, 0, e.ofxTransaction); err != nil {
+			return err
+		}
+	}
+	e.printf("</BANKTRANLIST>\n")
+	e.ofxBalances(b, a)
+	if e.q.Pending >= 0 {
+		q.Pending = PendingOnly
+		e.printf("<BANKTRANLISTP><DTASOF>%s</DTASOF>\n", ofxTime(e.now))
+		if err := e.eachRow(q, 0, e.ofxPending); err != nil {
+			return err
+		}
+		e.printf("</BANKTRANLISTP>\n")
+	}
+	e.printf("</%sRS></%sTRNRS>\n", tag, tag)
+	return nil
+}
+
+// ofxBankAccount is a bank account's BANKID and ACCTID: the sort code and
+// the number when the bank gave them, else the provider and the number or
+// IBAN (or the account id), each within OFX's limits.
+func ofxBankAccount(v AccountView) (bankID, acctID string) {
+	bankID, acctID = v.ProviderID, v.ID
 	if sort, num, ok := strings.Cut(v.Number, " "); ok && len(sort) >= 6 {
 		bankID, acctID = strings.ReplaceAll(sort, "-", ""), num
 	} else if v.Number != "" {
 		acctID = strings.ReplaceAll(v.Number, " ", "")
 	}
-	fmt.Fprintf(o, "<STMTTRNRS><TRNUID>%d</TRNUID><STATUS><CODE>0</CODE><SEVERITY>INFO</SEVERITY></STATUS>\n<STMTRS><CURDEF>%s</CURDEF>\n", o.uid, currencyCode(v.Currency))
-	fmt.Fprintf(o, "<BANKACCTFROM><BANKID>%s</BANKID><ACCTID>%s</ACCTID><ACCTTYPE>%s</ACCTTYPE></BANKACCTFROM>\n", ofxText(bankID, 9), ofxText(acctID, 22), acctType)
-	o.statement(v)
-	o.WriteString("</STMTRS></STMTTRNRS>\n")
+	return ofxID(bankID, 9), ofxID(acctID, 22)
 }
 
-func (o *ofxWriter) cardStatement(v AccountView) {
-	o.uid++
-	fmt.Fprintf(o, "<CCSTMTTRNRS><TRNUID>%d</TRNUID><STATUS><CODE>0</CODE><SEVERITY>INFO</SEVERITY></STATUS>\n<CCSTMTRS><CURDEF>%s</CURDEF>\n", o.uid, currencyCode(v.Currency))
-	fmt.Fprintf(o, "<CCACCTFROM><ACCTID>%s</ACCTID></CCACCTFROM>\n", ofxText(v.ID, 22))
-	o.statement(v)
-	o.WriteString("</CCSTMTRS></CCSTMTTRNRS>\n")
-}
-
-// statement writes an account's transactions and its balances.
-func (o *ofxWriter) statement(v AccountView) {
-	list := o.byAccount[v.ID]
-	start, end := o.now, o.now
-	dated := false
-	for _, x := range list {
-		if t, ok := x.LocalTime(o.loc); ok {
-			if !dated || t.Before(start) {
-				start = t
-			}
-			if !dated || t.After(end) {
-				end = t
-			}
-			dated = true
-		}
+// ofxBalances writes the closing balance and, when the period runs to
+// today, the available one.
+func (e *exportRun) ofxBalances(b *books, a *accountBook) {
+	s := a.latest
+	asOf := e.now
+	if s != nil {
+		asOf = s.at.In(e.loc)
 	}
-	fmt.Fprintf(o, "<BANKTRANLIST><DTSTART>%s</DTSTART><DTEND>%s</DTEND>\n", ofxTime(start), ofxTime(end))
-	for _, x := range list {
-		posted, ok := x.LocalTime(o.loc)
-		if !ok {
-			continue // no date, no statement line
-		}
-		kind := "DEBIT"
-		if x.Amount.Sign() > 0 {
-			kind = "CREDIT"
-		}
-		name := x.Merchant
-		if name == "" {
-			name = x.Description
-		}
-		fmt.Fprintf(o, "<STMTTRN><TRNTYPE>%s</TRNTYPE><DTPOSTED>%s</DTPOSTED><TRNAMT>%s</TRNAMT><FITID>%s</FITID>%s%s</STMTTRN>\n",
-			kind, ofxTime(posted), PlainAmount(x.Amount, x.Currency), ofxText(x.ID, 255),
-			ofxElement("NAME", name, 32), ofxElement("MEMO", x.Description, 255))
+	if !e.q.To.IsZero() && e.q.To.Before(asOf) {
+		asOf = e.q.To.In(e.loc)
 	}
-	o.WriteString("</BANKTRANLIST>\n")
-	if !v.HasBalance {
+	switch {
+	case b.balanced && a.hasOpening:
+		e.printf("<LEDGERBAL><BALAMT>%s</BALAMT><DTASOF>%s</DTASOF></LEDGERBAL>\n", PlainAmount(a.closing, a.view.Currency), ofxTime(asOf))
+	case s != nil:
+		e.printf("<LEDGERBAL><BALAMT>%s</BALAMT><DTASOF>%s</DTASOF></LEDGERBAL>\n", PlainAmount(s.current, a.view.Currency), ofxTime(asOf))
+	default:
 		return
 	}
-	cur, avail := v.Current, v.Available
-	if v.Kind == KindCard { // a card's positive balance is money owed
-		cur, avail = cur.Neg(), avail.Neg()
+	if s != nil && e.q.To.IsZero() {
+		e.printf("<AVAILBAL><BALAMT>%s</BALAMT><DTASOF>%s</DTASOF></AVAILBAL>\n", PlainAmount(s.avail, a.view.Currency), ofxTime(asOf))
 	}
-	fmt.Fprintf(o, "<LEDGERBAL><BALAMT>%s</BALAMT><DTASOF>%s</DTASOF></LEDGERBAL>\n", PlainAmount(cur, v.Currency), ofxTime(v.BalanceAsOf.In(o.loc)))
-	if v.Kind != KindCard {
-		fmt.Fprintf(o, "<AVAILBAL><BALAMT>%s</BALAMT><DTASOF>%s</DTASOF></AVAILBAL>\n", PlainAmount(avail, v.Currency), ofxTime(v.BalanceAsOf.In(o.loc)))
+}
+
+func (e *exportRun) ofxTransaction(r *exportRow) error {
+	posted, ok := r.LocalTime(e.loc)
+	if !ok {
+		e.report.Undated++
+		return nil // no date, no statement line
 	}
+	e.report.Transactions++
+	kind := "DEBIT"
+	switch {
+	case r.TransferKind != "":
+		kind = "XFER"
+	case r.amount().Sign() > 0:
+		kind = "CREDIT"
+	}
+	e.printf("<STMTTRN><TRNTYPE>%s</TRNTYPE><DTPOSTED>%s</DTPOSTED><TRNAMT>%s</TRNAMT><FITID>%s</FITID>%s%s</STMTTRN>\n",
+		kind, ofxTime(posted), PlainAmount(r.amount(), r.Currency), ofxID(r.ID, 255),
+		ofxElement("NAME", ofxName(r), 32), ofxElement("MEMO", r.Description, 255))
+	return nil
+}
+
+// ofxPending writes a pending row (OFX 2.1's STMTTRNP).
+func (e *exportRun) ofxPending(r *exportRow) error {
+	posted, ok := r.LocalTime(e.loc)
+	if !ok {
+		e.report.Undated++
+		return nil
+	}
+	e.report.Transactions++
+	kind := "DEBIT"
+	if r.amount().Sign() > 0 {
+		kind = "CREDIT"
+	}
+	e.printf("<STMTTRNP><TRNTYPE>%s</TRNTYPE><DTTRAN>%s</DTTRAN><TRNAMT>%s</TRNAMT>%s%s</STMTTRNP>\n",
+		kind, ofxTime(posted), PlainAmount(r.amount(), r.Currency), ofxElement("NAME", ofxName(r), 32), ofxElement("MEMO", r.Description, 255))
+	return nil
+}
+
+func ofxName(r *exportRow) string {
+	if r.Merchant != "" {
+		return r.Merchant
+	}
+	return r.Description
 }
 
 // ofxTime writes t in its own zone, with its offset and (when it is
@@ -153,31 +217,32 @@ func ofxElement(tag, s string, limit int) string {
 	return "<" + tag + ">" + text + "</" + tag + ">"
 }
 
-// ofxText is bank text as OFX content: sanitised, cut to limit, escaped
-// for XML, and ASCII only (other characters as &#xHEX; references, which
-// every XML reader decodes): readers such as ofxparse take an OFX 2 file
-// without an OFX 1 ENCODING header for ASCII.
+// ofxText is bank text as OFX element content: sanitised, at most limit
+// cells, markup escaped, and ASCII only (other characters as references).
 func ofxText(s string, limit int) string {
-	var esc strings.Builder
-	_ = xml.EscapeText(&esc, []byte(truncateText(Sanitize(s), limit)))
 	var b strings.Builder
-	for _, r := range esc.String() {
-		if r > 0x7e {
-			fmt.Fprintf(&b, "&#x%X;", r)
-			continue
+	for _, r := range truncateText(Sanitize(s), limit) {
+		switch {
+		case r == '&':
+			b.WriteString("&amp;")
+		case r == '<':
+			b.WriteString("&lt;")
+		case r == '>':
+			b.WriteString("&gt;")
+		case r < 0x80:
+			b.WriteRune(r)
+		case !xmlChar(r):
+			b.WriteString("&#65533;") // U+FFFD: no XML reader takes a noncharacter, even as a reference
+		default:
+			b.WriteString("&#" + strconv.Itoa(int(r)) + ";")
 		}
-		b.WriteRune(r)
 	}
 	return b.String()
 }
 
-// groupByAccount keeps the date order of each account's transactions.
-func groupByAccount(txs []TxView) map[string][]TxView {
-	by := map[string][]TxView{}
-	for _, t := range txs {
-		by[t.AccountID] = append(by[t.AccountID], t)
-	}
-	return by
+// xmlChar reports whether XML allows r (its Char production).
+func xmlChar(r rune) bool {
+	return r == '\t' || r == '\n' || r == '\r' || (r >= 0x20 && r <= 0xd7ff) || (r >= 0xe000 && r <= 0xfffd) || (r >= 0x10000 && r <= 0x10ffff)
 }
 
 // truncateText shortens s to n cells, marking the cut with "…".

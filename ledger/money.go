@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/banktui/banktui/truelayer"
 )
 
@@ -38,7 +40,52 @@ func PlainAmount(a truelayer.Amount, currency string) string {
 	if exp := a.Decimal().Exponent(); -exp > places {
 		places = -exp
 	}
+	if s, ok := plainSmall(a.Decimal(), places); ok {
+		return s
+	}
 	return a.StringFixed(places)
+}
+
+// plainSmall is StringFixed(places) without big-number arithmetic, for the
+// amounts of every day (up to 18 digits, no rounding needed): exports
+// write hundreds of thousands of them.
+func plainSmall(d decimal.Decimal, places int32) (string, bool) {
+	exp := d.Exponent()
+	if exp > 0 || -exp > places || places > 18 || d.NumDigits()+int(places+exp) > 18 {
+		return "", false
+	}
+	c := d.CoefficientInt64()
+	for range places + exp {
+		c *= 10
+	}
+	var buf [24]byte
+	digits := strconv.AppendUint(buf[:0], absUint(c), 10)
+	var out [48]byte
+	b := out[:0]
+	if c < 0 {
+		b = append(b, '-')
+	}
+	if int32(len(digits)) <= places {
+		b = append(b, '0')
+	} else {
+		b = append(b, digits[:int32(len(digits))-places]...)
+	}
+	if places > 0 {
+		b = append(b, '.')
+		for i := int32(len(digits)); i < places; i++ {
+			b = append(b, '0')
+		}
+		b = append(b, digits[max(0, int32(len(digits))-places):]...)
+	}
+	return string(b), true
+}
+
+// absUint is |x|, exact for every int64.
+func absUint(x int64) uint64 {
+	if x < 0 {
+		return uint64(-(x + 1)) + 1
+	}
+	return uint64(x)
 }
 
 // FormatMoney renders an amount for people: "£1,234.50", "-€3.20",

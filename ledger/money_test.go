@@ -1,6 +1,7 @@
 package ledger
 
 import (
+	"math/rand/v2"
 	"testing"
 
 	"github.com/banktui/banktui/truelayer"
@@ -41,5 +42,30 @@ func TestFormatMoney(t *testing.T) {
 		if got := FormatMoney(truelayer.MustAmount(tt.amount), tt.currency); got != tt.want {
 			t.Errorf("FormatMoney(%s, %q) = %q, want %q", tt.amount, tt.currency, got, tt.want)
 		}
+	}
+}
+
+// PlainAmount's fast path for small amounts writes what StringFixed writes.
+func TestPlainAmountFastPath(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	check := func(a truelayer.Amount, cur string) {
+		t.Helper()
+		places := minorDigits(cur)
+		if -a.Decimal().Exponent() > places {
+			places = -a.Decimal().Exponent()
+		}
+		if got, want := PlainAmount(a, cur), a.StringFixed(places); got != want {
+			t.Fatalf("PlainAmount(%v, %s) = %q, want %q", a, cur, got, want)
+		}
+	}
+	for i := range 20000 {
+		c := rng.Int64N(1e12) - 5e11
+		if i%7 == 0 {
+			c = rng.Int64N(1000) - 500
+		}
+		check(truelayer.AmountFromMinor(c, int32(rng.IntN(12))), []string{"GBP", "JPY"}[i%2])
+	}
+	for _, s := range []string{"0", "-0.5", "1e3", "0.000000001", "-1336.175", "123456789012345678.12", "5479.0", "-0.00"} {
+		check(truelayer.MustAmount(s), "GBP")
 	}
 }
