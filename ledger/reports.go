@@ -60,16 +60,26 @@ func (s *Store) buckets(ctx context.Context, q TxQuery, keyExpr string) ([]Bucke
 	if q.Pending == PendingBoth {
 		q.Pending = PendingExclude
 	}
-	where, args, err := s.txWhere(ctx, q)
+	return s.sumWhere(ctx, q, keyExpr)
+}
+
+// sumWhere groups the transactions q selects (pending ones included
+// unless q says) by keyExpr and currency.
+func (s *Store) sumWhere(ctx context.Context, q TxQuery, keyExpr string) ([]Bucket, error) {
+	where, args, plan, err := s.txWherePlanned(ctx, q)
 	if err != nil {
 		return nil, err
+	}
+	table := "transactions t"
+	if plan.match != "" {
+		table += " NOT INDEXED" // the text's matches, by row id
 	}
 	rows, err := s.db.QueryContext(ctx, `
 SELECT `+keyExpr+` AS k, t.currency, count(*),
        sum(CASE WHEN t.amount_micro < 0 THEN -t.amount_micro ELSE 0 END),
        sum(CASE WHEN t.amount_micro > 0 THEN t.amount_micro ELSE 0 END),
        min(t.amount_exact)
-FROM transactions t`+where+`
+FROM `+table+where+`
 GROUP BY k, t.currency`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("ledger: spending: %w", err)
