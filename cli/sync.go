@@ -107,6 +107,8 @@ func syncNote(acc ledger.AccountReport) string {
 		return ledger.ExplainStored(acc.HistoryLimit).Text(ledger.CLI)
 	case acc.HistoryLimit != "":
 		return "all the history the bank gives"
+	case acc.Duplicates > 0:
+		return fmt.Sprintf("the bank sent %d transaction ids twice: different rows kept apart (id#2)", acc.Duplicates)
 	}
 	return ""
 }
@@ -137,6 +139,7 @@ type syncAccountJSON struct {
 	Added        int    `json:"added"`
 	Pending      int    `json:"pending"`
 	HistoryLimit string `json:"history_limit,omitempty"`
+	Duplicates   int    `json:"duplicate_ids,omitempty"`
 	Error        string `json:"error,omitempty"`
 }
 
@@ -160,7 +163,7 @@ func writeSyncJSON(w io.Writer, rep *ledger.Report) error {
 		}
 		for _, acc := range c.Accounts {
 			ao := syncAccountJSON{AccountID: acc.AccountID, Kind: acc.Kind, DisplayName: acc.DisplayName,
-				Added: acc.Added, Pending: acc.Pending, HistoryLimit: acc.HistoryLimit}
+				Added: acc.Added, Pending: acc.Pending, HistoryLimit: acc.HistoryLimit, Duplicates: acc.Duplicates}
 			if acc.Err != nil {
 				ao.Error, _ = explain(acc.Err)
 			}

@@ -51,10 +51,13 @@ type ConnectionReport struct {
 // AccountReport is one account's or card's outcome.
 type AccountReport struct {
 	AccountID, Kind, DisplayName string
-	Added                        int    // new settled transactions
-	Pending                      int    // pending transactions now stored
-	HistoryLimit                 string // set when back-fill stopped on this run
-	Err                          error
+	Added                        int // new settled transactions
+	Pending                      int // pending transactions now stored
+	// Duplicates counts transaction ids the bank sent twice in one answer:
+	// copies alike are stored once, different ones kept apart (id#2...).
+	Duplicates   int
+	HistoryLimit string // set when back-fill stopped on this run
+	Err          error
 }
 
 // Added sums new transactions over the report.
@@ -267,6 +270,8 @@ func syncErrorText(err error) string {
 		return SyncErrSCAExceeded
 	case errors.Is(err, truelayer.ErrNotSupported):
 		return SyncErrNotSupported
+	case errors.Is(err, ErrBadBalance):
+		return SyncErrBadBalance
 	}
 	var ae *truelayer.APIError
 	if errors.As(err, &ae) {
