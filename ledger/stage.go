@@ -63,7 +63,9 @@ func (s *Store) openStage(ctx context.Context) (*stage, error) {
 }
 
 func (st *stage) create(ctx context.Context) error {
+	// The stage needs no rollback journal: it is thrown away on any failure.
 	_, err := st.conn.ExecContext(ctx, `
+PRAGMA temp.journal_mode = OFF;
 CREATE TEMP TABLE IF NOT EXISTS tx_stage (seq INTEGER PRIMARY KEY, `+strings.Join(rowColumns, ", ")+`, raw TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS temp.tx_stage_id ON tx_stage (tx_id);
 CREATE INDEX IF NOT EXISTS temp.tx_stage_provider ON tx_stage (provider_tx_id) WHERE provider_tx_id <> '';
@@ -174,9 +176,13 @@ func (st *stage) merge(ctx context.Context, tx *sql.Tx, rid, firstSeen int64) (w
 		return res, err
 	}
 	res.duplicates = dups
-	var maxRID int64
+	var maxRID int64 // rows above it are new: they need their full-text entries
 	if err := tx.QueryRowContext(ctx, "SELECT coalesce(max(rid), 0) FROM transactions").Scan(&maxRID); err != nil {
 		return res, err
+	}
+	stored, err := st.storedInWindow(ctx, tx, rid)
+	if err != nil || !stored { // a first sync, or older history: all new
+		return st.insertAll(ctx, tx, rid, firstSeen, maxRID, res)
 	}
 	// Stored under the same id: update what the bank changed.
 	set := "(" + strings.Join(rowColumns, ", ") + ") = (" + columnList("s.") + ")"
@@ -192,23 +198,17 @@ WHERE t.rid = j.rid AND t.account_rid = ?1 AND t.pending = 0 AND t.tx_id = s.tx_
 	if err := st.reidByProvider(ctx, tx, rid, set); err != nil {
 		return res, err
 	}
-	// New rows, in the order the bank sent them.
-	r, err := tx.ExecContext(ctx, `INSERT INTO transactions (account_rid, pending, first_seen, `+strings.Join(rowColumns, ", ")+`)
-SELECT ?1, 0, ?2, `+columnList("s.")+` FROM temp.tx_stage s WHERE true ORDER BY s.seq
-ON CONFLICT (account_rid, pending, tx_id) DO NOTHING`, rid, firstSeen)
-	if err != nil {
+	return st.insertAll(ctx, tx, rid, firstSeen, maxRID, res)
+}
+
+// insertAll inserts the staged rows not stored yet, in the order the bank
+// sent them, with their JSON and their full-text entries.
+func (st *stage) insertAll(ctx context.Context, tx *sql.Tx, rid, firstSeen, maxRID int64, res windowResult) (windowResult, error) {
+	added, err := st.insertNew(ctx, tx, rid, firstSeen)
+	if err != nil || added == 0 {
 		return res, err
 	}
-	added, _ := r.RowsAffected()
-	res.added = int(added)
-	if added == 0 {
-		return res, nil
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO transaction_json (rid, raw)
-SELECT t.rid, s.raw FROM transactions t JOIN temp.tx_stage s ON s.tx_id = t.tx_id
-WHERE t.rid > ?1 AND t.account_rid = ?2 AND t.pending = 0`, maxRID, rid); err != nil {
-		return res, err
-	}
+	res.added = added
 	if st.s.hasFTS {
 		// One statement for all: FTS5 flushes its buffer per statement.
 		if _, err := tx.ExecContext(ctx, `INSERT INTO tx_fts(rowid, description, merchant)
@@ -219,19 +219,76 @@ SELECT rid, description, merchant FROM transactions WHERE rid > ?`, maxRID); err
 	return res, nil
 }
 
-// reidByProvider finds the stored rows the bank sent again under a new
-// transaction id ("subject to change"): same provider id, same amount,
-// dated inside the window, and its own id not sent. Each pairing must be
-// one to one, so a new row that merely shares a provider id with another
-// transaction (banks reuse them) never overwrites it.
-func (st *stage) reidByProvider(ctx context.Context, tx *sql.Tx, rid int64, set string) error {
-	lo, hi := int64(math.MinInt64), int64(math.MaxInt64)
+// storedInWindow reports whether the account has settled rows dated
+// inside the window (a row staged may then be one of them).
+func (st *stage) storedInWindow(ctx context.Context, tx *sql.Tx, rid int64) (bool, error) {
+	lo, hi := st.insideRange()
+	var n int
+	err := tx.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM transactions
+WHERE account_rid = ? AND ts >= ? AND ts < ? AND pending = 0 LIMIT 1)`, rid, lo-daySeconds, hi+daySeconds).Scan(&n)
+	return n > 0, err
+}
+
+// insideRange is the window's inside range in unix seconds, [lo, hi).
+func (st *stage) insideRange() (lo, hi int64) {
+	lo, hi = int64(math.MinInt64/2), int64(math.MaxInt64/2)
 	if !st.from.IsZero() {
 		lo = st.from.Unix()
 	}
 	if !st.to.IsZero() {
 		hi = st.to.Add(day).Unix()
 	}
+	return lo, hi
+}
+
+// mergeChunk stage rows are inserted per statement.
+const mergeChunk = 4096
+
+// insertNew inserts the staged rows not stored yet, with their JSON.
+func (st *stage) insertNew(ctx context.Context, tx *sql.Tx, rid, firstSeen int64) (int, error) {
+	rows, err := tx.PrepareContext(ctx, `INSERT INTO transactions (account_rid, pending, first_seen, `+strings.Join(rowColumns, ", ")+`)
+SELECT ?1, 0, ?2, `+columnList("s.")+` FROM temp.tx_stage s WHERE s.seq >= ?3 AND s.seq < ?4 ORDER BY s.seq
+ON CONFLICT (account_rid, pending, tx_id) DO NOTHING`)
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	js, err := tx.PrepareContext(ctx, `INSERT INTO transaction_json (rid, raw)
+SELECT t.rid, s.raw FROM temp.tx_stage s CROSS JOIN transactions t
+WHERE s.seq >= ?1 AND s.seq < ?2 AND t.account_rid = ?3 AND t.pending = 0 AND t.tx_id = s.tx_id AND t.rid > ?4`)
+	if err != nil {
+		return 0, err
+	}
+	defer js.Close()
+	added := 0
+	for lo := int64(1); lo <= st.seq; lo += mergeChunk {
+		var before int64
+		if err := tx.QueryRowContext(ctx, "SELECT coalesce(max(rid), 0) FROM transactions").Scan(&before); err != nil {
+			return 0, err
+		}
+		r, err := rows.ExecContext(ctx, rid, firstSeen, lo, lo+mergeChunk)
+		if err != nil {
+			return 0, err
+		}
+		n, _ := r.RowsAffected()
+		if n == 0 {
+			continue
+		}
+		added += int(n)
+		if _, err := js.ExecContext(ctx, lo, lo+mergeChunk, rid, before); err != nil {
+			return 0, err
+		}
+	}
+	return added, nil
+}
+
+// reidByProvider finds the stored rows the bank sent again under a new
+// transaction id ("subject to change"): same provider id, same amount,
+// dated inside the window, and its own id not sent. Each pairing must be
+// one to one, so a new row that merely shares a provider id with another
+// transaction (banks reuse them) never overwrites it.
+func (st *stage) reidByProvider(ctx context.Context, tx *sql.Tx, rid int64, set string) error {
+	lo, hi := st.insideRange()
 	if _, err := tx.ExecContext(ctx, `DELETE FROM temp.tx_reid;
 WITH cand AS (
 	SELECT s.seq AS seq, o.rid AS rid FROM temp.tx_stage s
