@@ -61,15 +61,19 @@ func runTransactions(ctx context.Context, opts *transactionsOptions) error {
 		return err
 	}
 	q.Sort, q.Desc = "date", true
-	views, txs, err := opts.Factory.selectTransactions(ctx, q, opts.Accounts)
+	views, q, st, err := opts.Factory.selectAccounts(ctx, q, opts.Accounts)
 	if err != nil {
 		return err
 	}
-	switch {
-	case opts.JSON:
+	if opts.CSV { // read as written: newest first, as q says
+		return ledger.Export(ctx, opts.IO.Out, "csv", views, st.ExportRows(q), time.Now())
+	}
+	txs, err := st.Transactions(ctx, q)
+	if err != nil {
+		return err
+	}
+	if opts.JSON {
 		return writeTransactionsJSON(opts.IO.Out, txs)
-	case opts.CSV:
-		return ledger.Export(opts.IO.Out, "csv", views, txs, time.Now())
 	}
 	return writeTransactionsTable(opts.IO.Out, views, txs)
 }
