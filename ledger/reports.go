@@ -97,8 +97,8 @@ GROUP BY k, t.currency`, args...)
 		if exact == 0 {
 			inexact = true
 		}
-		b.Spent = truelayer.AmountFromMinor(spent, microExp)
-		b.Received = truelayer.AmountFromMinor(received, microExp)
+		b.Spent = amountFromMicro(spent)
+		b.Received = amountFromMicro(received)
 		b.Net = b.Received.Sub(b.Spent)
 		out = append(out, b)
 	}

@@ -65,37 +65,49 @@ func termsWhere(t TxTerms, ftsWords map[string]bool, conds []string, args []any)
 		args = append(args, like(m))
 	}
 	for _, a := range t.Amounts {
-		cond, arg, err := amountWhere(a)
+		cond, more, err := amountWhere(a)
 		if err != nil {
 			return nil, nil, err
 		}
 		conds = append(conds, cond)
-		if arg != nil {
-			args = append(args, arg)
-		}
+		args = append(args, more...)
 	}
 	return conds, args, nil
 }
 
-// amountWhere compares amount_micro, the amount in millionths, exactly with
-// a bound of any precision.
-func amountWhere(a AmountCond) (string, any, error) {
+// amountWhere compares the amount exactly with a bound of any precision:
+// amount_micro, the amount in millionths, for amounts of at most six
+// decimals; the decimal text, as a double, for the rare longer ones.
+func amountWhere(a AmountCond) (string, []any, error) {
+	var micro string
+	var arg any
 	switch a.Op {
 	case "<":
-		return "t.amount_micro < ?", microCeil(a.Value), nil
+		micro, arg = "t.amount_micro < ?", microCeil(a.Value)
 	case "<=":
-		return "t.amount_micro <= ?", microFloor(a.Value), nil
+		micro, arg = "t.amount_micro <= ?", microFloor(a.Value)
 	case ">":
-		return "t.amount_micro > ?", microFloor(a.Value), nil
+		micro, arg = "t.amount_micro > ?", microFloor(a.Value)
 	case ">=":
-		return "t.amount_micro >= ?", microCeil(a.Value), nil
+		micro, arg = "t.amount_micro >= ?", microCeil(a.Value)
 	case "=", "":
-		if lo, hi := microCeil(a.Value), microFloor(a.Value); lo == hi {
-			return "t.amount_micro = ?", lo, nil
+		micro, arg = "t.amount_micro = ?", microCeil(a.Value)
+		if lo, hi := microCeil(a.Value), microFloor(a.Value); lo != hi {
+			micro, arg = "0", nil // more decimals than six: no exact amount equals it
 		}
-		return "0", nil, nil // more decimals than any stored amount
+	default:
+		return "", nil, fmt.Errorf("ledger: amount comparison %q (want <, <=, >, >= or =)", a.Op)
 	}
-	return "", nil, fmt.Errorf("ledger: amount comparison %q (want <, <=, >, >= or =)", a.Op)
+	op := a.Op
+	if op == "" {
+		op = "="
+	}
+	f, _ := a.Value.Float64()
+	args := []any{f}
+	if arg != nil {
+		args = []any{arg, f}
+	}
+	return "((t.amount_exact = 1 AND " + micro + ") OR (t.amount_exact = 0 AND CAST(t.amount AS REAL) " + op + " ?))", args, nil
 }
 
 // wordPlan decides how the filter's words are found. A word of three

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"sort"
 	"time"
-
-	"github.com/banktui/banktui/truelayer"
 )
 
 // TransactionTotals sums what q selects, pending rows included unless q
@@ -135,8 +133,8 @@ FROM transaction_days`+where+" GROUP BY currency", args...)
 		if inexact > 0 {
 			exact = false
 		}
-		b.Received = truelayer.AmountFromMinor(in, microExp)
-		b.Spent = truelayer.AmountFromMinor(out, microExp)
+		b.Received = amountFromMicro(in)
+		b.Spent = amountFromMicro(out)
 		addBucket(total, b)
 	}
 	return exact, rows.Err()
