@@ -20,10 +20,10 @@ type transactionsPane struct {
 	pc      *programContext
 	source  txSource // nil: no store, nothing to list
 	list    txList
-	seq     uint64 // the latest new window asked for
-	moreSeq [2]uint64 // the reads before and after the window in flight (0: none)
-	cntSeq  uint64    // the latest counts asked for
-	perSeq  uint64    // the latest count of the period alone
+	seq     uint64                // the latest new window asked for
+	moreSeq [2]uint64             // the reads before and after the window in flight (0: none)
+	cntSeq  uint64                // the latest counts asked for
+	perSeq  uint64                // the latest count of the period alone
 	cancel  [2]context.CancelFunc // the window's and the counts' reads in flight
 	gen     uint64                // counts reads after a sync, so the detail re-reads its record
 	syncSeq uint64                // the window read after a sync

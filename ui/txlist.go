@@ -113,17 +113,17 @@ type txList struct {
 	hidePending bool
 	filter      txFilter
 
-	views            []ledger.TxView // the window, in list order
-	rows             []txRow         // views prepared, row i for view i
-	atStart, atEnd   bool            // the window reaches the list's first / last row
-	cursor           int             // index into the window
-	offset           int             // first row on screen, index into the window
-	loading, loaded  bool            // a new window is being read / one was read
-	err              string
-	shown, inPeriod  int             // rows the list holds; rows of the period
-	totals           []ledger.Bucket // money in and out of the list, per currency
-	counted          bool            // shown, inPeriod and totals are of the list shown
-	countedPeriodOnly bool           // only inPeriod is known yet
+	views             []ledger.TxView // the window, in list order
+	rows              []txRow         // views prepared, row i for view i
+	atStart, atEnd    bool            // the window reaches the list's first / last row
+	cursor            int             // index into the window
+	offset            int             // first row on screen, index into the window
+	loading, loaded   bool            // a new window is being read / one was read
+	err               string
+	shown, inPeriod   int             // rows the list holds; rows of the period
+	totals            []ledger.Bucket // money in and out of the list, per currency
+	counted           bool            // shown, inPeriod and totals are of the list shown
+	countedPeriodOnly bool            // only inPeriod is known yet
 }
 
 func newTxList() txList { return txList{desc: true} }
