@@ -87,21 +87,15 @@ func runExport(ctx context.Context, opts *exportOptions) error {
 		return err
 	}
 	q.Sort = "date"
-	views, q, st, err := opts.Factory.selectAccounts(ctx, q, opts.Accounts)
+	views, txs, err := opts.Factory.selectTransactions(ctx, q, opts.Accounts)
 	if err != nil {
 		return err
 	}
-	// The transactions are read as they are written: memory does not grow
-	// with the history.
 	err = writeOutput(opts.IO.Out, path, func(w io.Writer) error {
-		return ledger.Export(ctx, w, opts.Format, views, st.ExportRows(q), opts.Now())
+		return ledger.Export(w, opts.Format, views, txs, opts.Now())
 	})
 	if err == nil && path != "" && path != "-" {
-		n, err := st.CountTransactions(ctx, q)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(opts.IO.ErrOut, "wrote %d transactions to %s\n", n, path)
+		fmt.Fprintf(opts.IO.ErrOut, "wrote %d transactions to %s\n", len(txs), path)
 	}
 	return err
 }

@@ -61,24 +61,28 @@ func (fl txFilter) query() (ledger.TxQuery, error) {
 	return q, nil
 }
 
-// selectAccounts narrows q to the accounts named (ids, names or numbers;
-// none = all) and returns those accounts, and the store to read q from.
-func (f *Factory) selectAccounts(ctx context.Context, q ledger.TxQuery, names []string) ([]ledger.AccountView, ledger.TxQuery, *ledger.Store, error) {
+// selectTransactions reads what q selects of the accounts named (ids,
+// names or numbers; none = all) and returns those accounts with them.
+func (f *Factory) selectTransactions(ctx context.Context, q ledger.TxQuery, names []string) ([]ledger.AccountView, []ledger.TxView, error) {
 	views, err := f.StoredAccounts(ctx)
 	if err != nil {
-		return nil, q, nil, err
+		return nil, nil, err
 	}
 	if q.AccountIDs, err = accountIDs(views, names); err != nil {
-		return nil, q, nil, err
+		return nil, nil, err
 	}
 	st, err := f.Store()
 	if err != nil {
-		return nil, q, nil, err
+		return nil, nil, err
+	}
+	txs, err := st.Transactions(ctx, q)
+	if err != nil {
+		return nil, nil, err
 	}
 	if len(q.AccountIDs) > 0 {
 		views = slices.DeleteFunc(views, func(v ledger.AccountView) bool { return !slices.Contains(q.AccountIDs, v.ID) })
 	}
-	return views, q, st, nil
+	return views, txs, nil
 }
 
 // accountIDs are the ids of the accounts named (ids, names or numbers).

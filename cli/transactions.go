@@ -61,19 +61,15 @@ func runTransactions(ctx context.Context, opts *transactionsOptions) error {
 		return err
 	}
 	q.Sort, q.Desc = "date", true
-	views, q, st, err := opts.Factory.selectAccounts(ctx, q, opts.Accounts)
+	views, txs, err := opts.Factory.selectTransactions(ctx, q, opts.Accounts)
 	if err != nil {
 		return err
 	}
-	if opts.CSV { // read as written: newest first, as q says
-		return ledger.Export(ctx, opts.IO.Out, "csv", views, st.ExportRows(q), time.Now())
-	}
-	txs, err := st.Transactions(ctx, q)
-	if err != nil {
-		return err
-	}
-	if opts.JSON {
+	switch {
+	case opts.JSON:
 		return writeTransactionsJSON(opts.IO.Out, txs)
+	case opts.CSV:
+		return ledger.Export(opts.IO.Out, "csv", views, txs, time.Now())
 	}
 	return writeTransactionsTable(opts.IO.Out, views, txs)
 }

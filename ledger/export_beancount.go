@@ -10,27 +10,20 @@ import (
 
 // exportBeancount writes a beancount file: open directives dated before the
 // first transaction, then one transaction per bank row.
-// The open directives need the first date and every counter account
-// before the first transaction: a first pass reads them.
-func exportBeancount(w io.Writer, src exportSource, now time.Time) error {
-	first := now
-	counterSet := map[string]bool{}
-	if err := src.each(func(x *TxView) error {
-		if x.Timestamp.Before(first) {
-			first = x.Timestamp
-		}
-		counterSet[counterAccount(x)] = true
-		return nil
-	}); err != nil {
-		return err
-	}
+func exportBeancount(w io.Writer, views []AccountView, txs []TxView, now time.Time) error {
 	bw := bufio.NewWriter(w)
 	fmt.Fprintf(bw, "; banktui export, %s\n", now.UTC().Format(time.RFC3339))
 	fmt.Fprintf(bw, "option \"title\" \"banktui\"\n\n")
+	first := now
+	for _, x := range txs {
+		if x.Timestamp.Before(first) {
+			first = x.Timestamp
+		}
+	}
 	openDate := first.AddDate(0, 0, -1).Format(time.DateOnly)
 	accounts := map[string]string{}
 	opened := map[string]bool{}
-	for _, v := range src.views {
+	for _, v := range views {
 		accounts[v.ID] = JournalAccount(v)
 		if !opened[accounts[v.ID]] {
 			opened[accounts[v.ID]] = true
@@ -38,8 +31,8 @@ func exportBeancount(w io.Writer, src exportSource, now time.Time) error {
 		}
 	}
 	var counters []string
-	for c := range counterSet {
-		if !opened[c] {
+	for _, x := range txs {
+		if c := counterAccount(x); !opened[c] {
 			opened[c] = true
 			counters = append(counters, c)
 		}
@@ -49,19 +42,15 @@ func exportBeancount(w io.Writer, src exportSource, now time.Time) error {
 		fmt.Fprintf(bw, "%s open %s\n", openDate, c)
 	}
 	fmt.Fprintln(bw)
-	err := src.each(func(x *TxView) error {
+	for _, x := range txs {
 		acct, ok := accounts[x.AccountID]
 		if !ok {
-			return nil
+			continue
 		}
 		fmt.Fprintf(bw, "%s %s \"%s\" \"%s\"\n", x.Timestamp.Format(time.DateOnly), journalFlag(x), journalText(x.Merchant), journalText(x.Description))
 		fmt.Fprintf(bw, "  transaction_id: \"%s\"\n", journalText(x.ID))
 		fmt.Fprintf(bw, "  %s  %s %s\n", acct, PlainAmount(x.Amount, x.Currency), x.Currency)
-		_, err := fmt.Fprintf(bw, "  %s  %s %s\n\n", counterAccount(x), PlainAmount(x.Amount.Neg(), x.Currency), x.Currency)
-		return err
-	})
-	if err != nil {
-		return err
+		fmt.Fprintf(bw, "  %s  %s %s\n\n", counterAccount(x), PlainAmount(x.Amount.Neg(), x.Currency), x.Currency)
 	}
 	return bw.Flush()
 }

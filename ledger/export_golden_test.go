@@ -30,7 +30,11 @@ func TestExportGolden(t *testing.T) {
 			"fixture": func() string { return runExport(t, format) },
 			"store": func() string {
 				var b bytes.Buffer
-				if err := Export(ctx, &b, format, views, st.ExportRows(TxQuery{}), exportNow); err != nil {
+				txs, err := st.Transactions(ctx, TxQuery{Sort: "date"})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := Export(&b, format, views, txs, exportNow); err != nil {
 					t.Fatal(err)
 				}
 				return b.String()

@@ -1,8 +1,6 @@
 package ledger
 
 import (
-	"bufio"
-	"bytes"
 	"encoding/json"
 	"io"
 	"strconv"
@@ -12,71 +10,26 @@ import (
 )
 
 // exportJSON writes the accounts (AccountJSON) and their transactions
-// (TransactionJSON) as one document, {"accounts": [...], "transactions":
-// [...]} indented by two spaces, each transaction as it is read.
-func exportJSON(w io.Writer, src exportSource, _ time.Time) error {
-	bw := bufio.NewWriterSize(w, 64<<10)
-	lw := jsonList{w: bw}
-	bw.WriteString("{\n  \"accounts\": ")
-	for _, v := range src.views {
-		if err := lw.add(NewAccountJSON(v)); err != nil {
-			return err
-		}
+// (TransactionJSON) as one document.
+func exportJSON(w io.Writer, views []AccountView, txs []TxView, _ time.Time) error {
+	out := struct {
+		Accounts     []AccountJSON     `json:"accounts"`
+		Transactions []json.RawMessage `json:"transactions"`
+	}{Accounts: []AccountJSON{}, Transactions: []json.RawMessage{}}
+	for _, v := range views {
+		out.Accounts = append(out.Accounts, NewAccountJSON(v))
 	}
-	lw.end()
-	bw.WriteString(",\n  \"transactions\": ")
-	lw = jsonList{w: bw}
-	err := src.each(func(t *TxView) error {
-		m, err := TransactionJSON(*t)
+	for _, t := range txs {
+		m, err := TransactionJSON(t)
 		if err != nil {
 			return err
 		}
-		return lw.add(m)
-	})
-	if err != nil {
-		return err
+		out.Transactions = append(out.Transactions, m)
 	}
-	lw.end()
-	bw.WriteString("\n}\n")
-	return bw.Flush()
-}
-
-// jsonList writes a list as a member of the top object, as
-// json.Encoder with SetIndent("", "  ") and SetEscapeHTML(false) would.
-type jsonList struct {
-	w   *bufio.Writer
-	n   int
-	buf bytes.Buffer
-}
-
-func (l *jsonList) add(v any) error {
-	l.buf.Reset()
-	enc := json.NewEncoder(&l.buf)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return err
-	}
-	if l.n == 0 {
-		l.w.WriteString("[\n    ")
-	} else {
-		l.w.WriteString(",\n    ")
-	}
-	l.n++
-	var ind bytes.Buffer
-	if err := json.Indent(&ind, bytes.TrimSuffix(l.buf.Bytes(), []byte("\n")), "    ", "  "); err != nil {
-		return err
-	}
-	_, err := l.w.Write(ind.Bytes())
-	return err
-}
-
-// end closes the list: "[]" when empty.
-func (l *jsonList) end() {
-	if l.n == 0 {
-		l.w.WriteString("[]")
-		return
-	}
-	l.w.WriteString("\n  ]")
+	return enc.Encode(out)
 }
 
 // ProviderJSON is an account's provider, with TrueLayer's field names.

@@ -9,19 +9,19 @@ import (
 
 // exportLedger writes a journal for hledger and ledger-cli: one transaction
 // per bank row, both postings explicit, pending rows flagged "!".
-func exportLedger(w io.Writer, src exportSource, now time.Time) error {
+func exportLedger(w io.Writer, views []AccountView, txs []TxView, now time.Time) error {
 	bw := bufio.NewWriter(w)
 	fmt.Fprintf(bw, "; banktui export, %s\n\n", now.UTC().Format(time.RFC3339))
 	accounts := map[string]string{}
-	for _, v := range src.views {
+	for _, v := range views {
 		accounts[v.ID] = JournalAccount(v)
 		fmt.Fprintf(bw, "account %s  ; %s %s\n", accounts[v.ID], v.ID, v.Currency)
 	}
 	fmt.Fprintln(bw)
-	err := src.each(func(x *TxView) error {
+	for _, x := range txs {
 		acct, ok := accounts[x.AccountID]
 		if !ok {
-			return nil
+			continue
 		}
 		payee := x.Merchant
 		if payee == "" {
@@ -33,11 +33,7 @@ func exportLedger(w io.Writer, src exportSource, now time.Time) error {
 		}
 		amt := PlainAmount(x.Amount, x.Currency)
 		fmt.Fprintf(bw, "    %s  %s %s\n", acct, amt, x.Currency)
-		_, err := fmt.Fprintf(bw, "    %s  %s %s\n\n", counterAccount(x), PlainAmount(x.Amount.Neg(), x.Currency), x.Currency)
-		return err
-	})
-	if err != nil {
-		return err
+		fmt.Fprintf(bw, "    %s  %s %s\n\n", counterAccount(x), PlainAmount(x.Amount.Neg(), x.Currency), x.Currency)
 	}
 	return bw.Flush()
 }

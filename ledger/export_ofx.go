@@ -1,7 +1,6 @@
 package ledger
 
 import (
-	"bufio"
 	"encoding/xml"
 	"fmt"
 	"io"
@@ -13,9 +12,8 @@ import (
 
 // exportOFX writes an OFX 2.2 file: a statement per account, then one per
 // card.
-func exportOFX(w io.Writer, src exportSource, now time.Time) error {
-	o := &ofxWriter{Writer: bufio.NewWriter(w), now: now, src: src}
-	views := src.views
+func exportOFX(w io.Writer, views []AccountView, txs []TxView, now time.Time) error {
+	o := &ofxWriter{now: now, byAccount: groupByAccount(txs)}
 	o.WriteString(`<?xml version="1.0" encoding="UTF-8" standalone="no"?>` + "\n")
 	o.WriteString(`<?OFX OFXHEADER="200" VERSION="220" SECURITY="NONE" OLDFILEUID="NONE" NEWFILEUID="NONE"?>` + "\n")
 	o.WriteString("<OFX>\n<SIGNONMSGSRSV1><SONRS><STATUS><CODE>0</CODE><SEVERITY>INFO</SEVERITY></STATUS>")
@@ -31,34 +29,31 @@ func exportOFX(w io.Writer, src exportSource, now time.Time) error {
 	if len(banks) > 0 {
 		o.WriteString("<BANKMSGSRSV1>\n")
 		for _, v := range banks {
-			if err := o.bankStatement(v); err != nil {
-				return err
-			}
+			o.bankStatement(v)
 		}
 		o.WriteString("</BANKMSGSRSV1>\n")
 	}
 	if len(cards) > 0 {
 		o.WriteString("<CREDITCARDMSGSRSV1>\n")
 		for _, v := range cards {
-			if err := o.cardStatement(v); err != nil {
-				return err
-			}
+			o.cardStatement(v)
 		}
 		o.WriteString("</CREDITCARDMSGSRSV1>\n")
 	}
 	o.WriteString("</OFX>\n")
-	return o.Flush()
+	_, err := io.WriteString(w, o.String())
+	return err
 }
 
-// ofxWriter writes an OFX file; uid numbers its statements.
+// ofxWriter builds an OFX file; uid numbers its statements.
 type ofxWriter struct {
-	*bufio.Writer
-	now time.Time
-	src exportSource
-	uid int
+	strings.Builder
+	now       time.Time
+	byAccount map[string][]TxView
+	uid       int
 }
 
-func (o *ofxWriter) bankStatement(v AccountView) error {
+func (o *ofxWriter) bankStatement(v AccountView) {
 	o.uid++
 	acctType := "CHECKING"
 	if strings.Contains(v.Type, "SAVINGS") {
@@ -72,36 +67,27 @@ func (o *ofxWriter) bankStatement(v AccountView) error {
 	}
 	fmt.Fprintf(o, "<STMTTRNRS><TRNUID>%d</TRNUID><STATUS><CODE>0</CODE><SEVERITY>INFO</SEVERITY></STATUS>\n<STMTRS><CURDEF>%s</CURDEF>\n", o.uid, v.Currency)
 	fmt.Fprintf(o, "<BANKACCTFROM><BANKID>%s</BANKID><ACCTID>%s</ACCTID><ACCTTYPE>%s</ACCTTYPE></BANKACCTFROM>\n", ofxText(bankID, 9), ofxText(acctID, 22), acctType)
-	if err := o.statement(v); err != nil {
-		return err
-	}
+	o.statement(v)
 	o.WriteString("</STMTRS></STMTTRNRS>\n")
-	return nil
 }
 
-func (o *ofxWriter) cardStatement(v AccountView) error {
+func (o *ofxWriter) cardStatement(v AccountView) {
 	o.uid++
 	fmt.Fprintf(o, "<CCSTMTTRNRS><TRNUID>%d</TRNUID><STATUS><CODE>0</CODE><SEVERITY>INFO</SEVERITY></STATUS>\n<CCSTMTRS><CURDEF>%s</CURDEF>\n", o.uid, v.Currency)
 	fmt.Fprintf(o, "<CCACCTFROM><ACCTID>%s</ACCTID></CCACCTFROM>\n", ofxText(v.ID, 22))
-	if err := o.statement(v); err != nil {
-		return err
-	}
+	o.statement(v)
 	o.WriteString("</CCSTMTRS></CCSTMTTRNRS>\n")
-	return nil
 }
 
 // statement writes an account's transactions and its balances.
-func (o *ofxWriter) statement(v AccountView) error {
+func (o *ofxWriter) statement(v AccountView) {
+	list := o.byAccount[v.ID]
 	start, end := o.now, o.now
-	first, last, err := o.src.edges(v.ID)
-	if err != nil {
-		return err
-	}
-	if first != nil {
-		start, end = first.Timestamp, last.Timestamp
+	if len(list) > 0 {
+		start, end = list[0].Timestamp, list[len(list)-1].Timestamp
 	}
 	fmt.Fprintf(o, "<BANKTRANLIST><DTSTART>%s</DTSTART><DTEND>%s</DTEND>\n", ofxTime(start), ofxTime(end))
-	err = o.src.ofAccount(v.ID, func(x *TxView) error {
+	for _, x := range list {
 		kind := "DEBIT"
 		if x.Amount.Sign() > 0 {
 			kind = "CREDIT"
@@ -110,16 +96,12 @@ func (o *ofxWriter) statement(v AccountView) error {
 		if name == "" {
 			name = x.Description
 		}
-		_, err := fmt.Fprintf(o, "<STMTTRN><TRNTYPE>%s</TRNTYPE><DTPOSTED>%s</DTPOSTED><TRNAMT>%s</TRNAMT><FITID>%s</FITID><NAME>%s</NAME><MEMO>%s</MEMO></STMTTRN>\n",
+		fmt.Fprintf(o, "<STMTTRN><TRNTYPE>%s</TRNTYPE><DTPOSTED>%s</DTPOSTED><TRNAMT>%s</TRNAMT><FITID>%s</FITID><NAME>%s</NAME><MEMO>%s</MEMO></STMTTRN>\n",
 			kind, ofxTime(x.Timestamp), PlainAmount(x.Amount, x.Currency), ofxText(x.ID, 255), ofxText(name, 32), ofxText(x.Description, 255))
-		return err
-	})
-	if err != nil {
-		return err
 	}
 	o.WriteString("</BANKTRANLIST>\n")
 	if !v.HasBalance {
-		return nil
+		return
 	}
 	cur, avail := v.Current, v.Available
 	if v.Kind == KindCard { // a card's positive balance is money owed
@@ -129,7 +111,6 @@ func (o *ofxWriter) statement(v AccountView) error {
 	if v.Kind != KindCard {
 		fmt.Fprintf(o, "<AVAILBAL><BALAMT>%s</BALAMT><DTASOF>%s</DTASOF></AVAILBAL>\n", PlainAmount(avail, v.Currency), ofxTime(v.BalanceAsOf))
 	}
-	return nil
 }
 
 func ofxTime(t time.Time) string { return t.UTC().Format("20060102150405") + "[0:GMT]" }
@@ -138,6 +119,15 @@ func ofxText(s string, limit int) string {
 	var b strings.Builder
 	_ = xml.EscapeText(&b, []byte(truncateText(Sanitize(s), limit)))
 	return b.String()
+}
+
+// groupByAccount keeps the date order of each account's transactions.
+func groupByAccount(txs []TxView) map[string][]TxView {
+	by := map[string][]TxView{}
+	for _, t := range txs {
+		by[t.AccountID] = append(by[t.AccountID], t)
+	}
+	return by
 }
 
 // truncateText shortens s to n cells, marking the cut with "…".

@@ -206,14 +206,10 @@ func txSelect(withRaw bool) string {
 // txTimestamp is the timestamp text the bank sent.
 const txTimestamp = "coalesce(json_extract(j.raw, '$.timestamp'), '')"
 
-// txSelectIndexed is txSelect with an index hint ("INDEXED BY name", "NOT
-// INDEXED") for transactions.
-func txSelectIndexed(hint string, withRaw bool) string {
-	last := txTimestamp
-	if withRaw {
-		last = "j.raw"
-	}
-	return txColumns + last + `
+// txSelectIndexed is txSelect without Raw, with an index hint ("INDEXED BY
+// name", "NOT INDEXED") for transactions.
+func txSelectIndexed(hint string) string {
+	return txColumns + txTimestamp + `
 FROM transactions t ` + hint + ` JOIN accounts a ON a.rid = t.account_rid JOIN transaction_json j ON j.rid = t.rid`
 }
 
@@ -264,13 +260,8 @@ func (s *Store) scanTransactions(ctx context.Context, query string, args []any, 
 			if v.Raw.Timestamp.Valid() {
 				v.Timestamp = v.Raw.Timestamp.Time
 			}
-		} else {
-			// The text the bank sent, as Raw would hold it (CSV exports it).
-			t, ok := truelayer.ParseTimestamp(string(last))
-			v.Raw.Timestamp = t
-			if ok {
-				v.Timestamp = t.Time
-			}
+		} else if t, ok := truelayer.ParseTimestamp(string(last)); ok {
+			v.Timestamp = t.Time
 		}
 		each(rid, v)
 	}

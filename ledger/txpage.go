@@ -80,11 +80,6 @@ var ErrCursor = errors.New("ledger: the page cursor does not fit the query")
 // by time, then by the order rows were stored in) and the accounts merged.
 // Rows come without Raw. q.Offset is not allowed.
 func (s *Store) TransactionPage(ctx context.Context, q TxQuery) ([]TxView, error) {
-	return s.transactionPage(ctx, q, false)
-}
-
-// transactionPage is TransactionPage, with Raw when withRaw.
-func (s *Store) transactionPage(ctx context.Context, q TxQuery, withRaw bool) ([]TxView, error) {
 	name := pageSortName(q.Sort)
 	ps, ok := pageSorts[name]
 	switch {
@@ -105,7 +100,7 @@ func (s *Store) transactionPage(ctx context.Context, q TxQuery, withRaw bool) ([
 	}
 	var out []TxView
 	for _, rid := range rids {
-		part, err := s.accountPage(ctx, q, ps, rid, plan, withRaw)
+		part, err := s.accountPage(ctx, q, ps, rid, plan)
 		if err != nil {
 			return nil, err
 		}
@@ -136,7 +131,7 @@ func (s *Store) scopeRIDs(ctx context.Context, ids []string) ([]int64, error) {
 }
 
 // accountPage is one account's part of a page.
-func (s *Store) accountPage(ctx context.Context, q TxQuery, ps pageSort, rid int64, plan wordPlan, withRaw bool) ([]TxView, error) {
+func (s *Store) accountPage(ctx context.Context, q TxQuery, ps pageSort, rid int64, plan wordPlan) ([]TxView, error) {
 	where, args, err := s.txWhereIn(q, []int64{rid}, plan)
 	if err != nil {
 		return nil, err
@@ -165,12 +160,12 @@ func (s *Store) accountPage(ctx context.Context, q TxQuery, ps pageSort, rid int
 	args = append(args, q.Limit)
 	// Walk the sort's index (without the hint SQLite may read every row of
 	// the account and sort them), or read the few rows the text matched.
-	from := txSelectIndexed("INDEXED BY "+ps.index, withRaw)
+	from := txSelectIndexed("INDEXED BY " + ps.index)
 	if plan.few {
-		from = txSelectIndexed("NOT INDEXED", withRaw)
+		from = txSelectIndexed("NOT INDEXED")
 	}
 	var out []TxView
-	err = s.scanTransactions(ctx, from+where+order, args, withRaw, func(_ int64, v TxView) { out = append(out, v) })
+	err = s.scanTransactions(ctx, from+where+order, args, false, func(_ int64, v TxView) { out = append(out, v) })
 	return out, err
 }
 
@@ -251,57 +246,4 @@ func foldASCII(c byte) byte {
 		return c + 'a' - 'A'
 	}
 	return c
-}
-
-// ExportRows reads what q selects for Export, a page at a time in date
-// order, newest first if q.Desc (its Sort, After and Offset do not
-// matter; a Limit stops it).
-func (s *Store) ExportRows(q TxQuery) TxRows { return storeRows{s: s, q: q} }
-
-type storeRows struct {
-	s *Store
-	q TxQuery
-}
-
-// exportPage rows are read per page.
-const exportPage = 1000
-
-func (r storeRows) each(ctx context.Context, span rowSpan, fn func(*TxView) error) error {
-	q := r.q
-	q.Sort, q.Desc, q.After, q.Offset, q.Inclusive = "date", span.desc != r.q.Desc, nil, 0, false
-	if span.account != "" {
-		if len(q.AccountIDs) > 0 && !slices.Contains(q.AccountIDs, span.account) {
-			return nil
-		}
-		q.AccountIDs = []string{span.account}
-	}
-	left := r.q.Limit
-	if span.limit > 0 && (left <= 0 || span.limit < left) {
-		left = span.limit
-	}
-	for {
-		q.Limit = exportPage
-		if left > 0 {
-			q.Limit = min(left, exportPage)
-		}
-		page, err := r.s.transactionPage(ctx, q, span.raw)
-		if err != nil {
-			return err
-		}
-		for i := range page {
-			if err := fn(&page[i]); err != nil {
-				return err
-			}
-		}
-		if left > 0 {
-			if left -= len(page); left <= 0 {
-				return nil
-			}
-		}
-		if len(page) < q.Limit {
-			return nil
-		}
-		c := page[len(page)-1].Cursor("date")
-		q.After = &c
-	}
 }
