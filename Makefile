@@ -30,9 +30,10 @@ test: lint
 	$(GO) test -timeout 30m ./...
 
 # Integration tests against the real TrueLayer sandbox (needs TRUELAYER_ACCESS_TOKEN or
-# sandbox client credentials and a refresh token; see README).
+# sandbox client credentials and a refresh token; BANKTUI_LIVE_LOGIN=1 adds a login, an
+# extension and a revocation with a person signing in; see README).
 test-live:
-	BANKTUI_LIVE=1 $(GO) test -race -count=1 -run 'Live' -v ./truelayer/
+	BANKTUI_LIVE=1 $(GO) test -race -count=1 -run 'Live' -v ./truelayer/ ./auth/
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
@@ -49,6 +50,14 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzCallbackQuery$$' -fuzztime $(FUZZTIME) ./auth/
 	$(GO) test -run '^$$' -fuzz '^FuzzPastedURL$$' -fuzztime $(FUZZTIME) ./auth/
 	$(GO) test -run '^$$' -fuzz '^FuzzSanitize$$' -fuzztime $(FUZZTIME) ./ledger/
+	$(GO) test -run '^$$' -fuzz '^FuzzEscapeJSON$$' -fuzztime $(FUZZTIME) ./ledger/
+	$(GO) test -run '^$$' -fuzz '^FuzzSettingsFile$$' -fuzztime $(FUZZTIME) ./config/
+	$(GO) test -run '^$$' -fuzz '^FuzzTxQuery$$' -fuzztime $(FUZZTIME) ./ledger/
+	$(GO) test -run '^$$' -fuzz '^FuzzParseFilter$$' -fuzztime $(FUZZTIME) ./ui/
+	$(GO) test -run '^$$' -fuzz '^FuzzExportCSV$$' -fuzztime $(FUZZTIME) ./ledger/
+	$(GO) test -run '^$$' -fuzz '^FuzzExportJSON$$' -fuzztime $(FUZZTIME) ./ledger/
+	$(GO) test -run '^$$' -fuzz '^FuzzExportOFX$$' -fuzztime $(FUZZTIME) ./ledger/
+	$(GO) test -run '^$$' -fuzz '^FuzzExportJournals$$' -fuzztime $(FUZZTIME) ./ledger/
 
 # staticcheck, pinned. `go install pkg@version` keeps it out of go.mod (a tool directive would put
 # its dependencies in the program's module graph); it is built without the test flags, into bin/.

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -20,6 +21,12 @@ import (
 
 // DefaultLoginTimeout is how long a login waits for the browser.
 const DefaultLoginTimeout = 5 * time.Minute
+
+// DefaultScopes is what banktui asks a bank for unless config.toml says
+// otherwise: identity, accounts, balances, cards, transactions, a refresh
+// token (offline_access), and standing orders and direct debits, which are
+// scopes of their own (truelayer.DefaultScopes lacks these two).
+var DefaultScopes = append(slices.Clone(truelayer.DefaultScopes), truelayer.ScopeStandingOrders, truelayer.ScopeDirectDebits)
 
 var (
 	// ErrLoginDenied: the user (or the bank) declined the consent.
@@ -59,13 +66,16 @@ func (e *LoginError) Is(target error) bool {
 
 // LoginOptions configure a login.
 type LoginOptions struct {
-	Auth         *truelayer.AuthClient // built with the client id, secret and RedirectURI
-	APIURL       string                // Data API base, for /me; "" = live
-	RedirectURI  string                // "" = Auth's; must be loopback http
-	Scopes       []string              // "" = truelayer.DefaultScopes
-	Providers    []string
-	ProviderID   string
-	ResponseMode string // "" (query) or "form_post"
+	Auth        *truelayer.AuthClient // built with the client id, secret and RedirectURI
+	APIURL      string                // Data API base, for /me; "" = live
+	RedirectURI string                // "" = Auth's; must be loopback http
+	Scopes      []string              // nil = DefaultScopes
+	Providers   []string
+	ProviderID  string
+	// ResponseMode is "" or truelayer.ResponseModeQuery (the code in the
+	// URL the browser ends on: pasteable) or ResponseModeFormPost (the code
+	// only in a POST to the redirect URI: for a browser on this machine).
+	ResponseMode string
 
 	Open    func(url string) error // opens the browser; nil = do not (--no-browser)
 	ShowURL func(url string)       // shows the auth link to the user (always called if set)
@@ -91,7 +101,14 @@ func Login(ctx context.Context, o LoginOptions) (*config.Connection, error) {
 	if err != nil {
 		return nil, err
 	}
+	return s.interact(ctx)
+}
+
+// interact shows (and opens) the session's link, takes pasted URLs, and
+// waits for the answer.
+func (s *LoginSession) interact(ctx context.Context) (*config.Connection, error) {
 	defer s.Close()
+	o := s.o
 	if o.ShowURL != nil {
 		o.ShowURL(s.URL())
 	}
@@ -123,6 +140,7 @@ func Login(ctx context.Context, o LoginOptions) (*config.Connection, error) {
 // the URL themselves and take pasted URLs from their own input.
 type LoginSession struct {
 	o           LoginOptions
+	renew       string // the connection an extension renews; "" for a login
 	redirect    *url.URL
 	authURL     string
 	state       string
@@ -147,6 +165,36 @@ type answer struct {
 // StartLogin validates the options, listens on the redirect URI and builds
 // the auth link; nothing is opened or shown. Close it when done.
 func StartLogin(ctx context.Context, o LoginOptions) (*LoginSession, error) {
+	s, err := newSession(o)
+	if err != nil {
+		return nil, err
+	}
+	s.verifier = oauth2.GenerateVerifier()
+	scopes := s.o.Scopes
+	if len(scopes) == 0 {
+		scopes = DefaultScopes
+	}
+	s.authURL, err = s.o.Auth.AuthLink(truelayer.AuthLinkParams{
+		Scopes:        scopes,
+		State:         s.state,
+		Nonce:         randomString(),
+		ResponseMode:  s.o.ResponseMode,
+		Providers:     CoverProvider(s.o.Providers, s.o.ProviderID),
+		ProviderID:    s.o.ProviderID,
+		CodeChallenge: oauth2.S256ChallengeFromVerifier(s.verifier),
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := s.listen(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// newSession checks the options and fills their defaults; the caller sets
+// the link (and the PKCE verifier, if any) and listens.
+func newSession(o LoginOptions) (*LoginSession, error) {
 	if o.Auth == nil || o.Store == nil {
 		return nil, errors.New("auth: LoginOptions needs Auth and Store")
 	}
@@ -163,36 +211,43 @@ func StartLogin(ctx context.Context, o LoginOptions) (*LoginSession, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &LoginSession{
+	return &LoginSession{
 		o:           o,
 		redirect:    redirect,
 		state:       randomString(),
-		verifier:    oauth2.GenerateVerifier(),
 		answers:     make(chan answer, 1),
 		taken:       make(chan struct{}),
 		done:        make(chan struct{}),
 		serveErrors: make(chan error, 2),
+	}, nil
+}
+
+// CoverProvider returns providers with providerID covered, as TrueLayer
+// wants a provider_id to be (§1.2): unchanged when it names the id or its
+// scheme's group (uk-ob-all for ob-..., uk-oauth-all for oauth-...,
+// uk-cs-mock for mock), else with the id added. No providerID, no change.
+func CoverProvider(providers []string, providerID string) []string {
+	if providerID == "" || len(providers) == 0 {
+		return providers // AuthLink sends a lone provider_id as providers too
 	}
-	scopes := o.Scopes
-	if len(scopes) == 0 {
-		scopes = truelayer.DefaultScopes
+	if slices.Contains(providers, providerID) || slices.Contains(providers, providerScheme(providerID)) {
+		return providers
 	}
-	s.authURL, err = o.Auth.AuthLink(truelayer.AuthLinkParams{
-		Scopes:        scopes,
-		State:         s.state,
-		Nonce:         randomString(),
-		ResponseMode:  o.ResponseMode,
-		Providers:     o.Providers,
-		ProviderID:    o.ProviderID,
-		CodeChallenge: oauth2.S256ChallengeFromVerifier(s.verifier),
-	})
-	if err != nil {
-		return nil, err
+	return append(slices.Clone(providers), providerID)
+}
+
+// providerScheme is the group of TrueLayer's UK providers an id belongs
+// to, by its prefix, or "".
+func providerScheme(id string) string {
+	switch {
+	case id == "mock":
+		return "uk-cs-mock"
+	case strings.HasPrefix(id, "ob-"), strings.HasPrefix(id, "uk-ob-"):
+		return "uk-ob-all"
+	case strings.HasPrefix(id, "oauth-"), strings.HasPrefix(id, "uk-oauth-"):
+		return "uk-oauth-all"
 	}
-	if err := s.listen(ctx); err != nil {
-		return nil, err
-	}
-	return s, nil
+	return ""
 }
 
 // URL is the auth link to open in a browser.
@@ -305,47 +360,18 @@ func (s *LoginSession) finish(ctx context.Context, a answer) (*config.Connection
 	if err != nil {
 		return nil, fmt.Errorf("login: exchanging the authorization code: %w", err)
 	}
-	hc := s.o.HTTPClient
-	if hc == nil {
-		hc = &http.Client{}
-	}
-	base := hc.Transport
-	if base == nil {
-		base = truelayer.NewTransport(truelayer.DefaultTimeouts())
-	}
-	var opts []truelayer.Option
-	if s.o.APIURL != "" {
-		opts = append(opts, truelayer.WithBaseURL(s.o.APIURL))
-	}
-	static := &http.Client{Transport: &oauth2.Transport{Source: oauth2.StaticTokenSource(tok.OAuth2()), Base: base}, Timeout: hc.Timeout}
-	me, err := truelayer.NewClient(static, opts...).Me(ctx)
+	conn, err := s.o.describe(ctx, tok)
 	if err != nil {
-		return nil, fmt.Errorf("login: reading the new connection (/me): %w", err)
-	}
-	scopes := strings.Fields(tok.Scope)
-	if len(scopes) == 0 {
-		scopes = me.Scopes
-	}
-	if len(scopes) == 0 {
-		scopes = s.o.Scopes
-	}
-	conn := config.Connection{
-		ProviderID:       me.Provider.ProviderID,
-		ProviderName:     me.Provider.DisplayName,
-		CredentialsID:    me.CredentialsID,
-		Scopes:           scopes,
-		RefreshToken:     tok.RefreshToken,
-		AccessToken:      tok.AccessToken,
-		Expiry:           tok.Expiry,
-		ConsentCreatedAt: me.ConsentCreatedAt.Time,
-		ConsentExpiresAt: me.ConsentExpiresAt.Time,
-		LastRefresh:      time.Now().UTC(),
+		return nil, err
 	}
 	if conn.ProviderID == "" {
 		conn.ProviderID = s.o.ProviderID
 	}
 	err = s.o.Store.Update(func(c *config.Credentials) error {
-		conn.ID = connectionID(c, conn)
+		if s.renew != "" {
+			return s.renewed(c, &conn)
+		}
+		conn.ID = connectionID(c, conn, time.Now())
 		if existing := c.Connection(conn.ID); existing != nil {
 			*existing = conn
 		} else {
@@ -359,17 +385,59 @@ func (s *LoginSession) finish(ctx context.Context, a answer) (*config.Connection
 	return &conn, nil
 }
 
+// describe reads /me with a new token and returns the connection it makes
+// (without a local id).
+func (o LoginOptions) describe(ctx context.Context, tok *truelayer.Token) (config.Connection, error) {
+	hc := o.HTTPClient
+	if hc == nil {
+		hc = &http.Client{}
+	}
+	base := hc.Transport
+	if base == nil {
+		base = truelayer.NewTransport(truelayer.DefaultTimeouts())
+	}
+	var opts []truelayer.Option
+	if o.APIURL != "" {
+		opts = append(opts, truelayer.WithBaseURL(o.APIURL))
+	}
+	static := &http.Client{Transport: &oauth2.Transport{Source: oauth2.StaticTokenSource(tok.OAuth2()), Base: base}, Timeout: hc.Timeout}
+	me, err := truelayer.NewClient(static, opts...).Me(ctx)
+	if err != nil {
+		return config.Connection{}, fmt.Errorf("login: reading the new connection (/me): %w", err)
+	}
+	// What was granted, which may be less than was asked: the token says
+	// (its scope, else its JWT's), else /me; never the scopes asked for.
+	scopes := tok.GrantedScopes()
+	if len(scopes) == 0 {
+		scopes = me.Scopes
+	}
+	return config.Connection{
+		ProviderID:       me.Provider.ProviderID,
+		ProviderName:     me.Provider.DisplayName,
+		CredentialsID:    me.CredentialsID,
+		Scopes:           scopes,
+		RefreshToken:     tok.RefreshToken,
+		AccessToken:      tok.AccessToken,
+		Expiry:           tok.Expiry,
+		ConsentCreatedAt: me.ConsentCreatedAt.Time,
+		ConsentExpiresAt: me.ConsentExpiresAt.Time,
+		LastRefresh:      time.Now().UTC(),
+	}, nil
+}
+
 // connectionID picks the local id: the same credentials, or a connection of
-// the same provider that needs reconnecting, are replaced; otherwise the
+// the same provider that needs reconnecting or whose consent has expired,
+// are replaced (so its history and account ids carry on); otherwise the
 // provider id, numbered when taken ("ob-northgate-2").
-func connectionID(c *config.Credentials, conn config.Connection) string {
+func connectionID(c *config.Credentials, conn config.Connection, now time.Time) string {
 	for _, cn := range c.Connections {
 		if conn.CredentialsID != "" && cn.CredentialsID == conn.CredentialsID {
 			return cn.ID
 		}
 	}
 	for _, cn := range c.Connections {
-		if cn.NeedsReconnect && cn.ProviderID == conn.ProviderID {
+		lapsed := !cn.ConsentExpiresAt.IsZero() && cn.ConsentExpiresAt.Before(now)
+		if (cn.NeedsReconnect || lapsed) && cn.ProviderID == conn.ProviderID {
 			return cn.ID
 		}
 	}

@@ -355,6 +355,21 @@ func (m *Manager) refresh(ctx context.Context, id, stale string) (*oauth2.Token,
 	}
 }
 
+// MarkNeedsReconnect records that a connection's consent is gone although
+// its refresh token may still refresh (the bank denied its account list):
+// like a refused refresh, only a login brings it back, and until then no
+// client is handed out for it.
+func (m *Manager) MarkNeedsReconnect(connectionID, reason string) error {
+	err := m.store.Update(func(c *config.Credentials) error {
+		if cn := c.Connection(connectionID); cn != nil {
+			cn.NeedsReconnect, cn.Reason = true, reason
+		}
+		return nil
+	})
+	m.remember(connectionID, nil)
+	return err
+}
+
 // Logout revokes the connection at TrueLayer (DELETE /api/delete) and
 // forgets it. When revocation fails (offline) it still forgets it and
 // returns an error matching ErrRevokeFailed.

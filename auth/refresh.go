@@ -9,6 +9,7 @@ import (
 
 	"golang.org/x/oauth2"
 
+	"github.com/banktui/banktui/config"
 	"github.com/banktui/banktui/truelayer"
 )
 
@@ -148,17 +149,6 @@ func (m *Manager) refreshAndSave(ctx context.Context, id, stale string) (*oauth2
 		m.remember(id, fresh)
 		return fresh, nil
 	}
-	// markReconnect saves that the connection needs reconnecting.
-	markReconnect := func(reason string, cause error) (*oauth2.Token, error) {
-		cn.NeedsReconnect, cn.Reason = true, reason
-		cn.AccessToken, cn.Expiry = "", time.Time{}
-		m.remember(id, nil)
-		re := &ReconnectError{ConnectionID: id, Reason: reason, Err: cause}
-		if err := tx.Commit(); err != nil {
-			return nil, fmt.Errorf("%w (and marking it failed: %v)", re, err)
-		}
-		return nil, re
-	}
 
 	switch {
 	case cn == nil:
@@ -178,7 +168,7 @@ func (m *Manager) refreshAndSave(ctx context.Context, id, stale string) (*oauth2
 		return onDisk, nil
 	}
 	if cn.RefreshToken == "" {
-		return markReconnect("no refresh token (the offline_access scope was not granted)", nil)
+		return m.markReconnect(tx, cn, "no refresh token (the offline_access scope was not granted)", nil)
 	}
 	// The refresh kills the old refresh token: make sure first that the
 	// new one can be saved.
@@ -188,7 +178,7 @@ func (m *Manager) refreshAndSave(ctx context.Context, id, stale string) (*oauth2
 	t, err := m.auth.Refresh(ctx, cn.RefreshToken)
 	if err != nil {
 		if errors.Is(err, truelayer.ErrConsentNeeded) {
-			return markReconnect("consent expired or revoked ("+errorCode(err, "invalid_grant")+")", err)
+			return m.markReconnect(tx, cn, "consent expired or revoked ("+errorCode(err, "invalid_grant")+")", err)
 		}
 		err = fmt.Errorf("refreshing the token of connection %s: %w", id, err)
 		if dirty { // still try to save the unsaved tokens
@@ -198,11 +188,7 @@ func (m *Manager) refreshAndSave(ctx context.Context, id, stale string) (*oauth2
 		}
 		return nil, err
 	}
-	cn.AccessToken, cn.Expiry = t.AccessToken, t.Expiry
-	if t.RefreshToken != "" { // TrueLayer rotates it; keep the old one if a server does not
-		cn.RefreshToken = t.RefreshToken
-	}
-	cn.LastRefresh = m.now().UTC()
+	refreshed(cn, t, m.now())
 	fresh := tokenOf(cn)
 	if m.afterRefresh != nil {
 		if err := m.afterRefresh(); err != nil {
@@ -211,6 +197,32 @@ func (m *Manager) refreshAndSave(ctx context.Context, id, stale string) (*oauth2
 		}
 	}
 	return save(fresh)
+}
+
+// markReconnect saves, in tx, that connection cn needs reconnecting.
+func (m *Manager) markReconnect(tx *config.CredentialsTx, cn *config.Connection, reason string, cause error) (*oauth2.Token, error) {
+	cn.NeedsReconnect, cn.Reason = true, reason
+	cn.AccessToken, cn.Expiry = "", time.Time{}
+	m.remember(cn.ID, nil)
+	re := &ReconnectError{ConnectionID: cn.ID, Reason: reason, Err: cause}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("%w (and marking it failed: %v)", re, err)
+	}
+	return nil, re
+}
+
+// refreshed puts a refresh's tokens in cn: the rotated refresh token (the
+// old one kept if a server does not rotate it) and the scopes the token
+// says the consent covers now.
+func refreshed(cn *config.Connection, t *truelayer.Token, now time.Time) {
+	cn.AccessToken, cn.Expiry = t.AccessToken, t.Expiry
+	if t.RefreshToken != "" {
+		cn.RefreshToken = t.RefreshToken
+	}
+	if granted := t.GrantedScopes(); len(granted) > 0 {
+		cn.Scopes = granted
+	}
+	cn.LastRefresh = now.UTC()
 }
 
 // tokenIn is the connection's token in memory, or nil.

@@ -61,7 +61,7 @@ func runList(ctx context.Context, opts *listOptions) error {
 	for _, v := range views {
 		cur, avail := balanceCells(v)
 		t.row(v.ID, ledger.Sanitize(v.ProviderName), ledger.Sanitize(v.DisplayName), ledger.Sanitize(v.Type),
-			ledger.Sanitize(v.Number), cur, avail, storedNote(v.SyncError))
+			ledger.Sanitize(v.Number), cur, avail, accountNote(v))
 	}
 	return t.write(opts.IO.Out)
 }
@@ -75,7 +75,7 @@ func writeCardsTable(io *IOStreams, views []ledger.AccountView) error {
 			limit = ledger.FormatMoney(*v.CreditLimit, v.Currency)
 		}
 		t.row(v.ID, ledger.Sanitize(v.ProviderName), ledger.Sanitize(v.DisplayName), ledger.Sanitize(v.CardNetwork),
-			"…"+ledger.Sanitize(v.PartialCardNumber), cur, limit, storedNote(v.SyncError))
+			"…"+ledger.Sanitize(v.PartialCardNumber), cur, limit, accountNote(v))
 	}
 	return t.write(io.Out)
 }
@@ -90,3 +90,12 @@ func balanceCells(v ledger.AccountView) (current, available string) {
 
 // storedNote explains the error code a failed sync left on an account.
 func storedNote(code string) string { return ledger.ExplainStored(code).Text(ledger.CLI) }
+
+// accountNote is what to know about a stored account: logged out, or what
+// its last sync left.
+func accountNote(v ledger.AccountView) string {
+	if v.Disconnected {
+		return "disconnected (logged out; history kept, not in the totals)"
+	}
+	return storedNote(v.SyncError)
+}

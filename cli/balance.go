@@ -49,11 +49,14 @@ func runBalance(ctx context.Context, opts *balanceOptions) error {
 		}
 		problems = reportProblems(rep)
 	}
-	views, err := opts.Factory.StoredAccounts(ctx)
+	st, err := opts.Factory.Store()
 	if err != nil {
 		return err
 	}
-	st, err := opts.Factory.Store()
+	if views, err := st.Accounts(ctx); err == nil && len(views) == 0 && len(problems) > 0 {
+		return partialFailure(opts.IO, problems) // why there is nothing to show, not "no accounts yet"
+	}
+	views, err := opts.Factory.StoredAccounts(ctx)
 	if err != nil {
 		return err
 	}
@@ -86,6 +89,7 @@ type balanceEntryJSON struct {
 	CreditLimit     *ledger.Amount      `json:"credit_limit,omitempty"`
 	UpdateTimestamp time.Time           `json:"update_timestamp,omitzero"`
 	SyncError       string              `json:"sync_error,omitempty"`
+	Disconnected    bool                `json:"disconnected,omitempty"` // logged out: not in the totals
 }
 
 // totalJSON is one currency's total in balance --json.
@@ -104,7 +108,7 @@ func writeBalanceJSON(w io.Writer, views []ledger.AccountView, totals []ledger.C
 	for _, v := range views {
 		e := balanceEntryJSON{AccountID: v.ID, Kind: v.Kind, ConnectionID: v.ConnectionID, DisplayName: v.DisplayName,
 			Provider: ledger.ProviderJSON{ProviderID: v.ProviderID, DisplayName: v.ProviderName}, Currency: v.Currency,
-			Overdraft: v.Overdraft, CreditLimit: v.CreditLimit, SyncError: v.SyncError}
+			Overdraft: v.Overdraft, CreditLimit: v.CreditLimit, SyncError: v.SyncError, Disconnected: v.Disconnected}
 		if v.HasBalance {
 			cur, avail := v.Current, v.Available
 			e.Current, e.Available, e.UpdateTimestamp = &cur, &avail, v.BalanceAsOf.UTC()
@@ -126,13 +130,13 @@ func writeBalanceTable(w io.Writer, views []ledger.AccountView, totals []ledger.
 			name += " …" + ledger.Sanitize(v.PartialCardNumber)
 		}
 		t.row(ledger.Sanitize(v.ProviderName), name, strings.ToLower(ledger.Sanitize(v.Type)), cur, avail,
-			age(v.BalanceAsOf, now), storedNote(v.SyncError))
+			age(v.BalanceAsOf, now), accountNote(v))
 	}
 	if err := t.write(w); err != nil {
 		return err
 	}
 	for _, tot := range totals {
-		fmt.Fprintf(w, "\ntotal %s: %s (accounts %s, cards %s)", tot.Currency, ledger.FormatMoney(tot.Total, tot.Currency),
+		fmt.Fprintf(w, "\ntotal %s: %s (accounts %s, cards %s)", ledger.Sanitize(tot.Currency), ledger.FormatMoney(tot.Total, tot.Currency),
 			ledger.FormatMoney(tot.Accounts, tot.Currency), ledger.FormatMoney(tot.Cards, tot.Currency))
 	}
 	if len(totals) > 0 {

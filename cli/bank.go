@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"net/http"
-	"time"
 
 	"github.com/banktui/banktui/auth"
 	"github.com/banktui/banktui/config"
@@ -18,10 +17,12 @@ import (
 // package keeps no global version).
 func (f *Factory) userAgent() string { return "banktui/" + f.Version }
 
-// httpClient is the base client for every call banktui makes; with --debug
-// it logs each request (logging.go).
+// httpClient is the base client for every call banktui makes: its dialer,
+// TLS handshake and wait for headers are bounded by [timeouts] (every
+// truelayer client adds the body's deadline), and with --debug it logs each
+// request (logging.go).
 func (f *Factory) httpClient() *http.Client {
-	return &http.Client{Transport: &loggingTransport{base: http.DefaultTransport, f: f}, Timeout: 2 * time.Minute}
+	return &http.Client{Transport: &loggingTransport{base: truelayer.NewTransport(f.requestTimeouts()), f: f}}
 }
 
 // authClient is the auth-server client for the settings in effect.
@@ -37,16 +38,23 @@ func (f *Factory) authClient(ctx context.Context, s *config.Settings, withSecret
 		f.secrets.add(secret)
 		cfg.ClientSecret = secret
 	}
-	return truelayer.NewAuthClient(f.httpClient(), cfg, truelayer.WithUserAgent(f.userAgent())), nil
+	return truelayer.NewAuthClient(f.httpClient(), cfg, truelayer.WithUserAgent(f.userAgent()), truelayer.WithTimeouts(f.requestTimeouts())), nil
 }
 
 // dataClient is the Data API client of one connection (a ledger.ClientFunc).
+// When the user is present it says so (X-PSU-IP), so banks do not count its
+// calls against their unattended limit; a run without a terminal does not.
 func (f *Factory) dataClient(ctx context.Context, connectionID string) (*truelayer.Client, error) {
 	m, s, err := f.Manager(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return m.Client(ctx, connectionID, truelayer.WithBaseURL(environment(s).APIURL), truelayer.WithUserAgent(f.userAgent()))
+	api := environment(s).APIURL
+	opts := []truelayer.Option{truelayer.WithBaseURL(api), truelayer.WithUserAgent(f.userAgent())}
+	if ip := f.psuIP(s.PSUIP, api); ip != "" && f.userPresent() {
+		opts = append(opts, truelayer.WithPSUIP(ip))
+	}
+	return m.Client(ctx, connectionID, opts...)
 }
 
 // loginOptions are the options of a login with the user's settings; the
@@ -63,7 +71,7 @@ func (f *Factory) loginOptions(ctx context.Context, s *config.Settings) (auth.Lo
 	return auth.LoginOptions{
 		Auth: ac, APIURL: environment(s).APIURL, RedirectURI: s.RedirectURI, Scopes: s.Scopes,
 		Providers: s.Providers, ProviderID: s.ProviderID, ResponseMode: truelayer.ResponseModeFormPost,
-		Store: config.OpenCredentials(p.CredentialsFile), HTTPClient: f.httpClient(),
+		Store: f.credentials(p.CredentialsFile), HTTPClient: f.httpClient(),
 	}, nil
 }
 

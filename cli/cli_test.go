@@ -160,9 +160,13 @@ func TestLoginConnectsABank(t *testing.T) {
 	t.Parallel()
 	h, srv, _ := emulatedHome(t)
 	h.browser = authorizeAs(srv, "mock")
-	r := h.must("login", "--provider", "mock")
+	r := h.must("login", "--provider", "mock", "--no-sync")
 	if !strings.HasPrefix(r.stdout, srv.AuthURL()) || !strings.Contains(r.stderr, "Connected") || !strings.Contains(r.stderr, "consent until") {
 		t.Errorf("login printed:\nstdout %s\nstderr %s", r.stdout, r.stderr)
+	}
+	// A browser on this machine gets the code in a POST, never in a URL.
+	if !strings.Contains(r.stdout, "response_mode=form_post") {
+		t.Errorf("login link without form_post: %s", r.stdout)
 	}
 	var conns []connectionJSON
 	if err := json.Unmarshal([]byte(h.must("connections", "--json").stdout), &conns); err != nil {
@@ -171,7 +175,7 @@ func TestLoginConnectsABank(t *testing.T) {
 	if len(conns) != 1 || conns[0].ProviderID != "mock" || conns[0].NeedsReconnect || !strings.HasPrefix(conns[0].TokenState, "valid until") {
 		t.Errorf("connections after login: %+v", conns)
 	}
-	if r := h.must("connections"); !strings.Contains(r.stdout, "CONSENT UNTIL") || !strings.Contains(r.stdout, "never") {
+	if r := h.must("connections"); !strings.Contains(r.stdout, "CONSENT") || !strings.Contains(r.stdout, "(89 days)") || !strings.Contains(r.stdout, "never") {
 		t.Errorf("connections table:\n%s", r.stdout)
 	}
 	creds, err := config.OpenCredentials(h.credentialsFile()).Load()
@@ -364,7 +368,7 @@ func TestLoginByPastedURL(t *testing.T) {
 	if code := <-done; code != exitOK {
 		t.Fatalf("login by paste: exit %d\n%s", code, errb.String())
 	}
-	for _, want := range []string{"or paste the URL", "does not belong to this login", "paste the whole URL", "Connected"} {
+	for _, want := range []string{"or paste here the URL", "does not belong to this login", "paste the whole URL", "Connected", "Try banktui"} {
 		if !strings.Contains(errb.String(), want) {
 			t.Errorf("login stderr lacks %q:\n%s", want, errb.String())
 		}

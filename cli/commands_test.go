@@ -216,7 +216,7 @@ func TestLogout(t *testing.T) {
 	// ...unless asked to go too.
 	h.expect(exitOK, []string{"history deleted"}, "logout", "--all", "--forget-history")
 	h.expect(exitNeedsLogin, []string{"banktui login"}, "sync")
-	h.expect(exitNeedsLogin, []string{"no accounts"}, "accounts")
+	h.expect(exitNeedsLogin, []string{"no bank connected", "banktui login"}, "accounts")
 }
 
 // ---- --demo on subcommands ----

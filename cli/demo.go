@@ -67,7 +67,7 @@ func (f *Factory) useDemo(ctx context.Context) error {
 	}
 	f.settings = &config.Settings{
 		ClientID: d.client.ID, ClientSecret: d.client.Secret, RedirectURI: d.client.RedirectURIs[0],
-		AuthURL: d.server.AuthURL(), APIURL: d.server.APIURL(), Scopes: slices.Clone(truelayer.DefaultScopes),
+		AuthURL: d.server.AuthURL(), APIURL: d.server.APIURL(), Scopes: slices.Clone(auth.DefaultScopes),
 		Sources: map[string]string{config.KeyAuthURL: "the demo bank", config.KeyAPIURL: "the demo bank"},
 		File:    filepath.Join(d.dir, "config.toml"),
 	}
@@ -113,11 +113,15 @@ func (f *Factory) startDemo(ctx context.Context) (_ *demoBank, err error) {
 		return nil, err
 	}
 	d.closeFns = append(d.closeFns, func() { d.store.Close() })
+	// The demo is interactive: its clients say the user is present, and it
+	// calls what each connection was granted, as banktui does for a bank.
+	psu := routeAddress(d.server.APIURL())
 	d.syncer = ledger.NewSyncer(d.store, func(ctx context.Context, id string) (*truelayer.Client, error) {
-		return d.manager.Client(ctx, id, truelayer.WithBaseURL(d.server.APIURL()), truelayer.WithUserAgent(f.userAgent()))
-	})
+		return d.manager.Client(ctx, id, truelayer.WithBaseURL(d.server.APIURL()), truelayer.WithUserAgent(f.userAgent()),
+			truelayer.WithPSUIP(psu))
+	}, ledger.WithGrantedScopes(func(id string) []string { return grantedIn(d.manager.Connections, id) }))
 	err = d.connect(ctx, auth.LoginOptions{
-		Auth: ac, APIURL: d.server.APIURL(), RedirectURI: d.client.RedirectURIs[0],
+		Auth: ac, APIURL: d.server.APIURL(), RedirectURI: d.client.RedirectURIs[0], Scopes: auth.DefaultScopes,
 		Store: creds, HTTPClient: hc, Timeout: 30 * time.Second, Open: followLink(hc),
 	})
 	if err != nil {
@@ -169,6 +173,20 @@ func followLink(hc *http.Client) func(string) error {
 		}()
 		return nil
 	}
+}
+
+// grantedIn is the scopes saved for a connection, or nil.
+func grantedIn(load func() ([]config.Connection, error), id string) []string {
+	conns, err := load()
+	if err != nil {
+		return nil
+	}
+	for _, c := range conns {
+		if c.ID == id && len(c.Scopes) > 0 {
+			return c.Scopes
+		}
+	}
+	return nil
 }
 
 func freePort() (int, error) {

@@ -44,7 +44,7 @@ func (d *doctorReport) line(status, what, detail string) {
 	if status == "FAIL" {
 		d.fails++
 	}
-	fmt.Fprintf(d.w, "  %-4s  %-22s %s\n", status, what, detail)
+	fmt.Fprintf(d.w, "  %-4s  %-22s %s\n", status, what, ledger.Sanitize(detail))
 }
 
 func (d *doctorReport) section(title string) { fmt.Fprintf(d.w, "\n%s\n", title) }
@@ -68,6 +68,7 @@ func runDoctor(ctx context.Context, opts *doctorOptions) error {
 	}
 	doctorSecret(ctx, d, s)
 	doctorEnvironment(d, s)
+	doctorPresence(d, f, s)
 	if err := checkKeys(s); err != nil {
 		d.line("FAIL", "[keys]", err.Error())
 	} else if len(s.Keys) > 0 {
@@ -155,6 +156,11 @@ func doctorEnvironment(d *doctorReport, s *config.Settings) {
 	show(d, s, config.KeyScopes, strings.Join(s.Scopes, " "))
 	show(d, s, config.KeyRedirectURI, s.RedirectURI)
 	checkRedirect(d, s.RedirectURI)
+	if s.Timezone == "" {
+		d.line("ok", config.KeyTimezone, fmt.Sprintf("%s  (the system's)", s.Zone()))
+	} else {
+		show(d, s, config.KeyTimezone, s.Zone().String())
+	}
 }
 
 // sourceName is where to fix a setting: the variable, the flag or the file.

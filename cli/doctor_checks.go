@@ -93,23 +93,42 @@ func doctorConnections(ctx context.Context, d *doctorReport, f *Factory, s *conf
 		d.line("warn", "connections", "none yet: run banktui login")
 		return
 	}
+	stored := f.storedState(ctx)
 	for _, c := range conns {
 		name := ledger.Sanitize(c.ID)
+		text, warn, lost := consentState(c, now)
 		switch {
-		case c.NeedsReconnect:
-			d.line("FAIL", name, fmt.Sprintf("needs reconnecting (%s): run banktui login --provider %s", ledger.Sanitize(c.Reason), c.ProviderID))
+		case lost || (warn && c.ConsentExpiresAt.Before(now)):
+			d.line("FAIL", name, text)
 			continue
-		case !c.ConsentExpiresAt.IsZero() && c.ConsentExpiresAt.Before(now):
-			d.line("FAIL", name, fmt.Sprintf("consent expired %s: run banktui login --provider %s", c.ConsentExpiresAt.Format(time.DateOnly), c.ProviderID))
-			continue
+		case warn:
+			d.line("warn", name, text)
 		case !c.ConsentExpiresAt.IsZero():
-			d.line("ok", name, fmt.Sprintf("%s, consent until %s (%d days)", ledger.Sanitize(c.ProviderName),
-				c.ConsentExpiresAt.Format(time.DateOnly), int(c.ConsentExpiresAt.Sub(now).Hours()/24)))
+			d.line("ok", name, fmt.Sprintf("%s, consent %s", ledger.Sanitize(c.ProviderName), consentCell(c, now)))
 		default:
 			d.line("ok", name, ledger.Sanitize(c.ProviderName)+", consent expiry unknown")
 		}
+		if g := grantedNote(c); g != "" {
+			d.line("warn", "  scopes", g)
+		}
+		for _, n := range endpointNotes(stored.statuses, stored.names, c.ID, now) {
+			d.line("ok", "  refused", n+" (the bank's choice, not a lost consent)")
+		}
 		doctorMe(ctx, d, f, s, c.ID)
 	}
+}
+
+// doctorPresence says what X-PSU-IP banktui sends when you are present.
+func doctorPresence(d *doctorReport, f *Factory, s *config.Settings) {
+	if s.PSUIP != "" {
+		show(d, s, config.KeyPSUIP, s.PSUIP+", sent as X-PSU-IP when you are present")
+		return
+	}
+	if ip := f.psuIP("", environment(s).APIURL); ip != "" {
+		d.line("ok", config.KeyPSUIP, ip+"  (this machine's address on its route to the bank; sent as X-PSU-IP when you are present)")
+		return
+	}
+	d.line("warn", config.KeyPSUIP, "no address found on a route to the bank: every call counts as unattended (4 per account and endpoint a day); set psu_ip in config.toml")
 }
 
 // doctorMe checks a connection live: a /me call through the token manager.

@@ -196,9 +196,10 @@ func waitConnectedPage(bctx context.Context, t *testing.T, redirect string) {
 	if !strings.Contains(page, "connected") {
 		t.Fatalf("the callback page does not say the bank is connected (last error %v):\n%s", readErr, page)
 	}
-	// The browser ended on banktui's loopback listener, where the form was posted.
-	if loc, err := chromedp.Run(bctx, chromedp.Location()); err != nil || !strings.HasPrefix(loc, redirect) {
-		t.Errorf("the browser ended on %q (%v), want the redirect URI %s", loc, err, redirect)
+	// The browser ended on banktui's loopback listener, with the code in the
+	// URL: what a user over SSH would paste.
+	if loc, err := chromedp.Run(bctx, chromedp.Location()); err != nil || !strings.HasPrefix(loc, redirect) || !strings.Contains(loc, "code=") {
+		t.Errorf("the browser ended on a URL without the code (%v), want the redirect URI %s with it", err, redirect)
 	}
 }
 
@@ -213,8 +214,10 @@ func TestLoginWithRealBrowser(t *testing.T) {
 	if !strings.HasPrefix(login.url, srv.AuthURL()) {
 		t.Fatalf("login link %q is not on the emulator's auth server %s", login.url, srv.AuthURL())
 	}
-	if !strings.Contains(login.url, "response_mode=form_post") || !strings.Contains(login.url, "code_challenge=") {
-		t.Errorf("login link asks for no form_post or no PKCE: %s", login.url)
+	// --no-browser: the browser may be elsewhere, so the code must be in the
+	// URL it ends on (pasteable), not POSTed (form_post).
+	if strings.Contains(login.url, "response_mode=form_post") || !strings.Contains(login.url, "code_challenge=") {
+		t.Errorf("--no-browser link asks for form_post, or no PKCE: %s", login.url)
 	}
 
 	// Chromium: choose the mock bank, sign in as john/doe, Allow.
@@ -225,8 +228,8 @@ func TestLoginWithRealBrowser(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`input[name="provider"][value="mock"]`)),
 		chromedp.SendKeys(chromedp.ID("username"), "john"),
 		chromedp.SendKeys(chromedp.ID("password"), "doe"),
-		// The emulator answers with a form_post page that submits itself to
-		// banktui's loopback listener, which shows its success page.
+		// The emulator redirects to banktui's loopback listener with the
+		// code in the URL, and the listener shows its success page.
 		chromedp.Click(chromedp.ID("allow")),
 	)
 	if err != nil {

@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/banktui/banktui/config"
@@ -43,6 +44,7 @@ func explain(err error) (msg string, code int) {
 	var ce *cliError
 	var se *config.SettingError
 	var pe *config.PermissionError
+	var we *config.WritableError
 	switch {
 	case err == nil:
 		return "", exitOK
@@ -50,7 +52,7 @@ func explain(err error) (msg string, code int) {
 		return oneLine(err.Error()), ce.code
 	case errors.As(err, &se), errors.Is(err, config.ErrUnknownKeys):
 		return oneLine(err.Error()) + " (fix the setting, or run banktui doctor)", exitUsage
-	case errors.As(err, &pe): // it says how to fix it
+	case errors.As(err, &pe), errors.As(err, &we): // it says how to fix it
 		return oneLine(err.Error()), exitUsage
 	}
 	a := ledger.Explain(err)
@@ -90,6 +92,16 @@ func oneLine(s string) string {
 		}
 	}
 	return ledger.Sanitize(strings.Join(parts, "; "))
+}
+
+// printError writes one error line, "banktui: MSG", to w (stderr). It is
+// the edge where every error's text reaches the terminal, so it is
+// sanitised here whatever its source: a bank's error_description, a
+// provider id in a connection's name, a path. It is written to the stream
+// itself, not through fang's writer, which strips escape sequences only when
+// stderr is not a terminal.
+func printError(w io.Writer, msg string) {
+	fmt.Fprintf(w, "banktui: %s\n", ledger.Sanitize(msg))
 }
 
 // problem is one connection's or account's failure within a run that went on.
@@ -133,7 +145,7 @@ func partialFailure(io *IOStreams, problems []problem) error {
 			code = exitNeedsLogin
 		}
 		if i < len(problems)-1 {
-			fmt.Fprintf(io.ErrOut, "banktui: %s\n", err)
+			printError(io.ErrOut, err.Error())
 		}
 		last = err
 	}

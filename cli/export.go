@@ -80,9 +80,13 @@ func runExport(ctx context.Context, opts *exportOptions) error {
 	if err != nil {
 		return err
 	}
+	zone, err := opts.Factory.Zone()
+	if err != nil {
+		return err
+	}
 	filter := opts.Filter
 	filter.Settled = !opts.IncludePending
-	q, err := filter.query()
+	q, err := filter.query(zone)
 	if err != nil {
 		return err
 	}
@@ -92,7 +96,7 @@ func runExport(ctx context.Context, opts *exportOptions) error {
 		return err
 	}
 	err = writeOutput(opts.IO.Out, path, func(w io.Writer) error {
-		return ledger.Export(w, opts.Format, views, txs, opts.Now())
+		return ledger.Export(w, opts.Format, views, txs, opts.Now(), zone)
 	})
 	if err == nil && path != "" && path != "-" {
 		fmt.Fprintf(opts.IO.ErrOut, "wrote %d transactions to %s\n", len(txs), path)
@@ -117,36 +121,4 @@ func exportPath(output, format string, now time.Time) (string, error) {
 		return "", usageErr("-o %s is not a directory: give a directory or a file name", output)
 	}
 	return output, nil
-}
-
-// writeOutput writes to stdout, or atomically to a 0600 file (bank data is
-// private): a crash or a full disk leaves the old file, never half a new one.
-func writeOutput(stdout io.Writer, path string, write func(io.Writer) error) error {
-	if path == "" || path == "-" {
-		return write(stdout)
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return fmt.Errorf("cannot write %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := write(tmp); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("cannot write %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("cannot write %s: %w", path, err)
-	}
-	return nil
 }

@@ -36,13 +36,25 @@ type Factory struct {
 	demo, debug bool
 	configPath  string
 
-	log     *slog.Logger
-	secrets secretSet
-	closers []func() error
+	// present: the user is at this run whatever the streams are (the TUI,
+	// a login); see userPresent.
+	present bool
+	psuOnce sync.Once
+	psu     string
+
+	log      *slog.Logger
+	secrets  secretSet
+	closers  []func() error
+	deadline context.Context // the command's, if it has one (deadline.go)
 
 	paths    *config.Paths
 	settings *config.Settings
 	store    *ledger.Store
+
+	// storeOptions and credentialOptions open the ledger and the
+	// credentials file; tests fill their disks with them.
+	storeOptions      []ledger.OpenOption
+	credentialOptions []config.CredentialsOption
 
 	mu      sync.Mutex // the syncer asks for clients from several goroutines
 	manager *auth.Manager
@@ -146,30 +158,66 @@ func (f *Factory) Store() (*ledger.Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	st, err := ledger.Open(p.LedgerDB)
+	st, err := ledger.Open(p.LedgerDB, f.storeOptions...)
 	if err != nil {
-		return nil, explained(p.LedgerDB, err)
+		return nil, err // ledger.Explain names the file
 	}
 	f.store = st
 	f.closers = append(f.closers, st.Close)
 	return st, nil
 }
 
-// StoredAccounts returns the accounts and cards in the store, or a
-// needs-login error when there are none yet.
+// StoredAccounts returns the accounts and cards in the store. When it holds
+// none yet: with no bank connected, a needs-login error; with connections
+// saved, a sync first when someone is at a terminal, else an error that
+// says to run banktui sync (never "connect a bank" to someone who has).
 func (f *Factory) StoredAccounts(ctx context.Context) ([]ledger.AccountView, error) {
 	st, err := f.Store()
 	if err != nil {
 		return nil, err
 	}
 	views, err := st.Accounts(ctx)
+	if err != nil || len(views) > 0 {
+		return views, err
+	}
+	conns, err := f.Connections()
 	if err != nil {
 		return nil, err
 	}
-	if len(views) == 0 {
-		return nil, needsLoginErr("no accounts yet: connect a bank with banktui login, then run banktui sync (or try banktui --demo)")
+	if len(conns) == 0 {
+		return nil, needsLoginErr("no bank connected yet: connect one with banktui login (or try banktui --demo)")
 	}
-	return views, nil
+	notYet := &cliError{msg: fmt.Sprintf("nothing synced yet from your %d bank connection(s): run banktui sync", len(conns)), code: exitFailure}
+	if !f.userPresent() {
+		return nil, notYet
+	}
+	fmt.Fprintln(f.IO.ErrOut, "Nothing synced yet: syncing your banks first.")
+	serr := f.syncAll(ctx)
+	if views, err = st.Accounts(ctx); err != nil || len(views) > 0 {
+		if serr != nil && err == nil {
+			fmt.Fprintf(f.IO.ErrOut, "banktui: %v\n", serr) // what did not sync; the rest is shown
+		}
+		return views, err
+	}
+	if serr != nil {
+		return nil, serr
+	}
+	return nil, notYet
+}
+
+// syncAll syncs every connection with the progress display; the failures
+// are the error.
+func (f *Factory) syncAll(ctx context.Context) error {
+	rep, err := f.syncShown(ctx, nil)
+	if err != nil {
+		return err
+	}
+	return partialFailure(f.IO, reportProblems(rep))
+}
+
+// credentials is the store of the credentials file at path.
+func (f *Factory) credentials(path string) *config.CredentialStore {
+	return config.OpenCredentials(path, f.credentialOptions...)
 }
 
 // Connections are the saved bank connections (credentials.json).
@@ -178,7 +226,7 @@ func (f *Factory) Connections() ([]config.Connection, error) {
 	if err != nil {
 		return nil, err
 	}
-	creds, err := config.OpenCredentials(p.CredentialsFile).Load()
+	creds, err := f.credentials(p.CredentialsFile).Load()
 	if err != nil {
 		return nil, err
 	}
@@ -204,7 +252,8 @@ func (f *Factory) Manager(ctx context.Context) (*auth.Manager, *config.Settings,
 	if err != nil {
 		return nil, nil, err
 	}
-	f.manager = auth.NewManager(config.OpenCredentials(p.CredentialsFile), ac, auth.WithTransport(f.httpClient().Transport))
+	f.manager = auth.NewManager(f.credentials(p.CredentialsFile), ac, auth.WithTransport(f.httpClient().Transport),
+		auth.WithTimeouts(f.requestTimeouts()))
 	f.closers = append(f.closers, closeManager(f.manager))
 	return f.manager, s, nil
 }
@@ -227,13 +276,38 @@ func (f *Factory) Syncer(ctx context.Context) (*ledger.Syncer, []string, error) 
 		return nil, nil, err
 	}
 	if f.syncer == nil {
-		f.syncer = ledger.NewSyncer(st, f.dataClient)
+		f.syncer = f.newSyncer(st)
 	}
 	ids := make([]string, len(conns))
 	for i, c := range conns {
 		ids[i] = c.ID
 	}
 	return f.syncer, ids, nil
+}
+
+// newSyncer is the sync engine over st for the user's connections: it calls
+// only what each was granted, and their clients say whether the user is
+// present (dataClient).
+func (f *Factory) newSyncer(st *ledger.Store) *ledger.Syncer {
+	return ledger.NewSyncer(st, f.dataClient, ledger.WithGrantedScopes(f.grantedScopes), ledger.WithConsentLost(f.consentLost))
+}
+
+// consentLost marks a connection whose bank denied its account list as
+// needing a reconnect, as a refused refresh is.
+func (f *Factory) consentLost(connectionID, reason string) {
+	m, _, err := f.Manager(context.Background())
+	if err == nil {
+		err = m.MarkNeedsReconnect(connectionID, reason)
+	}
+	if err != nil {
+		fmt.Fprintf(f.IO.ErrOut, "banktui: %s: could not record that it needs reconnecting: %v\n", connectionID, err)
+	}
+}
+
+// grantedScopes are the scopes credentials.json records for a connection;
+// nil (every endpoint tried) when it cannot be read or records none.
+func (f *Factory) grantedScopes(connectionID string) []string {
+	return grantedIn(f.Connections, connectionID)
 }
 
 // consentOf is what the TUI shows of a saved connection.

@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/banktui/banktui/auth"
 	"github.com/banktui/banktui/config"
 	"github.com/banktui/banktui/truelayer"
 	"github.com/banktui/banktui/truelayer/truelayertest"
@@ -44,6 +45,7 @@ type home struct {
 	mu      sync.Mutex
 	env     map[string]string // what the user exported (TRUELAYER_*, ...)
 	browser func(url string) error
+	adjust  func(*Factory) // changes the next in-process runs' Factory (a full disk)
 }
 
 func newHome(t testing.TB) *home {
@@ -99,10 +101,17 @@ func (h *home) useEmulator(srv *truelayertest.Server) (clientID, redirect string
 	return clientID, redirect
 }
 
-// connect saves a connection minted by the emulator, as a login would.
+// connect saves a connection minted by the emulator with the scopes banktui
+// asks for, as a login would.
 func (h *home) connect(srv *truelayertest.Server, clientID, providerID string, expired bool) {
 	h.t.Helper()
-	tok, err := srv.Connect(clientID, "john", providerID, truelayer.DefaultScopes)
+	h.connectWith(srv, clientID, providerID, expired, auth.DefaultScopes)
+}
+
+// connectWith is connect granting scopes.
+func (h *home) connectWith(srv *truelayertest.Server, clientID, providerID string, expired bool, scopes []string) {
+	h.t.Helper()
+	tok, err := srv.Connect(clientID, "john", providerID, scopes)
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -112,7 +121,7 @@ func (h *home) connect(srv *truelayertest.Server, clientID, providerID string, e
 	}
 	err = config.OpenCredentials(h.credentialsFile()).Update(func(c *config.Credentials) error {
 		c.Connections = append(c.Connections, config.Connection{
-			ID: providerID, ProviderID: providerID, ProviderName: providerID, Scopes: truelayer.DefaultScopes,
+			ID: providerID, ProviderID: providerID, ProviderName: providerID, Scopes: tok.GrantedScopes(),
 			AccessToken: tok.AccessToken, RefreshToken: tok.RefreshToken, Expiry: expiry,
 			ConsentCreatedAt: time.Now(), ConsentExpiresAt: time.Now().Add(90 * 24 * time.Hour),
 		})
@@ -202,6 +211,9 @@ func (h *home) factory(streams *IOStreams) *Factory {
 	f.OpenBrowser = func(string) error { return errors.New("no browser in this test") }
 	if h.browser != nil {
 		f.OpenBrowser = h.browser
+	}
+	if h.adjust != nil {
+		h.adjust(f)
 	}
 	return f
 }
@@ -345,23 +357,43 @@ func assertNoSecrets(t testing.TB, creds *config.Credentials, outputs ...string)
 // link through the emulator's dialog as john/doe at provider, then lands
 // on banktui's loopback listener as the browser would.
 func authorizeAs(srv *truelayertest.Server, provider string) func(string) error {
+	return authorizeAsUser(srv, "john", "doe", provider)
+}
+
+// authorizeAsUser is authorizeAs as user/password: it posts the answer for
+// a form_post link, and follows the redirect for any other (a renewal
+// link, a --no-browser login).
+func authorizeAsUser(srv *truelayertest.Server, user, password, provider string) func(string) error {
 	return func(link string) error {
 		go func() {
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 			defer cancel()
-			loc, err := srv.Authorize(ctx, link, "john", "doe", provider)
+			loc, err := srv.Authorize(ctx, link, user, password, provider)
 			if err != nil {
 				return
 			}
-			// response_mode=form_post: the browser posts the answer.
-			form := loc.Query()
-			loc.RawQuery = ""
-			if resp, err := http.PostForm(loc.String(), form); err == nil {
+			var resp *http.Response
+			if strings.Contains(link, "response_mode=form_post") {
+				form := loc.Query()
+				loc.RawQuery = ""
+				resp, err = http.PostForm(loc.String(), form)
+			} else {
+				resp, err = http.Get(loc.String())
+			}
+			if err == nil {
 				resp.Body.Close()
 			}
 		}()
 		return nil
 	}
+}
+
+// runTerminal runs banktui in-process as on a terminal: the user is
+// present.
+func (h *home) runTerminal(args ...string) result {
+	h.t.Helper()
+	var out, errb bytes.Buffer
+	return h.runStreams(&IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errb, InTTY: true, ErrTTY: true}, &out, &errb, args...)
 }
 
 // lockedBuffer is a bytes.Buffer safe for a writer goroutine and a reader.

@@ -12,12 +12,14 @@ import (
 	"github.com/banktui/banktui/auth"
 	"github.com/banktui/banktui/config"
 	"github.com/banktui/banktui/ledger"
+	"github.com/banktui/banktui/truelayer"
 )
 
 type loginOptions struct {
 	IO        *IOStreams
 	Factory   *Factory
 	NoBrowser bool
+	NoSync    bool
 	Provider  string
 	Timeout   time.Duration
 }
@@ -28,13 +30,16 @@ func newCmdLogin(f *Factory) *cobra.Command {
 		Use:   "login",
 		Short: "Connect a bank (opens the TrueLayer consent page in your browser)",
 		Long: "login opens TrueLayer's consent page, waits for the browser to come back to the\n" +
-			"redirect URI (http://localhost:3000/callback by default) on this machine, and saves the\n" +
-			"connection's tokens in credentials.json (0600). With --no-browser it prints the link;\n" +
-			"when the browser runs elsewhere (SSH), paste the URL it ends on.",
+			"redirect URI (http://localhost:3000/callback by default) on this machine, saves the\n" +
+			"connection's tokens in credentials.json (0600), then syncs it with a progress display.\n" +
+			"With --no-browser it prints the link and asks the bank to put the code in the URL the\n" +
+			"browser ends on: when the browser runs elsewhere (SSH), paste that URL here.\n" +
+			"Logging in to a bank whose consent expired reconnects it, keeping its history.",
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error { return runLogin(cmd.Context(), opts) },
 	}
-	cmd.Flags().BoolVar(&opts.NoBrowser, "no-browser", false, "print the link instead of opening a browser")
+	cmd.Flags().BoolVar(&opts.NoBrowser, "no-browser", false, "print the link instead of opening a browser, and take the pasted URL the browser ends on")
+	cmd.Flags().BoolVar(&opts.NoSync, "no-sync", false, "do not sync the new connection now")
 	cmd.Flags().StringVar(&opts.Provider, "provider", "", "skip the bank choice, e.g. ob-monzo or mock (see banktui providers)")
 	cmd.Flags().DurationVar(&opts.Timeout, "timeout", auth.DefaultLoginTimeout, "how long to wait for the browser")
 	return cmd
@@ -54,22 +59,27 @@ func runLogin(ctx context.Context, opts *loginOptions) error {
 		o.ProviderID = opts.Provider
 	}
 	o.Timeout = opts.Timeout
+	paste := io.InTTY || opts.NoBrowser
 	o.ShowURL = func(u string) {
 		fmt.Fprintln(io.ErrOut, "Open this link to connect your bank:")
 		fmt.Fprintln(io.Out, u)
 		fmt.Fprintf(io.ErrOut, "Waiting for the browser on %s", s.RedirectURI)
-		if io.InTTY {
-			fmt.Fprint(io.ErrOut, " (or paste the URL the browser ends on)")
+		if paste {
+			fmt.Fprint(io.ErrOut, " (or paste here the URL the browser ends on)")
 		}
 		fmt.Fprintln(io.ErrOut, "...")
 	}
-	if !opts.NoBrowser {
+	if opts.NoBrowser {
+		// The browser may be on another machine: the code must be in the
+		// URL it ends on, to paste (form_post would POST it, unseen).
+		o.ResponseMode = truelayer.ResponseModeQuery
+	} else {
 		o.Open = f.OpenBrowser
 	}
-	if io.InTTY {
+	if paste {
 		o.Pasted = pastedLines(ctx, io.In)
 		o.PasteError = func(err error) {
-			fmt.Fprintf(io.ErrOut, "banktui: %v; paste the whole URL from the address bar\n", err)
+			printError(io.ErrOut, err.Error()+"; paste the whole URL from the address bar")
 		}
 	}
 	conn, err := auth.Login(ctx, o)
@@ -83,18 +93,41 @@ func runLogin(ctx context.Context, opts *loginOptions) error {
 	if !conn.ConsentExpiresAt.IsZero() {
 		msg += fmt.Sprintf(" (consent until %s)", conn.ConsentExpiresAt.Local().Format(time.DateOnly))
 	}
-	_, err = fmt.Fprintln(io.ErrOut, msg+". Run banktui sync to fetch its history.")
-	return err
+	if opts.NoSync {
+		_, err = fmt.Fprintln(io.ErrOut, msg+". Run banktui sync to fetch its history, then banktui or banktui balance.")
+		return err
+	}
+	fmt.Fprintln(io.ErrOut, msg+".")
+	return syncAfterLogin(ctx, opts, conn.ID)
 }
 
-// afterLogin lets the next sync fetch history the bank had held back until
-// the user authenticated again (sca_exceeded).
+// syncAfterLogin fetches the new connection at once, with the progress
+// display: the user just authenticated, so the bank gives its whole
+// history (some give more than 90 days only now). Then it says what to try.
+func syncAfterLogin(ctx context.Context, opts *loginOptions, id string) error {
+	f, io := opts.Factory, opts.IO
+	f.present = true // they are at the browser
+	rep, err := f.syncShown(ctx, []string{id})
+	if err != nil {
+		return err
+	}
+	n := 0
+	if len(rep.Connections) > 0 {
+		n = len(rep.Connections[0].Accounts)
+	}
+	fmt.Fprintf(io.ErrOut, "Synced %d accounts and cards, %d transactions. Try banktui (the TUI) or banktui balance.\n", n, rep.Added())
+	return partialFailure(io, reportProblems(rep))
+}
+
+// afterLogin counts a logged-out connection again and lets the next sync
+// fetch history the bank had held back until the user authenticated again
+// (sca_exceeded).
 func (f *Factory) afterLogin(ctx context.Context, conn *config.Connection) error {
 	st, err := f.Store()
 	if err != nil {
 		return err
 	}
-	return st.RetryOlderHistory(ctx, conn.ID)
+	return st.ConnectionRenewed(ctx, conn.ID)
 }
 
 // pastedLines reads lines from in until ctx ends.

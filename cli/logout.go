@@ -116,17 +116,28 @@ func (opts *logoutOptions) storedToo(ctx context.Context, ids []string) ([]strin
 }
 
 // revoke logs one connection out; a revocation TrueLayer did not confirm
-// still forgets the tokens here (they expire on their own).
+// still forgets the tokens here (they expire on their own). Its accounts
+// leave the totals; their history stays, marked disconnected.
 func (opts *logoutOptions) revoke(ctx context.Context, m *auth.Manager, id string) []string {
 	err := m.Logout(ctx, id)
 	switch {
 	case errors.Is(err, auth.ErrRevokeFailed):
 		msg, _ := explain(err)
-		fmt.Fprintf(opts.IO.ErrOut, "%s: forgotten here, but TrueLayer could not be told (%s); it expires on its own\n", id, msg)
+		fmt.Fprintf(opts.IO.ErrOut, "%s: forgotten here, but TrueLayer could not be told (%s); it expires on its own\n", ledger.Sanitize(id), msg)
 	case err != nil:
 		return []string{explained(id, err).Error()}
 	default:
-		fmt.Fprintf(opts.IO.ErrOut, "%s: revoked and forgotten\n", id)
+		fmt.Fprintf(opts.IO.ErrOut, "%s: revoked and forgotten\n", ledger.Sanitize(id))
+	}
+	if opts.ForgetHistory {
+		return nil
+	}
+	st, err := opts.Factory.Store()
+	if err == nil {
+		err = st.MarkDisconnected(ctx, id)
+	}
+	if err != nil {
+		return []string{explained(id+": marking its history disconnected", err).Error()}
 	}
 	return nil
 }
@@ -140,6 +151,6 @@ func (opts *logoutOptions) forget(ctx context.Context, id string) []string {
 	if err != nil {
 		return []string{explained(id+": deleting its history", err).Error()}
 	}
-	fmt.Fprintf(opts.IO.ErrOut, "%s: history deleted\n", id)
+	fmt.Fprintf(opts.IO.ErrOut, "%s: history deleted\n", ledger.Sanitize(id))
 	return nil
 }

@@ -9,7 +9,6 @@ package cli
 
 import (
 	"context"
-	"fmt"
 	"io"
 
 	"github.com/charmbracelet/fang"
@@ -30,7 +29,7 @@ func run(ctx context.Context, f *Factory, args []string) (code int) {
 		// token: a failure there may cost the connection, so it is said.
 		if cerr := f.close(); cerr != nil {
 			msg, ccode := explain(cerr)
-			fmt.Fprintf(f.IO.ErrOut, "banktui: %s\n", msg)
+			printError(f.IO.ErrOut, msg)
 			if code == exitOK {
 				code = ccode
 			}
@@ -46,12 +45,12 @@ func run(ctx context.Context, f *Factory, args []string) (code int) {
 		fang.WithVersion(f.Version),
 		fang.WithoutManpage(),
 		fang.WithoutCompletions(), // ours checks the shell's name (completion.go)
-		fang.WithErrorHandler(func(w io.Writer, _ fang.Styles, err error) {
-			msg, _ := explain(err)
-			fmt.Fprintf(w, "banktui: %s\n", msg)
+		fang.WithErrorHandler(func(_ io.Writer, _ fang.Styles, err error) {
+			msg, _ := explain(f.commandError(err))
+			printError(f.IO.ErrOut, msg)
 		}),
 	)
-	msg, code := explain(err)
+	msg, code := explain(f.commandError(err))
 	if err != nil {
 		f.logger().Error("exit", "code", code, "error", msg)
 	}

@@ -40,7 +40,7 @@ func (p *progress) event(e ledger.Event) {
 	defer p.mu.Unlock()
 	p.added += e.Added
 	if !p.tty {
-		fmt.Fprintln(p.w, p.line(e))
+		fmt.Fprintln(p.w, ledger.Sanitize(p.line(e)))
 		return
 	}
 	p.state[e.ConnectionID] = e
@@ -90,7 +90,7 @@ func (p *progress) drawBar() {
 		fill = min(barWidth, int(frac/float64(total)*barWidth))
 	}
 	line := fmt.Sprintf("[%s%s] %d new  %s", strings.Repeat("█", fill), strings.Repeat("░", barWidth-fill), p.added, strings.Join(phases, ", "))
-	fmt.Fprint(p.w, "\r"+ansi.Truncate(line, p.width-1, "…")+"\x1b[K")
+	fmt.Fprint(p.w, "\r"+ansi.Truncate(ledger.Sanitize(line), p.width-1, "…")+"\x1b[K")
 }
 
 // connectionProgress estimates how far a connection's sync is from its

@@ -26,18 +26,19 @@ func (fl *txFilter) addFlags(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&fl.From, "from", "", "first day, YYYY-MM-DD")
 	cmd.Flags().StringVar(&fl.To, "to", "", "last day (inclusive), YYYY-MM-DD")
 	cmd.Flags().StringVar(&fl.Search, "search", "", "only transactions whose description or merchant contain these words")
-	cmd.Flags().StringVar(&fl.Category, "category", "", "only this category or classification, e.g. PURCHASE or Shopping")
+	cmd.Flags().StringVar(&fl.Category, "category", "", "only categories containing this, as shown (any case, any level): e.g. groceries, Shopping, \"Shopping / Groceries\"")
 }
 
-// query builds the ledger query, checking the flags before anything is read.
-func (fl txFilter) query() (ledger.TxQuery, error) {
-	var q ledger.TxQuery
+// query builds the ledger query, checking the flags before anything is
+// read. Days are days in zone, the user's time zone.
+func (fl txFilter) query(zone *time.Location) (ledger.TxQuery, error) {
+	q := ledger.TxQuery{Location: zone}
 	var err error
-	if q.From, err = parseDay("--from", fl.From); err != nil {
+	if q.From, err = parseDay("--from", fl.From, zone); err != nil {
 		return q, err
 	}
 	if fl.To != "" {
-		to, err := parseDay("--to", fl.To)
+		to, err := parseDay("--to", fl.To, zone)
 		if err != nil {
 			return q, err
 		}
@@ -98,11 +99,11 @@ func accountIDs(views []ledger.AccountView, names []string) ([]string, error) {
 	return ids, nil
 }
 
-func parseDay(flag, s string) (time.Time, error) {
+func parseDay(flag, s string, zone *time.Location) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, nil
 	}
-	t, err := time.Parse(time.DateOnly, s)
+	t, err := time.ParseInLocation(time.DateOnly, s, zone)
 	if err != nil {
 		return time.Time{}, usageErr("%s %q is not a date: use YYYY-MM-DD, e.g. %s", flag, s, time.Now().Format(time.DateOnly))
 	}

@@ -38,6 +38,7 @@ func newCmdRoot(f *Factory) *cobra.Command {
 		if err := f.startLogging(); err != nil {
 			return err
 		}
+		f.startDeadline(cmd)
 		switch cmd.Name() {
 		case "banktui", "emulator", "version", "help", "completion", cobra.ShellCompRequestCmd, cobra.ShellCompNoDescRequestCmd:
 			return nil // the TUI starts its own demo; the others need no bank
@@ -50,7 +51,7 @@ func newCmdRoot(f *Factory) *cobra.Command {
 	root.AddCommand(newCmdVersion(f), newCmdProviders(f), newCmdDoctor(f),
 		newCmdList(f, listAccounts), newCmdList(f, listCards), newCmdTransactions(f), newCmdExport(f),
 		newCmdBalance(f), newCmdConnections(f), newCmdLogin(f), newCmdLogout(f), newCmdSync(f),
-		newCmdEmulator(f), newCmdCompletion(f))
+		newCmdReport(f), newCmdEmulator(f), newCmdCompletion(f))
 	return root
 }
 

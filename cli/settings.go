@@ -5,7 +5,9 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"time"
 
+	"github.com/banktui/banktui/auth"
 	"github.com/banktui/banktui/config"
 	"github.com/banktui/banktui/truelayer"
 	"github.com/banktui/banktui/ui"
@@ -29,7 +31,7 @@ func applyTrueLayer(s *config.Settings) error {
 		}
 	}
 	if len(s.Scopes) == 0 {
-		s.Scopes, s.Sources[config.KeyScopes] = slices.Clone(truelayer.DefaultScopes), config.SourceDefault
+		s.Scopes, s.Sources[config.KeyScopes] = slices.Clone(auth.DefaultScopes), config.SourceDefault
 	}
 	if err := truelayer.ValidateScopes(s.Scopes); err != nil {
 		return s.Invalid(config.KeyScopes, err.Error(), err)
@@ -38,6 +40,16 @@ func applyTrueLayer(s *config.Settings) error {
 		s.Providers, s.Sources[config.KeyProviders] = slices.Clone(sandboxProviders), config.SourceDefault
 	}
 	return nil
+}
+
+// Zone is the user's time zone (timezone in config.toml, or TZ), in which
+// transactions are dated and --from/--to read.
+func (f *Factory) Zone() (*time.Location, error) {
+	s, err := f.Settings()
+	if err != nil {
+		return nil, err
+	}
+	return s.Zone(), nil
 }
 
 // namedEnvironment is the environment the settings name, or the one the

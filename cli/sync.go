@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -39,7 +40,7 @@ func newCmdSync(f *Factory) *cobra.Command {
 }
 
 func runSync(ctx context.Context, opts *syncOptions) error {
-	y, ids, err := opts.Factory.Syncer(ctx)
+	_, ids, err := opts.Factory.Syncer(ctx)
 	if err != nil {
 		return err
 	}
@@ -51,13 +52,7 @@ func runSync(ctx context.Context, opts *syncOptions) error {
 		}
 		ids = opts.Connections
 	}
-	st, err := opts.Factory.Store()
-	if err != nil {
-		return err
-	}
-	progress := newProgress(opts.IO, accountNames(ctx, st))
-	rep, err := y.Sync(ctx, ids, progress.event)
-	progress.done()
+	rep, err := opts.Factory.syncShown(ctx, ids)
 	if err != nil {
 		return err
 	}
@@ -70,6 +65,26 @@ func runSync(ctx context.Context, opts *syncOptions) error {
 		return err
 	}
 	return partialFailure(opts.IO, reportProblems(rep))
+}
+
+// syncShown syncs the connections ids (nil: every one) with the progress
+// display on stderr.
+func (f *Factory) syncShown(ctx context.Context, ids []string) (*ledger.Report, error) {
+	y, all, err := f.Syncer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if ids == nil {
+		ids = all
+	}
+	st, err := f.Store()
+	if err != nil {
+		return nil, err
+	}
+	progress := newProgress(f.IO, accountNames(ctx, st))
+	rep, err := y.Sync(ctx, ids, progress.event)
+	progress.done()
+	return rep, err
 }
 
 // accountNames names accounts from the store; an account the store does
@@ -103,6 +118,8 @@ func syncNote(acc ledger.AccountReport) string {
 	case acc.Err != nil:
 		msg, _ := explain(acc.Err)
 		return msg
+	case len(acc.Skipped) > 0:
+		return skippedNote(acc.Skipped)
 	case acc.HistoryLimit == ledger.SyncErrSCAExceeded:
 		return ledger.ExplainStored(acc.HistoryLimit).Text(ledger.CLI)
 	case acc.HistoryLimit != "":
@@ -113,6 +130,21 @@ func syncNote(acc ledger.AccountReport) string {
 	return ""
 }
 
+// skippedNote says which endpoints a sync without the user present could
+// not afford, and when the bank allows calls again.
+func skippedNote(skipped []*ledger.SkippedError) string {
+	var names []string
+	var next time.Time
+	for _, s := range skipped {
+		names = append(names, strings.ReplaceAll(s.Endpoint, "_", " "))
+		if next.IsZero() || s.Next.Before(next) {
+			next = s.Next
+		}
+	}
+	return fmt.Sprintf("skipped %s: the bank allows %d calls a day without you present (more after %s, or now on a terminal)",
+		strings.Join(names, ", "), ledger.UnattendedLimit, age(next, time.Now()))
+}
+
 func writeSyncReport(w io.Writer, rep *ledger.Report) error {
 	t := newTable("CONNECTION", "ACCOUNT", " NEW", " PENDING", "NOTE")
 	for _, c := range rep.Connections {
@@ -120,6 +152,9 @@ func writeSyncReport(w io.Writer, rep *ledger.Report) error {
 			msg, _ := explain(c.Err)
 			t.row(c.ConnectionID, "-", "", "", msg)
 			continue
+		}
+		if len(c.Skipped) > 0 {
+			t.row(c.ConnectionID, "-", "", "", skippedNote(c.Skipped)+"; the stored lists were used")
 		}
 		for _, acc := range c.Accounts {
 			t.row(c.ConnectionID, ledger.Sanitize(acc.DisplayName), fmt.Sprint(acc.Added), fmt.Sprint(acc.Pending), syncNote(acc))
@@ -133,14 +168,15 @@ func writeSyncReport(w io.Writer, rep *ledger.Report) error {
 }
 
 type syncAccountJSON struct {
-	AccountID    string `json:"account_id"`
-	Kind         string `json:"kind"`
-	DisplayName  string `json:"display_name"`
-	Added        int    `json:"added"`
-	Pending      int    `json:"pending"`
-	HistoryLimit string `json:"history_limit,omitempty"`
-	Duplicates   int    `json:"duplicate_ids,omitempty"`
-	Error        string `json:"error,omitempty"`
+	AccountID    string   `json:"account_id"`
+	Kind         string   `json:"kind"`
+	DisplayName  string   `json:"display_name"`
+	Added        int      `json:"added"`
+	Pending      int      `json:"pending"`
+	HistoryLimit string   `json:"history_limit,omitempty"`
+	Duplicates   int      `json:"duplicate_ids,omitempty"`
+	Error        string   `json:"error,omitempty"`
+	Skipped      []string `json:"skipped,omitempty"` // endpoints the unattended budget left out
 }
 
 type syncConnectionJSON struct {
@@ -148,6 +184,7 @@ type syncConnectionJSON struct {
 	ProviderID   string            `json:"provider_id"`
 	Error        string            `json:"error,omitempty"`
 	Accounts     []syncAccountJSON `json:"accounts"`
+	Skipped      []string          `json:"skipped,omitempty"` // lists the unattended budget left out
 }
 
 func writeSyncJSON(w io.Writer, rep *ledger.Report) error {
@@ -161,9 +198,11 @@ func writeSyncJSON(w io.Writer, rep *ledger.Report) error {
 		if c.Err != nil {
 			co.Error, _ = explain(c.Err)
 		}
+		co.Skipped = skippedNames(c.Skipped)
 		for _, acc := range c.Accounts {
 			ao := syncAccountJSON{AccountID: acc.AccountID, Kind: acc.Kind, DisplayName: acc.DisplayName,
-				Added: acc.Added, Pending: acc.Pending, HistoryLimit: acc.HistoryLimit, Duplicates: acc.Duplicates}
+				Added: acc.Added, Pending: acc.Pending, HistoryLimit: acc.HistoryLimit, Duplicates: acc.Duplicates,
+				Skipped: skippedNames(acc.Skipped)}
 			if acc.Err != nil {
 				ao.Error, _ = explain(acc.Err)
 			}
@@ -172,4 +211,12 @@ func writeSyncJSON(w io.Writer, rep *ledger.Report) error {
 		out.Connections = append(out.Connections, co)
 	}
 	return writeJSON(w, out)
+}
+
+func skippedNames(skipped []*ledger.SkippedError) []string {
+	var out []string
+	for _, s := range skipped {
+		out = append(out, s.Endpoint)
+	}
+	return out
 }

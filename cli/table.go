@@ -6,10 +6,15 @@ import (
 	"time"
 
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/banktui/banktui/ledger"
 )
 
 // table prints aligned columns; a header starting with a space marks a
-// right-aligned column (amounts). Cells are already sanitised.
+// right-aligned column (amounts). Every cell is sanitised here, the edge
+// where it reaches the terminal, whoever built it: bank text (names,
+// currencies, categories, ids) cannot move the cursor, retitle the window
+// or reorder a row.
 type table struct {
 	header []string
 	rows   [][]string
@@ -17,7 +22,13 @@ type table struct {
 
 func newTable(header ...string) *table { return &table{header: header} }
 
-func (t *table) row(cells ...string) { t.rows = append(t.rows, cells) }
+func (t *table) row(cells ...string) {
+	clean := make([]string, len(cells))
+	for i, c := range cells {
+		clean[i] = ledger.Sanitize(c)
+	}
+	t.rows = append(t.rows, clean)
+}
 
 func (t *table) write(w io.Writer) error {
 	widths := make([]int, len(t.header))

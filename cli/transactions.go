@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -56,7 +55,11 @@ func runTransactions(ctx context.Context, opts *transactionsOptions) error {
 	if opts.JSON && opts.CSV {
 		return usageErr("--json and --csv exclude each other; give one")
 	}
-	q, err := opts.Filter.query()
+	zone, err := opts.Factory.Zone()
+	if err != nil {
+		return err
+	}
+	q, err := opts.Filter.query(zone)
 	if err != nil {
 		return err
 	}
@@ -67,11 +70,11 @@ func runTransactions(ctx context.Context, opts *transactionsOptions) error {
 	}
 	switch {
 	case opts.JSON:
-		return writeTransactionsJSON(opts.IO.Out, txs)
+		return writeTransactionsJSON(opts.IO.Out, txs, zone)
 	case opts.CSV:
-		return ledger.Export(opts.IO.Out, "csv", views, txs, time.Now())
+		return ledger.Export(opts.IO.Out, "csv", views, txs, time.Now(), zone)
 	}
-	return writeTransactionsTable(opts.IO.Out, views, txs)
+	return writeTransactionsTable(opts.IO.Out, views, txs, zone)
 }
 
 // completeAccounts offers account and card ids for shell completion.
@@ -89,10 +92,10 @@ func completeAccounts(f *Factory) cobra.CompletionFunc {
 	}
 }
 
-func writeTransactionsJSON(w io.Writer, txs []ledger.TxView) error {
+func writeTransactionsJSON(w io.Writer, txs []ledger.TxView, zone *time.Location) error {
 	out := make([]json.RawMessage, 0, len(txs))
 	for _, t := range txs {
-		m, err := ledger.TransactionJSON(t)
+		m, err := ledger.TransactionJSON(t, zone)
 		if err != nil {
 			return err
 		}
@@ -105,7 +108,7 @@ func writeTransactionsJSON(w io.Writer, txs []ledger.TxView) error {
 	return bw.Flush()
 }
 
-func writeTransactionsTable(w io.Writer, views []ledger.AccountView, txs []ledger.TxView) error {
+func writeTransactionsTable(w io.Writer, views []ledger.AccountView, txs []ledger.TxView, zone *time.Location) error {
 	if len(txs) == 0 {
 		_, err := fmt.Fprintln(w, "no transactions match")
 		return err
@@ -131,16 +134,8 @@ func writeTransactionsTable(w io.Writer, views []ledger.AccountView, txs []ledge
 		if x.Amount.Sign() > 0 {
 			amount = "+" + amount // money in is readable without colour
 		}
-		t.row(x.Timestamp.Format(time.DateOnly), ledger.Sanitize(names[x.AccountID]), truncate(ledger.Sanitize(desc), 40),
-			ledger.Sanitize(category(x)), amount, bal, state)
+		t.row(x.LocalDate(zone), ledger.Sanitize(names[x.AccountID]), truncate(ledger.Sanitize(desc), 40),
+			x.CategoryName, amount, bal, state)
 	}
 	return t.write(w)
-}
-
-// category is the most specific label the bank gave.
-func category(x ledger.TxView) string {
-	if len(x.Classification) > 0 {
-		return strings.Join(x.Classification, " / ")
-	}
-	return x.Category
 }

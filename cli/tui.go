@@ -29,6 +29,7 @@ func runTUI(ctx context.Context, opts *tuiOptions) error {
 	if !opts.IO.OutTTY {
 		return usageErr("the TUI needs a terminal; in scripts use a subcommand such as banktui balance or banktui transactions --json")
 	}
+	f.present = true // someone is looking at it
 	if f.demo || !s.Configured() {
 		demo, err := f.startDemo(ctx)
 		if err != nil {
@@ -37,7 +38,7 @@ func runTUI(ctx context.Context, opts *tuiOptions) error {
 		defer demo.close()
 		return ui.Run(ctx, ui.Options{
 			Store: demo.store, Syncer: demo.syncer, Connections: consentsOf(demo.manager.Connections),
-			Login: demo.login, Demo: true, Keys: s.Keys,
+			Login: demo.login, Demo: true, Keys: s.Keys, SlowBank: slowBank(s), Location: s.Zone(),
 		})
 	}
 	// The first frame comes from the store alone: the client secret (maybe a
@@ -60,7 +61,7 @@ func runTUI(ctx context.Context, opts *tuiOptions) error {
 		return consentOf(*conn), f.afterLogin(ctx, conn)
 	}
 	return ui.Run(ctx, ui.Options{
-		Store: st, Syncer: ledger.NewSyncer(st, f.dataClient), Connections: consentsOf(f.Connections),
-		Login: login, Keys: s.Keys,
+		Store: st, Syncer: f.newSyncer(st), Connections: consentsOf(f.Connections),
+		Login: login, Keys: s.Keys, SlowBank: slowBank(s), Location: s.Zone(),
 	})
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"syscall"
 	"time"
 
 	"github.com/gofrs/flock"
@@ -92,8 +93,29 @@ type CredentialStore struct {
 
 // OpenCredentials returns the store for the file at path. Nothing is read
 // or created until Load, Update or Begin.
-func OpenCredentials(path string) *CredentialStore {
-	return &CredentialStore{path: path}
+func OpenCredentials(path string, opts ...CredentialsOption) *CredentialStore {
+	s := &CredentialStore{path: path}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
+
+// CredentialsOption configures a CredentialStore.
+type CredentialsOption func(*CredentialStore)
+
+// WithSpaceLimit makes the store's writes fail as on a full disk (ENOSPC,
+// nothing changed) once a temporary file would grow past bytes. Tests of
+// programs built on config use it to fill the disk deterministically.
+func WithSpaceLimit(bytes int64) CredentialsOption {
+	return func(s *CredentialStore) {
+		s.grow = func(_, to int64) error {
+			if to > bytes {
+				return syscall.ENOSPC
+			}
+			return nil
+		}
+	}
 }
 
 // Path is the credentials file.

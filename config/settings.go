@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/netip"
 	"net/url"
 	"os"
 	"os/exec"
@@ -28,6 +29,7 @@ const (
 	EnvRedirectURI  = "TRUELAYER_REDIRECT_URI"
 	EnvAuthURL      = "TRUELAYER_AUTH_URL"
 	EnvAPIURL       = "TRUELAYER_API_URL"
+	EnvTimezone     = "TZ"
 )
 
 // Setting names, as written in config.toml and used as keys of Settings.Sources.
@@ -42,7 +44,9 @@ const (
 	KeyProviderID          = "provider_id"
 	KeyAuthURL             = "auth_url"
 	KeyAPIURL              = "api_url"
-	KeyKeys                = "keys" // table: action name -> key or list of keys
+	KeyTimezone            = "timezone"
+	KeyPSUIP               = "psu_ip" // the address sent as X-PSU-IP when the user is present
+	KeyKeys                = "keys"   // table: action name -> key or list of keys
 )
 
 // Source values in Settings.Sources, besides "file PATH:LINE" and "env NAME".
@@ -62,7 +66,12 @@ type Settings struct {
 	Providers           []string // provider filter for the auth dialog, e.g. "uk-ob-all"
 	ProviderID          string   // skip the provider selection
 	AuthURL, APIURL     string   // host overrides (the emulator, say); "" = from Environment
-	Keys                map[string][]string
+	Timezone            string   // the user's time zone, e.g. "Europe/London"; "" = the system's (see Zone)
+	// PSUIP is the user's IP address, sent as X-PSU-IP when the user is
+	// present; "" = this machine's address on its default route.
+	PSUIP    string
+	Keys     map[string][]string
+	Timeouts Timeouts // [timeouts]
 
 	// Sources tells, per setting name (Key* constants; "keys.ACTION" for
 	// key bindings), where its value came from: "flag", "env NAME",
@@ -72,6 +81,8 @@ type Settings struct {
 	// File is the settings file read; FileFound says whether it existed.
 	File      string
 	FileFound bool
+
+	zone *time.Location // Timezone, loaded by validate
 }
 
 // Overrides are command-line flag values; empty means "not given".
@@ -148,6 +159,7 @@ func Load(paths Paths, getenv func(string) string, o Overrides) (*Settings, erro
 	str(KeyAuthURL, EnvAuthURL, o.AuthURL, &s.AuthURL)
 	str(KeyAPIURL, EnvAPIURL, o.APIURL, &s.APIURL)
 	str(KeyProviderID, "", o.ProviderID, &s.ProviderID)
+	str(KeyTimezone, EnvTimezone, "", &s.Timezone)
 	if len(o.Scopes) > 0 {
 		s.Scopes, s.Sources[KeyScopes] = splitList(o.Scopes), SourceFlag
 	}
@@ -210,7 +222,40 @@ func (s *Settings) validate() error {
 	if s.ClientSecret != "" && s.ClientSecretCommand != "" {
 		return bad(KeyClientSecretCommand, "set client_secret or client_secret_command, not both", nil)
 	}
+	if s.Timezone != "" {
+		zone, err := loadZone(s.Timezone)
+		if err != nil {
+			return bad(KeyTimezone, fmt.Sprintf("unknown time zone %q: use a zone name such as Europe/London or UTC (one of /usr/share/zoneinfo)", s.Timezone), err)
+		}
+		s.zone = zone
+	}
+	if _, err := netip.ParseAddr(s.PSUIP); s.PSUIP != "" && err != nil {
+		return bad(KeyPSUIP, "must be an IP address, such as 203.0.113.7 (your address as your bank sees it)", err)
+	}
 	return nil
+}
+
+// Zone is the user's time zone, in which banktui dates transactions and
+// steps through months: timezone (or TZ), else the system's.
+func (s *Settings) Zone() *time.Location {
+	if s == nil || s.zone == nil {
+		return time.Local
+	}
+	return s.zone
+}
+
+// loadZone reads a zone name as TZ may hold it: "Europe/London",
+// ":Europe/London", or the path of a zone file ("/etc/localtime").
+func loadZone(name string) (*time.Location, error) {
+	name = strings.TrimPrefix(name, ":")
+	if strings.HasPrefix(name, "/") {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			return nil, err
+		}
+		return time.LoadLocationFromTZData(name, data)
+	}
+	return time.LoadLocation(name)
 }
 
 func splitFileSource(src string) (string, int) {
@@ -243,6 +288,15 @@ func (s *Settings) loadFile(path string) error {
 		return &SettingError{File: path, Msg: "cannot read settings: " + err.Error(), Err: err}
 	}
 	s.FileFound = true
+	if err := s.parse(path, data); err != nil {
+		return err
+	}
+	return s.checkFile(path)
+}
+
+// parse reads config.toml's content (from path) into s, recording sources
+// with line numbers: every key known, every value of its type.
+func (s *Settings) parse(path string, data []byte) error {
 	f := tomlFile{path: path, content: string(data)}
 	var raw map[string]any
 	if _, err := toml.Decode(f.content, &raw); err != nil {
@@ -264,12 +318,29 @@ func (s *Settings) loadFile(path string) error {
 	}
 	if len(unknown) > 0 {
 		known := []string{KeyClientID, KeyClientSecret, KeyClientSecretCommand, KeyEnvironment,
-			KeyRedirectURI, KeyScopes, KeyProviders, KeyProviderID, KeyAuthURL, KeyAPIURL, "[" + KeyKeys + "]"}
+			KeyRedirectURI, KeyScopes, KeyProviders, KeyProviderID, KeyAuthURL, KeyAPIURL, KeyTimezone, KeyPSUIP, "[" + KeyKeys + "]", "[" + KeyTimeouts + "]"}
 		return fmt.Errorf("%w in %s (known: %s):\n  %s", ErrUnknownKeys, path,
 			strings.Join(known, ", "), strings.Join(unknown, "\n  "))
 	}
+	return nil
+}
+
+// checkFile refuses a settings file that holds a secret others can read,
+// or a trusted setting others could change (filetrust.go).
+func (s *Settings) checkFile(path string) error {
 	if s.ClientSecret != "" {
-		return checkPrivate(path)
+		if err := checkPrivate(path); err != nil {
+			return err
+		}
+	}
+	var trusted []string
+	for _, k := range trustedKeys {
+		if v := map[string]string{KeyClientSecretCommand: s.ClientSecretCommand, KeyAuthURL: s.AuthURL, KeyAPIURL: s.APIURL}[k]; v != "" {
+			trusted = append(trusted, k)
+		}
+	}
+	if len(trusted) > 0 {
+		return checkTrusted(path, trusted)
 	}
 	return nil
 }
@@ -280,7 +351,7 @@ func (s *Settings) assign(f tomlFile, key string, val any) (known bool, err erro
 	text := map[string]*string{
 		KeyClientID: &s.ClientID, KeyClientSecret: &s.ClientSecret, KeyClientSecretCommand: &s.ClientSecretCommand,
 		KeyEnvironment: &s.Environment, KeyRedirectURI: &s.RedirectURI, KeyProviderID: &s.ProviderID,
-		KeyAuthURL: &s.AuthURL, KeyAPIURL: &s.APIURL,
+		KeyAuthURL: &s.AuthURL, KeyAPIURL: &s.APIURL, KeyTimezone: &s.Timezone, KeyPSUIP: &s.PSUIP,
 	}
 	lists := map[string]*[]string{KeyScopes: &s.Scopes, KeyProviders: &s.Providers}
 	switch {
@@ -298,6 +369,8 @@ func (s *Settings) assign(f tomlFile, key string, val any) (known bool, err erro
 		*lists[key] = list
 	case key == KeyKeys:
 		return true, s.assignKeys(f, val)
+	case key == KeyTimeouts:
+		return true, s.assignTimeouts(f, val)
 	default:
 		return false, nil
 	}

@@ -186,6 +186,7 @@ func TestLoadErrorsNameFileLineKey(t *testing.T) {
 		{"unknown", "client_id = \"x\"\nclient_idd = \"y\"\n[colours]\nfg = \"red\"\n", []string{":2:", `unknown key "client_idd"`, ":3:", `"colours"`}},
 		{"both secrets", "client_secret = \"a\"\nclient_secret_command = \"b\"\n", []string{":2:", "client_secret_command"}},
 		{"bad url", "api_url = \"api.truelayer.com\"\n", []string{":1:", "api_url"}},
+		{"bad psu_ip", "client_id = \"x\"\npsu_ip = \"my laptop\"\n", []string{":2:", "psu_ip", "IP address"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

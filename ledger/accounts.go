@@ -43,6 +43,12 @@ type AccountView struct {
 	HistoryFrom  time.Time // oldest day of history asked for; zero before the first sync
 	HistoryLimit string    // why back-fill stopped: "invalid_date_range", "empty", "sca_exceeded", "max"
 	Gone         bool      // no longer listed by the bank; history kept
+	// Disconnected: its connection was logged out; its history is kept,
+	// its balance no longer counts in the totals.
+	Disconnected bool
+	// Endpoints are what the bank last refused (403), lacks (501) or
+	// limits (429) of this account's endpoints: not the account's failure.
+	Endpoints []EndpointStatus
 }
 
 // Accounts returns every account, then every card, grouped by provider, each
@@ -52,8 +58,10 @@ func (s *Store) Accounts(ctx context.Context) ([]AccountView, error) {
 SELECT a.connection_id, a.provider_id, a.provider_name, a.kind, a.id, a.display_name, a.type,
        a.currency, a.number, a.card_network, a.partial_card_number, a.sync_error, a.gone,
        b.fetched_at, b.current, b.available, b.overdraft, b.credit_limit,
-       coalesce(ss.last_sync_at, 0), coalesce(ss.oldest_day, ''), coalesce(ss.history_limit, '')
+       coalesce(ss.last_sync_at, 0), coalesce(ss.oldest_day, ''), coalesce(ss.history_limit, ''),
+       c.disconnected_at
 FROM accounts a
+JOIN connections c ON c.id = a.connection_id
 LEFT JOIN balances b ON b.id = (
 	SELECT id FROM balances WHERE account_rid = a.rid ORDER BY fetched_at DESC, id DESC LIMIT 1)
 LEFT JOIN sync_state ss ON ss.account_rid = a.rid
@@ -71,16 +79,16 @@ ORDER BY a.kind = 'card', a.provider_name, a.connection_id, a.position, a.rid`
 			fetchedAt              sql.NullInt64
 			current, available     sql.NullString
 			overdraft, creditLimit sql.NullString
-			lastSync               int64
+			lastSync, disconnected int64
 			oldestDay              string
 		)
 		if err := rows.Scan(&v.ConnectionID, &v.ProviderID, &v.ProviderName, &v.Kind, &v.ID,
 			&v.DisplayName, &v.Type, &v.Currency, &v.Number, &v.CardNetwork, &v.PartialCardNumber,
 			&v.SyncError, &gone, &fetchedAt, &current, &available, &overdraft, &creditLimit,
-			&lastSync, &oldestDay, &v.HistoryLimit); err != nil {
+			&lastSync, &oldestDay, &v.HistoryLimit, &disconnected); err != nil {
 			return nil, fmt.Errorf("ledger: accounts: %w", err)
 		}
-		v.Gone = gone != 0
+		v.Gone, v.Disconnected = gone != 0, disconnected != 0
 		if fetchedAt.Valid {
 			v.HasBalance = true
 			v.BalanceAsOf = time.UnixMilli(fetchedAt.Int64)
@@ -97,7 +105,28 @@ ORDER BY a.kind = 'card', a.provider_name, a.connection_id, a.position, a.rid`
 		}
 		out = append(out, v)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return out, s.attachEndpoints(ctx, out)
+}
+
+// attachEndpoints gives each account its endpoint statuses.
+func (s *Store) attachEndpoints(ctx context.Context, views []AccountView) error {
+	statuses, err := s.EndpointStatuses(ctx)
+	if err != nil || len(statuses) == 0 {
+		return err
+	}
+	byAccount := map[string][]EndpointStatus{}
+	for _, e := range statuses {
+		if e.AccountID != "" {
+			byAccount[e.AccountID] = append(byAccount[e.AccountID], e)
+		}
+	}
+	for i := range views {
+		views[i].Endpoints = byAccount[views[i].ID]
+	}
+	return nil
 }
 
 // Account returns one account or card by id, or ok=false.
@@ -147,6 +176,30 @@ func cardFromAPI(c truelayer.Card) accountRecord {
 		PartialCardNumber: c.PartialCardNumber,
 		ProviderID:        c.Provider.ProviderID, ProviderName: c.Provider.DisplayName, Raw: raw,
 	}
+}
+
+// storedRecords are a connection's accounts or cards (kind) as stored and
+// still listed, for a sync that could not list them itself.
+func (s *Store) storedRecords(ctx context.Context, connID, kind string) ([]accountRecord, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, kind, type, display_name, currency, number, card_network,
+	partial_card_number, provider_id, provider_name, raw
+FROM accounts WHERE connection_id = ? AND kind = ? AND gone = 0 ORDER BY position, rid`, connID, kind)
+	if err != nil {
+		return nil, fmt.Errorf("ledger: stored accounts: %w", err)
+	}
+	defer rows.Close()
+	var out []accountRecord
+	for rows.Next() {
+		var r accountRecord
+		var raw string
+		if err := rows.Scan(&r.ID, &r.Kind, &r.Type, &r.DisplayName, &r.Currency, &r.Number, &r.CardNetwork,
+			&r.PartialCardNumber, &r.ProviderID, &r.ProviderName, &raw); err != nil {
+			return nil, err
+		}
+		r.Raw = []byte(raw)
+		out = append(out, r)
+	}
+	return out, rows.Err()
 }
 
 // saveAccounts upserts a connection and its accounts and cards. For each

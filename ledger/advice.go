@@ -4,8 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"net"
 	"net/url"
+	"os"
+	"strconv"
 	"strings"
 	"syscall"
 
@@ -43,6 +47,8 @@ const (
 	RemedyFreeDisk                    // the disk is full
 	RemedyRebuildLedger               // the ledger file is damaged: move it aside, sync again
 	RemedyUpgrade                     // the ledger was written by a newer banktui
+	RemedyFixPermission               // a file or directory cannot be written by this user
+	RemedyAttend                      // the bank limits calls without the user: sync where the user is
 )
 
 // Surface is where advice is shown.
@@ -120,6 +126,13 @@ func (r Remedy) text(s Surface) string {
 		return "move it aside and run banktui sync to rebuild it from the bank"
 	case RemedyUpgrade:
 		return "upgrade banktui (go install github.com/banktui/banktui@latest)"
+	case RemedyFixPermission:
+		return "check that it and its directory belong to you and are writable (ls -ld), or run banktui doctor"
+	case RemedyAttend:
+		if tui {
+			return "R tries again now you are here"
+		}
+		return "it is fetched by the next sync with calls left, or now by banktui sync on a terminal"
 	}
 	return ""
 }
@@ -132,6 +145,11 @@ func Explain(err error) Advice {
 		return Advice{}
 	}
 	if a, ok := explainLogin(err); ok {
+		return a
+	}
+	// Files before the bank: a token that cannot be saved fails the request
+	// it was for, and must not read as a bank or network problem.
+	if a, ok := explainFile(err); ok {
 		return a
 	}
 	if a, ok := explainBank(err); ok {
@@ -172,15 +190,37 @@ func explainLogin(err error) (Advice, bool) {
 func explainBank(err error) (Advice, bool) {
 	var ae *truelayer.APIError
 	var re *auth.ReconnectError
+	var fh *truelayer.ForeignHostError
+	var refused *RefusedError
+	var skipped *SkippedError
 	switch {
 	case errors.As(err, &re):
 		return Advice{Problem: "consent expired", Remedy: RemedyReconnect, Detail: Sanitize(re.Reason)}, true
+	case errors.As(err, &refused):
+		return Advice{Problem: endpointLabel(refused.Endpoint) + ": refused by the bank for this account",
+			Detail: strings.TrimSpace(fmt.Sprintf("%d %s", refused.Status, Sanitize(refused.Code)))}, true
+	case errors.As(err, &skipped) && errors.Is(err, ErrNotGranted):
+		return Advice{Problem: endpointLabel(skipped.Endpoint) + ": not fetched, the " + skipped.Scope +
+			" scope was not granted (add it to scopes in config.toml, then banktui login)", BankLimit: true}, true
+	case errors.As(err, &skipped):
+		return Advice{Problem: endpointLabel(skipped.Endpoint) + ": skipped, the bank allows " + strconv.Itoa(UnattendedLimit) +
+			" calls a day without you present and they are spent until " + localWhen(skipped.Next),
+			Remedy: RemedyAttend, BankLimit: true}, true
+	case errors.As(err, &ae) && ae.Code == codeUnattendedLimit:
+		return Advice{Problem: "the bank's limit on calls without you present is spent for today",
+			Remedy: RemedyAttend, Detail: apiDetail(ae), BankLimit: true}, true
 	case errors.Is(err, truelayer.ErrConsentNeeded):
 		return Advice{Problem: "consent expired", Remedy: RemedyReconnect, Detail: detailOf(err)}, true
 	case errors.Is(err, truelayer.ErrSCAExceeded):
 		return Advice{Problem: "older history needs re-authentication", Remedy: RemedyReauthorize, BankLimit: true}, true
 	case errors.Is(err, truelayer.ErrNotSupported):
 		return Advice{Problem: "not supported by this bank", BankLimit: true}, true
+	case errors.As(err, &fh):
+		return Advice{Problem: Sanitize(fh.Error()), Remedy: RemedyCheckNetwork}, true
+	case errors.As(err, &ae) && ae.StatusCode == 0 && errors.Is(err, io.ErrUnexpectedEOF):
+		return Advice{Problem: "the answer from " + hostOf(ae.URL) + " was cut short", Remedy: RemedyRetryLater}, true
+	case errors.As(err, &ae) && ae.StatusCode == 0 && isTimeout(err):
+		return Advice{Problem: hostOf(ae.URL) + " did not answer in time", Remedy: RemedyRetryLater, Detail: causeText(ae.Err)}, true
 	case errors.As(err, &ae) && ae.StatusCode == 0:
 		return Advice{Problem: "cannot reach " + hostOf(ae.URL), Remedy: RemedyCheckNetwork, Detail: causeText(ae.Err)}, true
 	case errors.Is(err, truelayer.ErrRateLimited):
@@ -195,22 +235,99 @@ func explainBank(err error) (Advice, bool) {
 	return Advice{}, false
 }
 
-// explainLocal covers this machine: the network stack, the disk, the store.
+// explainLocal covers this machine's network stack.
 func explainLocal(err error) (Advice, bool) {
 	var netErr net.Error
 	switch {
-	case errors.Is(err, ErrDiskFull) || errors.Is(err, syscall.ENOSPC):
-		return Advice{Problem: "the disk is full; nothing was written", Remedy: RemedyFreeDisk}, true
-	case errors.Is(err, ErrCorrupt):
-		return Advice{Problem: "the ledger is damaged or not a banktui ledger; it was left untouched", Remedy: RemedyRebuildLedger}, true
-	case errors.Is(err, ErrNewerSchema):
-		return Advice{Problem: "the ledger was written by a newer banktui; it was left untouched", Remedy: RemedyUpgrade}, true
 	case errors.Is(err, context.DeadlineExceeded):
 		return Advice{Problem: "the bank did not answer in time", Remedy: RemedyRetryLater}, true
 	case errors.Is(err, syscall.ECONNREFUSED) || errors.As(err, &netErr):
 		return Advice{Problem: "cannot reach the bank", Remedy: RemedyCheckNetwork, Detail: firstLine(err)}, true
 	}
 	return Advice{}, false
+}
+
+// explainFile covers banktui's files: the ledger's state, a full disk, a
+// permission refused, a read-only file system; each names the file (or the
+// directory whose disk is full), so that it is never mistaken for the
+// network or the bank.
+func explainFile(err error) (Advice, bool) {
+	path := pathOf(err)
+	var se *auth.SaveError
+	switch {
+	case errors.Is(err, ErrCorrupt):
+		return Advice{Problem: "the ledger" + space(path) + " is damaged or not a banktui ledger; it was left untouched", Remedy: RemedyRebuildLedger}, true
+	case errors.Is(err, ErrNewerSchema):
+		return Advice{Problem: "the ledger" + space(path) + " was written by a newer banktui; it was left untouched", Remedy: RemedyUpgrade}, true
+	case isCorruption(err):
+		return Advice{Problem: "the ledger is damaged (" + firstLine(err) + "); it was left untouched", Remedy: RemedyRebuildLedger}, true
+	}
+	cause, remedy := fileCause(err, path)
+	switch {
+	case cause == "":
+		return Advice{}, false
+	case errors.As(err, &se):
+		return Advice{Problem: fmt.Sprintf("the refreshed tokens of %s could not be saved to %s: %s; if no later save succeeds, %s needs banktui login",
+			Sanitize(se.ConnectionID), Sanitize(se.Path), cause, Sanitize(se.ConnectionID)), Remedy: remedy}, true
+	case remedy == RemedyFreeDisk:
+		return Advice{Problem: cause + "; nothing was written", Remedy: remedy}, true
+	}
+	return Advice{Problem: cause, Remedy: remedy}, true
+}
+
+// fileCause says what went wrong with a file, or "": the disk (or quota)
+// full, a permission refused, a read-only file system.
+func fileCause(err error, path string) (cause string, remedy Remedy) {
+	switch {
+	case errors.Is(err, ErrDiskFull), errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EDQUOT):
+		if path == "" {
+			return "the disk is full", RemedyFreeDisk
+		}
+		return "the disk is full (writing " + path + ")", RemedyFreeDisk
+	case path == "":
+		// EACCES and EPERM come from sockets too (a firewall): only an
+		// error about a file is a file's.
+	case errors.Is(err, syscall.EROFS):
+		return path + " is on a read-only file system", RemedyFixPermission
+	case errors.Is(err, fs.ErrPermission): // EACCES, EPERM
+		return "permission denied: " + path, RemedyFixPermission
+	}
+	return "", RemedyNone
+}
+
+// pathOf is the file an error is about: the ledger's, the credentials
+// file of a failed save, or the path of the innermost *fs.PathError
+// (sanitised: a path is printed); "" when none.
+func pathOf(err error) string {
+	var fe *FileError
+	var se *auth.SaveError
+	var pe *fs.PathError
+	var le *os.LinkError
+	switch {
+	case errors.As(err, &fe):
+		return Sanitize(fe.Path)
+	case errors.As(err, &se):
+		return Sanitize(se.Path)
+	case errors.As(err, &pe):
+		return Sanitize(pe.Path)
+	case errors.As(err, &le):
+		return Sanitize(le.New)
+	}
+	return ""
+}
+
+// isTimeout reports a deadline of the network (a connection, the response
+// headers, the body) that passed: the host is slow, not unreachable.
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+func space(path string) string {
+	if path == "" {
+		return ""
+	}
+	return " " + path
 }
 
 // ExplainStored is Explain for the error code the ledger stored with an

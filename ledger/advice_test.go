@@ -4,6 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
+	"net"
+	"net/url"
+	"os"
 	"strings"
 	"syscall"
 	"testing"
@@ -116,3 +121,47 @@ type wrapIs struct {
 
 func (w *wrapIs) Is(target error) bool { return target == w.is }
 func (w *wrapIs) Unwrap() error        { return w.error }
+
+// A full disk, a refused permission and the network are told apart, each
+// naming its file or host, however deep the error sits (a token save that
+// failed inside a Data API request included).
+func TestExplainTellsFilesFromTheNetwork(t *testing.T) {
+	full := &fs.PathError{Op: "write", Path: "/home/u/.config/banktui/.credentials-1.tmp", Err: syscall.ENOSPC}
+	inRequest := func(err error) error { // as the token transport's failure reaches a caller
+		return &truelayer.APIError{Method: "GET", URL: "https://api.example/data/v1/accounts", Err: &url.Error{Op: "Get", URL: "https://api.example/data/v1/accounts", Err: err}}
+	}
+	tests := []struct {
+		name   string
+		err    error
+		want   []string
+		remedy Remedy
+	}{
+		{"disk full", full, []string{"the disk is full (writing /home/u/.config/banktui/.credentials-1.tmp)", "nothing was written", "free some space"}, RemedyFreeDisk},
+		{"quota", &fs.PathError{Op: "write", Path: "/d/x", Err: syscall.EDQUOT}, []string{"the disk is full (writing /d/x)"}, RemedyFreeDisk},
+		{"disk full during a request", inRequest(fmt.Errorf("connection c was not refreshed: %w", full)), []string{"the disk is full (writing /home/u/.config/banktui/.credentials-1.tmp)"}, RemedyFreeDisk},
+		{"ledger full", &FileError{Path: "/data/ledger.db", Err: ErrDiskFull}, []string{"the disk is full (writing /data/ledger.db)"}, RemedyFreeDisk},
+		{"save failed", &auth.SaveError{ConnectionID: "ob-x", Path: "/c/credentials.json", Err: full}, []string{"refreshed tokens of ob-x could not be saved to /c/credentials.json", "the disk is full", "banktui login", "free some space"}, RemedyFreeDisk},
+		{"permission", &fs.PathError{Op: "open", Path: "/data/ledger.db", Err: syscall.EACCES}, []string{"permission denied: /data/ledger.db", "ls -ld"}, RemedyFixPermission},
+		{"not permitted", &fs.PathError{Op: "rename", Path: "/x/out.csv", Err: syscall.EPERM}, []string{"permission denied: /x/out.csv"}, RemedyFixPermission},
+		{"read-only", &fs.PathError{Op: "open", Path: "/ro/ledger.db", Err: syscall.EROFS}, []string{"/ro/ledger.db is on a read-only file system"}, RemedyFixPermission},
+		{"slow host", inRequest(&net.OpError{Op: "read", Net: "tcp", Err: os.ErrDeadlineExceeded}), []string{"api.example did not answer in time"}, RemedyRetryLater},
+		{"redirect elsewhere", inRequest(&truelayer.ForeignHostError{Host: "https://evil.example", Allowed: "https://api.example", Redirect: true}), []string{`refused to follow a redirect from https://api.example to "https://evil.example"`, "TRUELAYER_API_URL"}, RemedyCheckNetwork},
+		{"cut short", inRequest(io.ErrUnexpectedEOF), []string{"the answer from api.example was cut short"}, RemedyRetryLater},
+		{"socket permission", inRequest(&net.OpError{Op: "dial", Net: "tcp", Err: syscall.EACCES}), []string{"cannot reach api.example"}, RemedyCheckNetwork},
+		{"damaged ledger", &FileError{Path: "/data/ledger.db", Err: ErrCorrupt, Detail: "Page 7: btreeInitPage() returns error code 11"}, []string{"the ledger /data/ledger.db is damaged", "move it aside"}, RemedyRebuildLedger},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := Explain(tt.err)
+			text := a.Text(CLI)
+			for _, w := range tt.want {
+				if !strings.Contains(text, w) {
+					t.Errorf("Explain: %q lacks %q", text, w)
+				}
+			}
+			if a.Remedy != tt.remedy {
+				t.Errorf("remedy %v, want %v (%q)", a.Remedy, tt.remedy, text)
+			}
+		})
+	}
+}

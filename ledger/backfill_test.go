@@ -136,7 +136,7 @@ func TestSyncFindsAnOlderHistoryLimit(t *testing.T) {
 			bank, url := newLimitedBank(t, now, tc.limit, tc.hist, tc.status, tc.code)
 			st := openTest(t)
 			clients := func(ctx context.Context, id string) (*truelayer.Client, error) {
-				return truelayer.NewClient(nil, truelayer.WithBaseURL(url), truelayer.WithRetry(truelayer.NoRetry())), nil
+				return truelayer.NewClient(nil, truelayer.WithBaseURL(url), truelayer.WithRetry(truelayer.NoRetry()), attended), nil
 			}
 			y := NewSyncer(st, clients, WithClock(func() time.Time { return now }))
 			rep := mustSync(t, y, "limited")
@@ -214,7 +214,7 @@ func TestSyncResumesAnInterruptedLimitSearch(t *testing.T) {
 			bank.failAt = failAt
 			st := openTest(t)
 			clients := func(ctx context.Context, id string) (*truelayer.Client, error) {
-				return truelayer.NewClient(nil, truelayer.WithBaseURL(url), truelayer.WithRetry(truelayer.NoRetry())), nil
+				return truelayer.NewClient(nil, truelayer.WithBaseURL(url), truelayer.WithRetry(truelayer.NoRetry()), attended), nil
 			}
 			y := NewSyncer(st, clients, WithClock(func() time.Time { return now }))
 			rep, err := y.Sync(context.Background(), []string{"limited"}, nil)

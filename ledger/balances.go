@@ -83,7 +83,8 @@ type CurrencyTotal struct {
 }
 
 // Totals returns the net position per currency from the latest balances,
-// sorted by currency.
+// sorted by currency. Accounts the bank no longer lists and those of a
+// logged-out connection do not count.
 func (s *Store) Totals(ctx context.Context) ([]CurrencyTotal, error) {
 	views, err := s.Accounts(ctx)
 	if err != nil {
@@ -91,7 +92,7 @@ func (s *Store) Totals(ctx context.Context) ([]CurrencyTotal, error) {
 	}
 	byCur := map[string]*CurrencyTotal{}
 	for _, v := range views {
-		if !v.HasBalance || v.Gone {
+		if !v.HasBalance || v.Gone || v.Disconnected {
 			continue
 		}
 		cur := v.Currency

@@ -80,7 +80,8 @@ func (b *scriptedBank) set(f func(b *scriptedBank)) {
 func (b *scriptedBank) sync() *Report {
 	b.t.Helper()
 	clients := func(context.Context, string) (*truelayer.Client, error) {
-		return truelayer.NewClient(b.srv.Client(), truelayer.WithBaseURL(b.srv.URL), truelayer.WithRetry(truelayer.NoRetry())), nil
+		return truelayer.NewClient(b.srv.Client(), truelayer.WithBaseURL(b.srv.URL), truelayer.WithRetry(truelayer.NoRetry()),
+			truelayer.WithPSUIP("127.0.0.1")), nil // the user is present: no unattended limit
 	}
 	rep, err := NewSyncer(b.st, clients, WithClock(func() time.Time { return demoNow })).Sync(context.Background(), []string{"conn-s"}, nil)
 	if err != nil {

@@ -269,3 +269,134 @@ func BenchmarkAccountAll10k(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkCategoryPage100k: a page of one category ("groceries", a level
+// of what is shown) over 100k rows, newest first, through the category
+// index.
+func BenchmarkCategoryPage100k(b *testing.B) {
+	st, ctx := openBench(b)
+	for b.Loop() {
+		rows, err := st.Transactions(ctx, TxQuery{Category: "groceries", Desc: true, Limit: 200})
+		if err != nil || len(rows) != 200 {
+			b.Fatalf("%d rows, %v", len(rows), err)
+		}
+	}
+}
+
+// openBench opens the 100k-row ledger for one benchmark.
+func openBench(b *testing.B) (*Store, context.Context) {
+	b.Helper()
+	st, err := Open(benchPath(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { st.Close() })
+	return st, context.Background()
+}
+
+// BenchmarkSpendingByMonthYear100k: a year of spending by month in London
+// time, transfers left out, over 100k rows (the insights target: < 50 ms).
+func BenchmarkSpendingByMonthYear100k(b *testing.B) {
+	st, ctx := openBench(b)
+	london, err := time.LoadLocation("Europe/London")
+	if err != nil {
+		b.Fatal(err)
+	}
+	q := TxQuery{Location: london, From: time.Date(2025, 12, 1, 0, 0, 0, 0, london), To: time.Date(2026, 12, 1, 0, 0, 0, 0, london)}
+	if _, err := st.SpendingByMonth(ctx, q); err != nil { // the report summary, as after a sync
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		months, err := st.SpendingByMonth(ctx, q)
+		if err != nil || len(months) != 12 {
+			b.Fatalf("%d months, %v", len(months), err)
+		}
+	}
+}
+
+// BenchmarkMatchTransfers100k: matching after a first sync (every one of
+// 100k rows new) and after a daily sync (one day of rows new).
+func BenchmarkMatchTransfers100k(b *testing.B) {
+	st, ctx := openBench(b)
+	for _, c := range []struct {
+		name  string
+		since int64
+	}{{"all", 0}, {"one-day", time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC).Unix()}} {
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				b.StopTimer()
+				if _, err := st.db.ExecContext(ctx, "INSERT OR IGNORE INTO transfer_todo(rid) SELECT rid FROM transactions WHERE ts >= ?", c.since); err != nil {
+					b.Fatal(err)
+				}
+				b.StartTimer()
+				if _, err := st.MatchTransfers(ctx); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkInsights100k: everything the insights pane reads (spending by
+// category and by merchant with the period before, a year of cashflow, net
+// worth, recurring payments) for every account over 100k rows, for a month
+// and for a year, in London time (target: < 50 ms each), with the report
+// summary up to date (BenchmarkReportRefresh100k is what bringing it up to
+// date costs).
+func BenchmarkInsights100k(b *testing.B) {
+	st, ctx := openBench(b)
+	london, err := time.LoadLocation("Europe/London")
+	if err != nil {
+		b.Fatal(err)
+	}
+	st.now = func() time.Time { return time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC) }
+	for _, c := range []struct {
+		name   string
+		months int
+	}{{"month", 1}, {"year", 12}} {
+		b.Run(c.name, func(b *testing.B) {
+			from, to := MonthsEnding(time.Date(2026, 11, 15, 0, 0, 0, 0, london), c.months, london)
+			q := TxQuery{From: from, To: to, Location: london}
+			if _, err := st.Insights(ctx, q); err != nil { // the summary, as after a sync
+				b.Fatal(err)
+			}
+			for b.Loop() {
+				in, err := st.Insights(ctx, q)
+				if err != nil || len(in.Spending.Currencies) != 1 || len(in.Cashflow.Currencies[0].Months) != 12 {
+					b.Fatalf("%+v, %v", in.Spending, err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkReportRefresh100k: bringing the report summary up to date after
+// a daily sync wrote rows of one month (the first report after it pays
+// this), and after a first sync wrote two years (once).
+func BenchmarkReportRefresh100k(b *testing.B) {
+	st, ctx := openBench(b)
+	london, err := time.LoadLocation("Europe/London")
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := st.ensureReportMonths(ctx, london); err != nil {
+		b.Fatal(err)
+	}
+	for _, c := range []struct{ name, dirty string }{
+		{"one-month", "INSERT INTO report_dirty VALUES ('2026-11')"},
+		{"all", "INSERT OR IGNORE INTO report_dirty SELECT DISTINCT strftime('%Y-%m', ts, 'unixepoch') FROM transactions"},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				b.StopTimer()
+				if _, err := st.db.ExecContext(ctx, c.dirty); err != nil {
+					b.Fatal(err)
+				}
+				b.StartTimer()
+				if err := st.ensureReportMonths(ctx, london); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -24,17 +24,6 @@ func toMicro(a truelayer.Amount) (int64, bool) {
 	return a.Decimal().Shift(microExp).Round(0).IntPart(), false
 }
 
-// amountFromMicro is a sum in millionths as an amount, without the
-// trailing zeros millionths add ("12.5", not "12.500000").
-func amountFromMicro(m int64) truelayer.Amount {
-	exp := int32(microExp)
-	for exp > 0 && m%10 == 0 {
-		m /= 10
-		exp--
-	}
-	return truelayer.AmountFromMinor(m, exp)
-}
-
 func microCeil(d decimal.Decimal) int64 { return d.Shift(microExp).Ceil().IntPart() }
 
 func microFloor(d decimal.Decimal) int64 { return d.Shift(microExp).Floor().IntPart() }
@@ -85,4 +74,16 @@ func boolInt(b bool) int {
 
 func placeholders(n int) string {
 	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
+}
+
+// fromMicro is an amount in millionths as a decimal without the trailing
+// zeros the integer adds (12.5, not 12.500000), so it prints with its
+// currency's digits (PlainAmount) like an amount the bank sent.
+func fromMicro(m int64) truelayer.Amount {
+	exp := int32(microExp)
+	for exp > 0 && m%10 == 0 {
+		m /= 10
+		exp--
+	}
+	return truelayer.AmountFromMinor(m, exp)
 }

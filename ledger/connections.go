@@ -13,12 +13,13 @@ type ConnectionView struct {
 	ID, ProviderID, ProviderName string
 	LastSync                     time.Time // zero if never synced
 	SyncError                    string    // "" or SyncErrConsentExpired or a short message
+	Disconnected                 time.Time // when it was logged out; zero if it was not
 }
 
 // Connections returns the connections that have been synced at least once.
 func (s *Store) Connections(ctx context.Context) ([]ConnectionView, error) {
 	rows, err := s.db.QueryContext(ctx,
-		"SELECT id, provider_id, provider_name, last_sync_at, sync_error FROM connections ORDER BY provider_name, id")
+		"SELECT id, provider_id, provider_name, last_sync_at, sync_error, disconnected_at FROM connections ORDER BY provider_name, id")
 	if err != nil {
 		return nil, fmt.Errorf("ledger: connections: %w", err)
 	}
@@ -26,12 +27,15 @@ func (s *Store) Connections(ctx context.Context) ([]ConnectionView, error) {
 	var out []ConnectionView
 	for rows.Next() {
 		var c ConnectionView
-		var last int64
-		if err := rows.Scan(&c.ID, &c.ProviderID, &c.ProviderName, &last, &c.SyncError); err != nil {
+		var last, disconnected int64
+		if err := rows.Scan(&c.ID, &c.ProviderID, &c.ProviderName, &last, &c.SyncError, &disconnected); err != nil {
 			return nil, err
 		}
 		if last > 0 {
 			c.LastSync = time.UnixMilli(last)
+		}
+		if disconnected > 0 {
+			c.Disconnected = time.UnixMilli(disconnected)
 		}
 		out = append(out, c)
 	}
@@ -79,6 +83,39 @@ func (s *Store) setConnectionState(ctx context.Context, connID, syncErr string, 
 			return err
 		}
 		return nil
+	})
+}
+
+// MarkDisconnected records that a connection was logged out: its accounts
+// leave the totals and read as disconnected; their history stays.
+func (s *Store) MarkDisconnected(ctx context.Context, connectionID string) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, "UPDATE connections SET disconnected_at = ? WHERE id = ? AND disconnected_at = 0",
+			s.now().UnixMilli(), connectionID)
+		return err
+	})
+}
+
+// ConnectionRenewed records that the user just authenticated a connection
+// (a login, a reconnect, an extension): it counts again if it had been
+// logged out, a lost consent the last sync stored is forgotten, and the
+// next sync resumes the back-fill of its accounts that stopped at
+// sca_exceeded (the bank gives older history only for a few minutes after
+// that).
+func (s *Store) ConnectionRenewed(ctx context.Context, connectionID string) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE connections SET disconnected_at = 0,
+	sync_error = CASE WHEN sync_error = ? THEN '' ELSE sync_error END WHERE id = ?`, SyncErrConsentExpired, connectionID); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, "UPDATE accounts SET sync_error = '' WHERE connection_id = ? AND sync_error = ?",
+			connectionID, SyncErrConsentExpired); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE sync_state SET backfilled = 0, history_limit = ''
+WHERE history_limit = ? AND account_rid IN (SELECT rid FROM accounts WHERE connection_id = ?)`,
+			LimitSCAExceeded, connectionID)
+		return err
 	})
 }
 

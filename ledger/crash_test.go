@@ -58,7 +58,7 @@ func crashChild() error {
 	clients := func(ctx context.Context, id string) (*truelayer.Client, error) {
 		src := oauth2.StaticTokenSource(&oauth2.Token{AccessToken: tokens[id], TokenType: "Bearer"})
 		return truelayer.NewClient(&http.Client{Transport: &oauth2.Transport{Source: src}},
-			truelayer.WithBaseURL(os.Getenv(crashAPIEnv)), truelayer.WithRetry(fastRetry)), nil
+			truelayer.WithBaseURL(os.Getenv(crashAPIEnv)), truelayer.WithRetry(fastRetry), attended), nil
 	}
 	_, err = NewSyncer(st, clients).Sync(context.Background(), conns, func(ev Event) {
 		if ev.Phase == PhaseDone && ev.AccountID != "" && ev.Err == nil {
@@ -141,7 +141,7 @@ func TestKillDuringSyncLeavesConsistentStore(t *testing.T) {
 			if cid, tok, _ := strings.Cut(kv, "="); cid == id {
 				src := oauth2.StaticTokenSource(&oauth2.Token{AccessToken: tok, TokenType: "Bearer"})
 				return truelayer.NewClient(&http.Client{Transport: &oauth2.Transport{Source: src}},
-					truelayer.WithBaseURL(srv.APIURL()), truelayer.WithRetry(fastRetry)), nil
+					truelayer.WithBaseURL(srv.APIURL()), truelayer.WithRetry(fastRetry), attended), nil
 			}
 		}
 		return nil, fmt.Errorf("unknown connection %s", id)

@@ -12,7 +12,7 @@ import (
 // (export_<format>.go): a new format is a writer there and a line here.
 var exporters = []struct {
 	format string
-	write  func(w io.Writer, views []AccountView, txs []TxView, now time.Time) error
+	write  func(w io.Writer, views []AccountView, txs []TxView, now time.Time, loc *time.Location) error
 }{
 	{"csv", exportCSV},
 	{"json", exportJSON},
@@ -41,10 +41,16 @@ var ExportFormats = func() []string {
 //
 // Amounts are exact (PlainAmount), every transaction in a journal balances,
 // and control characters in bank text are stripped. now dates the file.
-func Export(w io.Writer, format string, views []AccountView, txs []TxView, now time.Time) error {
+// Dates are days in loc, the user's time zone (nil = UTC), by
+// TxView.LocalTime; the journals leave out, with a comment, a transaction
+// whose date is unreadable. Categories are CategoryLevels, as everywhere.
+func Export(w io.Writer, format string, views []AccountView, txs []TxView, now time.Time, loc *time.Location) error {
+	if loc == nil {
+		loc = time.UTC
+	}
 	for _, e := range exporters {
 		if e.format == format {
-			return e.write(w, views, txs, now)
+			return e.write(w, views, txs, now.In(loc), loc)
 		}
 	}
 	return fmt.Errorf("unknown export format %q (one of %s)", format, strings.Join(ExportFormats, ", "))
@@ -88,21 +94,44 @@ func JournalAccount(v AccountView) string {
 	return root + ":" + journalName(v.ProviderName) + ":" + journalName(v.DisplayName)
 }
 
-// counterAccount is the account on the other side of a transaction: income
-// or expenses, by the bank's category.
-func counterAccount(x TxView) string {
-	label := x.Category
-	if len(x.Classification) > 0 {
-		label = x.Classification[0]
-	}
-	if label == "" {
-		label = "Unknown"
-	}
-	label = strings.ToLower(label)
+// CategoryAccount is the journal account (ledger, beancount) on the other
+// side of a transaction, from its category (CategoryLevels): money in is
+// "Income:...", money out "Expenses:...", one component per level
+// ("Expenses:Shopping:Groceries", "Income:Salary": a first level that
+// repeats the root is not written twice).
+func CategoryAccount(x TxView) string {
+	root := "Expenses"
 	if x.Amount.Sign() > 0 {
-		return "Income:" + journalName(label)
+		root = "Income"
 	}
-	return "Expenses:" + journalName(label)
+	levels := x.CategoryLevels()
+	if len(levels) > 1 && strings.EqualFold(journalName(levels[0]), root) {
+		levels = levels[1:]
+	}
+	name := root
+	for _, l := range levels {
+		name += ":" + journalName(l)
+	}
+	return name
+}
+
+// currencyCode is a currency as the files write it: the bank's code in
+// capitals, letters and digits only, 2 to 24 of them starting with a letter
+// (what OFX's CURDEF, ledger and beancount commodities accept), or "XXX"
+// (ISO 4217's "no currency") when that is not left of it. A currency is
+// bank text like any other.
+func currencyCode(currency string) string {
+	code := strings.Map(func(r rune) rune {
+		r = unicode.ToUpper(r)
+		if (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9') {
+			return r
+		}
+		return -1
+	}, Sanitize(currency))
+	if len(code) < 2 || len(code) > 24 || code[0] < 'A' {
+		return "XXX"
+	}
+	return code
 }
 
 // journalText makes bank text safe inside a quoted string or a payee.

@@ -10,14 +10,14 @@ import (
 
 // exportBeancount writes a beancount file: open directives dated before the
 // first transaction, then one transaction per bank row.
-func exportBeancount(w io.Writer, views []AccountView, txs []TxView, now time.Time) error {
+func exportBeancount(w io.Writer, views []AccountView, txs []TxView, now time.Time, loc *time.Location) error {
 	bw := bufio.NewWriter(w)
-	fmt.Fprintf(bw, "; banktui export, %s\n", now.UTC().Format(time.RFC3339))
+	fmt.Fprintf(bw, "; banktui export, %s\n", now.Format(time.RFC3339))
 	fmt.Fprintf(bw, "option \"title\" \"banktui\"\n\n")
 	first := now
 	for _, x := range txs {
-		if x.Timestamp.Before(first) {
-			first = x.Timestamp
+		if d, ok := x.LocalTime(loc); ok && d.Before(first) {
+			first = d
 		}
 	}
 	openDate := first.AddDate(0, 0, -1).Format(time.DateOnly)
@@ -27,12 +27,12 @@ func exportBeancount(w io.Writer, views []AccountView, txs []TxView, now time.Ti
 		accounts[v.ID] = JournalAccount(v)
 		if !opened[accounts[v.ID]] {
 			opened[accounts[v.ID]] = true
-			fmt.Fprintf(bw, "%s open %s %s\n", openDate, accounts[v.ID], v.Currency)
+			fmt.Fprintf(bw, "%s open %s %s\n", openDate, accounts[v.ID], currencyCode(v.Currency))
 		}
 	}
 	var counters []string
 	for _, x := range txs {
-		if c := counterAccount(x); !opened[c] {
+		if c := CategoryAccount(x); !opened[c] {
 			opened[c] = true
 			counters = append(counters, c)
 		}
@@ -47,10 +47,17 @@ func exportBeancount(w io.Writer, views []AccountView, txs []TxView, now time.Ti
 		if !ok {
 			continue
 		}
-		fmt.Fprintf(bw, "%s %s \"%s\" \"%s\"\n", x.Timestamp.Format(time.DateOnly), journalFlag(x), journalText(x.Merchant), journalText(x.Description))
+		date, dated := x.LocalTime(loc)
+		if !dated {
+			fmt.Fprintf(bw, "; left out: transaction %s has no readable date (%s)\n\n", journalText(x.ID), journalText(x.Raw.Timestamp.Raw))
+			continue
+		}
+		fmt.Fprintf(bw, "%s %s \"%s\" \"%s\"\n", date.Format(time.DateOnly), journalFlag(x), journalText(x.Merchant), journalText(x.Description))
 		fmt.Fprintf(bw, "  transaction_id: \"%s\"\n", journalText(x.ID))
-		fmt.Fprintf(bw, "  %s  %s %s\n", acct, PlainAmount(x.Amount, x.Currency), x.Currency)
-		fmt.Fprintf(bw, "  %s  %s %s\n\n", counterAccount(x), PlainAmount(x.Amount.Neg(), x.Currency), x.Currency)
+		fmt.Fprintf(bw, "  category: \"%s\"\n", journalText(CategoryName(x.Category, x.Classification)))
+		cur := currencyCode(x.Currency)
+		fmt.Fprintf(bw, "  %s  %s %s\n", acct, PlainAmount(x.Amount, x.Currency), cur)
+		fmt.Fprintf(bw, "  %s  %s %s\n\n", CategoryAccount(x), PlainAmount(x.Amount.Neg(), x.Currency), cur)
 	}
 	return bw.Flush()
 }

@@ -1,6 +1,7 @@
 package ledger
 
 import (
+	"bytes"
 	"encoding/json"
 	"io"
 	"strconv"
@@ -10,8 +11,9 @@ import (
 )
 
 // exportJSON writes the accounts (AccountJSON) and their transactions
-// (TransactionJSON) as one document.
-func exportJSON(w io.Writer, views []AccountView, txs []TxView, _ time.Time) error {
+// (TransactionJSON) as one document, controls and bidi overrides in bank
+// text escaped (EscapeJSON).
+func exportJSON(w io.Writer, views []AccountView, txs []TxView, _ time.Time, loc *time.Location) error {
 	out := struct {
 		Accounts     []AccountJSON     `json:"accounts"`
 		Transactions []json.RawMessage `json:"transactions"`
@@ -20,16 +22,21 @@ func exportJSON(w io.Writer, views []AccountView, txs []TxView, _ time.Time) err
 		out.Accounts = append(out.Accounts, NewAccountJSON(v))
 	}
 	for _, t := range txs {
-		m, err := TransactionJSON(t)
+		m, err := TransactionJSON(t, loc)
 		if err != nil {
 			return err
 		}
 		out.Transactions = append(out.Transactions, m)
 	}
-	enc := json.NewEncoder(w)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
-	return enc.Encode(out)
+	if err := enc.Encode(out); err != nil {
+		return err
+	}
+	_, err := w.Write(EscapeJSON(buf.Bytes()))
+	return err
 }
 
 // ProviderJSON is an account's provider, with TrueLayer's field names.
@@ -65,13 +72,14 @@ type AccountJSON struct {
 	Provider          ProviderJSON `json:"provider"`
 	Balance           *BalanceJSON `json:"balance,omitempty"`
 	SyncError         string       `json:"sync_error,omitempty"`
+	Disconnected      bool         `json:"disconnected,omitempty"` // logged out: history kept, not in the totals
 }
 
 // NewAccountJSON is v in the shape of AccountJSON.
 func NewAccountJSON(v AccountView) AccountJSON {
 	j := AccountJSON{
 		AccountID: v.ID, Kind: v.Kind, ConnectionID: v.ConnectionID, DisplayName: v.DisplayName,
-		Currency: v.Currency, Number: v.Number, SyncError: v.SyncError,
+		Currency: v.Currency, Number: v.Number, SyncError: v.SyncError, Disconnected: v.Disconnected,
 		Provider: ProviderJSON{ProviderID: v.ProviderID, DisplayName: v.ProviderName},
 	}
 	if v.Kind == KindCard {
@@ -86,19 +94,39 @@ func NewAccountJSON(v AccountView) AccountJSON {
 	return j
 }
 
-// TransactionJSON is the transaction exactly as the bank sent it, preceded
-// by the account it belongs to and whether it is pending.
-func TransactionJSON(t TxView) (json.RawMessage, error) {
+// TransactionJSON is the transaction exactly as the bank sent it (its
+// timestamp text included), preceded by banktui's fields: the account it
+// belongs to, whether it is pending, its date in loc (the user's zone;
+// null when unreadable, see TxView.LocalTime), its category as shown
+// everywhere (CategoryName) and, for one side of a matched transfer, the
+// kind of transfer (TransferOwn, TransferCardPayment).
+func TransactionJSON(t TxView, loc *time.Location) (json.RawMessage, error) {
 	raw, err := json.Marshal(t.Raw)
 	if err != nil {
 		return nil, err
 	}
 	id, _ := json.Marshal(t.AccountID)
-	out := make([]byte, 0, len(raw)+len(id)+40)
+	category, _ := json.Marshal(CategoryName(t.Category, t.Classification))
+	out := make([]byte, 0, len(raw)+len(id)+len(category)+100)
 	out = append(out, `{"account_id":`...)
 	out = append(out, id...)
 	out = append(out, `,"pending":`...)
 	out = strconv.AppendBool(out, t.Pending)
+	out = append(out, `,"date":`...)
+	if d, ok := t.LocalTime(loc); ok {
+		out = append(out, '"')
+		out = d.AppendFormat(out, time.DateOnly)
+		out = append(out, '"')
+	} else {
+		out = append(out, "null"...)
+	}
+	out = append(out, `,"category":`...)
+	out = append(out, category...)
+	if t.TransferKind != "" {
+		out = append(out, `,"transfer":"`...)
+		out = append(out, t.TransferKind...)
+		out = append(out, '"')
+	}
 	if len(raw) > 2 { // raw is an object: splice its fields in
 		out = append(out, ',')
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 
@@ -12,8 +13,8 @@ import (
 
 // exportOFX writes an OFX 2.2 file: a statement per account, then one per
 // card.
-func exportOFX(w io.Writer, views []AccountView, txs []TxView, now time.Time) error {
-	o := &ofxWriter{now: now, byAccount: groupByAccount(txs)}
+func exportOFX(w io.Writer, views []AccountView, txs []TxView, now time.Time, loc *time.Location) error {
+	o := &ofxWriter{now: now, loc: loc, byAccount: groupByAccount(txs)}
 	o.WriteString(`<?xml version="1.0" encoding="UTF-8" standalone="no"?>` + "\n")
 	o.WriteString(`<?OFX OFXHEADER="200" VERSION="220" SECURITY="NONE" OLDFILEUID="NONE" NEWFILEUID="NONE"?>` + "\n")
 	o.WriteString("<OFX>\n<SIGNONMSGSRSV1><SONRS><STATUS><CODE>0</CODE><SEVERITY>INFO</SEVERITY></STATUS>")
@@ -49,6 +50,7 @@ func exportOFX(w io.Writer, views []AccountView, txs []TxView, now time.Time) er
 type ofxWriter struct {
 	strings.Builder
 	now       time.Time
+	loc       *time.Location // the user's zone: dates are written in it
 	byAccount map[string][]TxView
 	uid       int
 }
@@ -65,7 +67,7 @@ func (o *ofxWriter) bankStatement(v AccountView) {
 	} else if v.Number != "" {
 		acctID = strings.ReplaceAll(v.Number, " ", "")
 	}
-	fmt.Fprintf(o, "<STMTTRNRS><TRNUID>%d</TRNUID><STATUS><CODE>0</CODE><SEVERITY>INFO</SEVERITY></STATUS>\n<STMTRS><CURDEF>%s</CURDEF>\n", o.uid, v.Currency)
+	fmt.Fprintf(o, "<STMTTRNRS><TRNUID>%d</TRNUID><STATUS><CODE>0</CODE><SEVERITY>INFO</SEVERITY></STATUS>\n<STMTRS><CURDEF>%s</CURDEF>\n", o.uid, currencyCode(v.Currency))
 	fmt.Fprintf(o, "<BANKACCTFROM><BANKID>%s</BANKID><ACCTID>%s</ACCTID><ACCTTYPE>%s</ACCTTYPE></BANKACCTFROM>\n", ofxText(bankID, 9), ofxText(acctID, 22), acctType)
 	o.statement(v)
 	o.WriteString("</STMTRS></STMTTRNRS>\n")
@@ -73,7 +75,7 @@ func (o *ofxWriter) bankStatement(v AccountView) {
 
 func (o *ofxWriter) cardStatement(v AccountView) {
 	o.uid++
-	fmt.Fprintf(o, "<CCSTMTTRNRS><TRNUID>%d</TRNUID><STATUS><CODE>0</CODE><SEVERITY>INFO</SEVERITY></STATUS>\n<CCSTMTRS><CURDEF>%s</CURDEF>\n", o.uid, v.Currency)
+	fmt.Fprintf(o, "<CCSTMTTRNRS><TRNUID>%d</TRNUID><STATUS><CODE>0</CODE><SEVERITY>INFO</SEVERITY></STATUS>\n<CCSTMTRS><CURDEF>%s</CURDEF>\n", o.uid, currencyCode(v.Currency))
 	fmt.Fprintf(o, "<CCACCTFROM><ACCTID>%s</ACCTID></CCACCTFROM>\n", ofxText(v.ID, 22))
 	o.statement(v)
 	o.WriteString("</CCSTMTRS></CCSTMTTRNRS>\n")
@@ -83,11 +85,24 @@ func (o *ofxWriter) cardStatement(v AccountView) {
 func (o *ofxWriter) statement(v AccountView) {
 	list := o.byAccount[v.ID]
 	start, end := o.now, o.now
-	if len(list) > 0 {
-		start, end = list[0].Timestamp, list[len(list)-1].Timestamp
+	dated := false
+	for _, x := range list {
+		if t, ok := x.LocalTime(o.loc); ok {
+			if !dated || t.Before(start) {
+				start = t
+			}
+			if !dated || t.After(end) {
+				end = t
+			}
+			dated = true
+		}
 	}
 	fmt.Fprintf(o, "<BANKTRANLIST><DTSTART>%s</DTSTART><DTEND>%s</DTEND>\n", ofxTime(start), ofxTime(end))
 	for _, x := range list {
+		posted, ok := x.LocalTime(o.loc)
+		if !ok {
+			continue // no date, no statement line
+		}
 		kind := "DEBIT"
 		if x.Amount.Sign() > 0 {
 			kind = "CREDIT"
@@ -96,8 +111,9 @@ func (o *ofxWriter) statement(v AccountView) {
 		if name == "" {
 			name = x.Description
 		}
-		fmt.Fprintf(o, "<STMTTRN><TRNTYPE>%s</TRNTYPE><DTPOSTED>%s</DTPOSTED><TRNAMT>%s</TRNAMT><FITID>%s</FITID><NAME>%s</NAME><MEMO>%s</MEMO></STMTTRN>\n",
-			kind, ofxTime(x.Timestamp), PlainAmount(x.Amount, x.Currency), ofxText(x.ID, 255), ofxText(name, 32), ofxText(x.Description, 255))
+		fmt.Fprintf(o, "<STMTTRN><TRNTYPE>%s</TRNTYPE><DTPOSTED>%s</DTPOSTED><TRNAMT>%s</TRNAMT><FITID>%s</FITID>%s%s</STMTTRN>\n",
+			kind, ofxTime(posted), PlainAmount(x.Amount, x.Currency), ofxText(x.ID, 255),
+			ofxElement("NAME", name, 32), ofxElement("MEMO", x.Description, 255))
 	}
 	o.WriteString("</BANKTRANLIST>\n")
 	if !v.HasBalance {
@@ -107,17 +123,51 @@ func (o *ofxWriter) statement(v AccountView) {
 	if v.Kind == KindCard { // a card's positive balance is money owed
 		cur, avail = cur.Neg(), avail.Neg()
 	}
-	fmt.Fprintf(o, "<LEDGERBAL><BALAMT>%s</BALAMT><DTASOF>%s</DTASOF></LEDGERBAL>\n", PlainAmount(cur, v.Currency), ofxTime(v.BalanceAsOf))
+	fmt.Fprintf(o, "<LEDGERBAL><BALAMT>%s</BALAMT><DTASOF>%s</DTASOF></LEDGERBAL>\n", PlainAmount(cur, v.Currency), ofxTime(v.BalanceAsOf.In(o.loc)))
 	if v.Kind != KindCard {
-		fmt.Fprintf(o, "<AVAILBAL><BALAMT>%s</BALAMT><DTASOF>%s</DTASOF></AVAILBAL>\n", PlainAmount(avail, v.Currency), ofxTime(v.BalanceAsOf))
+		fmt.Fprintf(o, "<AVAILBAL><BALAMT>%s</BALAMT><DTASOF>%s</DTASOF></AVAILBAL>\n", PlainAmount(avail, v.Currency), ofxTime(v.BalanceAsOf.In(o.loc)))
 	}
 }
 
-func ofxTime(t time.Time) string { return t.UTC().Format("20060102150405") + "[0:GMT]" }
+// ofxTime writes t in its own zone, with its offset and (when it is
+// letters) the zone's abbreviation: 20261001003000[+1:BST].
+func ofxTime(t time.Time) string {
+	name, offset := t.Zone()
+	hours := strconv.FormatFloat(float64(offset)/3600, 'f', -1, 64)
+	if offset >= 0 {
+		hours = "+" + hours
+	}
+	if strings.IndexFunc(name, func(r rune) bool { return r < 'A' || r > 'Z' }) >= 0 {
+		name = ""
+	}
+	return t.Format("20060102150405") + "[" + hours + ":" + name + "]"
+}
 
+// ofxElement is <TAG>text</TAG>, or nothing when no text is left of s: an
+// empty NAME is refused by OFX readers (ofxparse: "Empty transaction name").
+func ofxElement(tag, s string, limit int) string {
+	text := ofxText(s, limit)
+	if strings.TrimSpace(text) == "" {
+		return ""
+	}
+	return "<" + tag + ">" + text + "</" + tag + ">"
+}
+
+// ofxText is bank text as OFX content: sanitised, cut to limit, escaped
+// for XML, and ASCII only (other characters as &#xHEX; references, which
+// every XML reader decodes): readers such as ofxparse take an OFX 2 file
+// without an OFX 1 ENCODING header for ASCII.
 func ofxText(s string, limit int) string {
+	var esc strings.Builder
+	_ = xml.EscapeText(&esc, []byte(truncateText(Sanitize(s), limit)))
 	var b strings.Builder
-	_ = xml.EscapeText(&b, []byte(truncateText(Sanitize(s), limit)))
+	for _, r := range esc.String() {
+		if r > 0x7e {
+			fmt.Fprintf(&b, "&#x%X;", r)
+			continue
+		}
+		b.WriteRune(r)
+	}
 	return b.String()
 }
 

@@ -161,6 +161,7 @@ SELECT rid, description, merchant FROM transactions WHERE rid IN (`+placeholders
 type txRow struct {
 	id, description, merchant, category, classification string
 	amount, currency, providerID                        string
+	categoryName                                        string
 	amountMicro                                         int64
 	exact                                               bool
 	running                                             *string
@@ -193,9 +194,8 @@ func rowFromAPI(t truelayer.Transaction) txRow {
 		m, _ := toMicro(t.RunningBalance.Amount)
 		r.running, r.runningMicro = &s, &m
 	}
-	if t.Timestamp.Valid() {
-		r.ts = t.Timestamp.Time.Unix()
-	}
+	r.ts = storedTime(t.Timestamp)
+	r.categoryName = CategoryName(t.TransactionCategory, t.TransactionClassification)
 	return r
 }
 
@@ -207,7 +207,7 @@ type txInsert struct {
 }
 
 func prepareInsert(ctx context.Context, tx *sql.Tx) (*txInsert, error) {
-	row, err := tx.PrepareContext(ctx, insertColumns+`(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	row, err := tx.PrepareContext(ctx, insertColumns+`(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (account_rid, pending, tx_id) DO NOTHING`)
 	if err != nil {
 		return nil, err
@@ -224,7 +224,7 @@ ON CONFLICT (account_rid, pending, tx_id) DO NOTHING`)
 func (i *txInsert) exec(ctx context.Context, accountRID int64, pending bool, r txRow, firstSeen int64) (id int64, inserted bool, err error) {
 	res, err := i.row.ExecContext(ctx, accountRID, r.id, boolInt(pending), r.ts, r.description, r.merchant,
 		r.category, r.classification, r.amount, r.amountMicro, boolInt(r.exact), r.currency, r.running,
-		r.runningMicro, r.providerID, firstSeen)
+		r.runningMicro, r.providerID, firstSeen, r.categoryName)
 	if err != nil {
 		return 0, false, err
 	}
@@ -244,7 +244,8 @@ func (i *txInsert) exec(ctx context.Context, accountRID int64, pending bool, r t
 
 // insertColumns are the columns exec writes, in order.
 const insertColumns = `INSERT INTO transactions (account_rid, tx_id, pending, ts, description, merchant, category,
-	classification, amount, amount_micro, amount_exact, currency, running_balance, running_micro, provider_tx_id, first_seen)
+	classification, amount, amount_micro, amount_exact, currency, running_balance, running_micro, provider_tx_id, first_seen,
+	category_name)
 VALUES `
 
 func (i *txInsert) Close() {

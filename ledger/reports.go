@@ -2,7 +2,9 @@ package ledger
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+	"slices"
 	"sort"
 
 	"github.com/banktui/banktui/truelayer"
@@ -13,17 +15,19 @@ type Bucket struct {
 	Key      string // category label, or month "2006-01"
 	Currency string
 	Count    int
+	CountOut int              // rows of money out
+	CountIn  int              // rows of money in
 	Spent    truelayer.Amount // money out, as a positive amount
 	Received truelayer.Amount // money in
 	Net      truelayer.Amount // Received - Spent
 }
 
 // SpendingByCategory groups the settled transactions matching q by their
-// first classification label, or their transaction_category when the bank
-// sent none; biggest spending first.
+// category (CategoryName, as shown everywhere); biggest spending first.
+// Transfers between the user's own accounts and card repayments are left
+// out: they are neither spending nor income.
 func (s *Store) SpendingByCategory(ctx context.Context, q TxQuery) ([]Bucket, error) {
-	key := "CASE WHEN t.classification <> '' THEN substr(t.classification || '" + classSep + "', 1, instr(t.classification || '" + classSep + "', '" + classSep + "') - 1) WHEN t.category <> '' THEN t.category ELSE 'UNCATEGORISED' END"
-	out, err := s.buckets(ctx, q, key)
+	out, err := s.buckets(ctx, q, groupCategory)
 	if err != nil {
 		return nil, err
 	}
@@ -39,9 +43,11 @@ func (s *Store) SpendingByCategory(ctx context.Context, q TxQuery) ([]Bucket, er
 	return out, nil
 }
 
-// SpendingByMonth groups the settled transactions matching q by UTC month, oldest first.
+// SpendingByMonth groups the settled transactions matching q by month in
+// q.Location (UTC when nil), oldest first; transfers are left out as in
+// SpendingByCategory.
 func (s *Store) SpendingByMonth(ctx context.Context, q TxQuery) ([]Bucket, error) {
-	out, err := s.buckets(ctx, q, "strftime('%Y-%m', t.ts, 'unixepoch')")
+	out, err := s.buckets(ctx, q, groupMonth)
 	if err != nil {
 		return nil, err
 	}
@@ -54,62 +60,123 @@ func (s *Store) SpendingByMonth(ctx context.Context, q TxQuery) ([]Bucket, error
 	return out, nil
 }
 
-// buckets sums in integers (exact while every amount has at most six
-// decimals) and falls back to decimal sums of the text otherwise.
-func (s *Store) buckets(ctx context.Context, q TxQuery, keyExpr string) ([]Bucket, error) {
+// grouping is what buckets groups by.
+type grouping int
+
+const (
+	groupCategory grouping = iota // CategoryName
+	groupPayee                    // payeeExpr
+	groupAccount                  // the account's row id (the caller maps it)
+	groupMonth                    // "2006-01" in the query's Location
+)
+
+// timeSpan is the span of stored times q can select (unix seconds): its
+// From and To, or else the oldest and newest stored rows (the date index
+// answers at once).
+func (s *Store) timeSpan(ctx context.Context, q TxQuery) (from, to int64, err error) {
+	var lo, hi sql.NullInt64
+	if err := s.db.QueryRowContext(ctx, "SELECT min(ts), max(ts) FROM transactions").Scan(&lo, &hi); err != nil {
+		return 0, 0, fmt.Errorf("ledger: %w", err)
+	}
+	from, to = lo.Int64, hi.Int64
+	if !q.From.IsZero() {
+		from = q.From.Unix() - secondsPerDay
+	}
+	if !q.To.IsZero() {
+		to = q.To.Unix() + secondsPerDay
+	}
+	return from, to, nil
+}
+
+// buckets sums the settled rows of q that are not transfers by g, per
+// currency: from the summary when it answers q (report_months.go), else
+// from the rows, in integers (exact while every amount has at most six
+// decimals), falling back to decimal sums of the text otherwise.
+func (s *Store) buckets(ctx context.Context, q TxQuery, g grouping) ([]Bucket, error) {
 	if q.Pending == PendingBoth {
 		q.Pending = PendingExclude
 	}
-	return s.sumWhere(ctx, q, keyExpr)
-}
-
-// sumWhere groups the transactions q selects (pending ones included
-// unless q says) by keyExpr and currency.
-func (s *Store) sumWhere(ctx context.Context, q TxQuery, keyExpr string) ([]Bucket, error) {
-	where, args, plan, err := s.txWherePlanned(ctx, q)
+	q.ExcludeTransfers = true
+	if summaryQuery(q) {
+		out, exact, err := s.summaryBuckets(ctx, q, g)
+		if err != nil || exact {
+			return out, err
+		}
+	}
+	var keyExpr string
+	var keyArgs []any
+	switch g {
+	case groupCategory:
+		keyExpr = "t.category_name"
+	case groupPayee:
+		keyExpr = payeeExpr
+	case groupAccount:
+		keyExpr = "t.account_rid"
+	case groupMonth:
+		from, to, err := s.timeSpan(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		clock, args := localClock(q.Location, from, to)
+		keyExpr, keyArgs = "strftime('%Y-%m', "+clock+", 'unixepoch')", args
+	}
+	where, whereArgs, err := s.txWhere(ctx, q)
 	if err != nil {
 		return nil, err
 	}
-	table := "transactions t"
-	if plan.match != "" {
-		table += " NOT INDEXED" // the text's matches, by row id
-	}
-	rows, err := s.db.QueryContext(ctx, `
-SELECT `+keyExpr+` AS k, t.currency, count(*),
+	args := append(slices.Clip(keyArgs), whereArgs...)
+	out, inexact, err := s.scanBuckets(ctx, `
+SELECT `+keyExpr+` AS k, t.currency, count(*), sum(t.amount_micro < 0), sum(t.amount_micro > 0),
        sum(CASE WHEN t.amount_micro < 0 THEN -t.amount_micro ELSE 0 END),
        sum(CASE WHEN t.amount_micro > 0 THEN t.amount_micro ELSE 0 END),
-       min(t.amount_exact)
-FROM `+table+where+`
-GROUP BY k, t.currency`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("ledger: spending: %w", err)
+       sum(t.amount_exact = 0)
+FROM transactions t`+where+`
+GROUP BY k, t.currency`, args)
+	if err != nil || !inexact {
+		return out, err
 	}
-	var out []Bucket
-	inexact := false
+	return s.bucketsFromText(ctx, where, args, keyExpr)
+}
+
+// summaryBuckets is buckets from the summary; exact is false when a row
+// of q has more than six decimals (then the caller sums the text).
+func (s *Store) summaryBuckets(ctx context.Context, q TxQuery, g grouping) (out []Bucket, exact bool, err error) {
+	if err := s.ensureReportMonths(ctx, q.Location); err != nil {
+		return nil, false, err
+	}
+	where, args, err := s.summaryWhere(ctx, q, false)
+	if err != nil {
+		return nil, false, err
+	}
+	col := [...]string{groupCategory: "m.category_name", groupPayee: "m.payee", groupAccount: "m.account_rid", groupMonth: "m.month"}[g]
+	out, inexact, err := s.scanBuckets(ctx, `
+SELECT `+col+` AS k, m.currency, sum(m.n_rows), sum(m.n_out), sum(m.n_in), sum(m.spent), sum(m.received), sum(m.inexact)
+FROM report_months m`+where+`
+GROUP BY k, m.currency`, args)
+	return out, !inexact, err
+}
+
+// scanBuckets runs a bucket query: key, currency, rows, rows out, rows in,
+// spent and received in millionths, inexact rows.
+func (s *Store) scanBuckets(ctx context.Context, query string, args []any) (out []Bucket, inexact bool, err error) {
+	rows, err := s.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, false, fmt.Errorf("ledger: spending: %w", err)
+	}
+	defer rows.Close()
 	for rows.Next() {
 		var b Bucket
-		var spent, received int64
-		var exact int
-		if err := rows.Scan(&b.Key, &b.Currency, &b.Count, &spent, &received, &exact); err != nil {
-			rows.Close()
-			return nil, err
+		var spent, received, nInexact int64
+		if err := rows.Scan(&b.Key, &b.Currency, &b.Count, &b.CountOut, &b.CountIn, &spent, &received, &nInexact); err != nil {
+			return nil, false, fmt.Errorf("ledger: spending: %w", err)
 		}
-		if exact == 0 {
-			inexact = true
-		}
-		b.Spent = amountFromMicro(spent)
-		b.Received = amountFromMicro(received)
+		inexact = inexact || nInexact > 0
+		b.Spent = fromMicro(spent)
+		b.Received = fromMicro(received)
 		b.Net = b.Received.Sub(b.Spent)
 		out = append(out, b)
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	if inexact {
-		return s.bucketsFromText(ctx, where, args, keyExpr)
-	}
-	return out, nil
+	return out, inexact, rows.Err()
 }
 
 func (s *Store) bucketsFromText(ctx context.Context, where string, args []any, keyExpr string) ([]Bucket, error) {
@@ -136,9 +203,12 @@ FROM transactions t`+where, args...)
 		}
 		a := amountFromText(amount)
 		b.Count++
-		if a.Sign() < 0 {
+		switch a.Sign() {
+		case -1:
+			b.CountOut++
 			b.Spent = b.Spent.Add(a.Neg())
-		} else {
+		case 1:
+			b.CountIn++
 			b.Received = b.Received.Add(a)
 		}
 	}

@@ -82,3 +82,47 @@ func isPlainASCII(s string) bool {
 	}
 	return true
 }
+
+// EscapeJSON rewrites encoded JSON so that no control or bidi character is
+// left raw in it: DEL, the C1 controls (U+0080-009F) and the bidi controls
+// Sanitize drops become \uXXXX escapes. encoding/json already escapes C0
+// controls (ESC included) and U+2028/2029. A JSON reader gets back exactly
+// the bank's text (--json and the json export keep it), but a terminal
+// showing the document can no longer be steered or reordered by it. Such
+// characters cannot occur outside strings in valid JSON, so every one found
+// is inside a string and escaping it keeps the document valid. b is
+// returned as is when there is nothing to escape.
+func EscapeJSON(b []byte) []byte {
+	i := 0
+	for i < len(b) && b[i] < 0x7f {
+		i++
+	}
+	if i == len(b) {
+		return b
+	}
+	out := make([]byte, 0, len(b)+16)
+	out = append(out, b[:i]...)
+	for i < len(b) {
+		if b[i] < 0x7f {
+			out = append(out, b[i])
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRune(b[i:])
+		if jsonEscaped(r) {
+			out = append(out, `\u`...)
+			out = append(out, hexDigits[r>>12&0xf], hexDigits[r>>8&0xf], hexDigits[r>>4&0xf], hexDigits[r&0xf])
+		} else {
+			out = append(out, b[i:i+size]...)
+		}
+		i += size
+	}
+	return out
+}
+
+const hexDigits = "0123456789abcdef"
+
+// jsonEscaped are the characters EscapeJSON writes as \uXXXX.
+func jsonEscaped(r rune) bool {
+	return r == 0x7f || (r >= 0x80 && r < 0xa0) || isBidiControl(r)
+}

@@ -1,6 +1,7 @@
 package ledger
 
 import (
+	"encoding/json"
 	"testing"
 	"unicode"
 	"unicode/utf8"
@@ -30,6 +31,34 @@ func FuzzSanitize(f *testing.F) {
 		}
 		if again := Sanitize(out); again != out {
 			t.Fatalf("not idempotent: Sanitize(%q) = %q, then %q", s, out, again)
+		}
+	})
+}
+
+// FuzzEscapeJSON: any text encoded by encoding/json and then EscapeJSON is
+// valid JSON, reads back as encoding/json alone would give it, and keeps no
+// control or bidi character raw.
+func FuzzEscapeJSON(f *testing.F) {
+	for _, s := range []string{"plain", "\x1b]52;c;aGk=\x07", "\u009b2J\u0085", "a\u202eb\u2066", "\x7f\xff", "日本\U0001F600"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		enc, err := json.Marshal([]string{s})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := EscapeJSON(enc)
+		var want, got []string
+		if err := json.Unmarshal(enc, &want); err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(out, &got); err != nil || len(got) != 1 || got[0] != want[0] {
+			t.Fatalf("EscapeJSON(%s) = %s reads back as %q (%v), want %q", enc, out, got, err, want)
+		}
+		for _, r := range string(out) {
+			if unicode.Is(unicode.Cc, r) || isBidiControl(r) {
+				t.Fatalf("EscapeJSON(%s) = %s keeps %U raw", enc, out, r)
+			}
 		}
 	})
 }

@@ -1,8 +1,10 @@
 package ledger
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -35,5 +37,36 @@ func TestSanitize(t *testing.T) {
 				t.Errorf("unsafe output %q", got)
 			}
 		})
+	}
+}
+
+// EscapeJSON leaves a document that parses to the same text, with every
+// control and bidi character written as \uXXXX.
+func TestEscapeJSON(t *testing.T) {
+	for _, s := range []string{"plain", "OSC 52 \x1b]52;c;aGk=\x07", "C1 \u009b2J \u0085 \u009d0;t\u009c", "INV\u202eOICE",
+		"\u2066iso\u2069 \u200e\u200f\u061c", "DEL \x7f", "café £5 日本 \U0001F600", `"quoted" \ back`} {
+		enc, err := json.Marshal(map[string]string{"k": s})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := EscapeJSON(enc)
+		if !json.Valid(out) {
+			t.Fatalf("EscapeJSON(%s) = %s: not JSON", enc, out)
+		}
+		var back map[string]string
+		if err := json.Unmarshal(out, &back); err != nil || back["k"] != s {
+			t.Errorf("EscapeJSON(%q) reads back as %q (%v)", s, back["k"], err)
+		}
+		for _, r := range string(out) {
+			if unicode.Is(unicode.Cc, r) && r != '\n' || isBidiControl(r) {
+				t.Errorf("EscapeJSON(%q) = %q keeps %U raw", s, out, r)
+			}
+		}
+	}
+	if in := []byte(`{"a":"plain"}`); &EscapeJSON(in)[0] != &in[0] {
+		t.Error("EscapeJSON copied a document with nothing to escape")
+	}
+	if got := string(EscapeJSON([]byte("\"\u202e\u0085\""))); got != `"\u202e\u0085"` {
+		t.Errorf("EscapeJSON = %s, want \"\\u202e\\u0085\"", got)
 	}
 }

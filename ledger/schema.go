@@ -11,6 +11,13 @@ import (
 // released migration never changes.
 var migrations = []func(ctx context.Context, tx *sql.Tx) error{
 	migrateV1,
+	migrateCategoryName,
+	migrateDayStamps,
+	migrateTransfers,
+	migrateEndpointStatus,
+	migrateUnattendedCalls,
+	migrateDisconnectedConnections,
+	migrateReportMonths,
 	migrateKeysetIndexes,
 	migrateTransactionDays,
 }
@@ -40,7 +47,8 @@ func (s *Store) migrate(ctx context.Context, from int) error {
 }
 
 // Times are unix milliseconds (fetched_at, first_seen, last_sync_at) or unix
-// seconds (transaction ts). Amounts: decimal text as sent, plus *_micro, the
+// seconds (transaction ts; a day without a time is that day's midnight UTC,
+// see localtime.go). Amounts: decimal text as sent, plus *_micro, the
 // amount in millionths as an integer, with *_exact = 0 when the text has more
 // than six decimals (then sums fall back to the text).
 const schemaV1 = `
@@ -185,21 +193,61 @@ func fts5Available(ctx context.Context, tx *sql.Tx) bool {
 	return err == nil
 }
 
+// migrateEndpointStatus adds what the bank last refused of an endpoint of an
+// account (403, 501) or of a connection's lists (account_id ”), and until
+// when it refuses unattended calls (429): a refusal of one endpoint is not a
+// lost consent, and is shown where it applies.
+func migrateEndpointStatus(ctx context.Context, tx *sql.Tx) error {
+	_, err := tx.ExecContext(ctx, `
+CREATE TABLE endpoint_status (
+	connection_id TEXT NOT NULL REFERENCES connections(id) ON DELETE CASCADE,
+	account_id    TEXT NOT NULL DEFAULT '',
+	endpoint      TEXT NOT NULL,
+	status        INTEGER NOT NULL,
+	code          TEXT NOT NULL DEFAULT '',
+	until         INTEGER NOT NULL DEFAULT 0,
+	seen_at       INTEGER NOT NULL,
+	PRIMARY KEY (connection_id, account_id, endpoint)
+)`)
+	return err
+}
+
+// migrateUnattendedCalls adds the calls made without the user present, per
+// connection, account and endpoint (unix milliseconds), so a sync from cron
+// stays within the bank's daily limit (4 per account and endpoint in 24 h).
+func migrateUnattendedCalls(ctx context.Context, tx *sql.Tx) error {
+	_, err := tx.ExecContext(ctx, `
+CREATE TABLE unattended_calls (
+	connection_id TEXT NOT NULL REFERENCES connections(id) ON DELETE CASCADE,
+	account_id    TEXT NOT NULL DEFAULT '',
+	endpoint      TEXT NOT NULL,
+	at            INTEGER NOT NULL
+);
+CREATE INDEX unattended_calls_key ON unattended_calls(connection_id, account_id, endpoint, at)`)
+	return err
+}
+
+// migrateDisconnectedConnections adds when a connection was logged out: its
+// accounts leave the totals, their history stays.
+func migrateDisconnectedConnections(ctx context.Context, tx *sql.Tx) error {
+	_, err := tx.ExecContext(ctx, "ALTER TABLE connections ADD COLUMN disconnected_at INTEGER NOT NULL DEFAULT 0")
+	return err
+}
+
 // keysetIndexes give every sort of the transactions pane an index in its
 // order, per account, ending in (ts, rid): a page of any sort, at any depth,
 // is a seek and a short walk (keyset pagination, TxQuery.After). Text sort
-// keys are generated columns declared NOCASE, so that a row-value comparison
+// keys are columns declared NOCASE (sort_label generated), so that a row-value comparison
 // on them uses their index. sort_balance puts rows without a running balance
 // first, as the smallest value.
 const keysetIndexes = `
 ALTER TABLE transactions ADD COLUMN sort_label TEXT COLLATE NOCASE
 	GENERATED ALWAYS AS (CASE WHEN merchant <> '' THEN merchant ELSE description END) VIRTUAL;
-ALTER TABLE transactions ADD COLUMN sort_category TEXT COLLATE NOCASE GENERATED ALWAYS AS (category) VIRTUAL;
 ALTER TABLE transactions ADD COLUMN sort_balance INTEGER
 	GENERATED ALWAYS AS (coalesce(running_micro, -9223372036854775807 - 1)) VIRTUAL;
 CREATE INDEX transactions_account_amount ON transactions(account_rid, amount_micro, ts);
 CREATE INDEX transactions_account_label ON transactions(account_rid, sort_label, ts);
-CREATE INDEX transactions_account_category ON transactions(account_rid, sort_category, ts);
+CREATE INDEX transactions_account_category ON transactions(account_rid, category_name, ts);
 CREATE INDEX transactions_account_balance ON transactions(account_rid, sort_balance, ts);
 `
 
@@ -208,8 +256,9 @@ func migrateKeysetIndexes(ctx context.Context, tx *sql.Tx) error {
 	return err
 }
 
-// transactionDays counts and sums, per account, UTC day, currency and
-// pending flag, the transactions stored: counts and money in and out of any
+// transactionDays counts and sums, per account, UTC day, currency,
+// pending flag and whether the row is one side of a matched transfer
+// (TxQuery.ExcludeTransfers), the transactions stored: counts and money in and out of any
 // period are then a sum over days, whatever the history's length
 // (TransactionTotals). Triggers keep it in step with every write, so no
 // writer can forget it. Sums are in millionths; inexact counts the rows
@@ -220,11 +269,12 @@ CREATE TABLE transaction_days (
 	day         INTEGER NOT NULL, -- unix day (UTC)
 	currency    TEXT NOT NULL,
 	pending     INTEGER NOT NULL,
+	transfer    INTEGER NOT NULL,
 	n           INTEGER NOT NULL,
 	money_in    INTEGER NOT NULL,
 	money_out   INTEGER NOT NULL,
 	inexact     INTEGER NOT NULL,
-	PRIMARY KEY (account_rid, day, currency, pending)
+	PRIMARY KEY (account_rid, day, currency, pending, transfer)
 ) WITHOUT ROWID;
 CREATE TRIGGER transactions_days_insert AFTER INSERT ON transactions BEGIN
 	` + dayAdd("new") + `
@@ -233,14 +283,14 @@ CREATE TRIGGER transactions_days_delete AFTER DELETE ON transactions BEGIN
 	` + dayTake("old") + `
 END;
 CREATE TRIGGER transactions_days_update
-AFTER UPDATE OF account_rid, ts, currency, pending, amount_micro, amount_exact ON transactions BEGIN
+AFTER UPDATE OF account_rid, ts, currency, pending, amount_micro, amount_exact, transfer_kind ON transactions BEGIN
 	` + dayTake("old") + `
 	` + dayAdd("new") + `
 END;
-INSERT INTO transaction_days (account_rid, day, currency, pending, n, money_in, money_out, inexact)
-SELECT account_rid, ` + dayOf("ts") + `, currency, pending, count(*),
+INSERT INTO transaction_days (account_rid, day, currency, pending, transfer, n, money_in, money_out, inexact)
+SELECT account_rid, ` + dayOf("ts") + `, currency, pending, transfer_kind <> '', count(*),
 	sum(max(amount_micro, 0)), sum(max(-amount_micro, 0)), sum(1 - amount_exact)
-FROM transactions GROUP BY 1, 2, 3, 4;
+FROM transactions GROUP BY 1, 2, 3, 4, 5;
 `
 
 // dayOf is the unix day (UTC) of a unix time in seconds, rounding down.
@@ -250,8 +300,8 @@ func dayOf(ts string) string {
 
 // dayAdd adds row's contribution to its day.
 func dayAdd(row string) string {
-	return `INSERT INTO transaction_days (account_rid, day, currency, pending, n, money_in, money_out, inexact)
-	VALUES (` + row + `.account_rid, ` + dayOf(row+".ts") + `, ` + row + `.currency, ` + row + `.pending, 1,
+	return `INSERT INTO transaction_days (account_rid, day, currency, pending, transfer, n, money_in, money_out, inexact)
+	VALUES (` + row + `.account_rid, ` + dayOf(row+".ts") + `, ` + row + `.currency, ` + row + `.pending, ` + row + `.transfer_kind <> '', 1,
 		max(` + row + `.amount_micro, 0), max(-` + row + `.amount_micro, 0), 1 - ` + row + `.amount_exact)
 	ON CONFLICT DO UPDATE SET n = n + 1, money_in = money_in + excluded.money_in,
 		money_out = money_out + excluded.money_out, inexact = inexact + excluded.inexact;`
@@ -260,7 +310,7 @@ func dayAdd(row string) string {
 // dayTake takes row's contribution away from its day, and forgets a day
 // left empty. A day whose account is being deleted is gone already.
 func dayTake(row string) string {
-	key := `account_rid = ` + row + `.account_rid AND day = ` + dayOf(row+".ts") + ` AND currency = ` + row + `.currency AND pending = ` + row + `.pending`
+	key := `account_rid = ` + row + `.account_rid AND day = ` + dayOf(row+".ts") + ` AND currency = ` + row + `.currency AND pending = ` + row + `.pending AND transfer = (` + row + `.transfer_kind <> '')`
 	return `UPDATE transaction_days SET n = n - 1, money_in = money_in - max(` + row + `.amount_micro, 0),
 		money_out = money_out - max(-` + row + `.amount_micro, 0), inexact = inexact - (1 - ` + row + `.amount_exact)
 	WHERE ` + key + `;

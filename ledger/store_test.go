@@ -339,8 +339,14 @@ func TestTransactionQueries(t *testing.T) {
 		{"text two words", TxQuery{Text: "tesco express"}, []string{"t5"}},
 		{"short word uses LIKE", TxQuery{Text: "pr"}, []string{"t1", "t5"}},
 		{"text with quotes", TxQuery{Text: `"tesco`}, nil},
-		{"category", TxQuery{Category: "purchase"}, []string{"t1", "t2", "c1", "t5", "p1"}},
-		{"classification label", TxQuery{Category: "groceries"}, []string{"t2", "t5"}},
+		{"category: a level", TxQuery{Category: "groceries"}, []string{"t2", "t5"}},
+		{"category: the top level", TxQuery{Category: "SHOPPING"}, []string{"t2", "c1", "t5"}},
+		{"category: as shown", TxQuery{Category: "Shopping / Groceries"}, []string{"t2", "t5"}},
+		{"category: without spaces", TxQuery{Category: "shopping/groceries"}, []string{"t2", "t5"}},
+		{"category: part of a word", TxQuery{Category: "dining"}, []string{"t1"}},
+		{"category: the bank's code in words", TxQuery{Category: "fee charge"}, []string{"t6"}},
+		{"category: not what is shown", TxQuery{Category: "purchase"}, nil},
+		{"category: sort", TxQuery{Sort: "category", Limit: 2}, []string{"t4", "p1"}},
 		{"merchant", TxQuery{Merchant: "TESCO"}, []string{"t2", "t5"}},
 		{"amount range", TxQuery{MinAmount: dec("-50"), MaxAmount: dec("-10")}, []string{"t2", "c1", "t5"}},
 		{"date range", TxQuery{From: time.Date(2026, 10, 2, 0, 0, 0, 0, time.UTC), To: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)}, []string{"t2", "t3"}},
@@ -409,16 +415,16 @@ func TestSpendingExact(t *testing.T) {
 		got[b.Key] = fmt.Sprintf("%d out %s in %s", b.Count, b.Spent.StringFixed(6), b.Received.StringFixed(2))
 	}
 	want := map[string]string{
-		"Bills and Utilities": "1 out 825.000000 in 0.00",
-		"Shopping":            "2 out 58.170000 in 0.00",
-		"Food & Dining":       "1 out 3.200000 in 0.00",
-		"Income":              "1 out 0.000000 in 2410.00",
-		"FEE_CHARGE":          "1 out 0.000001 in 0.00",
+		"Bills and Utilities / Rent":   "1 out 825.000000 in 0.00",
+		"Shopping / Groceries":         "2 out 58.170000 in 0.00",
+		"Food & Dining / Coffee shops": "1 out 3.200000 in 0.00",
+		"Income":                       "1 out 0.000000 in 2410.00",
+		"Fee charge":                   "1 out 0.000001 in 0.00",
 	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("by category:\n got %v\nwant %v", got, want)
 	}
-	if byCat[0].Key != "Bills and Utilities" {
+	if byCat[0].Key != "Bills and Utilities / Rent" {
 		t.Errorf("biggest spend first, got %s", byCat[0].Key)
 	}
 	byMonth, err := st.SpendingByMonth(ctx, TxQuery{})

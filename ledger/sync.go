@@ -46,6 +46,9 @@ type ConnectionReport struct {
 	ConnectionID, ProviderID, ProviderName string
 	Err                                    error // the connection failed as a whole (e.g. consent expired)
 	Accounts                               []AccountReport
+	// Skipped are the lists (accounts, cards) not fetched because the
+	// bank's unattended budget is spent; the stored ones were used.
+	Skipped []*SkippedError
 }
 
 // AccountReport is one account's or card's outcome.
@@ -58,6 +61,21 @@ type AccountReport struct {
 	Duplicates   int
 	HistoryLimit string // set when back-fill stopped on this run
 	Err          error
+	// Skipped are the endpoints not called because the bank's unattended
+	// budget for them is spent (the stored data stays); the next sync
+	// with budget, or one with the user present, fetches them.
+	Skipped []*SkippedError
+}
+
+// noteSkipped keeps a skip for the budget; a scope not granted is the
+// user's choice, said by `banktui connections`, not by every sync.
+func (a *AccountReport) noteSkipped(errs ...error) {
+	for _, err := range errs {
+		var se *SkippedError
+		if errors.As(err, &se) && errors.Is(se, ErrUnattendedBudget) {
+			a.Skipped = append(a.Skipped, se)
+		}
+	}
 }
 
 // Added sums new transactions over the report.
@@ -93,6 +111,14 @@ type ClientFunc func(ctx context.Context, connectionID string) (*truelayer.Clien
 
 // Syncer fills the store from the Data API. It is safe for concurrent use;
 // its runs (Sync, Balances) take turns.
+//
+// It follows the rules the real API enforces: it calls only the endpoints
+// whose scopes a connection was granted (WithGrantedScopes); when the
+// client a ClientFunc returns does not say the user is present
+// (truelayer.WithPSUIP), it spends at most UnattendedLimit calls per
+// account and endpoint a day, counted in the store, and skips what it
+// cannot afford (AccountReport.Skipped); and it asks for whole days up to
+// today, never later.
 type Syncer struct {
 	store   *Store
 	clients ClientFunc
@@ -108,7 +134,9 @@ type syncOptions struct {
 	window        time.Duration
 	maxHistory    time.Duration
 	now           func() time.Time
-	details       bool // standing orders and direct debits
+	details       bool                               // standing orders and direct debits
+	scopes        func(connectionID string) []string // granted scopes; nil: unknown
+	consentLost   func(connectionID, reason string)  // the account list was denied
 }
 
 // SyncOption configures a Syncer.
@@ -177,6 +205,22 @@ func WithStandingOrdersAndDirectDebits(on bool) SyncOption {
 	return func(o *syncOptions) { o.details = on }
 }
 
+// WithGrantedScopes tells the Syncer the scopes each connection was granted
+// (config.Connection.Scopes): it calls only the endpoints they cover. A
+// connection for which scopes returns nil, or a Syncer without this
+// option, has every endpoint tried.
+func WithGrantedScopes(scopes func(connectionID string) []string) SyncOption {
+	return func(o *syncOptions) { o.scopes = scopes }
+}
+
+// WithConsentLost is told when a connection's consent is lost though its
+// token still refreshes: the bank denied its account list (access_denied).
+// banktui marks the connection "reconnect needed" in credentials.json, as
+// a refused refresh does.
+func WithConsentLost(lost func(connectionID, reason string)) SyncOption {
+	return func(o *syncOptions) { o.consentLost = lost }
+}
+
 // NewSyncer returns a Syncer writing to st, getting clients from clients.
 func NewSyncer(st *Store, clients func(ctx context.Context, connectionID string) (*truelayer.Client, error), opts ...SyncOption) *Syncer {
 	o := syncOptions{
@@ -221,6 +265,7 @@ func (y *Syncer) run(ctx context.Context, connectionIDs []string, progress func(
 		return nil, ctx.Err()
 	}
 	defer func() { <-y.running }()
+	y.store.checkAhead() // while the bank answers: the first write waits for it
 
 	start := time.Now()
 	rep := &Report{Started: y.opts.now(), Connections: make([]ConnectionReport, len(connectionIDs))}
@@ -240,7 +285,8 @@ func (y *Syncer) run(ctx context.Context, connectionIDs []string, progress func(
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			cs := &connSync{y: y, id: id, emit: emit, sem: make(chan struct{}, y.opts.perConnection)}
+			cs := &connSync{y: y, id: id, emit: emit, sem: make(chan struct{}, y.opts.perConnection),
+				budget: newBudget(y.store, id, y.opts.now)}
 			rep.Connections[i] = cs.sync(ctx, full)
 			storeMu.Lock()
 			storeErrs = append(storeErrs, cs.storeErrs...)
@@ -248,6 +294,12 @@ func (y *Syncer) run(ctx context.Context, connectionIDs []string, progress func(
 		}()
 	}
 	wg.Wait()
+	if full && ctx.Err() == nil {
+		// Pair the transfers among what the run stored (transfers.go).
+		if _, err := y.store.MatchTransfers(ctx); err != nil {
+			storeErrs = append(storeErrs, err)
+		}
+	}
 	rep.Duration = time.Since(start)
 	if err := ctx.Err(); err != nil {
 		return rep, err

@@ -22,7 +22,7 @@ func (c *connSync) syncAccount(ctx context.Context, r accountRecord, balanceErr 
 		return ar
 	}
 	c.emit(Event{ConnectionID: c.id, AccountID: r.ID, Phase: PhaseTransactions})
-	now := c.y.opts.now().UTC()
+	now := today(c.y.opts.now())
 	stage, err := c.y.store.openStage(ctx)
 	if err != nil {
 		ar.Err = c.storeFailed(err)
@@ -48,6 +48,7 @@ func (c *connSync) syncAccount(ctx context.Context, r accountRecord, balanceErr 
 	}
 
 	ar.Err = reportedErr(f.err(), balanceErr)
+	ar.noteSkipped(f.txErr, f.side.pendingErr, f.side.standingOrdersErr, f.side.directDebitsErr)
 	res, pending, err := c.y.store.commitWithStage(ctx, r.ID, f.batch(balanceErr), stage)
 	if err != nil {
 		ar.Err = c.storeFailed(fmt.Errorf("saving %s %s: %w", r.Kind, r.ID, err))
@@ -73,7 +74,7 @@ type accountWindows struct {
 // back to oldestDay (zero: unchanged). It returns how many rows fell inside.
 func (c *connSync) fetchWindow(ctx context.Context, r accountRecord, w *accountWindows, from, to, keepTo, oldestDay time.Time) (int, error) {
 	sink := w.stage.window(from, keepTo)
-	_, err := call(ctx, c, func(cl *truelayer.Client) (struct{}, error) {
+	_, err := call(ctx, c, accountEndpoint(r, EndpointTransactions), func(cl *truelayer.Client) (struct{}, error) {
 		if r.Kind == KindCard {
 			return struct{}{}, cl.StreamCardTransactions(ctx, r.ID, from, to, sink)
 		}
@@ -95,18 +96,10 @@ func (c *connSync) fetchWindow(ctx context.Context, r accountRecord, w *accountW
 	return sink.inside, nil
 }
 
-// fetchRecent asks again, up to now, the days where rows may still change:
-// from the newest stored day (or the last sync) minus the overlap, never
-// before the oldest day asked.
+// fetchRecent asks again, up to today, the days where rows may still
+// change (recentFrom).
 func (c *connSync) fetchRecent(ctx context.Context, r accountRecord, st syncState, now time.Time, w *accountWindows) error {
-	from := st.NewestTx
-	if from.IsZero() {
-		from = st.LastSync
-	}
-	from = from.UTC().Truncate(day).Add(-c.y.opts.overlap)
-	if from.Before(st.OldestDay) {
-		from = st.OldestDay
-	}
+	from := recentFrom(st, now, c.y.opts.overlap)
 	_, err := c.fetchWindow(ctx, r, w, from, now, time.Time{}, time.Time{})
 	return err
 }
@@ -114,40 +107,60 @@ func (c *connSync) fetchRecent(ctx context.Context, r accountRecord, st syncStat
 // sideLists are the lists fetched beside an account's transaction windows.
 // Wait on wg before reading them.
 type sideLists struct {
-	wg             sync.WaitGroup
-	pending        []truelayer.Transaction
-	pendingErr     error
-	standingOrders [][]byte // nil: keep the stored ones
-	directDebits   [][]byte
+	wg                sync.WaitGroup
+	pending           []truelayer.Transaction
+	pendingErr        error
+	pendingKept       bool     // not fetched (skipped, refused): keep the stored set
+	standingOrders    [][]byte // nil: keep the stored ones
+	directDebits      [][]byte
+	standingOrdersErr error
+	directDebitsErr   error
 }
 
 // fetchSideLists starts the requests that do not depend on the windows: the
 // pending set (a 501 is an empty one), and an account's standing orders and
-// direct debits unless turned off.
+// direct debits unless turned off. Each is optional: one skipped or refused
+// keeps what is stored and fails nothing.
 func (c *connSync) fetchSideLists(ctx context.Context, r accountRecord) *sideLists {
 	s := &sideLists{}
 	s.wg.Go(func() {
-		s.pending, s.pendingErr = call(ctx, c, func(cl *truelayer.Client) ([]truelayer.Transaction, error) {
+		s.pending, s.pendingErr = call(ctx, c, accountEndpoint(r, EndpointPending), func(cl *truelayer.Client) ([]truelayer.Transaction, error) {
 			if r.Kind == KindCard {
 				return cl.CardPendingTransactions(ctx, r.ID)
 			}
 			return cl.PendingTransactions(ctx, r.ID)
 		})
-		if errors.Is(s.pendingErr, truelayer.ErrNotSupported) {
+		switch {
+		case errors.Is(s.pendingErr, truelayer.ErrNotSupported):
 			s.pending, s.pendingErr = nil, nil
+		case notFetched(s.pendingErr):
+			s.pendingKept = true
 		}
 	})
 	if r.Kind == KindAccount && c.y.opts.details {
 		s.wg.Go(func() {
-			sos, err := call(ctx, c, func(cl *truelayer.Client) ([]truelayer.StandingOrder, error) { return cl.StandingOrders(ctx, r.ID) })
-			s.standingOrders = rawList(sos, err)
+			sos, err := call(ctx, c, accountEndpoint(r, EndpointStandingOrders), func(cl *truelayer.Client) ([]truelayer.StandingOrder, error) {
+				return cl.StandingOrders(ctx, r.ID)
+			})
+			s.standingOrders, s.standingOrdersErr = rawList(sos, err), err
 		})
 		s.wg.Go(func() {
-			dds, err := call(ctx, c, func(cl *truelayer.Client) ([]truelayer.DirectDebit, error) { return cl.DirectDebits(ctx, r.ID) })
-			s.directDebits = rawList(dds, err)
+			dds, err := call(ctx, c, accountEndpoint(r, EndpointDirectDebits), func(cl *truelayer.Client) ([]truelayer.DirectDebit, error) {
+				return cl.DirectDebits(ctx, r.ID)
+			})
+			s.directDebits, s.directDebitsErr = rawList(dds, err), err
 		})
 	}
 	return s
+}
+
+// notFetched: the sync did not call an endpoint (SkippedError) or the bank
+// refused it for this account (RefusedError): neither is the account's
+// failure.
+func notFetched(err error) bool {
+	var se *SkippedError
+	var re *RefusedError
+	return errors.As(err, &se) || errors.As(err, &re)
 }
 
 // rawList marshals each item; on 501 it is an empty list, on another error
@@ -176,10 +189,15 @@ type accountFetch struct {
 	side      *sideLists
 }
 
-// err is the account's own failure: a transaction window, else the pending set.
+// err is the account's own failure: a transaction window, else the
+// pending set. An endpoint skipped (budget, scope) is no failure.
 func (f *accountFetch) err() error {
-	if f.txErr != nil {
+	var se *SkippedError
+	if f.txErr != nil && !errors.As(f.txErr, &se) {
 		return f.txErr
+	}
+	if f.side.pendingKept {
+		return nil
 	}
 	return f.side.pendingErr
 }
@@ -191,7 +209,7 @@ func (f *accountFetch) batch(balanceErr error) accountBatch {
 	b := accountBatch{
 		FirstSeen:      f.win.firstSeen,
 		Pending:        f.side.pending,
-		PendingFetched: f.side.pendingErr == nil,
+		PendingFetched: f.side.pendingErr == nil && !f.side.pendingKept,
 		State:          f.state,
 		StandingOrders: f.side.standingOrders,
 		DirectDebits:   f.side.directDebits,

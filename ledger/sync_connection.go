@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 
+	"github.com/banktui/banktui/auth"
 	"github.com/banktui/banktui/truelayer"
 )
 
@@ -18,11 +20,20 @@ type connSync struct {
 	emit func(Event)
 	sem  chan struct{} // this connection's request slots
 
+	// scopes are the connection's granted scopes (nil: unknown, every
+	// endpoint is tried); unattended: its client does not say the user is
+	// present, so calls spend budget.
+	scopes     []string
+	unattended bool
+	budget     *budget
+
 	mu         sync.Mutex
 	client     *truelayer.Client
 	consentErr error
 	cancel     context.CancelCauseFunc
 	storeErrs  []error
+	statuses   map[budgetKey]int // the endpoint statuses stored for the connection
+	changed    []statusChange    // to store once the connection ran to the end
 }
 
 // sync runs the connection's phases in order: connect, list and save the
@@ -47,7 +58,10 @@ func (c *connSync) sync(parent context.Context, full bool) ConnectionReport {
 	if err != nil {
 		return c.failConnection(parent, rep, err)
 	}
-	c.client = cl
+	if err := c.prepare(ctx, cl); err != nil {
+		rep.Err = c.storeFailed(err)
+		return rep
+	}
 
 	c.emit(Event{ConnectionID: c.id, Phase: PhaseAccounts})
 	l := c.listAccounts(ctx, storedName == "")
@@ -58,6 +72,11 @@ func (c *connSync) sync(parent context.Context, full bool) ConnectionReport {
 		return c.failConnection(parent, rep, l.accErr)
 	}
 	rep.Err = l.err()
+	if err := c.keepUnlisted(ctx, &l); err != nil {
+		rep.Err = c.storeFailed(err)
+		return rep
+	}
+	rep.Skipped = l.skipped
 	recs := l.records()
 	rep.ProviderID, rep.ProviderName = l.provider(storedPID, storedName, recs)
 	if err := c.y.store.saveAccounts(ctx, c.id, rep.ProviderID, rep.ProviderName, recs, l.listedKinds()); err != nil {
@@ -67,6 +86,11 @@ func (c *connSync) sync(parent context.Context, full bool) ConnectionReport {
 	rep.Accounts = make([]AccountReport, len(recs))
 	for i, r := range recs {
 		rep.Accounts[i] = AccountReport{AccountID: r.ID, Kind: r.Kind, DisplayName: r.DisplayName}
+	}
+	if len(recs) == 0 && len(l.skipped) > 0 {
+		// Nothing listed nor stored yet: the connection's first sync waits
+		// for the bank's budget; its lists are not "gone".
+		return c.finish(ctx, rep, false)
 	}
 
 	c.syncBalances(ctx, recs, rep.Accounts)
@@ -82,13 +106,40 @@ func (c *connSync) sync(parent context.Context, full bool) ConnectionReport {
 	return c.finish(ctx, rep, full)
 }
 
+// prepare learns, before the first call, what the connection may call:
+// its granted scopes, whether its client says the user is present (else
+// calls spend the bank's unattended budget), and the endpoint statuses
+// stored for it.
+func (c *connSync) prepare(ctx context.Context, cl *truelayer.Client) error {
+	c.client = cl
+	c.unattended = cl.PSUIP() == ""
+	if c.y.opts.scopes != nil {
+		c.scopes = c.y.opts.scopes(c.id)
+	}
+	statuses, err := c.y.store.EndpointStatuses(ctx)
+	if err != nil {
+		return err
+	}
+	c.statuses = map[budgetKey]int{}
+	for _, s := range statuses {
+		if s.ConnectionID == c.id {
+			c.statuses[budgetKey{s.AccountID, s.Endpoint}] = s.Status
+		}
+	}
+	return nil
+}
+
 // bankListing is what the bank listed: its accounts, its cards and, when
-// asked, who it is.
+// asked, who it is. A kind the sync could not list (skipped, refused) is
+// taken from the store (stored) and never marked gone.
 type bankListing struct {
 	accounts        []truelayer.Account
 	cards           []truelayer.Card
 	me              *truelayer.Me
 	accErr, cardErr error
+	stored          []accountRecord // the kinds not listed, as stored
+	unlisted        []string        // those kinds
+	skipped         []*SkippedError // lists the unattended budget left out
 }
 
 // listAccounts fetches the accounts and the cards, and who the bank is when
@@ -100,14 +151,14 @@ func (c *connSync) listAccounts(ctx context.Context, askWho bool) bankListing {
 		wg sync.WaitGroup
 	)
 	wg.Go(func() {
-		l.accounts, l.accErr = call(ctx, c, func(cl *truelayer.Client) ([]truelayer.Account, error) { return cl.Accounts(ctx) })
+		l.accounts, l.accErr = call(ctx, c, listEndpoint(EndpointAccounts), func(cl *truelayer.Client) ([]truelayer.Account, error) { return cl.Accounts(ctx) })
 	})
 	wg.Go(func() {
-		l.cards, l.cardErr = call(ctx, c, func(cl *truelayer.Client) ([]truelayer.Card, error) { return cl.Cards(ctx) })
+		l.cards, l.cardErr = call(ctx, c, listEndpoint(EndpointCards), func(cl *truelayer.Client) ([]truelayer.Card, error) { return cl.Cards(ctx) })
 	})
 	if askWho {
 		wg.Go(func() {
-			l.me, _ = call(ctx, c, func(cl *truelayer.Client) (*truelayer.Me, error) { return cl.Me(ctx) })
+			l.me, _ = call(ctx, c, listEndpoint(endpointMe), func(cl *truelayer.Client) (*truelayer.Me, error) { return cl.Me(ctx) })
 		})
 	}
 	wg.Wait()
@@ -117,7 +168,41 @@ func (c *connSync) listAccounts(ctx context.Context, askWho bool) bankListing {
 	if errors.Is(l.cardErr, truelayer.ErrNotSupported) {
 		l.cards, l.cardErr = nil, nil
 	}
+	l.accErr = l.unlist(KindAccount, l.accErr)
+	l.cardErr = l.unlist(KindCard, l.cardErr)
 	return l
+}
+
+// unlist notes a kind the sync did not list, and why, when that is no
+// failure: skipped (scope, budget) or refused by the bank. It returns err
+// otherwise.
+func (l *bankListing) unlist(kind string, err error) error {
+	var se *SkippedError
+	var re *RefusedError
+	switch {
+	case errors.As(err, &se):
+		if errors.Is(se, ErrUnattendedBudget) {
+			l.skipped = append(l.skipped, se)
+		}
+	case errors.As(err, &re) && kind == KindCard:
+	default:
+		return err
+	}
+	l.unlisted = append(l.unlisted, kind)
+	return nil
+}
+
+// keepUnlisted takes the kinds the sync did not list from the store, so
+// their balances and transactions still sync.
+func (c *connSync) keepUnlisted(ctx context.Context, l *bankListing) error {
+	for _, kind := range l.unlisted {
+		recs, err := c.y.store.storedRecords(ctx, c.id, kind)
+		if err != nil {
+			return err
+		}
+		l.stored = append(l.stored, recs...)
+	}
+	return nil
 }
 
 // err is why half of the listing (accounts or cards) failed, if it did.
@@ -137,6 +222,8 @@ func (l bankListing) records() []accountRecord {
 	for _, cd := range l.cards {
 		recs = append(recs, cardFromAPI(cd))
 	}
+	recs = append(recs, l.stored...)
+	slices.SortStableFunc(recs, func(a, b accountRecord) int { return boolInt(a.Kind == KindCard) - boolInt(b.Kind == KindCard) })
 	return recs
 }
 
@@ -144,10 +231,10 @@ func (l bankListing) records() []accountRecord {
 // members may be marked gone.
 func (l bankListing) listedKinds() []string {
 	var listed []string
-	if l.accErr == nil {
+	if l.accErr == nil && !slices.Contains(l.unlisted, KindAccount) {
 		listed = append(listed, KindAccount)
 	}
-	if l.cardErr == nil {
+	if l.cardErr == nil && !slices.Contains(l.unlisted, KindCard) {
 		listed = append(listed, KindCard)
 	}
 	return listed
@@ -181,7 +268,12 @@ func (l bankListing) provider(storedID, storedName string, recs []accountRecord)
 // failure; other errors go on the account's report.
 func (c *connSync) syncBalances(ctx context.Context, recs []accountRecord, reps []AccountReport) {
 	c.eachAccount(PhaseBalances, recs, func(i int, r accountRecord) Event {
-		if err := c.syncBalance(ctx, r); err != nil && !errors.Is(err, truelayer.ErrNotSupported) {
+		err := c.syncBalance(ctx, r)
+		var se *SkippedError
+		switch {
+		case errors.As(err, &se):
+			reps[i].noteSkipped(se)
+		case err != nil && !errors.Is(err, truelayer.ErrNotSupported):
 			reps[i].Err = err
 		}
 		return Event{Phase: PhaseBalances, Err: reps[i].Err}
@@ -221,6 +313,7 @@ func (c *connSync) eachAccount(phase string, recs []accountRecord, run func(i in
 // (synced false) records each account's balance error, as no transaction
 // sync will; a full run marks the connection synced.
 func (c *connSync) finish(ctx context.Context, rep ConnectionReport, synced bool) ConnectionReport {
+	c.storeStatuses(ctx)
 	if !synced {
 		for _, a := range rep.Accounts {
 			if a.Err == nil {
@@ -266,6 +359,10 @@ func (c *connSync) failConnection(parent context.Context, rep ConnectionReport, 
 		if serr := c.y.store.setConnectionState(parent, c.id, syncErrorText(err), false, consent); serr != nil {
 			c.storeFailed(serr)
 		}
+		if consent && !errors.Is(err, auth.ErrNeedsReconnect) && c.y.opts.consentLost != nil {
+			// A refused refresh is marked by the token manager already.
+			c.y.opts.consentLost(c.id, "the bank denied the account list ("+errorCode(err)+")")
+		}
 	}
 	c.emit(Event{ConnectionID: c.id, Phase: PhaseDone, Err: err})
 	return rep
@@ -273,15 +370,16 @@ func (c *connSync) failConnection(parent context.Context, rep ConnectionReport, 
 
 func (c *connSync) syncBalance(ctx context.Context, r accountRecord) error {
 	var rec balanceRecord
+	ep := accountEndpoint(r, EndpointBalance)
 	if r.Kind == KindCard {
-		b, err := call(ctx, c, func(cl *truelayer.Client) (*truelayer.CardBalance, error) { return cl.CardBalance(ctx, r.ID) })
+		b, err := call(ctx, c, ep, func(cl *truelayer.Client) (*truelayer.CardBalance, error) { return cl.CardBalance(ctx, r.ID) })
 		if err != nil {
 			return err
 		}
 		raw, _ := json.Marshal(b)
 		rec = balanceRecord{Currency: b.Currency, Current: b.Current, Available: b.Available, CreditLimit: b.CreditLimit, Raw: raw}
 	} else {
-		b, err := call(ctx, c, func(cl *truelayer.Client) (*truelayer.Balance, error) { return cl.Balance(ctx, r.ID) })
+		b, err := call(ctx, c, ep, func(cl *truelayer.Client) (*truelayer.Balance, error) { return cl.Balance(ctx, r.ID) })
 		if err != nil {
 			return err
 		}
@@ -299,4 +397,13 @@ func (c *connSync) syncBalance(ctx context.Context, r accountRecord) error {
 		return c.storeFailed(err)
 	}
 	return nil
+}
+
+// errorCode is an API error's code ("access_denied"), or "refused".
+func errorCode(err error) string {
+	var ae *truelayer.APIError
+	if errors.As(err, &ae) && ae.Code != "" {
+		return Sanitize(ae.Code)
+	}
+	return "refused"
 }

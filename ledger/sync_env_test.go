@@ -23,12 +23,21 @@ import (
 // faults the tests inject.
 var fastRetry = truelayer.RetryPolicy{MaxAttempts: 8, BaseDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond, MaxTotal: 20 * time.Second}
 
+// attended makes a client say the user is present (X-PSU-IP; the address
+// banktui finds on its route to a loopback bank), as banktui's clients do in
+// the TUI and on a terminal: the bank does not limit its calls.
+var attended = truelayer.WithPSUIP("127.0.0.1")
+
 // tokenKeeper stands in for auth.Manager: the first client of a connection
 // uses the minted token; every later request for a client (the Syncer asks
-// again after a 401) refreshes it, as the auth manager would.
+// again after a 401) refreshes it, as the auth manager would. Its clients
+// say the user is present (X-PSU-IP), as banktui's do in the TUI and on a
+// terminal, unless psuIP is "" (a sync from cron).
 type tokenKeeper struct {
-	srv  *tt.Server
-	auth *truelayer.AuthClient
+	srv    *tt.Server
+	auth   *truelayer.AuthClient
+	psuIP  string
+	apiURL string // the Data API base the clients use; "" = the emulator's
 
 	mu           sync.Mutex
 	tokens       map[string]*truelayer.Token
@@ -44,13 +53,26 @@ func newTokenKeeper(srv *tt.Server) *tokenKeeper {
 			ClientID: tt.DefaultClientID, ClientSecret: tt.DefaultClientSecret, AuthURL: srv.AuthURL(),
 		}),
 		tokens: map[string]*truelayer.Token{}, users: map[string][2]string{},
-		calls: map[string]int{}, refreshFirst: map[string]bool{},
+		calls: map[string]int{}, refreshFirst: map[string]bool{}, psuIP: "127.0.0.1",
 	}
 }
 
-// mint connects username at provider; the connection's id is "username@provider".
+// scopes are the scopes a connection's token was granted (a ScopesFunc).
+func (k *tokenKeeper) scopes(id string) []string {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.tokens[id].GrantedScopes()
+}
+
+// mint connects username at provider with every scope; the connection's
+// id is "username@provider".
 func (k *tokenKeeper) mint(username, provider string) (string, error) {
-	tok, err := k.srv.Connect(tt.DefaultClientID, username, provider, truelayer.AvailableScopes)
+	return k.mintWith(username, provider, truelayer.AvailableScopes)
+}
+
+// mintWith connects username at provider granting scopes.
+func (k *tokenKeeper) mintWith(username, provider string, scopes []string) (string, error) {
+	tok, err := k.srv.Connect(tt.DefaultClientID, username, provider, scopes)
 	if err != nil {
 		return "", fmt.Errorf("connect %s at %s: %w", username, provider, err)
 	}
@@ -77,7 +99,11 @@ func (k *tokenKeeper) clients(ctx context.Context, id string) (*truelayer.Client
 		k.tokens[id], tok = fresh, fresh
 	}
 	hc := &http.Client{Transport: &oauth2.Transport{Source: oauth2.StaticTokenSource(tok.OAuth2())}}
-	return truelayer.NewClient(hc, truelayer.WithBaseURL(k.srv.APIURL()), truelayer.WithRetry(fastRetry)), nil
+	api := k.apiURL
+	if api == "" {
+		api = k.srv.APIURL()
+	}
+	return truelayer.NewClient(hc, truelayer.WithBaseURL(api), truelayer.WithRetry(fastRetry), truelayer.WithPSUIP(k.psuIP)), nil
 }
 
 // truth is the emulator's data of a connection.
@@ -118,7 +144,7 @@ func (e *syncEnv) connect(username, provider string) string {
 }
 
 func (e *syncEnv) syncer(opts ...SyncOption) *Syncer {
-	return NewSyncer(e.st, e.clients, append([]SyncOption{WithClock(e.srv.Now)}, opts...)...)
+	return NewSyncer(e.st, e.clients, append([]SyncOption{WithClock(e.srv.Now), WithGrantedScopes(e.scopes)}, opts...)...)
 }
 
 // demoNow is the emulator's clock in the tests that start from the demo sync.
@@ -167,7 +193,7 @@ func runDemoSync() (*demoSyncRun, error) {
 	}
 	defer st.Close()
 	record := func(ev Event) { run.events = append(run.events, ev) } // Sync serialises progress calls
-	run.report, err = NewSyncer(st, keys.clients, WithClock(srv.Now)).Sync(context.Background(), run.conns, record)
+	run.report, err = NewSyncer(st, keys.clients, WithClock(srv.Now), WithGrantedScopes(keys.scopes)).Sync(context.Background(), run.conns, record)
 	if err != nil {
 		return run, err
 	}

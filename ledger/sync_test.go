@@ -345,7 +345,7 @@ func TestSyncWhenTheBankIgnoresTheDateRange(t *testing.T) {
 	srv := httptestServer(t, mux)
 	st := openTest(t)
 	clients := func(ctx context.Context, id string) (*truelayer.Client, error) {
-		return truelayer.NewClient(nil, truelayer.WithBaseURL(srv), truelayer.WithRetry(truelayer.NoRetry())), nil
+		return truelayer.NewClient(nil, truelayer.WithBaseURL(srv), truelayer.WithRetry(truelayer.NoRetry()), attended), nil
 	}
 	y := NewSyncer(st, clients, WithClock(func() time.Time { return now }))
 	mustSync(t, y, "sloppy")

@@ -46,13 +46,7 @@ FROM accounts a LEFT JOIN sync_state ss ON ss.account_rid = a.rid WHERE a.id = ?
 
 // RetryOlderHistory makes the next sync resume the back-fill of a
 // connection's accounts that stopped at sca_exceeded: call it right after
-// the user re-authenticated at the bank (the bank gives older history only
-// for a few minutes after that).
+// the user re-authenticated at the bank. ConnectionRenewed does it too.
 func (s *Store) RetryOlderHistory(ctx context.Context, connectionID string) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE sync_state SET backfilled = 0, history_limit = ''
-WHERE history_limit = ? AND account_rid IN (SELECT rid FROM accounts WHERE connection_id = ?)`,
-			LimitSCAExceeded, connectionID)
-		return err
-	})
+	return s.ConnectionRenewed(ctx, connectionID)
 }

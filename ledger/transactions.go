@@ -24,14 +24,23 @@ const (
 type TxQuery struct {
 	AccountIDs []string  // accounts and/or cards; empty = all
 	From, To   time.Time // From inclusive, To exclusive
+	// Location is the user's time zone (nil = UTC). A row the bank dated
+	// with a day but no time (see LocalTime) is compared with From and To
+	// by its day, read in Location, so it falls in the month its date says.
+	Location *time.Location
 	// Text: every whitespace-separated word must occur (case-insensitive
 	// substring) in the description or the merchant.
 	Text string
-	// Category is one of TrueLayer's transaction categories ("PURCHASE",
-	// indexed) or else a classification label ("Groceries"), matched
-	// exactly but case-insensitively.
+	// Category selects the rows whose category, as shown (CategoryName),
+	// contains it, ignoring case and the spaces around "/"
+	// (CategoryMatches): "groceries", "shopping" and "Shopping / Groceries"
+	// all select "Shopping / Groceries". Indexed.
 	Category string
-	Merchant string // case-insensitive substring of the merchant name
+	// ExcludeTransfers leaves out both sides of every matched transfer
+	// between the user's own accounts and card repayment (TransferKind):
+	// money that moved but was neither earned nor spent.
+	ExcludeTransfers bool
+	Merchant         string // case-insensitive substring of the merchant name
 	// MinAmount, MaxAmount bound the signed amount (money out is negative), inclusive.
 	MinAmount, MaxAmount *decimal.Decimal
 	Pending              int // PendingBoth, PendingOnly or PendingExclude
@@ -65,11 +74,19 @@ type TxView struct {
 	Pending                     bool
 	Timestamp                   time.Time
 	Description, Merchant       string
-	Category                    string   // transaction_category
-	Classification              []string // transaction_classification
-	Amount                      truelayer.Amount
-	Currency                    string
-	RunningBalance              *truelayer.Amount
+	Category                    string   // transaction_category, as sent
+	Classification              []string // transaction_classification, as sent
+	// CategoryName is the category as banktui shows it everywhere
+	// (CategoryName of the two above: "Shopping / Groceries", "Purchase").
+	CategoryName string
+	// DateOnly: the bank sent a day without a time of day (LocalTime).
+	DateOnly bool
+	// TransferKind is TransferOwn or TransferCardPayment when this row is
+	// one side of a matched transfer (Store.TransferPairs), else "".
+	TransferKind   string
+	Amount         truelayer.Amount
+	Currency       string
+	RunningBalance *truelayer.Amount
 	// SettledFrom is the id of the pending row this settled row replaced, if
 	// the sync matched one.
 	SettledFrom string
@@ -191,7 +208,7 @@ func (s *Store) Transaction(ctx context.Context, accountID, id string, pending b
 // offset). Reading one field of the JSON is far cheaper than decoding it.
 const txColumns = `SELECT t.rid, a.id, a.connection_id, t.tx_id, t.pending, t.ts, t.description, t.merchant,
        t.category, t.classification, t.amount, t.currency, t.running_balance, t.pending_id,
-       t.amount_micro, t.sort_label, t.sort_category, t.sort_balance, `
+       t.category_name, t.transfer_kind, t.amount_micro, t.sort_label, t.sort_balance, `
 
 const txFrom = `
 FROM transactions t JOIN accounts a ON a.rid = t.account_rid JOIN transaction_json j ON j.rid = t.rid`
@@ -242,13 +259,14 @@ func (s *Store) scanTransactions(ctx context.Context, query string, args []any, 
 		)
 		if err := rows.Scan(&rid, &v.AccountID, &v.ConnectionID, &v.ID, &pending, &ts, &v.Description,
 			&v.Merchant, &v.Category, &classification, &amount, &v.Currency, &running,
-			&v.SettledFrom, &v.pos.amountMicro, &v.pos.label, &v.pos.category, &v.pos.balance, &last); err != nil {
+			&v.SettledFrom, &v.CategoryName, &v.TransferKind, &v.pos.amountMicro, &v.pos.label, &v.pos.balance, &last); err != nil {
 			return fmt.Errorf("ledger: transactions: %w", err)
 		}
 		v.Pending = pending != 0
-		v.pos.rid, v.pos.ts = rid, ts
+		v.pos.rid, v.pos.ts, v.pos.category = rid, ts, v.CategoryName
 		if ts != 0 {
 			v.Timestamp = time.Unix(ts, 0).UTC()
+			v.DateOnly = isDay(ts)
 		}
 		v.Classification = splitClassification(classification)
 		v.Amount = amountFromText(amount)
@@ -299,7 +317,7 @@ func txOrder(q TxQuery) string {
 	case "description":
 		col = "t.description COLLATE NOCASE"
 	case "category":
-		col = "t.category COLLATE NOCASE"
+		col = "t.category_name"
 	case "merchant":
 		col = "t.merchant COLLATE NOCASE"
 	case "balance":

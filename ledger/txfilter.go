@@ -3,11 +3,8 @@ package ledger
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
-
-	"github.com/banktui/banktui/truelayer"
 )
 
 // txWhere builds the WHERE clause of q, with its arguments.
@@ -34,13 +31,13 @@ func (s *Store) txWherePlanned(ctx context.Context, q TxQuery) (string, []any, w
 			return " WHERE 0", nil, plan, nil
 		}
 	}
-	where, args, err := s.txWhereIn(q, rids, plan)
+	where, args, err := s.txWhereIn(ctx, q, rids, plan)
 	return where, args, plan, err
 }
 
 // txWhereIn is txWhere for the accounts rids (none: all), with the words
 // of the filter found as plan says.
-func (s *Store) txWhereIn(q TxQuery, rids []int64, plan wordPlan) (string, []any, error) {
+func (s *Store) txWhereIn(ctx context.Context, q TxQuery, rids []int64, plan wordPlan) (string, []any, error) {
 	var conds []string
 	var args []any
 	switch len(rids) {
@@ -54,12 +51,12 @@ func (s *Store) txWhereIn(q TxQuery, rids []int64, plan wordPlan) (string, []any
 		args = append(args, r)
 	}
 	if !q.From.IsZero() {
-		conds = append(conds, "t.ts >= ?")
-		args = append(args, q.From.Unix())
+		cond, a := tsBound(">=", q.From, q.Location)
+		conds, args = append(conds, cond), append(args, a...)
 	}
 	if !q.To.IsZero() {
-		conds = append(conds, "t.ts < ?")
-		args = append(args, q.To.Unix())
+		cond, a := tsBound("<", q.To, q.Location)
+		conds, args = append(conds, cond), append(args, a...)
 	}
 	switch {
 	case q.Pending > 0:
@@ -67,16 +64,15 @@ func (s *Store) txWhereIn(q TxQuery, rids []int64, plan wordPlan) (string, []any
 	case q.Pending < 0:
 		conds = append(conds, "t.pending = 0")
 	}
-	switch {
-	case q.Category == "":
-	case slices.ContainsFunc(truelayer.TransactionCategories, func(c string) bool { return strings.EqualFold(c, q.Category) }):
-		// One of TrueLayer's categories (PURCHASE, ...): the index answers.
-		conds = append(conds, "t.category = ? COLLATE NOCASE")
-		args = append(args, q.Category)
-	default:
-		// A classification label ("Groceries"), at any level.
-		conds = append(conds, "('"+classSep+"' || t.classification || '"+classSep+"') LIKE ? ESCAPE '\\'")
-		args = append(args, "%"+classSep+escapeLike(q.Category)+classSep+"%")
+	if q.Category != "" {
+		cond, a, err := s.categoryCond(ctx, q.Category)
+		if err != nil {
+			return "", nil, err
+		}
+		conds, args = append(conds, cond), append(args, a...)
+	}
+	if q.ExcludeTransfers {
+		conds = append(conds, notTransfer)
 	}
 	if q.Merchant != "" {
 		conds = append(conds, "t.merchant LIKE ? ESCAPE '\\'")
@@ -108,7 +104,7 @@ func (s *Store) txWhereIn(q TxQuery, rids []int64, plan wordPlan) (string, []any
 		conds = append(conds, "t.rid IN (SELECT rowid FROM tx_fts WHERE tx_fts MATCH ?)")
 		args = append(args, plan.match)
 	}
-	conds, args, err := termsWhere(q.Terms, plan.ftsWords, conds, args)
+	conds, args, err := s.termsWhere(ctx, q.Terms, plan.ftsWords, conds, args)
 	if err != nil {
 		return "", nil, err
 	}
@@ -116,6 +112,20 @@ func (s *Store) txWhereIn(q TxQuery, rids []int64, plan wordPlan) (string, []any
 		return "", args, nil
 	}
 	return " WHERE " + strings.Join(conds, " AND "), args, nil
+}
+
+// categoryCond selects the category names shown that term selects
+// (CategoryMatches), by the category index.
+func (s *Store) categoryCond(ctx context.Context, term string) (string, []any, error) {
+	names, err := s.categoryNamesMatching(ctx, term)
+	if err != nil || len(names) == 0 {
+		return "0", nil, err
+	}
+	args := make([]any, len(names))
+	for i, n := range names {
+		args[i] = n
+	}
+	return "t.category_name IN (" + placeholders(len(names)) + ")", args, nil
 }
 
 func (s *Store) accountRIDs(ctx context.Context, ids []string) ([]int64, error) {
@@ -140,10 +150,11 @@ func (s *Store) accountRIDs(ctx context.Context, ids []string) ([]int64, error) 
 }
 
 // splitText turns the words of a text filter into an FTS5 query (words of
-// three characters or more, each quoted) and the words left for LIKE.
+// three characters or more, each quoted) and the words left for LIKE. A NUL
+// would end the FTS5 query's string early (a syntax error), so it goes.
 func (s *Store) splitText(text string) (match string, short []string) {
 	var terms []string
-	for _, word := range strings.Fields(text) {
+	for _, word := range strings.Fields(strings.ReplaceAll(text, "\x00", "")) {
 		// Trigrams need three characters.
 		if s.hasFTS && len([]rune(word)) >= 3 {
 			terms = append(terms, `"`+strings.ReplaceAll(word, `"`, `""`)+`"`)
@@ -158,6 +169,7 @@ func (s *Store) splitText(text string) (match string, short []string) {
 func sameFilters(a, b TxQuery) bool {
 	return len(a.AccountIDs) == len(b.AccountIDs) && a.From.Equal(b.From) && a.To.Equal(b.To) &&
 		a.Text == b.Text && a.Category == b.Category && a.Merchant == b.Merchant && a.Terms.empty() && b.Terms.empty() &&
+		a.ExcludeTransfers == b.ExcludeTransfers &&
 		a.MinAmount == nil && b.MinAmount == nil && a.MaxAmount == nil && b.MaxAmount == nil &&
 		a.Pending == b.Pending
 }

@@ -54,7 +54,7 @@ var pageSorts = map[string]pageSort{
 	"date":     {index: "transactions_account_ts"},
 	"amount":   {key: "t.amount_micro", index: "transactions_account_amount"},
 	"label":    {key: "t.sort_label", text: true, index: "transactions_account_label"},
-	"category": {key: "t.sort_category", text: true, index: "transactions_account_category"},
+	"category": {key: "t.category_name", text: true, index: "transactions_account_category"},
 	"balance":  {key: "t.sort_balance", index: "transactions_account_balance"},
 }
 
@@ -132,7 +132,7 @@ func (s *Store) scopeRIDs(ctx context.Context, ids []string) ([]int64, error) {
 
 // accountPage is one account's part of a page.
 func (s *Store) accountPage(ctx context.Context, q TxQuery, ps pageSort, rid int64, plan wordPlan) ([]TxView, error) {
-	where, args, err := s.txWhereIn(q, []int64{rid}, plan)
+	where, args, err := s.txWhereIn(ctx, q, []int64{rid}, plan)
 	if err != nil {
 		return nil, err
 	}

@@ -35,14 +35,14 @@ func (t TxTerms) empty() bool {
 	return len(t.Words) == 0 && len(t.NotWords) == 0 && len(t.Categories) == 0 && len(t.Merchants) == 0 && len(t.Amounts) == 0
 }
 
-// categoryAsRead is the category as the panes show it: lower case, words
-// apart ("BILL_PAYMENT" reads "bill payment").
-const categoryAsRead = "replace(lower(t.category), '_', ' ')"
+// categoryAsRead is the category as the panes show it (CategoryName),
+// in lower case.
+const categoryAsRead = "lower(t.category_name)"
 
 // termsWhere adds the conditions of t to conds and args. Words of the
 // index (ftsWords, found through the full-text index) are left to the
 // caller; every other word is tested on each row.
-func termsWhere(t TxTerms, ftsWords map[string]bool, conds []string, args []any) ([]string, []any, error) {
+func (s *Store) termsWhere(ctx context.Context, t TxTerms, ftsWords map[string]bool, conds []string, args []any) ([]string, []any, error) {
 	like := func(w string) string { return "%" + escapeLike(strings.ToLower(w)) + "%" }
 	anyText := "(t.description LIKE ? ESCAPE '\\' OR t.merchant LIKE ? ESCAPE '\\' OR " + categoryAsRead + " LIKE ? ESCAPE '\\')"
 	for _, w := range t.Words {
@@ -57,8 +57,11 @@ func termsWhere(t TxTerms, ftsWords map[string]bool, conds []string, args []any)
 		args = append(args, like(w), like(w), like(w))
 	}
 	for _, c := range t.Categories {
-		conds = append(conds, categoryAsRead+" LIKE ? ESCAPE '\\'")
-		args = append(args, like(c))
+		cond, a, err := s.categoryCond(ctx, c)
+		if err != nil {
+			return nil, nil, err
+		}
+		conds, args = append(conds, cond), append(args, a...)
 	}
 	for _, m := range t.Merchants {
 		conds = append(conds, "t.merchant LIKE ? ESCAPE '\\'")
@@ -136,7 +139,7 @@ func (s *Store) planWords(ctx context.Context, t TxTerms, page bool) (wordPlan, 
 	if !s.hasFTS || len(t.Words) == 0 {
 		return p, nil
 	}
-	cats, err := s.categories(ctx)
+	cats, err := s.Categories(ctx)
 	if err != nil {
 		return p, err
 	}
@@ -185,33 +188,9 @@ func (s *Store) planWords(ctx context.Context, t TxTerms, page bool) (wordPlan, 
 func namesCategory(cats []string, w string) bool {
 	w = strings.ToLower(w)
 	for _, c := range cats {
-		if strings.Contains(strings.ReplaceAll(strings.ToLower(c), "_", " "), w) {
+		if strings.Contains(strings.ToLower(c), w) {
 			return true
 		}
 	}
 	return false
-}
-
-// categories lists the distinct categories stored, one index seek each
-// (a loose index scan).
-func (s *Store) categories(ctx context.Context) ([]string, error) {
-	rows, err := s.db.QueryContext(ctx, `
-WITH RECURSIVE c(x) AS (
-	SELECT (SELECT min(category COLLATE NOCASE) FROM transactions)
-	UNION ALL
-	SELECT (SELECT min(category COLLATE NOCASE) FROM transactions WHERE category COLLATE NOCASE > c.x) FROM c WHERE c.x IS NOT NULL
-) SELECT x FROM c WHERE x IS NOT NULL`)
-	if err != nil {
-		return nil, fmt.Errorf("ledger: categories: %w", err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var c string
-		if err := rows.Scan(&c); err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
 }

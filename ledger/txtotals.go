@@ -10,9 +10,9 @@ import (
 // TransactionTotals sums what q selects, pending rows included unless q
 // leaves them out, per currency (Key ""), sorted by currency: how many,
 // money in, money out and the net. Sort, Limit, Offset and After do not
-// matter. Selected by accounts, dates and pending state alone, it adds up
-// the stored per-day totals, so its cost grows with the days, not the
-// rows; any other filter sums the rows it matches.
+// matter. Selected by accounts, dates, pending state and transfers alone,
+// it adds up the stored per-day totals, so its cost grows with the days,
+// not the rows; any other filter sums the rows it matches.
 func (s *Store) TransactionTotals(ctx context.Context, q TxQuery) ([]Bucket, error) {
 	q.Sort, q.Limit, q.Offset, q.After = "", 0, 0, nil
 	var out []Bucket
@@ -20,7 +20,7 @@ func (s *Store) TransactionTotals(ctx context.Context, q TxQuery) ([]Bucket, err
 	if onlyDates(q) {
 		out, err = s.totalsByDay(ctx, q)
 	} else {
-		out, err = s.sumWhere(ctx, q, "''")
+		out, err = s.sumWhere(ctx, q, "", nil)
 	}
 	if err != nil {
 		return nil, err
@@ -29,16 +29,40 @@ func (s *Store) TransactionTotals(ctx context.Context, q TxQuery) ([]Bucket, err
 	return out, nil
 }
 
-// onlyDates reports whether q selects by accounts, dates and pending state alone.
+// onlyDates reports whether q selects by accounts, dates, pending state
+// and transfers alone.
 func onlyDates(q TxQuery) bool {
 	return q.Text == "" && q.Category == "" && q.Merchant == "" && q.MinAmount == nil && q.MaxAmount == nil && q.Terms.empty()
 }
 
 const daySeconds = 86400
 
-// totalsByDay sums the whole days of q's range from transaction_days, and
-// the rows of the part-days at its ends.
+// wholeDays are the UTC days [first, end) whose every row q's dates select:
+// a timed row by its instant, a dated one by its day in q.Location
+// (tsBound), so both must lie inside. Unbounded ends are far away.
+func wholeDays(q TxQuery) (first, end int64) {
+	const far = int64(1) << 50
+	first, end = -far, far
+	loc := q.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	if !q.From.IsZero() {
+		first = max(ceilDiv(q.From.Unix(), daySeconds), ceilDiv(civilUnix(q.From.In(loc)), daySeconds))
+	}
+	if !q.To.IsZero() {
+		end = min(floorDiv(q.To.Unix(), daySeconds), ceilDiv(civilUnix(q.To.In(loc)), daySeconds))
+	}
+	return first, end
+}
+
+// totalsByDay sums q's whole days from transaction_days, and the rows of
+// the part-days at its ends.
 func (s *Store) totalsByDay(ctx context.Context, q TxQuery) ([]Bucket, error) {
+	first, end := wholeDays(q)
+	if end <= first {
+		return s.sumWhere(ctx, q, "", nil)
+	}
 	var rids []int64
 	if len(q.AccountIDs) > 0 {
 		var err error
@@ -49,42 +73,23 @@ func (s *Store) totalsByDay(ctx context.Context, q TxQuery) ([]Bucket, error) {
 			return nil, nil
 		}
 	}
-	const noDay = int64(1) << 50
-	firstDay, endDay := -noDay, noDay // whole days [firstDay, endDay)
-	var edges []TxQuery
+	total := map[string]*Bucket{}
+	exact, err := s.sumDays(ctx, rids, first, end, q, total)
+	if err != nil {
+		return nil, err
+	}
+	if !exact { // an amount with more than six decimals: sum the text
+		return s.sumWhere(ctx, q, "", nil)
+	}
+	var edges [][2]any // the part-days: rows before the first whole day, from the end on
 	if !q.From.IsZero() {
-		from := q.From.Unix()
-		firstDay = ceilDiv(from, daySeconds)
-		if from%daySeconds != 0 {
-			e := q
-			e.To = time.Unix(firstDay*daySeconds, 0)
-			if !q.To.IsZero() && q.To.Before(e.To) {
-				e.To = q.To
-			}
-			edges = append(edges, e)
-		}
+		edges = append(edges, [2]any{"t.ts < ?", first * daySeconds})
 	}
 	if !q.To.IsZero() {
-		to := q.To.Unix()
-		endDay = floorDiv(to, daySeconds)
-		if to%daySeconds != 0 && endDay >= firstDay {
-			e := q
-			e.From = time.Unix(endDay*daySeconds, 0)
-			edges = append(edges, e)
-		}
-	}
-	total := map[string]*Bucket{}
-	if endDay > firstDay {
-		exact, err := s.sumDays(ctx, rids, firstDay, endDay, q.Pending, total)
-		if err != nil {
-			return nil, err
-		}
-		if !exact { // an amount with more than six decimals: sum the text
-			return s.sumWhere(ctx, q, "''")
-		}
+		edges = append(edges, [2]any{"t.ts >= ?", end * daySeconds})
 	}
 	for _, e := range edges {
-		part, err := s.sumWhere(ctx, e, "''")
+		part, err := s.sumWhere(ctx, q, e[0].(string), e[1])
 		if err != nil {
 			return nil, err
 		}
@@ -100,9 +105,42 @@ func (s *Store) totalsByDay(ctx context.Context, q TxQuery) ([]Bucket, error) {
 	return out, nil
 }
 
-// sumDays adds the stored totals of days [first, end) into total; exact is
+// sumWhere sums the rows q selects (and cond, with arg, when not "") per
+// currency: in integers, or from the text when an amount has more than
+// six decimals.
+func (s *Store) sumWhere(ctx context.Context, q TxQuery, cond string, arg any) ([]Bucket, error) {
+	where, args, plan, err := s.txWherePlanned(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	if cond != "" {
+		if where == "" {
+			where = " WHERE 1"
+		}
+		where += " AND " + cond
+		args = append(args, arg)
+	}
+	table := "transactions t"
+	if plan.match != "" {
+		table += " NOT INDEXED" // the text's matches, by row id
+	}
+	out, inexact, err := s.scanBuckets(ctx, `
+SELECT '' AS k, t.currency, count(*), sum(t.amount_micro < 0), sum(t.amount_micro > 0),
+       sum(CASE WHEN t.amount_micro < 0 THEN -t.amount_micro ELSE 0 END),
+       sum(CASE WHEN t.amount_micro > 0 THEN t.amount_micro ELSE 0 END),
+       sum(t.amount_exact = 0)
+FROM `+table+where+`
+GROUP BY t.currency`, args)
+	if err != nil || !inexact {
+		return out, err
+	}
+	return s.bucketsFromText(ctx, where, args, "''")
+}
+
+// sumDays adds the stored totals of days [first, end) of the accounts rids
+// (none: all) into total, with q's pending state and transfers; exact is
 // false when one of them holds an amount with more than six decimals.
-func (s *Store) sumDays(ctx context.Context, rids []int64, first, end int64, pending int, total map[string]*Bucket) (exact bool, err error) {
+func (s *Store) sumDays(ctx context.Context, rids []int64, first, end int64, q TxQuery, total map[string]*Bucket) (exact bool, err error) {
 	where := " WHERE day >= ? AND day < ?"
 	args := []any{first, end}
 	if len(rids) > 0 {
@@ -112,10 +150,13 @@ func (s *Store) sumDays(ctx context.Context, rids []int64, first, end int64, pen
 		}
 	}
 	switch {
-	case pending > 0:
+	case q.Pending > 0:
 		where += " AND pending = 1"
-	case pending < 0:
+	case q.Pending < 0:
 		where += " AND pending = 0"
+	}
+	if q.ExcludeTransfers {
+		where += " AND transfer = 0"
 	}
 	rows, err := s.db.QueryContext(ctx, `SELECT currency, sum(n), sum(money_in), sum(money_out), sum(inexact)
 FROM transaction_days`+where+" GROUP BY currency", args...)
@@ -133,8 +174,8 @@ FROM transaction_days`+where+" GROUP BY currency", args...)
 		if inexact > 0 {
 			exact = false
 		}
-		b.Received = amountFromMicro(in)
-		b.Spent = amountFromMicro(out)
+		b.Received = fromMicro(in)
+		b.Spent = fromMicro(out)
 		addBucket(total, b)
 	}
 	return exact, rows.Err()

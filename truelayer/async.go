@@ -158,6 +158,9 @@ type ExtendResponse struct {
 
 // ExtendConnection asks TrueLayer to extend a connection:
 // POST {BaseURL}connections/extend. It is never retried (not idempotent).
+// The request needs no access token, but goes through c's *http.Client: if
+// that one adds a token it must get one first, which fails once the consent
+// has lapsed. Use AuthClient.ExtendConnection, which sends none.
 func (c *Client) ExtendConnection(ctx context.Context, r ExtendRequest) (*ExtendResponse, error) {
 	req, err := c.NewRequest(ctx, http.MethodPost, "connections/extend", nil, r)
 	if err != nil {

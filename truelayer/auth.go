@@ -78,8 +78,11 @@ type AuthLinkParams struct {
 	State, Nonce string
 	ResponseMode string // "" or "query": code in the redirect's query; "form_post": POSTed form
 	// Providers are the provider/group ids the dialog offers, e.g. "uk-ob-all uk-oauth-all".
-	Providers  []string
-	ProviderID string // skip the provider selection (must be covered by Providers)
+	Providers []string
+	// ProviderID skips the provider selection. TrueLayer wants it covered
+	// by Providers (by id, or a group such as uk-ob-all): with no Providers,
+	// AuthLink sends ProviderID as providers too.
+	ProviderID string
 	EnableMock, EnableOAuthProviders, EnableOpenBankingProviders,
 	EnableCredentialsSharingProviders, EnableCredentialsSharingProvidersDE bool
 	DisableProviders []string
@@ -126,7 +129,11 @@ func (a *AuthClient) AuthLink(p AuthLinkParams) (string, error) {
 	q.flag("enable_oauth_providers", p.EnableOAuthProviders)
 	q.flag("enable_open_banking_providers", p.EnableOpenBankingProviders)
 	q.add("disable_providers", strings.Join(p.DisableProviders, " "))
-	q.add("providers", strings.Join(p.Providers, " "))
+	providers := p.Providers
+	if len(providers) == 0 && p.ProviderID != "" {
+		providers = []string{p.ProviderID} // provider_id alone is refused (docs: auth-link-basics)
+	}
+	q.add("providers", strings.Join(providers, " "))
 	q.add("provider_id", p.ProviderID)
 	if p.CodeChallenge != "" {
 		q.add("code_challenge", p.CodeChallenge)

@@ -173,6 +173,10 @@ func WithUserAgent(ua string) Option { return func(c *Client) { c.UserAgent = ua
 // user is present (attended access is not rate limited like unattended).
 func WithPSUIP(ip string) Option { return func(c *Client) { c.req.psuIP = ip } }
 
+// PSUIP is the X-PSU-IP the client sends (WithPSUIP); "" when it does not
+// say the user is present, so the bank counts its calls as unattended.
+func (c *Client) PSUIP() string { return c.req.psuIP }
+
 // WithRetry sets the retry policy of GET requests (default DefaultRetryPolicy).
 func WithRetry(p RetryPolicy) Option { return func(c *Client) { c.req.retry = p } }
 
@@ -364,6 +368,9 @@ func shouldRetry(err error) bool {
 	var ae *APIError
 	if !errors.As(err, &ae) {
 		return false
+	}
+	if ae.Code == codeUnattendedLimit {
+		return false // the bank's daily budget: every retry is one more refused call
 	}
 	switch ae.StatusCode {
 	case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:

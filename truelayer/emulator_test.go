@@ -191,7 +191,9 @@ func TestEmulatorProviderBehaviours(t *testing.T) {
 
 func TestEmulatorFaultsAndRetries(t *testing.T) {
 	ctx := context.Background()
-	e := newEmu(t, "john", truelayertest.ProviderNorthgate)
+	// The user is present (X-PSU-IP): retries are the subject here, not the
+	// bank's daily budget of unattended calls.
+	e := newEmu(t, "john", truelayertest.ProviderNorthgate, truelayer.WithPSUIP("203.0.113.7"))
 	cases := []struct {
 		name  string
 		fault truelayertest.Fault
@@ -402,13 +404,13 @@ func TestEmulatorExtend(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		req := truelayer.ExtendRequest{
-			ClientID: truelayertest.DefaultClientID, ClientSecret: truelayertest.DefaultClientSecret,
-			RefreshToken: tok.RefreshToken, RedirectURI: truelayertest.DefaultRedirectURIs[0],
-			UserHasReconfirmedConsent: c.reconfirms, User: &truelayer.ExtendUser{Name: "John Doe", Email: "john@example.com"},
+		req := truelayer.ExtendRequest{ // the client credentials and redirect URI come from the AuthClient
+			RefreshToken: tok.RefreshToken, UserHasReconfirmedConsent: c.reconfirms,
+			User: &truelayer.ExtendUser{Name: "John Doe", Email: "john@example.com"},
 		}
-		// No access token needed: a plain client.
-		resp, err := truelayer.NewClient(nil, truelayer.WithBaseURL(srv.APIURL())).ExtendConnection(ctx, req)
+		// After the consent lapsed no access token can be had; none is needed.
+		srv.AdvanceClock(91 * 24 * time.Hour)
+		resp, err := auth.ExtendConnection(ctx, srv.APIURL(), req)
 		switch {
 		case c.want == "":
 			if err == nil {

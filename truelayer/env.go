@@ -72,7 +72,10 @@ var AvailableScopes = []string{
 	ScopeBalance, ScopeCards, ScopeDirectDebits, ScopeStandingOrders,
 }
 
-// DefaultScopes is what banktui asks for unless told otherwise.
+// DefaultScopes are the scopes AuthLink asks for when given none: identity,
+// accounts, balances, cards, transactions and a refresh token. Standing
+// orders and direct debits are scopes of their own (banktui adds both:
+// auth.DefaultScopes); without them their endpoints are refused.
 var DefaultScopes = []string{
 	ScopeInfo, ScopeAccounts, ScopeBalance, ScopeCards, ScopeTransactions, ScopeOfflineAccess,
 }

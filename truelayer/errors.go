@@ -349,8 +349,10 @@ func RedactURLString(s string) string {
 }
 
 var (
-	jwtPattern    = regexp.MustCompile(`eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*`)
-	secretPattern = regexp.MustCompile(`(?i)((?:access_token|refresh_token|id_token|client_secret|code_verifier|code|token|password|secret)["']?\s*[=:]\s*["']?)([^&\s"',;}]+)`)
+	jwtPattern = regexp.MustCompile(`eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*`)
+	// A key inside a URL path ("/connect/token: refused ...") is no key:
+	// the character before it must not be a slash.
+	secretPattern = regexp.MustCompile(`(?i)(^|[^/])((?:access_token|refresh_token|id_token|client_secret|code_verifier|code|token|password|secret)["']?\s*[=:]\s*["']?)([^&\s"',;}]+)`)
 	bearerPattern = regexp.MustCompile(`(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+`)
 )
 
@@ -359,6 +361,6 @@ var (
 func RedactString(s string) string {
 	s = jwtPattern.ReplaceAllString(s, redacted)
 	s = bearerPattern.ReplaceAllString(s, "${1}"+redacted)
-	s = secretPattern.ReplaceAllString(s, "${1}"+redacted)
+	s = secretPattern.ReplaceAllString(s, "${1}${2}"+redacted)
 	return s
 }

@@ -196,6 +196,11 @@ func TestRedactString(t *testing.T) {
 	if !strings.Contains(out, "x=1") {
 		t.Errorf("harmless text lost: %q", out)
 	}
+	// A path ending in a secret's name is not a key: its error stays readable.
+	path := "POST https://auth.example/connect/token: refused to follow a redirect"
+	if got := RedactString(path); got != path {
+		t.Errorf("RedactString(%q) = %q: words after a path were redacted", path, got)
+	}
 }
 
 // errNoToken is what an auth layer's RoundTripper might return.

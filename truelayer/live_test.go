@@ -35,6 +35,10 @@ type liveEnv struct {
 	token  string
 	client *truelayer.Client
 	err    error
+	// With client credentials: the auth client and the refresh token file
+	// (holding the latest refresh token).
+	auth *truelayer.AuthClient
+	file string
 }
 
 var (
@@ -81,12 +85,17 @@ func newLiveEnv() liveEnv {
 			l.err = err
 			return l
 		}
-		auth := truelayer.NewAuthClient(&http.Client{Timeout: time.Minute}, truelayer.AuthConfig{
-			ClientID: clientID, ClientSecret: os.Getenv("TRUELAYER_CLIENT_SECRET"), AuthURL: l.env.AuthURL,
+		redirect := os.Getenv("TRUELAYER_REDIRECT_URI")
+		if redirect == "" {
+			redirect = "http://localhost:3000/callback"
+		}
+		l.auth = truelayer.NewAuthClient(&http.Client{Timeout: time.Minute}, truelayer.AuthConfig{
+			ClientID: clientID, ClientSecret: os.Getenv("TRUELAYER_CLIENT_SECRET"), AuthURL: l.env.AuthURL, RedirectURI: redirect,
 		})
+		l.file = file
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
-		tok, err := auth.Refresh(ctx, strings.TrimSpace(string(rt)))
+		tok, err := l.auth.Refresh(ctx, strings.TrimSpace(string(rt)))
 		if err != nil {
 			l.err = err // an *APIError: no token in its text
 			return l
@@ -147,7 +156,7 @@ func TestLiveAccounts(t *testing.T) {
 		if b, err := l.client.Balance(ctx, a.AccountID); err != nil || b.Currency == "" {
 			t.Errorf("balance: %+v, %v", b, err)
 		}
-		to := time.Now().UTC()
+		to := time.Now().UTC().Truncate(24 * time.Hour) // a date, never later than today
 		if _, err := l.client.Transactions(ctx, a.AccountID, to.AddDate(0, -1, 0), to); err != nil {
 			t.Errorf("transactions: %v", err)
 		}
@@ -186,7 +195,7 @@ func TestLiveCards(t *testing.T) {
 		if _, err := l.client.CardBalance(ctx, c.AccountID); err != nil {
 			t.Errorf("card balance: %v", err)
 		}
-		to := time.Now().UTC()
+		to := time.Now().UTC().Truncate(24 * time.Hour)
 		if _, err := l.client.CardTransactions(ctx, c.AccountID, to.AddDate(0, -1, 0), to); err != nil {
 			t.Errorf("card transactions: %v", err)
 		}
@@ -196,6 +205,43 @@ func TestLiveCards(t *testing.T) {
 	}
 	if _, err := l.client.Card(ctx, "no-such-card"); !errors.Is(err, truelayer.ErrNotFound) {
 		t.Errorf("bad card id: err = %v, want not found", err)
+	}
+}
+
+// /connections/extend with the connection's refresh token and no access
+// token: the sandbox's mock users answer no_action_needed (john/eternal:
+// new tokens, saved to the file) or authentication_needed (a sign-in link
+// on the auth host).
+func TestLiveExtend(t *testing.T) {
+	l := liveSetup(t)
+	if l.auth == nil {
+		t.Skip("NOT RUN: extending needs TRUELAYER_CLIENT_ID, TRUELAYER_CLIENT_SECRET and TRUELAYER_REFRESH_TOKEN_FILE")
+	}
+	rt, err := os.ReadFile(l.file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := l.auth.ExtendConnection(liveCtx(t), l.env.APIURL, truelayer.ExtendRequest{
+		RefreshToken: strings.TrimSpace(string(rt)), UserHasReconfirmedConsent: true,
+		User: &truelayer.ExtendUser{Name: "John Doe", Email: "john.doe@example.com"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	switch r.ActionNeeded {
+	case truelayer.ActionNoActionNeeded:
+		if r.RefreshToken == "" || r.AccessToken == "" {
+			t.Fatal("no_action_needed without new tokens")
+		}
+		if err := os.WriteFile(l.file, []byte(r.RefreshToken+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	case truelayer.ActionAuthenticationNeeded:
+		if !strings.HasPrefix(r.UserInputLink, "https://") {
+			t.Errorf("authentication_needed without an https sign-in link")
+		}
+	default:
+		t.Errorf("extend answered %q", r.ActionNeeded)
 	}
 }
 

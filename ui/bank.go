@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -208,16 +209,56 @@ func (b *bank) newestBalance() (t time.Time) {
 	return t
 }
 
-// reconnectNote is the prompt of a connection whose consent expired, or "".
-func (b *bank) reconnectNote(connectionID string) string {
+// consentWarnDays: from this many days before a consent lapses, the TUI
+// says so.
+const consentWarnDays = 7
+
+// consentOf is the saved connection's consent, if known.
+func (b *bank) consentOf(connectionID string) (ledger.Consent, bool) {
 	for _, c := range b.connections {
-		if c.ConnectionID == connectionID && c.NeedsReconnect {
-			note := "consent expired: press L to reconnect"
-			if c.Reason != "" {
-				note += " (" + ledger.Sanitize(c.Reason) + ")"
-			}
-			return note
+		if c.ConnectionID == connectionID {
+			return c, true
 		}
 	}
+	return ledger.Consent{}, false
+}
+
+// reconnectNote is the prompt of a connection whose consent expired or is
+// about to, or "".
+func (b *bank) reconnectNote(connectionID string, now time.Time) string {
+	c, ok := b.consentOf(connectionID)
+	switch {
+	case !ok:
+		return ""
+	case c.NeedsReconnect:
+		note := "consent expired: press L to reconnect"
+		if c.Reason != "" {
+			note += " (" + ledger.Sanitize(c.Reason) + ")"
+		}
+		return note
+	case !c.ExpiresAt.IsZero() && c.ExpiresAt.Before(now):
+		return "consent expired: press L to reconnect (or banktui connections extend " + ledger.Sanitize(c.ConnectionID) + ")"
+	case !c.ExpiresAt.IsZero() && daysLeft(c.ExpiresAt, now) <= consentWarnDays:
+		return "consent ends in " + plural(daysLeft(c.ExpiresAt, now), "day") + ": renew it with banktui connections extend " + ledger.Sanitize(c.ConnectionID)
+	}
 	return ""
+}
+
+// consentDays is "89 days of consent" for a connection's heading, or "".
+func (b *bank) consentDays(connectionID string, now time.Time) string {
+	c, ok := b.consentOf(connectionID)
+	if !ok || c.ExpiresAt.IsZero() || c.ExpiresAt.Before(now) || c.NeedsReconnect {
+		return ""
+	}
+	return plural(daysLeft(c.ExpiresAt, now), "day") + " of consent"
+}
+
+// daysLeft counts whole days until t (0 on its last day).
+func daysLeft(t, now time.Time) int { return int(t.Sub(now).Hours() / 24) }
+
+func plural(n int, unit string) string {
+	if n == 1 {
+		return "1 " + unit
+	}
+	return strconv.Itoa(n) + " " + unit + "s"
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
@@ -99,7 +100,7 @@ func syncedLedger(b *testing.B) (*emulatorLedger, ledger.AccountView) {
 func BenchmarkFirstFrameFromStore(b *testing.B) {
 	e, first := syncedLedger(b)
 	name := []rune(ledger.Sanitize(first.DisplayName))
-	opts := Options{Store: e.store, Connections: e.options().Connections}
+	opts := Options{Store: e.store, Connections: e.options().Connections, Location: time.UTC}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		f := firstFrameModel(context.Background(), opts, opts.deps())

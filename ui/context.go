@@ -15,6 +15,7 @@ const (
 	paneCards
 	paneTransactions
 	paneDetail
+	paneInsights
 )
 
 // programContext is what every pane shares, by pointer, as gh-dash's
@@ -23,8 +24,9 @@ const (
 // pane never reaches into another pane to learn the theme, the privacy mode,
 // the stored accounts or the state of the refresh.
 type programContext struct {
-	ctx     context.Context // the program's lifetime: cancelled on quit
-	now     func() time.Time
+	ctx     context.Context  // the program's lifetime: cancelled on quit
+	now     func() time.Time // in loc
+	loc     *time.Location   // the user's time zone: dates and months are in it
 	keys    KeyMap
 	styles  styles
 	paints  paints

@@ -177,17 +177,26 @@ func (p *detailPane) fields(v *ledger.TxView) []field {
 	add("Merchant", v.Merchant)
 	add("Amount", amt)
 	add("Status", status)
-	if !v.Timestamp.IsZero() {
-		add("Date", v.Timestamp.Format("2006-01-02 15:04:05 MST"))
+	switch t, ok := v.LocalTime(p.pc.loc); {
+	case !ok:
+		add("Date", ledger.UnknownDate)
+	case v.DateOnly:
+		add("Date", t.Format("2006-01-02")+" (the bank gave no time)")
+	default:
+		add("Date", t.Format("2006-01-02 15:04:05 MST"))
 	}
 	add("Timestamp sent", raw.Timestamp.Raw)
 	add("Type", raw.TransactionType)
-	add("Category", v.Category)
-	cls := v.Classification
-	if len(cls) == 0 {
-		cls = raw.TransactionClassification
+	// The name shown everywhere, then the bank's code (its classification
+	// is the name).
+	add("Category", v.CategoryName)
+	add("Bank category", v.Category)
+	switch v.TransferKind {
+	case ledger.TransferOwn:
+		add("Transfer", "between your own accounts: neither income nor spending")
+	case ledger.TransferCardPayment:
+		add("Transfer", "a card repayment: neither income nor spending")
 	}
-	add("Classification", strings.Join(cls, " › "))
 	if v.RunningBalance != nil {
 		add("Running balance", money(*v.RunningBalance, v.Currency, false, privacy))
 	}

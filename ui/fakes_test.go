@@ -69,12 +69,16 @@ func fakeTransactions(accountID string, n int) []ledger.TxView {
 			desc = fmt.Sprintf("TRANSFER TO SAVINGS %05d", i)
 		}
 		cat := categories[i%len(categories)]
+		var class []string
+		if cat == "PURCHASE" {
+			class = []string{"Shopping", "Groceries"}
+		}
 		out[i] = ledger.TxView{
 			AccountID: accountID, ConnectionID: "c1", ID: fmt.Sprintf("tx-%06d", i),
 			Pending: i < 2, Timestamp: ts, Description: desc, Merchant: merchant, Category: cat,
-			Classification: []string{"Shopping", "Groceries"}, Amount: a, Currency: "GBP", RunningBalance: &rb,
+			Classification: class, CategoryName: ledger.CategoryName(cat, class), Amount: a, Currency: "GBP", RunningBalance: &rb,
 			Raw: truelayer.Transaction{TransactionID: fmt.Sprintf("tx-%06d", i), Description: desc, Amount: a, Currency: "GBP",
-				TransactionType: "DEBIT", TransactionCategory: cat, TransactionClassification: []string{"Shopping", "Groceries"},
+				TransactionType: "DEBIT", TransactionCategory: cat, TransactionClassification: class,
 				ProviderTransactionID: fmt.Sprintf("prov-%d", i), NormalisedProviderTransactionID: fmt.Sprintf("norm-%d", i),
 				Meta: map[string]any{"provider_category": "POS", "provider_reference": fmt.Sprintf("REF%05d", i)}},
 		}
@@ -357,7 +361,7 @@ func (c *clock) set(t time.Time) { c.mu.Lock(); c.now = t; c.mu.Unlock() }
 // no syncer.
 func offlineEnv(n int) *fakeEnv {
 	c := &clock{now: fixedNow}
-	return &fakeEnv{store: newFakeStore(n), clock: c, opts: Options{Now: c.Now}}
+	return &fakeEnv{store: newFakeStore(n), clock: c, opts: Options{Now: c.Now, Location: time.UTC}}
 }
 
 // onlineEnv adds a syncer whose runs succeed.
@@ -409,4 +413,82 @@ func (e *fakeEnv) startSynced(t testing.TB, w, h int) *harness {
 	hs := e.start(t, w, h)
 	e.clock.set(fixedNow)
 	return hs
+}
+
+// Insights is the fake store's reports for q's period: fixed figures that
+// vary with the period's last month, so stepping shows new bars. The
+// figures' correctness is the ledger's (ledger/reports_test.go); here
+// they test how the pane draws them. A read waits at the "insights" gate
+// of the period's first month ("2026-11").
+func (s *fakeStore) Insights(ctx context.Context, q ledger.TxQuery) (ledger.Insights, error) {
+	s.gates.pass(ctx, "insights", q.From.Format("2006-01"))
+	return fakeInsights(q), nil
+}
+
+func (s gatedStore) Insights(ctx context.Context, q ledger.TxQuery) (ledger.Insights, error) {
+	s.gates.pass(ctx, "insights", q.From.Format("2006-01"))
+	return s.storeReader.(insightsReader).Insights(ctx, q)
+}
+
+func fakeInsights(q ledger.TxQuery) ledger.Insights {
+	last := q.To.AddDate(0, 0, -1)
+	k := int64(last.Month())
+	flow := func(names []string, minor []int64, prev []int64) ledger.FlowReport {
+		c := ledger.FlowCurrency{Currency: "GBP"}
+		var total, ptotal int64
+		for i := range names {
+			total += minor[i] * k / 11
+			ptotal += prev[i]
+		}
+		for i, n := range names {
+			a := minor[i] * k / 11
+			c.Items = append(c.Items, ledger.FlowItem{Key: n, Label: n, Amount: truelayer.AmountFromMinor(a, 2), Count: i + 1,
+				Share: float64(a) / float64(total), Previous: truelayer.AmountFromMinor(prev[i], 2)})
+		}
+		c.Items[len(c.Items)-1].Key, c.Items[len(c.Items)-1].Other = "", true
+		c.Total, c.Previous, c.Count = truelayer.AmountFromMinor(total, 2), truelayer.AmountFromMinor(ptotal, 2), 15
+		pf, pt := ledger.PreviousPeriod(q.From, q.To, q.Location)
+		return ledger.FlowReport{Direction: ledger.FlowSpending, From: q.From, To: q.To, PreviousFrom: pf, PreviousTo: pt, Currencies: []ledger.FlowCurrency{c}}
+	}
+	in := ledger.Insights{
+		Spending: flow([]string{"Home / Rent", "Shopping / Groceries", "Auto & Transport / Public transport", "Food & Dining / Coffee shops", "Other (3)"},
+			[]int64{90000, 31245, 12010, 4560, 3000}, []int64{90000, 35012, 9020, 4790, 2500}),
+		Merchants: flow([]string{"HARLOW LETTINGS LTD", "Tesco", "Transport for London", "Pret A Manger", "Other (9)"},
+			[]int64{90000, 20110, 12010, 3120, 17575}, []int64{90000, 24000, 9020, 3000, 15302}),
+	}
+	in.Merchants.By, in.Spending.By = ledger.ByMerchant, ledger.ByCategory
+	cf := ledger.CashflowCurrency{Currency: "GBP"}
+	first := time.Date(last.Year(), last.Month(), 1, 0, 0, 0, 0, time.UTC)
+	for i := range 12 {
+		m := first.AddDate(0, i-11, 0)
+		inc, out := int64(285000+i*1000), int64(200000+(i*37%11)*9000)
+		cf.Months = append(cf.Months, ledger.CashflowMonth{Month: m.Format("2006-01"), Income: truelayer.AmountFromMinor(inc, 2),
+			Spending: truelayer.AmountFromMinor(out, 2), Net: truelayer.AmountFromMinor(inc-out, 2)})
+		cf.Income, cf.Spending = cf.Income.Add(truelayer.AmountFromMinor(inc, 2)), cf.Spending.Add(truelayer.AmountFromMinor(out, 2))
+	}
+	cf.Net = cf.Income.Sub(cf.Spending)
+	in.Cashflow = ledger.CashflowReport{Currencies: []ledger.CashflowCurrency{cf}}
+	total := ledger.BalanceSeries{Currency: "GBP"}
+	acct := ledger.BalanceSeries{AccountID: "acc-current", Name: "Current Account", Kind: ledger.KindAccount, Currency: "GBP"}
+	for d := q.From; d.Before(q.To); d = d.AddDate(0, 0, 1) {
+		v := int64(120000 + (d.Day()*7919%23)*1500 - d.Day()*2000)
+		if d.Day() >= 25 {
+			v += 285000
+		}
+		p := ledger.BalancePoint{Date: d.Format(time.DateOnly), Balance: truelayer.AmountFromMinor(v, 2)}
+		acct.Points = append(acct.Points, p)
+		p.Balance = p.Balance.Add(amt("10250"))
+		total.Points = append(total.Points, p)
+	}
+	in.NetWorth = ledger.NetWorthReport{Step: ledger.StepDay, Totals: []ledger.BalanceSeries{total}, Accounts: []ledger.BalanceSeries{acct}}
+	next := func(day int) string {
+		return time.Date(last.Year(), last.Month()+1, day, 0, 0, 0, 0, time.UTC).Format(time.DateOnly)
+	}
+	in.Recurring = ledger.RecurringReport{Payments: []ledger.RecurringPayment{
+		{Source: ledger.SourceStandingOrder, Payee: "HARLOW LETTINGS LTD", Currency: "GBP", Amount: amt("900"), Interval: "monthly", Next: next(1), MonthlyCost: amt("900")},
+		{Source: ledger.SourceDirectDebit, Payee: "OCTOPUS ENERGY", Currency: "GBP", Amount: amt("138"), Interval: "monthly", Next: next(12), MonthlyCost: amt("138")},
+		{Source: ledger.SourceDetected, Payee: "Netflix", Currency: "GBP", Amount: amt("12.99"), Interval: "monthly", Next: next(16), MonthlyCost: amt("12.99")},
+		{Source: ledger.SourceStandingOrder, Payee: "J DOE", Currency: "GBP", Amount: amt("300"), Interval: "monthly", Next: next(26), MonthlyCost: amt("300"), Transfer: true},
+	}, Monthly: []ledger.CurrencyAmount{{Currency: "GBP", Amount: amt("1050.99")}}}
+	return in
 }

@@ -14,7 +14,8 @@ import (
 //	"corner shop"    a quoted phrase
 //	amount:>50       amount above 50 (money in); also >=, <, <=, = or a bare number
 //	amount:<-100     amount below -100 (money out of more than 100)
-//	category:food    category contains "food"
+//	category:food    category, as shown, contains "food" (ledger.CategoryMatches:
+//	                 any case, any level; category:"shopping / groceries")
 //	merchant:tesco   merchant contains "tesco"
 //	pending          only pending rows; settled (or !pending) only settled ones
 //	!word            rows NOT containing word

@@ -16,7 +16,7 @@ import (
 // filterStore is a ledger holding the rows, one per transaction, in the
 // current account: the filter language is read by parseFilter and matched
 // by the store, as in the pane.
-func filterStore(t *testing.T, rows ...ledger.TxView) *ledger.Store {
+func filterStore(t testing.TB, rows ...ledger.TxView) *ledger.Store {
 	t.Helper()
 	for i := range rows {
 		rows[i].AccountID, rows[i].ID, rows[i].Currency = "acc-current", fmt.Sprint("t", i), "GBP"
@@ -37,7 +37,7 @@ func filterStore(t *testing.T, rows ...ledger.TxView) *ledger.Store {
 // matching is which rows the filter lets through, by index.
 func matching(t *testing.T, st *ledger.Store, filter string, n int) []bool {
 	t.Helper()
-	l := txList{scope: txScope{id: "acc-current", accountIDs: []string{"acc-current"}}, filter: parseFilter(filter)}
+	l := txList{loc: time.UTC, scope: txScope{id: "acc-current", accountIDs: []string{"acc-current"}}, filter: parseFilter(filter)}
 	q, ok := l.query()
 	got := make([]bool, n)
 	if !ok {
@@ -56,13 +56,14 @@ func matching(t *testing.T, st *ledger.Store, filter string, n int) []bool {
 	return got
 }
 
-func tx(desc, merchant, category, amount string, pending bool) ledger.TxView {
-	return ledger.TxView{Description: desc, Merchant: merchant, Category: category, Amount: truelayer.MustAmount(amount), Pending: pending}
+func tx(desc, merchant, category, amount string, pending bool, class ...string) ledger.TxView {
+	return ledger.TxView{Description: desc, Merchant: merchant, Category: category, Classification: class,
+		Amount: truelayer.MustAmount(amount), Pending: pending}
 }
 
 func TestFilterMatch(t *testing.T) {
 	st := filterStore(t,
-		tx("CARD PAYMENT TESCO", "Tesco", "PURCHASE", "-12.50", false),
+		tx("CARD PAYMENT TESCO", "Tesco", "PURCHASE", "-12.50", false, "Shopping", "Groceries"),
 		tx("ACME LTD SALARY", "", "CREDIT", "2500.00", false),
 		tx("RENT NOVEMBER", "Landlord Ltd", "STANDING_ORDER", "-1200", true))
 	tests := []struct {
@@ -72,7 +73,7 @@ func TestFilterMatch(t *testing.T) {
 		{"", []bool{true, true, true}},
 		{"tesco", []bool{true, false, false}},
 		{"TESCO payment", []bool{true, false, false}},
-		{"purchase", []bool{true, false, false}},     // the category, as read
+		{"groceries", []bool{true, false, false}},    // the category, as shown
 		{"standing ord", []bool{false, false, true}}, // a phrase of it
 		{"amount:>50", []bool{false, true, false}},
 		{"amount:<-100", []bool{false, false, true}},
@@ -82,6 +83,12 @@ func TestFilterMatch(t *testing.T) {
 		{"amount:>£1,000", []bool{false, true, false}},
 		{"category:credit", []bool{false, true, false}},
 		{"category:standing", []bool{false, false, true}},
+		// The category shown ("Shopping / Groceries"), at any level, any case.
+		{"category:groceries", []bool{true, false, false}},
+		{"category:SHOPPING", []bool{true, false, false}},
+		{`category:"Shopping / Groceries"`, []bool{true, false, false}},
+		{"category:shopping/groceries", []bool{true, false, false}},
+		{"category:purchase", []bool{false, false, false}}, // the bank's code, not what is shown
 		{"merchant:land", []bool{false, false, true}},
 		{"pending", []bool{false, false, true}},
 		{"settled", []bool{true, true, false}},

@@ -1,6 +1,9 @@
 package ui
 
 import (
+	"fmt"
+	"time"
+
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -101,7 +104,19 @@ func (p *footerPane) syncLine() string {
 		if n := s.note(&p.pc.bank); n != "" {
 			note += " · " + n
 		}
+		if id, silent, ok := s.slow(p.pc.now()); ok {
+			name := p.pc.bank.providerName(id)
+			if name == "" {
+				name = id
+			}
+			note += " · " + p.pc.styles.Warning.Render(fmt.Sprintf("waiting for %s (%s)", ledger.Sanitize(name), silent.Truncate(time.Second)))
+		}
 		return p.pc.spin() + " " + note
+	case s.failed != "" && s.synced == 0:
+		return p.pc.styles.Error.Render("✗ sync failed: " + s.failed)
+	case s.failed != "":
+		return fmt.Sprintf("✓ synced %d of %d banks %s · ", s.synced, s.banks, asOf(s.last, p.pc.now())) +
+			p.pc.styles.Error.Render("✗ "+s.failed)
 	case !s.last.IsZero():
 		return "✓ synced " + asOf(s.last, p.pc.now())
 	case s.disabled:

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/charmbracelet/x/ansi"
 
@@ -53,9 +54,15 @@ func TestGolden(t *testing.T) {
 		{"narrow_detail", func(t *testing.T) *harness { return onlineHarness(t, 80, 24, 60).press("3", "enter") }},
 		{"too_small", func(t *testing.T) *harness { return onlineHarness(t, 120, 30, 60).resize(36, 10) }},
 		{"empty", func(t *testing.T) *harness {
-			return newHarness(t, New(Options{Now: fixedClock}), nil).resize(100, 24).start()
+			return newHarness(t, New(Options{Now: fixedClock, Location: time.UTC}), nil).resize(100, 24).start()
 		}},
 		{"login_waiting", goldenLoginWaiting},
+		// Every chart of the insights pane (tall enough to show them all), at
+		// two widths and in privacy mode, and the 12-month view.
+		{"insights", func(t *testing.T) *harness { return onlineHarness(t, 130, 72, 60).press("4") }},
+		{"insights_narrow", func(t *testing.T) *harness { return onlineHarness(t, 80, 72, 60).press("4") }},
+		{"insights_privacy", func(t *testing.T) *harness { return onlineHarness(t, 130, 72, 60).press(".", "4") }},
+		{"insights_year", func(t *testing.T) *harness { return onlineHarness(t, 100, 30, 60).press("4", "y", "j", "j") }},
 		{"demo", func(t *testing.T) *harness {
 			e := onlineEnv(60)
 			e.opts.Demo = true

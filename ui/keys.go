@@ -15,10 +15,10 @@ import (
 type KeyMap struct {
 	Up, Down, Top, Bottom, HalfPageDown, HalfPageUp, PageDown, PageUp key.Binding
 	NextPane, PrevPane                                                key.Binding
-	PaneAccounts, PaneCards, PaneTransactions                         key.Binding
+	PaneAccounts, PaneCards, PaneTransactions, PaneInsights           key.Binding
 	Open, Back                                                        key.Binding
 	Filter, Sort, Reverse                                             key.Binding
-	PrevMonth, NextMonth                                              key.Binding
+	PrevMonth, NextMonth, Year                                        key.Binding
 	Refresh, RefreshAll, Login                                        key.Binding
 	Pending, Privacy, Help, Quit                                      key.Binding
 }
@@ -44,6 +44,7 @@ var keyActions = []keyAction{
 	{"pane_accounts", func(k *KeyMap) *key.Binding { return &k.PaneAccounts }},
 	{"pane_cards", func(k *KeyMap) *key.Binding { return &k.PaneCards }},
 	{"pane_transactions", func(k *KeyMap) *key.Binding { return &k.PaneTransactions }},
+	{"pane_insights", func(k *KeyMap) *key.Binding { return &k.PaneInsights }},
 	{"open", func(k *KeyMap) *key.Binding { return &k.Open }},
 	{"back", func(k *KeyMap) *key.Binding { return &k.Back }},
 	{"filter", func(k *KeyMap) *key.Binding { return &k.Filter }},
@@ -51,6 +52,7 @@ var keyActions = []keyAction{
 	{"reverse", func(k *KeyMap) *key.Binding { return &k.Reverse }},
 	{"prev_month", func(k *KeyMap) *key.Binding { return &k.PrevMonth }},
 	{"next_month", func(k *KeyMap) *key.Binding { return &k.NextMonth }},
+	{"year", func(k *KeyMap) *key.Binding { return &k.Year }},
 	{"refresh", func(k *KeyMap) *key.Binding { return &k.Refresh }},
 	{"refresh_all", func(k *KeyMap) *key.Binding { return &k.RefreshAll }},
 	{"login", func(k *KeyMap) *key.Binding { return &k.Login }},
@@ -89,6 +91,7 @@ func DefaultKeyMap() KeyMap {
 		PaneAccounts:     b([]string{"1"}, "1", "accounts"),
 		PaneCards:        b([]string{"2"}, "2", "cards"),
 		PaneTransactions: b([]string{"3"}, "3", "transactions"),
+		PaneInsights:     b([]string{"4"}, "4", "insights"),
 		Open:             b([]string{"enter"}, "enter", "open"),
 		Back:             b([]string{"esc"}, "esc", "back"),
 		Filter:           b([]string{"/"}, "/", "filter"),
@@ -96,6 +99,7 @@ func DefaultKeyMap() KeyMap {
 		Reverse:          b([]string{"S"}, "S", "reverse sort"),
 		PrevMonth:        b([]string{"[", "h"}, "[/h", "previous month"),
 		NextMonth:        b([]string{"]", "l"}, "]/l", "next month"),
+		Year:             b([]string{"y"}, "y", "insights: month / 12 months"),
 		Refresh:          b([]string{"r"}, "r", "refresh pane"),
 		RefreshAll:       b([]string{"R"}, "R", "refresh all"),
 		Login:            b([]string{"L"}, "L", "connect a bank"),
@@ -177,8 +181,8 @@ func (k KeyMap) ShortHelp() []key.Binding {
 func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.Top, k.Bottom, k.HalfPageDown, k.HalfPageUp, k.PageDown, k.PageUp},
-		{k.NextPane, k.PrevPane, k.PaneAccounts, k.PaneCards, k.PaneTransactions, k.Open, k.Back},
-		{k.Filter, k.Sort, k.Reverse, k.PrevMonth, k.NextMonth, k.Pending, k.Privacy},
+		{k.NextPane, k.PrevPane, k.PaneAccounts, k.PaneCards, k.PaneTransactions, k.PaneInsights, k.Open, k.Back},
+		{k.Filter, k.Sort, k.Reverse, k.PrevMonth, k.NextMonth, k.Year, k.Pending, k.Privacy},
 		{k.Refresh, k.RefreshAll, k.Login, k.Help, k.Quit},
 	}
 }

@@ -21,6 +21,7 @@ type layout struct {
 	tooSmall, narrow                       bool
 	header, banner, tabs, body, footer     rect
 	accounts, cards, transactions, details rect
+	insights                               rect
 }
 
 func (m *Model) layout() layout {
@@ -58,7 +59,11 @@ func (m *Model) layout() layout {
 		accH := clamp(m.accounts.wantHeight(), 5, bodyH-minCards)
 		l.accounts = rect{0, y, leftW, accH}
 		l.cards = rect{0, y + accH, leftW, bodyH - accH}
-		l.transactions = rect{leftW, y, m.width - leftW, bodyH}
+		if m.pc.focus == paneInsights {
+			l.insights = rect{leftW, y, m.width - leftW, bodyH}
+		} else {
+			l.transactions = rect{leftW, y, m.width - leftW, bodyH}
+		}
 	}
 	return l
 }
@@ -74,6 +79,8 @@ func (m *Model) narrowLayout(l *layout) {
 		l.cards = full
 	case paneTransactions:
 		l.transactions = full
+	case paneInsights:
+		l.insights = full
 	case paneDetail:
 		top := full.h / 2
 		l.transactions = rect{0, full.y, full.w, top}

@@ -150,7 +150,11 @@ func (p *listPane) lines() []accountLine {
 			if name == "" {
 				name = a.ProviderID
 			}
-			out = append(out, accountLine{item: -1, kind: lineHeading, text: ledger.Sanitize(name)})
+			heading := ledger.Sanitize(name)
+			if days := pc.bank.consentDays(a.ConnectionID, pc.now()); days != "" {
+				heading += " · " + days
+			}
+			out = append(out, accountLine{item: -1, kind: lineHeading, text: heading})
 			if note := p.connectionNote(a.ConnectionID); note != "" {
 				out = append(out, accountLine{item: -1, kind: lineNote, text: note})
 			}
@@ -166,6 +170,8 @@ func (p *listPane) lines() []accountLine {
 // itemNote is what is wrong with an account or card, if anything.
 func (p *listPane) itemNote(a *ledger.AccountView, newest time.Time) string {
 	switch {
+	case a.Disconnected: // nothing else about it matters until it is connected again
+		return "disconnected (logged out): history kept, not in the totals"
 	case p.pc.sync.accounts[a.ID] != "":
 		return p.pc.sync.accounts[a.ID]
 	case a.SyncError != "":
@@ -174,6 +180,8 @@ func (p *listPane) itemNote(a *ledger.AccountView, newest time.Time) string {
 		return "history before " + a.HistoryFrom.Format("2 Jan 2006") + ": re-authenticate (L)"
 	case a.Gone:
 		return "no longer listed by the bank; history kept"
+	case refusedNote(a, p.pc.now()) != "":
+		return refusedNote(a, p.pc.now())
 	case a.HasBalance && newest.Sub(a.BalanceAsOf) > staleAfter:
 		// This balance did not refresh with the others: say how old it is.
 		return "balance as of " + asOf(a.BalanceAsOf, p.pc.now())
@@ -187,7 +195,20 @@ func (p *listPane) connectionNote(connectionID string) string {
 	if e := p.pc.sync.conns[connectionID]; e != "" {
 		return e
 	}
-	return p.pc.bank.reconnectNote(connectionID)
+	return p.pc.bank.reconnectNote(connectionID, p.pc.now())
+}
+
+// refusedNote says which endpoints the bank refuses for this account (a
+// 403, or its limit on unattended calls while it lasts): the bank's
+// choice, not a lost consent. What a bank does not offer (501) is no news.
+func refusedNote(a *ledger.AccountView, now time.Time) string {
+	var notes []string
+	for _, e := range a.Endpoints {
+		if e.Status == 403 || (e.Status == 429 && e.Until.After(now)) {
+			notes = append(notes, e.Text())
+		}
+	}
+	return strings.Join(notes, "; ")
 }
 
 // scroll keeps the cursor's line on screen, with its bank heading when the

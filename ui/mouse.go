@@ -55,6 +55,8 @@ func (m *Model) mouse(msg tea.MouseMsg) tea.Cmd {
 		m.tx, cmd = m.tx.Update(rel)
 	case paneDetail:
 		m.detail, cmd = m.detail.Update(rel)
+	case paneInsights:
+		m.insights, cmd = m.insights.Update(rel)
 	}
 	return cmd
 }
@@ -86,6 +88,8 @@ func (m *Model) paneAt(x, y int) (pane, rect, bool) {
 		return paneTransactions, l.transactions, true
 	case l.details.contains(x, y):
 		return paneDetail, l.details, true
+	case l.insights.contains(x, y):
+		return paneInsights, l.insights, true
 	}
 	return 0, rect{}, false
 }

@@ -59,8 +59,8 @@ func TestLaunchShowsStoredBalancesAndSelectsFirstAccount(t *testing.T) {
 func TestPaneNavigation(t *testing.T) {
 	h := fakeHarness(t, 120, 30, 20)
 	for _, s := range []struct{ key, want string }{
-		{"tab", "2 Cards"}, {"tab", "3 Transactions"}, {"tab", "1 Accounts"},
-		{"shift+tab", "3 Transactions"}, {"1", "1 Accounts"}, {"2", "2 Cards"}, {"3", "3 Transactions"},
+		{"tab", "2 Cards"}, {"tab", "3 Transactions"}, {"tab", "4 Insights"}, {"tab", "1 Accounts"},
+		{"shift+tab", "4 Insights"}, {"1", "1 Accounts"}, {"2", "2 Cards"}, {"3", "3 Transactions"}, {"4", "4 Insights"},
 	} {
 		wantFocus(t, h.press(s.key), s.key, s.want)
 	}
@@ -183,7 +183,7 @@ func TestMouse(t *testing.T) {
 }
 
 func TestEmptyStateAndOfflineBanner(t *testing.T) {
-	h := newHarness(t, New(Options{Now: fixedClock}), nil).resize(100, 24).start()
+	h := newHarness(t, New(Options{Now: fixedClock, Location: time.UTC}), nil).resize(100, 24).start()
 	s := h.screen()
 	for _, want := range []string{"No bank connected yet", "Press L to connect a bank", "banktui --demo", "offline: showing stored data"} {
 		if !strings.Contains(s, want) {
@@ -196,7 +196,7 @@ func TestEmptyStateAndOfflineBanner(t *testing.T) {
 }
 
 func TestDemoBadge(t *testing.T) {
-	h := newHarness(t, New(Options{Now: fixedClock, Demo: true}), nil).resize(120, 24).start()
+	h := newHarness(t, New(Options{Now: fixedClock, Demo: true, Location: time.UTC}), nil).resize(120, 24).start()
 	if s := h.screen(); !strings.Contains(s, "DEMO") || !strings.Contains(s, "banktui login") {
 		t.Errorf("demo footer:\n%s", s)
 	}

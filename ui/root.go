@@ -29,6 +29,7 @@ type Model struct {
 	accounts, cards listPane
 	tx              transactionsPane
 	detail          detailPane
+	insights        insightsPane
 	help            helpPane
 	login           loginPane
 	footer          footerPane
@@ -79,8 +80,10 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 		return cmd
 	case detailLoadedMsg:
 		m.detail, _ = m.detail.Update(msg)
+	case insightsLoadedMsg:
+		m.insights, _ = m.insights.Update(msg)
 	case openSelectionMsg:
-		m.open()
+		return m.open()
 	default:
 		return m.routeWork(msg)
 	}
@@ -95,7 +98,7 @@ func (m *Model) routeWork(msg tea.Msg) tea.Cmd {
 		return waitFor(msg.ch)
 	case syncProgressMsg:
 		if msg.seq == m.pc.sync.seq {
-			m.pc.sync.progress(msg.event)
+			m.pc.sync.progress(msg.event, m.pc.now())
 		}
 		return waitFor(msg.ch)
 	case syncPhaseDoneMsg:
@@ -127,6 +130,7 @@ func (m *Model) settle() tea.Cmd {
 	m.tx.stacked = l.narrow
 	m.tx.setSize(txW, txH)
 	m.detail.setSize(l.details.w, l.details.h)
+	m.insights.setSize(l.insights.w, l.insights.h)
 	// Whatever moved the selection under an open detail (a key, a click,
 	// a reload), the detail reads its transaction's full record.
 	cmd := m.detail.follow(m.tx.selected(), m.tx.gen, m.pc.focus == paneDetail)
@@ -140,7 +144,7 @@ func (m *Model) settle() tea.Cmd {
 
 // busy reports whether any spinner should turn.
 func (m *Model) busy() bool {
-	return m.pc.sync.running || m.pc.bank.loading || m.tx.list.loading || m.login.running
+	return m.pc.sync.running || m.pc.bank.loading || m.tx.list.loading || m.login.running || m.insights.loading
 }
 
 // accountsRead installs a read of the bank, keeps the selection, and shows
@@ -172,7 +176,8 @@ func (m *Model) selectAccount(id string) tea.Cmd {
 		m.detail.rewind()
 	}
 	m.selectedID = id
-	return m.tx.show(m.pc.bank.scope(id))
+	scope := m.pc.bank.scope(id)
+	return tea.Batch(m.tx.show(scope), m.insights.setAccounts(scope.accountIDs))
 }
 
 // readBank reads the stored accounts again.
@@ -195,11 +200,11 @@ func (m *Model) startSync(connectionIDs []string, balances, transactions bool) t
 func (m *Model) syncPhaseDone(msg syncPhaseDoneMsg) tea.Cmd {
 	m.pc.sync.phaseDone(msg, m.pc.now())
 	if msg.last {
-		m.footer.syncEnded(msg.err == nil)
+		m.footer.syncEnded(msg.err == nil && m.pc.sync.failed == "")
 	}
 	var cmds []tea.Cmd
 	if msg.transactions {
-		cmds = append(cmds, m.tx.reload())
+		cmds = append(cmds, m.tx.reload(), m.insights.invalidate())
 	}
 	return tea.Batch(append(cmds, m.readBank())...)
 }

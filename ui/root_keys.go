@@ -41,6 +41,10 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		return m.focusPane(paneCards)
 	case key.Matches(msg, k.PaneTransactions):
 		return m.focusPane(paneTransactions)
+	case key.Matches(msg, k.PaneInsights):
+		return m.focusPane(paneInsights)
+	case m.pc.focus == paneInsights && key.Matches(msg, k.PrevMonth, k.NextMonth, k.Year):
+		m.insights, cmd = m.insights.Update(msg)
 	case key.Matches(msg, k.Filter):
 		m.pc.focus = paneTransactions // the filter applies to the transactions
 		m.tx, cmd = m.tx.Update(msg)
@@ -55,7 +59,7 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Login):
 		return m.login.show()
 	case key.Matches(msg, k.Open):
-		m.open()
+		return m.open()
 	case key.Matches(msg, k.Back):
 		m.back(msg)
 	default:
@@ -82,6 +86,8 @@ func (m *Model) move(msg tea.KeyPressMsg) tea.Cmd {
 		}
 	case paneTransactions:
 		m.tx, cmd = m.tx.Update(msg)
+	case paneInsights:
+		m.insights, cmd = m.insights.Update(msg)
 	case paneDetail:
 		// One step walks to the neighbouring transaction (the list stays in
 		// view beside or above); bigger moves scroll a long detail.
@@ -102,7 +108,7 @@ func (m *Model) list(p pane) *listPane {
 }
 
 func (m *Model) nextPane(dir int) pane {
-	order := []pane{paneAccounts, paneCards, paneTransactions}
+	order := []pane{paneAccounts, paneCards, paneTransactions, paneInsights}
 	cur := m.pc.focus
 	if cur == paneDetail {
 		cur = paneTransactions
@@ -119,6 +125,9 @@ func (m *Model) nextPane(dir int) pane {
 // its selected item.
 func (m *Model) focusPane(p pane) tea.Cmd {
 	m.pc.focus = p
+	if p == paneInsights {
+		return m.insights.load()
+	}
 	if p == paneAccounts || p == paneCards {
 		if a := m.list(p).selected(); a != nil {
 			m.lastList = p
@@ -128,7 +137,7 @@ func (m *Model) focusPane(p pane) tea.Cmd {
 	return nil
 }
 
-func (m *Model) open() {
+func (m *Model) open() tea.Cmd {
 	switch m.pc.focus {
 	case paneAccounts, paneCards:
 		m.pc.focus = paneTransactions
@@ -137,7 +146,14 @@ func (m *Model) open() {
 			m.pc.focus = paneDetail
 			m.detail.rewind()
 		}
+	case paneInsights:
+		// What a bar is made of: its transactions, filtered, in its month.
+		if t, ok := m.insights.target(); ok {
+			m.pc.focus = paneTransactions
+			return m.tx.showInsight(t.filter, t.period)
+		}
 	}
+	return nil
 }
 
 func (m *Model) back(msg tea.KeyPressMsg) {
@@ -146,7 +162,7 @@ func (m *Model) back(msg tea.KeyPressMsg) {
 		m.pc.focus = paneTransactions
 	case m.pc.focus == paneTransactions && m.tx.filtered():
 		m.tx, _ = m.tx.Update(msg) // clears the filter
-	case m.pc.focus == paneTransactions:
+	case m.pc.focus == paneTransactions, m.pc.focus == paneInsights:
 		m.pc.focus = m.lastList
 	}
 }

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -34,10 +35,27 @@ type syncState struct {
 	disabled bool              // no syncer: no bank client is configured
 	accounts map[string]string // account id -> error of the last run
 	conns    map[string]string // connection id -> error of the last run
+	// failed says what the last finished sync failed to do ("" if
+	// nothing); synced and banks count the connections it did sync.
+	failed        string
+	synced, banks int
+
+	// steps holds, per connection of the running sync, when it last made
+	// progress; one silent for slowAfter is named in the footer.
+	steps     map[string]time.Time
+	slowAfter time.Duration
 }
 
-func newSyncState(disabled bool) syncState {
-	return syncState{offline: disabled, disabled: disabled, accounts: map[string]string{}, conns: map[string]string{}}
+// DefaultSlowBank is how long a bank may go without progress in a refresh
+// before the footer names it as slow.
+const DefaultSlowBank = 10 * time.Second
+
+func newSyncState(disabled bool, slowAfter time.Duration) syncState {
+	if slowAfter <= 0 {
+		slowAfter = DefaultSlowBank
+	}
+	return syncState{offline: disabled, disabled: disabled, accounts: map[string]string{}, conns: map[string]string{},
+		steps: map[string]time.Time{}, slowAfter: slowAfter}
 }
 
 // syncStartedMsg hands Update the channel on which the running sync reports.
@@ -76,11 +94,17 @@ func (s *syncState) begin(parent context.Context, seq uint64, balances bool) {
 	s.ctx, s.cancel = context.WithCancel(parent)
 	s.running, s.balances = true, balances
 	s.err, s.latest = "", nil
+	clear(s.steps)
 }
 
-// progress notes one event of the running sync.
-func (s *syncState) progress(e ledger.Event) {
+// progress notes one event of the running sync, arrived at now.
+func (s *syncState) progress(e ledger.Event, now time.Time) {
 	s.latest = &e
+	if e.Phase == ledger.PhaseDone && e.AccountID == "" {
+		delete(s.steps, e.ConnectionID)
+	} else if e.ConnectionID != "" {
+		s.steps[e.ConnectionID] = now
+	}
 	if e.AccountID != "" {
 		if e.Err != nil {
 			s.accounts[e.AccountID] = describeError(e.Err)
@@ -111,6 +135,20 @@ func (s *syncState) note(bank *bank) string {
 	return note
 }
 
+// slow is the connection of the running sync that has gone longest
+// without progress, if that is slowAfter or more, and for how long.
+func (s *syncState) slow(now time.Time) (connectionID string, silent time.Duration, ok bool) {
+	if !s.running {
+		return "", 0, false
+	}
+	for id, at := range s.steps {
+		if d := now.Sub(at); d >= s.slowAfter && (d > silent || (d == silent && id < connectionID)) {
+			connectionID, silent, ok = id, d, true
+		}
+	}
+	return connectionID, silent, ok
+}
+
 // phaseDone records the end of a phase; now stamps a finished sync.
 func (s *syncState) phaseDone(msg syncPhaseDoneMsg, now time.Time) {
 	if msg.err != nil && !errors.Is(msg.err, context.Canceled) {
@@ -126,10 +164,45 @@ func (s *syncState) phaseDone(msg syncPhaseDoneMsg, now time.Time) {
 	s.noteReport(msg.report)
 	if msg.last {
 		s.running, s.latest = false, nil
-		if msg.err == nil {
+		clear(s.steps)
+		s.failed, s.synced, s.banks = failures(msg.report)
+		if msg.err == nil && (s.synced > 0 || s.banks == 0) {
 			s.last = now
 		}
 	}
+}
+
+// failures sums up what a finished sync failed to do, naming the first
+// failure ("Castle Bank: consent expired: press L to reconnect", "+1
+// more"), and counts the connections it synced. A bank's own limits (no
+// cards, older history behind SCA, a skipped endpoint) are no failure.
+func failures(rep *ledger.Report) (failed string, synced, banks int) {
+	if rep == nil {
+		return "", 0, 0
+	}
+	var all []string
+	for _, c := range rep.Connections {
+		banks++
+		name := ledger.Sanitize(cmp.Or(c.ProviderName, c.ConnectionID))
+		if c.Err != nil {
+			all = append(all, name+": "+describeError(c.Err))
+			continue
+		}
+		synced++
+		for _, a := range c.Accounts {
+			if a.Err != nil && !ledger.Explain(a.Err).BankLimit {
+				all = append(all, ledger.Sanitize(cmp.Or(a.DisplayName, a.AccountID))+": "+describeError(a.Err))
+			}
+		}
+	}
+	if len(all) == 0 {
+		return "", synced, banks
+	}
+	failed = all[0]
+	if len(all) > 1 {
+		failed += fmt.Sprintf(" (+%d more)", len(all)-1)
+	}
+	return failed, synced, banks
 }
 
 // noteReport keeps what went wrong per connection and per account, so the

@@ -41,7 +41,7 @@ type openSelectionMsg struct{}
 
 func newTransactionsPane(pc *programContext, src txSource) transactionsPane {
 	in := lineInput{prompt: "/", cursor: lipgloss.NewStyle().Reverse(true)}
-	return transactionsPane{pc: pc, source: src, list: newTxList(), input: in, lastY: -1}
+	return transactionsPane{pc: pc, source: src, list: newTxList(pc.loc), input: in, lastY: -1}
 }
 
 // selected is the transaction under the cursor, or nil.
@@ -159,7 +159,7 @@ func (p *transactionsPane) refetch(anchor *ledger.TxView, line int) tea.Cmd {
 }
 
 func (p *transactionsPane) reader(q ledger.TxQuery) pageRead {
-	return pageRead{src: p.source, q: q, n: p.pageSize(), names: p.names()}
+	return pageRead{src: p.source, q: q, n: p.pageSize(), names: p.names(), loc: p.pc.loc}
 }
 
 // more reads beyond an edge of the window when the cursor comes near it.
@@ -356,6 +356,15 @@ func (p *transactionsPane) stepMonth(dir int) tea.Cmd {
 		l.period = next
 	}
 	return p.refetch(p.selected(), l.cursor-l.offset)
+}
+
+// showInsight lists what an insights bar is made of: the filter (a
+// category: or merchant term) over the month (zero: all history).
+func (p *transactionsPane) showInsight(filter string, period month) tea.Cmd {
+	p.list.period = period
+	p.input.SetValue(filter)
+	p.list.filter = parseFilter(filter)
+	return p.refetch(nil, 0)
 }
 
 // filterKey edits the filter: enter keeps it, esc clears it, the arrows

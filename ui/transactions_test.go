@@ -300,7 +300,7 @@ func TestWideTerminalsShowWholeLabels(t *testing.T) {
 	e := offlineEnv(30)
 	e.store.accounts[3].DisplayName = "Rewards Credit Card Plus"
 	tx := e.store.txs["acc-current"]
-	tx[0].Category = "STANDING_ORDER"
+	tx[0].Category, tx[0].Classification, tx[0].CategoryName = "STANDING_ORDER", nil, "Standing order"
 	tx[0].Raw.Meta["bank_transaction_id"] = "BT-1"
 	tx[0].Raw.Meta["provider_transaction_category"] = "ATM"
 	h := e.start(t, 200, 40)

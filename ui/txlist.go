@@ -40,8 +40,11 @@ type txRow struct {
 	pending         bool
 }
 
-// prepareRows is called in the read command, never in Update.
-func prepareRows(views []ledger.TxView, names map[string]string) []txRow {
+// prepareRows is called in the read command, never in Update. Dates are in
+// loc, the user's time zone (ledger.TxView.LocalTime); a row without a
+// readable date shows ledger.UnknownDate. names are the accounts' names,
+// for the account column.
+func prepareRows(views []ledger.TxView, names map[string]string, loc *time.Location) []txRow {
 	rows := make([]txRow, len(views))
 	for i := range views {
 		v := &views[i]
@@ -49,13 +52,17 @@ func prepareRows(views []ledger.TxView, names map[string]string) []txRow {
 		if label == "" {
 			label = v.Description
 		}
-		rows[i] = txRow{
-			date:     v.Timestamp.Format("2006-01-02"),
+		r := txRow{
+			date:     ledger.UnknownDate,
 			label:    ledger.Sanitize(label),
-			category: titleCase(v.Category),
+			category: v.CategoryName,
 			account:  ledger.Sanitize(names[v.AccountID]),
 			pending:  v.Pending,
 		}
+		if t, ok := v.LocalTime(loc); ok {
+			r.date = t.Format(time.DateOnly)
+		}
+		rows[i] = r
 	}
 	return rows
 }
@@ -84,9 +91,9 @@ func (p month) after(q month) bool {
 	return p.year > q.year || (p.year == q.year && p.mon > q.mon)
 }
 
-// bounds are the month's first instant and the next month's (UTC).
-func (p month) bounds() (from, to time.Time) {
-	from = time.Date(p.year, p.mon, 1, 0, 0, 0, 0, time.UTC)
+// bounds are the month's first instant and the next month's in loc.
+func (p month) bounds(loc *time.Location) (from, to time.Time) {
+	from = time.Date(p.year, p.mon, 1, 0, 0, 0, 0, loc)
 	return from, from.AddDate(0, 1, 0)
 }
 
@@ -106,6 +113,7 @@ type txScope struct {
 // its edge reads the next rows, so nothing grows with the history. Counts
 // and money in and out come from the store too.
 type txList struct {
+	loc         *time.Location // the user's time zone: months and dates are in it
 	scope       txScope
 	sortCol     sortColumn
 	desc        bool
@@ -126,7 +134,7 @@ type txList struct {
 	countedPeriodOnly bool            // only inPeriod is known yet
 }
 
-func newTxList() txList { return txList{desc: true} }
+func newTxList(loc *time.Location) txList { return txList{desc: true, loc: loc} }
 
 // query is what the list selects, in its order; ok is false when nothing
 // can match (pending rows only, with pending hidden).
@@ -152,9 +160,9 @@ func (l *txList) query() (q ledger.TxQuery, ok bool) {
 // periodQuery selects the period of the scope, with neither filter nor
 // pending switch: the rows the title counts the list against.
 func (l *txList) periodQuery() ledger.TxQuery {
-	q := ledger.TxQuery{AccountIDs: l.scope.accountIDs}
+	q := ledger.TxQuery{AccountIDs: l.scope.accountIDs, Location: l.loc}
 	if !l.period.all() {
-		q.From, q.To = l.period.bounds()
+		q.From, q.To = l.period.bounds(l.loc)
 	}
 	return q
 }

@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"slices"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -68,12 +69,13 @@ type txPageMsg struct {
 }
 
 // pageRead is one read of the list: q (with its sort), n rows, names of
-// the accounts for the rows' account column.
+// the accounts for the rows' account column, dates in loc.
 type pageRead struct {
 	src   txSource
 	q     ledger.TxQuery
 	n     int
 	names map[string]string
+	loc   *time.Location
 }
 
 // flipped is q read backwards from after: the rows before it, nearest first.
@@ -116,13 +118,13 @@ func resetCmd(ctx context.Context, seq uint64, r pageRead, anchor *ledger.TxView
 				msg.anchor = len(before)
 				msg.views = append(before, after...)
 				msg.atStart, msg.atEnd = len(before) < r.n, len(after) < r.n
-				msg.rows = prepareRows(msg.views, r.names)
+				msg.rows = prepareRows(msg.views, r.names, r.loc)
 				return msg
 			}
 		}
 		msg.views, msg.err = r.read(ctx, r.q)
 		msg.atStart, msg.atEnd = true, len(msg.views) < r.n
-		msg.rows = prepareRows(msg.views, r.names)
+		msg.rows = prepareRows(msg.views, r.names, r.loc)
 		return msg
 	}
 }
@@ -134,7 +136,7 @@ func endCmd(ctx context.Context, seq uint64, r pageRead) tea.Cmd {
 		msg.views, msg.err = r.read(ctx, flipped(r.q, nil))
 		slices.Reverse(msg.views)
 		msg.atStart, msg.atEnd = len(msg.views) < r.n, true
-		msg.rows = prepareRows(msg.views, r.names)
+		msg.rows = prepareRows(msg.views, r.names, r.loc)
 		return msg
 	}
 }
@@ -154,7 +156,7 @@ func extendCmd(ctx context.Context, seq uint64, r pageRead, kind pageKind, edge 
 			slices.Reverse(msg.views)
 			msg.atStart = len(msg.views) < r.n
 		}
-		msg.rows = prepareRows(msg.views, r.names)
+		msg.rows = prepareRows(msg.views, r.names, r.loc)
 		return msg
 	}
 }

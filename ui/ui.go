@@ -30,6 +30,12 @@ type Options struct {
 	Demo  bool                // footer badge DEMO; L says what it does before connecting
 	Keys  map[string][]string // [keys] from config.toml: action -> keys
 	Now   func() time.Time    // nil => time.Now
+	// SlowBank is how long a bank may go without progress in a refresh
+	// before the footer names it (0 => DefaultSlowBank).
+	SlowBank time.Duration
+	// Location is the user's time zone: dates, month steps and "as of"
+	// times are in it. nil => time.Local.
+	Location *time.Location
 }
 
 // deps are what the model reads and runs: the ledger's store and syncer in
@@ -76,22 +82,29 @@ func firstFrameModel(ctx context.Context, o Options, d deps) Model {
 }
 
 func newModel(ctx context.Context, o Options, d deps) Model {
-	now := o.Now
-	if now == nil {
-		now = time.Now
+	clock := o.Now
+	if clock == nil {
+		clock = time.Now
 	}
+	loc := o.Location
+	if loc == nil {
+		loc = time.Local
+	}
+	now := func() time.Time { return clock().In(loc) }
 	keys, keyErr := KeyMapWith(o.Keys)
 	ctx, cancel := context.WithCancel(ctx)
 	_, noColor := os.LookupEnv("NO_COLOR")
 	pc := &programContext{
-		ctx: ctx, now: now, keys: keys, isDark: true, noColor: noColor, demo: o.Demo,
+		ctx: ctx, now: now, loc: loc, keys: keys, isDark: true, noColor: noColor, demo: o.Demo,
 		spinner: spinner.New(spinner.WithSpinner(spinner.MiniDot)),
-		sync:    newSyncState(d.syncer == nil),
+		sync:    newSyncState(d.syncer == nil, o.SlowBank),
 	}
 	pc.applyTheme()
 	var src txSource
+	var insights insightsReader
 	if d.store != nil {
 		src = storeSource{d.store}
+		insights, _ = d.store.(insightsReader)
 	}
 	m := Model{
 		pc: pc, cancel: cancel, deps: d, conns: o.Connections, keyErr: keyErr,
@@ -100,6 +113,7 @@ func newModel(ctx context.Context, o Options, d deps) Model {
 		cards:    newListPane(pc, paneCards),
 		tx:       newTransactionsPane(pc, src),
 		detail:   newDetailPane(pc, src),
+		insights: newInsightsPane(pc, insights),
 		help:     newHelpPane(pc),
 		login:    newLoginPane(pc, o.Login),
 		footer:   newFooterPane(pc),

@@ -81,6 +81,7 @@ func (m *Model) renderBody() []string {
 	place(l.cards, m.cards.View)
 	place(l.transactions, m.tx.View)
 	place(l.details, m.detail.View)
+	place(l.insights, m.insights.View)
 	out := make([]string, len(canvas))
 	for i, segs := range canvas {
 		out[i] = strings.Join(segs, "")
@@ -152,7 +153,7 @@ func (m *Model) renderTabs(w int) string {
 	names := []struct {
 		p    pane
 		name string
-	}{{paneAccounts, "1 Accounts"}, {paneCards, "2 Cards"}, {paneTransactions, "3 Transactions"}}
+	}{{paneAccounts, "1 Accounts"}, {paneCards, "2 Cards"}, {paneTransactions, "3 Transactions"}, {paneInsights, "4 Insights"}}
 	focus := m.pc.focus
 	var parts []string
 	for _, n := range names {

@@ -46,7 +46,7 @@ func Write(path string, accounts []ledger.AccountView, txs []ledger.TxView) erro
 // row is a transaction as its columns store it.
 type row struct {
 	accountID, id, description, merchant, category, classification string
-	amount, currency                                               string
+	categoryName, amount, currency                                 string
 	running                                                        *string
 	pending                                                        bool
 	ts                                                             int64
@@ -81,7 +81,8 @@ func fromAPI(accountID string, pending bool, t truelayer.Transaction) row {
 	r := row{
 		accountID: accountID, id: t.TransactionID, description: t.Description, category: t.TransactionCategory,
 		classification: strings.Join(t.TransactionClassification, "\x1f"), amount: t.Amount.String(),
-		currency: t.Currency, pending: pending, ts: t.Timestamp.Time.Unix(), raw: raw,
+		currency: t.Currency, pending: pending, ts: storedTime(t.Timestamp), raw: raw,
+		categoryName: ledger.CategoryName(t.TransactionCategory, t.TransactionClassification),
 	}
 	if t.MerchantName != nil {
 		r.merchant = *t.MerchantName
@@ -91,6 +92,21 @@ func fromAPI(accountID string, pending bool, t truelayer.Transaction) row {
 		r.running = &s
 	}
 	return r
+}
+
+// storedTime is the ledger's ts of a timestamp: its instant, or for a day
+// without a time of day (midnight in the bank's offset) that day at
+// midnight UTC, as the ledger stores it.
+func storedTime(ts truelayer.Timestamp) int64 {
+	if !ts.Valid() {
+		return 0
+	}
+	t := ts.Time
+	if h, m, s := t.Clock(); h == 0 && m == 0 && s == 0 && t.Nanosecond() == 0 {
+		y, mo, d := t.Date()
+		return time.Date(y, mo, d, 0, 0, 0, 0, time.UTC).Unix()
+	}
+	return t.Unix()
 }
 
 // writer fills a new ledger in one write transaction per 20,000 rows.
@@ -135,7 +151,7 @@ func (w *writer) begin() error {
 	}
 	w.insert, err = w.tx.Prepare(`INSERT INTO transactions (account_rid, tx_id, pending, ts, description, merchant,
 	category, classification, amount, amount_micro, amount_exact, currency, running_balance, running_micro,
-	provider_tx_id, first_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', ?)`)
+	provider_tx_id, first_seen, category_name) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?)`)
 	if err != nil {
 		return err
 	}
@@ -225,7 +241,7 @@ func (w *writer) add(r row) error {
 		runMicro = m
 	}
 	res, err := w.insert.Exec(rid, r.id, r.pending, r.ts, r.description, r.merchant, r.category, r.classification,
-		r.amount, micro, exact, r.currency, r.running, runMicro, w.created)
+		r.amount, micro, exact, r.currency, r.running, runMicro, w.created, r.categoryName)
 	if err != nil {
 		return fmt.Errorf("ledgertest: transaction %s: %w", r.id, err)
 	}

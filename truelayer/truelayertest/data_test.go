@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -95,12 +96,13 @@ func TestNotFoundAndScopes(t *testing.T) {
 	limited := apiClient(srv, connect(t, srv, "john", truelayertest.ProviderNorthgate, "accounts", "transactions"))
 	acct := srv.Truth("john", truelayertest.ProviderNorthgate).Accounts[0].ID
 	for name, call := range map[string]func() error{
-		"info":    func() error { _, err := limited.Info(ctx); return err },
-		"balance": func() error { _, err := limited.Balance(ctx, acct); return err },
-		"cards":   func() error { _, err := limited.Cards(ctx); return err },
-		"SOs":     func() error { _, err := limited.StandingOrders(ctx, acct); return err },
+		"info":            func() error { _, err := limited.Info(ctx); return err },
+		"balance":         func() error { _, err := limited.Balance(ctx, acct); return err },
+		"cards":           func() error { _, err := limited.Cards(ctx); return err },
+		"standing_orders": func() error { _, err := limited.StandingOrders(ctx, acct); return err },
+		"direct_debits":   func() error { _, err := limited.DirectDebits(ctx, acct); return err },
 	} {
-		if ae := apiErr(t, call()); ae.StatusCode != 403 || ae.Code != "insufficient_scope" {
+		if ae := apiErr(t, call()); ae.StatusCode != 403 || ae.Code != "access_denied" || !strings.Contains(ae.Description, name) {
 			t.Errorf("%s without its scope: %v", name, ae)
 		}
 	}
@@ -388,9 +390,9 @@ func TestAsync(t *testing.T) {
 
 func TestUnattendedLimit(t *testing.T) {
 	ctx := context.Background()
-	srv := newServer(t, truelayertest.WithUnattendedLimit(4))
+	srv := newServer(t)
 	tok := connect(t, srv, "john", truelayertest.ProviderNorthgate)
-	unattended, attended := apiClient(srv, tok), apiClient(srv, tok, truelayer.WithPSUIP("203.0.113.7"))
+	unattended, attended := unattendedClient(srv, tok), apiClient(srv, tok)
 	for i := range 4 {
 		if _, err := unattended.Accounts(ctx); err != nil {
 			t.Fatalf("unattended call %d: %v", i+1, err)
@@ -411,7 +413,7 @@ func TestUnattendedLimit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := apiClient(srv, fresh).Accounts(ctx); err != nil {
+	if _, err := unattendedClient(srv, fresh).Accounts(ctx); err != nil {
 		t.Errorf("a day later: %v", err)
 	}
 }

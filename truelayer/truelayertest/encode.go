@@ -22,6 +22,7 @@ func (b *bank) appendTxs(dst []byte, a *acct, txs []tx, pending, withBalance boo
 	return append(dst, ']')
 }
 
+// appendTx appends one transaction object, fields in txJSON's order.
 func (b *bank) appendTx(dst []byte, a *acct, t *tx, pending, withBalance bool) []byte {
 	mm := t.m
 	dst = append(dst, `{"transaction_id":"`...)
@@ -60,24 +61,37 @@ func (b *bank) appendTx(dst []byte, a *acct, t *tx, pending, withBalance bool) [
 		dst = appendString(dst, mm.name)
 	}
 	if !pending {
-		if withBalance {
-			bal := t.balance
-			if a.card {
-				bal = -bal
-			}
-			dst = append(dst, `,"running_balance":{"amount":`...)
-			dst = appendMinor(dst, bal)
-			dst = append(dst, `,"currency":`...)
-			dst = appendString(dst, a.currency)
-			dst = append(dst, '}')
-		}
-		dst = append(dst, `,"provider_transaction_id":"`...)
-		dst = strconv.AppendUint(dst, t.id>>8, 36)
-		dst = append(dst, `","normalised_provider_transaction_id":"txn-`...)
-		dst = strconv.AppendUint(dst, t.id>>16, 36)
-		dst = append(dst, '"')
+		dst = appendSettledFields(dst, a, t, withBalance)
 	}
-	// meta, keys in sorted order as encoding/json writes maps
+	dst = appendMeta(dst, a, t, pending)
+	return append(dst, '}')
+}
+
+// appendSettledFields appends what only settled transactions carry: the
+// running balance and the provider's ids.
+func appendSettledFields(dst []byte, a *acct, t *tx, withBalance bool) []byte {
+	if withBalance {
+		bal := t.balance
+		if a.card {
+			bal = -bal
+		}
+		dst = append(dst, `,"running_balance":{"amount":`...)
+		dst = appendMinor(dst, bal)
+		dst = append(dst, `,"currency":`...)
+		dst = appendString(dst, a.currency)
+		dst = append(dst, '}')
+	}
+	dst = append(dst, `,"provider_transaction_id":"`...)
+	dst = strconv.AppendUint(dst, t.id>>8, 36)
+	dst = append(dst, `","normalised_provider_transaction_id":"txn-`...)
+	dst = strconv.AppendUint(dst, t.id>>16, 36)
+	return append(dst, '"')
+}
+
+// appendMeta appends the meta object, keys in sorted order as encoding/json
+// writes maps.
+func appendMeta(dst []byte, a *acct, t *tx, pending bool) []byte {
+	mm := t.m
 	dst = append(dst, `,"meta":{`...)
 	if !pending {
 		dst = append(dst, `"bank_transaction_id":"`...)
@@ -113,7 +127,7 @@ func (b *bank) appendTx(dst []byte, a *acct, t *tx, pending, withBalance bool) [
 	}
 	dst = append(dst, `"provider_transaction_category":`...)
 	dst = appendString(dst, mm.provCat)
-	return append(dst, "}}"...)
+	return append(dst, '}')
 }
 
 func appendHex32(dst []byte, a, b uint64) []byte {

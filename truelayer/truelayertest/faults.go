@@ -79,11 +79,14 @@ func (k FaultKind) String() string {
 // trailing "/**" matches any rest ("/data/v1/**"). "" matches every request.
 // Full paths ("/api/data/v1/...", "/auth/connect/token") work too.
 type Fault struct {
-	Endpoint   string
-	Method     string // "" = any
-	Kind       FaultKind
-	Status     int           // for Status; default 503
-	Code       string        // error code for Status; default by status
+	Endpoint string
+	Method   string // "" = any
+	Kind     FaultKind
+	Status   int    // for Status; default 503
+	Code     string // error code for Status; default by status
+	// Details, for Status, is sent as error_details, the optional part of
+	// TrueLayer's error shape (clients must tolerate it).
+	Details    map[string]string
 	RetryAfter time.Duration // for Status: Retry-After header when > 0
 	Count      int           // how many matching requests it affects; 0 = until removed
 	Latency    time.Duration // Latency: the delay; SlowBody: the pause between chunks; others: a delay first
@@ -281,23 +284,7 @@ var defaultCodes = map[int]string{
 func (s *Server) applyTerminal(w http.ResponseWriter, r *http.Request, f *Fault, next http.Handler) (status int, closeConn func()) {
 	switch f.Kind {
 	case Status:
-		st := f.Status
-		if st == 0 {
-			st = 503
-		}
-		code := f.Code
-		if code == "" {
-			code = defaultCodes[st]
-			if code == "" {
-				code = "error"
-			}
-		}
-		if f.RetryAfter > 0 {
-			secs := int64((f.RetryAfter + time.Second - 1) / time.Second)
-			w.Header().Set("Retry-After", strconv.FormatInt(secs, 10))
-		}
-		writeErr(w, newErr(st, code, fmt.Sprintf("injected fault: HTTP %d", st)))
-		return st, nil
+		return writeStatusFault(w, f), nil
 	case Unauthorized:
 		writeErr(w, newErr(401, "invalid_token", "the access token was revoked"))
 		return 401, nil
@@ -356,6 +343,30 @@ func (s *Server) applyTerminal(w http.ResponseWriter, r *http.Request, f *Fault,
 	}
 	next.ServeHTTP(w, r)
 	return 0, nil
+}
+
+// writeStatusFault answers with a Status fault's status, code, details and
+// Retry-After, and returns the status.
+func writeStatusFault(w http.ResponseWriter, f *Fault) int {
+	st := f.Status
+	if st == 0 {
+		st = 503
+	}
+	code := f.Code
+	if code == "" {
+		code = defaultCodes[st]
+		if code == "" {
+			code = "error"
+		}
+	}
+	if f.RetryAfter > 0 {
+		secs := int64((f.RetryAfter + time.Second - 1) / time.Second)
+		w.Header().Set("Retry-After", strconv.FormatInt(secs, 10))
+	}
+	e := newErr(st, code, fmt.Sprintf("injected fault: HTTP %d", st))
+	e.Details = f.Details
+	writeErr(w, e)
+	return st
 }
 
 // recorder captures a handler's response for faults that rewrite it.

@@ -173,15 +173,34 @@ func (s *Server) routes() http.Handler {
 	data("/cards/{id}/transactions/pending", []string{"cards", "transactions"}, s.getTransactions(true, true))
 	mux.HandleFunc("GET "+v1+"/results/{task}", s.handleResults)
 	mux.HandleFunc("POST "+v1+"/connections/extend", s.handleExtend)
-	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
-		writeErr(w, newErr(404, "not_found", "no such endpoint"))
-	})
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { unrouted(mux, w, r) })
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("TrueLayer emulator (banktui truelayertest)\nauth server: " + s.AuthURL() +
 			"\nData API:    " + s.APIURL() + "/data/v1\n"))
 	})
 	return s.middleware(mux)
+}
+
+// unrouted answers a request no route takes with the API's JSON error shape
+// (§2.4), never net/http's plain text: 405 when the path exists for another
+// method, else 404. TrueLayer documents neither answer; "not_found" is the
+// JS client's fallback code for a 404, "method_not_allowed" is ours.
+func unrouted(mux *http.ServeMux, w http.ResponseWriter, r *http.Request) {
+	var allowed []string
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodDelete} {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := mux.Handler(probe); pattern != "/" {
+			allowed = append(allowed, m)
+		}
+	}
+	if len(allowed) > 0 {
+		w.Header().Set("Allow", strings.Join(allowed, ", "))
+		writeErr(w, newErr(http.StatusMethodNotAllowed, "method_not_allowed", r.Method+" is not allowed here; use "+strings.Join(allowed, " or ")))
+		return
+	}
+	writeErr(w, newErr(http.StatusNotFound, "not_found", "no such endpoint"))
 }
 
 // middleware logs every request, counts concurrency and applies faults.

@@ -34,8 +34,20 @@ func authClient(srv *truelayertest.Server, redirectURI string) *truelayer.AuthCl
 	})
 }
 
-// apiClient is a Data API client with a fixed token and no retries unless given.
+// psuIP is the end user's address a client sends when the user is present
+// (a documentation address, RFC 5737).
+const psuIP = "203.0.113.7"
+
+// apiClient is a Data API client with a fixed token and no retries unless
+// given, for a user who is present (X-PSU-IP): most tests call an endpoint
+// more often than a bank allows unattended. Tests of the unattended limit
+// use unattendedClient.
 func apiClient(srv *truelayertest.Server, tok *truelayer.Token, opts ...truelayer.Option) *truelayer.Client {
+	return unattendedClient(srv, tok, append([]truelayer.Option{truelayer.WithPSUIP(psuIP)}, opts...)...)
+}
+
+// unattendedClient is apiClient without X-PSU-IP, as a sync run by cron.
+func unattendedClient(srv *truelayertest.Server, tok *truelayer.Token, opts ...truelayer.Option) *truelayer.Client {
 	hc := oauth2.NewClient(context.Background(), oauth2.StaticTokenSource(tok.OAuth2()))
 	return truelayer.NewClient(hc, append([]truelayer.Option{truelayer.WithBaseURL(srv.APIURL()), truelayer.WithRetry(truelayer.NoRetry())}, opts...)...)
 }

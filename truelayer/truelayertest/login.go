@@ -23,7 +23,9 @@ var (
 // logs in to the dialog as username/password at providerID ("" = the first
 // bank offered) and presses Allow. It returns where the browser would land:
 // the redirect URI with code and state (or error) in the query. For
-// response_mode=form_post the posted fields are returned as the query too.
+// response_mode=form_post, where the page POSTs the fields to the redirect
+// URI and no URL holds the code, the posted fields are returned as the
+// query all the same, for the test's convenience.
 func (s *Server) Authorize(ctx context.Context, authLink, username, password, providerID string) (*url.URL, error) {
 	hc := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, authLink, nil)

@@ -14,7 +14,7 @@ import (
 const (
 	ProviderNorthgate = "ob-northgate" // high-street bank: current, savings, credit card, SOs, DDs
 	ProviderNova      = "ob-nova"      // neobank: one account; cards, SOs and DDs are 501
-	ProviderCastle    = "ob-castle"    // history older than 90 days only within 5 minutes of auth
+	ProviderCastle    = "ob-castle"    // older history only within 5 minutes of auth; 403 on empty direct debits
 	ProviderMock      = "mock"         // TrueLayer's sandbox bank "Mock"
 )
 
@@ -29,7 +29,10 @@ type providerSpec struct {
 	HistoryDepth time.Duration
 	// SCALimited: history older than 90 days only within 5 minutes of authentication.
 	SCALimited bool
-	profile    bankProfile
+	// RefusesEmptyDirectDebits: 403 access_denied for the direct debits of
+	// an account that has none (RuleBankRefusals).
+	RefusesEmptyDirectDebits bool
+	profile                  bankProfile
 }
 
 var providers = []providerSpec{
@@ -46,7 +49,8 @@ var providers = []providerSpec{
 	{
 		ID: ProviderCastle, Name: "Castle Bank", Type: "oauth/openbanking",
 		Cards: true, StandingOrders: true, DirectDebits: true, SCALimited: true,
-		profile: profileCastle,
+		RefusesEmptyDirectDebits: true,
+		profile:                  profileCastle,
 	},
 	{
 		ID: ProviderMock, Name: "Mock", Type: "credentialssharing",
@@ -121,12 +125,11 @@ func shownFor(q authRequest) []*providerSpec {
 			out = append(out, p)
 			continue
 		}
-		ok := slices.Contains(q.Providers, p.ID)
+		ok := covers(q.Providers, p)
 		if p.Type == "credentialssharing" {
-			ok = ok || q.EnableMock || slices.Contains(q.Providers, "uk-cs-mock")
+			ok = ok || q.EnableMock
 		} else {
-			ok = ok || q.EnableOpenBanking || q.EnableOAuth ||
-				slices.Contains(q.Providers, "uk-ob-all") || slices.Contains(q.Providers, "uk-oauth-all")
+			ok = ok || q.EnableOpenBanking || q.EnableOAuth
 		}
 		if ok {
 			out = append(out, p)

@@ -49,6 +49,7 @@ type settings struct {
 	scaHistory      time.Duration
 	logger          *slog.Logger
 	unattendedLimit int
+	relaxed         map[Rule]bool
 }
 
 // WithSeed makes the demo bank a different (still deterministic) one. Default 1.
@@ -99,12 +100,19 @@ func WithTransactionsPerAccount(n int) Option { return func(s *settings) { s.txP
 // e.g. for `banktui emulator --verbose`.
 func WithLogger(l *slog.Logger) Option { return func(s *settings) { s.logger = l } }
 
-// WithUnattendedLimit makes the Data API answer 429
-// unattended_calls_limit_exceeded (with Retry-After) once a connection has
-// called the same path n times within 24 hours without an X-PSU-IP header:
-// PSD2 lets banks refuse more than 4 unattended calls a day. 0, the
-// default, means no limit.
-func WithUnattendedLimit(n int) Option { return func(s *settings) { s.unattendedLimit = n } }
+// WithUnattendedLimit sets how many calls per account and endpoint the
+// banks allow in 24 hours without X-PSU-IP (RuleUnattendedLimit; default
+// DefaultUnattendedLimit, 4). n <= 0 relaxes the rule, as
+// WithRelaxed(RuleUnattendedLimit) does.
+func WithUnattendedLimit(n int) Option {
+	return func(s *settings) {
+		if n <= 0 {
+			WithRelaxed(RuleUnattendedLimit)(s)
+			return
+		}
+		s.unattendedLimit = n
+	}
+}
 
 // WithAsyncPolls makes async tasks report Running for the first n polls of
 // their results before Succeeded (default 0: done at the first poll).
@@ -133,6 +141,8 @@ type Server struct {
 	refresh     map[string]*refreshEntry
 	tasks       map[string]*asyncTask
 	unattended  map[string][]time.Time // connection+path -> times of unattended calls
+	relaxed     map[Rule]bool          // rules switched off
+	extensions  map[string]string      // extension id of an extend link -> connection id
 	banks       map[bankKey]*bankEntry
 	faults      []*activeFault
 	nextFaultID int
@@ -184,6 +194,7 @@ func newServer(opts ...Option) *Server {
 		codeLifetime:    5 * time.Minute,
 		scaWindow:       5 * time.Minute,
 		scaHistory:      90 * 24 * time.Hour,
+		unattendedLimit: DefaultUnattendedLimit,
 	}
 	for _, o := range opts {
 		o(&cfg)
@@ -201,6 +212,11 @@ func newServer(opts ...Option) *Server {
 		tasks:      map[string]*asyncTask{},
 		unattended: map[string][]time.Time{},
 		banks:      map[bankKey]*bankEntry{},
+		relaxed:    map[Rule]bool{},
+		extensions: map[string]string{},
+	}
+	for r := range cfg.relaxed {
+		s.relaxed[r] = true
 	}
 	s.clients[DefaultClientID] = ClientRegistration{
 		ID: DefaultClientID, Secret: DefaultClientSecret,

@@ -1,0 +1,111 @@
+package ui
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/banktui/banktui/ledger"
+)
+
+// TestInsightsEnterOpensTheTransactionsOfABar: enter on a category bar
+// lists its transactions (a category: filter, the pane's month); on a
+// merchant bar, its payee.
+func TestInsightsEnterOpensTheTransactionsOfABar(t *testing.T) {
+	h := onlineHarness(t, 120, 40, 300).press("4", "j", "enter")
+	s := h.screen()
+	if !strings.Contains(s, `/category:"Shopping / Groceries"`) || !strings.Contains(s, "Nov 2026") {
+		t.Errorf("enter on Groceries:\n%s", s)
+	}
+	if h.m.pc.focus != paneTransactions {
+		t.Errorf("focus %v, want the transactions", h.m.pc.focus)
+	}
+	// Back to the insights, a month back, and the merchant Tesco.
+	h.press("4", "[", "j", "j", "j", "j", "enter")
+	s = h.screen()
+	if !strings.Contains(s, "/Tesco") || !strings.Contains(s, "Oct 2026") {
+		t.Errorf("enter on Tesco in October:\n%s", s)
+	}
+	for _, line := range strings.Split(s, "\n") {
+		if strings.Contains(line, "CARD PAYMENT") && !strings.Contains(line, "Tesco") {
+			t.Errorf("a row that is not Tesco's: %q", line)
+		}
+	}
+}
+
+// TestInsightsDropsStaleReads: a read of October overtaken by one of
+// September never shows.
+func TestInsightsDropsStaleReads(t *testing.T) {
+	e := onlineEnv(60)
+	h := e.startSynced(t, 120, 40)
+	h.press("4")
+	release := e.store.gates.hold("insights", "2026-10")
+	h.press("[") // October, held
+	h.press("[") // September
+	if s := h.screen(); !strings.Contains(s, "4 Insights · Sep 2026") || !strings.Contains(s, "Change from Aug 2026") {
+		t.Fatalf("September:\n%s", s)
+	}
+	release()
+	h.settle()
+	if s := h.screen(); !strings.Contains(s, "Change from Aug 2026") {
+		t.Errorf("October's late read replaced September's:\n%s", s)
+	}
+	// ] never steps past this month.
+	h.press("]", "]", "]", "]")
+	if s := h.screen(); !strings.Contains(s, "4 Insights · Nov 2026") {
+		t.Errorf("after ] ] ] ]:\n%s", s)
+	}
+}
+
+// TestInsightsShowTheLedgersReports: on the emulator's demo bank, the
+// pane shows the reports ledger.Insights reads (banktui report prints the
+// same, cli/report_test.go) for the selected account and month.
+func TestInsightsShowTheLedgersReports(t *testing.T) {
+	e := newEmulatorLedger(t)
+	h := e.start(t, 130, 120, nil).press("4")
+	stored, err := e.store.Accounts(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC()
+	from, to := ledger.MonthsEnding(now, 1, time.UTC)
+	in, err := e.store.Insights(context.Background(), ledger.TxQuery{AccountIDs: []string{stored[0].ID}, From: from, To: to, Location: time.UTC})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := h.screen()
+	if !strings.Contains(s, "4 Insights · "+from.Format("Jan 2006")+" · "+ledger.Sanitize(stored[0].DisplayName)) {
+		t.Fatalf("title:\n%s", s)
+	}
+	var want []string
+	for _, c := range in.Spending.Currencies {
+		for _, it := range c.Items {
+			if it.Amount.Sign() > 0 {
+				want = append(want, ledger.FormatMoney(it.Amount, c.Currency)+"|"+percentText(it.Share))
+			}
+		}
+	}
+	for _, c := range in.Cashflow.Currencies {
+		want = append(want, "net "+ledger.FormatSignedMoney(c.Net, c.Currency))
+	}
+	for _, p := range in.Recurring.Payments {
+		want = append(want, ledger.Sanitize(p.Payee))
+	}
+	if len(want) < 5 {
+		t.Fatalf("the ledger's insights are nearly empty: %+v", in)
+	}
+	for _, w := range want {
+		found := false
+		for _, line := range strings.Split(s, "\n") {
+			all := true
+			for _, part := range strings.Split(w, "|") { // on one line
+				all = all && strings.Contains(line, part)
+			}
+			found = found || all
+		}
+		if !found {
+			t.Errorf("the pane lacks %q:\n%s", w, s)
+		}
+	}
+}
