@@ -19,6 +19,7 @@ type storeReader interface {
 	Totals(ctx context.Context) ([]ledger.CurrencyTotal, error)
 	TransactionPage(ctx context.Context, q ledger.TxQuery) ([]ledger.TxView, error)
 	TransactionTotals(ctx context.Context, q ledger.TxQuery) ([]ledger.Bucket, error)
+	FlowTotals(ctx context.Context, q ledger.TxQuery) ([]ledger.Bucket, error)
 	Transaction(ctx context.Context, accountID, id string, pending bool) (ledger.TxView, error)
 }
 

@@ -188,6 +188,15 @@ func (s *fakeStore) TransactionTotals(ctx context.Context, q ledger.TxQuery) ([]
 	return st.TransactionTotals(ctx, q)
 }
 
+func (s *fakeStore) FlowTotals(ctx context.Context, q ledger.TxQuery) ([]ledger.Bucket, error) {
+	s.gates.pass(ctx, "totals", scopeKey(q))
+	st, err := s.ledger()
+	if err != nil {
+		return nil, err
+	}
+	return st.FlowTotals(ctx, q)
+}
+
 func (s *fakeStore) Transaction(ctx context.Context, accountID, id string, pending bool) (ledger.TxView, error) {
 	s.gates.pass(ctx, "record", accountID)
 	s.mu.Lock()

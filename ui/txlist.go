@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -254,17 +253,12 @@ func (l *txList) countLabel() string {
 }
 
 // flows is the totals line: money in, money out and net of the list, per
-// currency.
+// currency (ledger.FlowsLine: matched transfers are neither in nor out).
 func (l *txList) flows(privacy bool) string {
-	if !l.counted || len(l.totals) == 0 {
+	if !l.counted {
 		return ""
 	}
-	parts := make([]string, 0, len(l.totals))
-	for _, b := range l.totals {
-		parts = append(parts, "in "+money(b.Received, b.Currency, true, privacy)+" · out "+
-			money(b.Spent.Neg(), b.Currency, true, privacy)+" · net "+money(b.Net, b.Currency, true, privacy))
-	}
-	return strings.Join(parts, " | ")
+	return ledger.FlowsLine(l.totals, privacy)
 }
 
 // amountCmp is an amount term of the filter (amount:>50).

@@ -20,6 +20,9 @@ type txSource interface {
 	page(ctx context.Context, q ledger.TxQuery) ([]ledger.TxView, error)
 	// totals counts and sums what q selects, per currency.
 	totals(ctx context.Context, q ledger.TxQuery) ([]ledger.Bucket, error)
+	// flows counts what q selects and sums its money in and out, matched
+	// transfers left out (ledger.FlowTotals), per currency.
+	flows(ctx context.Context, q ledger.TxQuery) ([]ledger.Bucket, error)
 	// record reads one transaction with the bank's JSON.
 	record(ctx context.Context, k txKey) (ledger.TxView, error)
 }
@@ -33,6 +36,10 @@ func (s storeSource) page(ctx context.Context, q ledger.TxQuery) ([]ledger.TxVie
 
 func (s storeSource) totals(ctx context.Context, q ledger.TxQuery) ([]ledger.Bucket, error) {
 	return s.st.TransactionTotals(ctx, q)
+}
+
+func (s storeSource) flows(ctx context.Context, q ledger.TxQuery) ([]ledger.Bucket, error) {
+	return s.st.FlowTotals(ctx, q)
 }
 
 func (s storeSource) record(ctx context.Context, k txKey) (ledger.TxView, error) {
@@ -192,14 +199,13 @@ func countsCmd(ctx context.Context, seq uint64, src txSource, list, period ledge
 			msg.err = err
 			return msg
 		}
-		msg.inPeriod, msg.totals = countOf(p), p
-		switch {
-		case !possible:
-			msg.shown, msg.totals = 0, nil
-		case narrowed:
-			msg.totals, msg.err = src.totals(ctx, list)
-			msg.shown = countOf(msg.totals)
-		default:
+		msg.inPeriod = countOf(p)
+		if !possible {
+			return msg
+		}
+		msg.totals, msg.err = src.flows(ctx, list)
+		msg.shown = countOf(msg.totals)
+		if !narrowed {
 			msg.shown = msg.inPeriod
 		}
 		return msg

@@ -1,0 +1,74 @@
+package ui
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/banktui/banktui/ledger"
+)
+
+// The "All accounts" entry above the banks lists every account's and
+// card's rows together, with an account column; the title counts them
+// all, the totals line sums them (matched transfers between the accounts
+// are neither in nor out, as in the reports), a filter and a month step
+// narrow them, and the insights pane reads every account.
+func TestAllAccountsListsEveryAccount(t *testing.T) {
+	e := newEmulatorLedger(t)
+	e.start(t, 140, 40, nil) // fill the store
+	ctx := context.Background()
+	total := e.count(t, ledger.TxQuery{})
+	h := e.startOffline(t, 140, 40, nil)
+	h.press("k") // from the first account up to the entry above the banks
+	s := h.screen()
+	if !strings.Contains(s, "· "+ledger.FormatCount(total)+" · all time · All accounts") {
+		t.Fatalf("All accounts does not count the store's %d rows:\n%s", total, s)
+	}
+	if !strings.Contains(lineWith(s, "Date▼"), "Account") {
+		t.Errorf("no account column:\n%s", s)
+	}
+	rows, err := e.store.TransactionPage(ctx, ledger.TxQuery{Desc: true, Limit: total})
+	if err != nil || len(rows) != total {
+		t.Fatal(len(rows), err)
+	}
+	accounts := map[string]bool{}
+	var in, out ledger.Amount
+	transfers := 0
+	for _, v := range rows {
+		accounts[v.AccountID] = true
+		switch {
+		case v.TransferKind != "":
+			transfers++
+		case v.Amount.Sign() > 0:
+			in = in.Add(v.Amount)
+		default:
+			out = out.Add(v.Amount)
+		}
+	}
+	if len(accounts) < 3 || transfers == 0 {
+		t.Fatalf("the demo bank has %d accounts with rows and %d matched transfers: the test tries nothing", len(accounts), transfers)
+	}
+	cur := rows[0].Currency
+	want := "in " + ledger.FormatSignedMoney(in, cur) + " · out " + ledger.FormatSignedMoney(out, cur) +
+		" · net " + ledger.FormatSignedMoney(in.Add(out), cur)
+	if !strings.Contains(s, want) {
+		t.Errorf("the totals line is not %q:\n%s", want, s)
+	}
+	// The newest row of all, whatever its account, is first.
+	if v := h.m.tx.list.views[0]; v.ID != rows[0].ID {
+		t.Errorf("first row %s, want the newest of all accounts %s", v.ID, rows[0].ID)
+	}
+	// A filter and a month narrow the whole list.
+	h.press("/").typeText("tesco").press("enter", "[")
+	now := h.m.pc.now()
+	from, to := month{now.Year(), now.Month()}.bounds(h.m.pc.loc)
+	n := e.count(t, ledger.TxQuery{From: from, To: to, Location: h.m.pc.loc, Terms: ledger.TxTerms{Words: []string{"tesco"}}})
+	m := e.count(t, ledger.TxQuery{From: from, To: to, Location: h.m.pc.loc})
+	if s := h.screen(); !strings.Contains(s, "· "+ledger.FormatCount(n)+" of "+ledger.FormatCount(m)+" · "+from.Format("Jan 2006")+" · All accounts") {
+		t.Errorf("tesco this month: want %d of %d:\n%s", n, m, s)
+	}
+	h.press("4")
+	if s := h.screen(); !strings.Contains(s, "4 Insights · "+from.Format("Jan 2006")+" · all accounts") {
+		t.Errorf("the insights pane does not read every account:\n%s", s)
+	}
+}
