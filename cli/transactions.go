@@ -33,7 +33,7 @@ func newCmdTransactions(f *Factory) *cobra.Command {
 			"its display name, or its number as banktui accounts prints it (or its last digits).\n" +
 			"Both settled and pending rows are listed, pending marked; --pending lists only pending\n" +
 			"ones and --settled only settled ones. Run banktui sync first to fetch what is new.\n" +
-			"The table ends with the totals line: how many rows the filter selects, money in, money\n" +
+			"The table is followed by the totals line: how many rows the filter selects, money in, money\n" +
 			"out and net per currency (transfers between your own accounts and card repayments are\n" +
 			"neither in nor out, as in banktui report). --json prints an array of transactions;\n" +
 			"--json --totals an object {\"transactions\": [...], \"totals\": [...]}.",
@@ -93,7 +93,7 @@ func runTransactions(ctx context.Context, opts *transactionsOptions) error {
 	if err := writeTransactionsTable(opts.IO.Out, views, txs, zone); err != nil || len(txs) == 0 {
 		return err
 	}
-	_, err = fmt.Fprintln(opts.IO.Out, totalsLine(totals, len(txs)))
+	_, err = fmt.Fprintf(opts.IO.Out, "\n%s\n", totalsLine(totals, len(txs)))
 	return err
 }
 
@@ -174,7 +174,7 @@ func writeTransactionsJSON(w io.Writer, txs []ledger.TxView, zone *time.Location
 		}
 		v = struct {
 			Transactions []json.RawMessage `json:"transactions"`
-			Totals       []flowTotalJSON       `json:"totals"`
+			Totals       []flowTotalJSON   `json:"totals"`
 		}{out, tj}
 	}
 	bw := bufio.NewWriterSize(w, 64<<10)

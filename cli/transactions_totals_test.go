@@ -12,7 +12,7 @@ import (
 	"github.com/banktui/banktui/truelayer"
 )
 
-// transactions ends its table with the totals line, summed here from
+// transactions follows its table with the totals line, summed here from
 // transactions --json by itself (every row counted, matched transfers
 // neither in nor out); --json stays an array, --json --totals carries the
 // same figures; --limit says how many of them it shows.
@@ -77,8 +77,8 @@ func TestTransactionsTotalsLine(t *testing.T) {
 	}
 	r := h.must("transactions", "--limit", "3")
 	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
-	if len(lines) != 5 || !strings.HasPrefix(lines[4], "3 of ") || !strings.Contains(lines[4], " transactions shown · in ") {
-		t.Errorf("transactions --limit 3: want a header, 3 rows and the totals line:\n%s", r.stdout)
+	if len(lines) != 6 || lines[4] != "" || !strings.HasPrefix(lines[5], "3 of ") || !strings.Contains(lines[5], " transactions shown · in ") {
+		t.Errorf("transactions --limit 3: want a header, 3 rows, a blank line and the totals line:\n%s", r.stdout)
 	}
 	var arr []json.RawMessage
 	if err := json.Unmarshal([]byte(h.must("transactions", "--json", "--limit", "2").stdout), &arr); err != nil || len(arr) != 2 {
