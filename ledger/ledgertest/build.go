@@ -130,7 +130,7 @@ func Cached(spec Spec) (string, error) {
 
 // generatorVersion names the cached stores: change it when Build or the
 // schema changes.
-const generatorVersion = 1
+const generatorVersion = 2 // 2: category names, day-only times, the keyset and per-day tables
 
 // merchant is a payee of the synthetic history.
 type merchant struct {
