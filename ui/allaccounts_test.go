@@ -32,25 +32,13 @@ func TestAllAccountsListsEveryAccount(t *testing.T) {
 		t.Fatal(len(rows), err)
 	}
 	accounts := map[string]bool{}
-	var in, out ledger.Amount
-	transfers := 0
 	for _, v := range rows {
 		accounts[v.AccountID] = true
-		switch {
-		case v.TransferKind != "":
-			transfers++
-		case v.Amount.Sign() > 0:
-			in = in.Add(v.Amount)
-		default:
-			out = out.Add(v.Amount)
-		}
 	}
+	want, transfers := flowsOf(rows)
 	if len(accounts) < 3 || transfers == 0 {
 		t.Fatalf("the demo bank has %d accounts with rows and %d matched transfers: the test tries nothing", len(accounts), transfers)
 	}
-	cur := rows[0].Currency
-	want := "in " + ledger.FormatSignedMoney(in, cur) + " · out " + ledger.FormatSignedMoney(out, cur) +
-		" · net " + ledger.FormatSignedMoney(in.Add(out), cur)
 	if !strings.Contains(s, want) {
 		t.Errorf("the totals line is not %q:\n%s", want, s)
 	}
@@ -70,5 +58,59 @@ func TestAllAccountsListsEveryAccount(t *testing.T) {
 	h.press("4")
 	if s := h.screen(); !strings.Contains(s, "4 Insights · "+from.Format("Jan 2006")+" · all accounts") {
 		t.Errorf("the insights pane does not read every account:\n%s", s)
+	}
+}
+
+// flowsOf is the totals line of rows (one currency), summed here: matched
+// transfers counted apart, neither in nor out.
+func flowsOf(rows []ledger.TxView) (line string, transfers int) {
+	var in, out ledger.Amount
+	for _, v := range rows {
+		switch {
+		case v.TransferKind != "":
+			transfers++
+		case v.Amount.Sign() > 0:
+			in = in.Add(v.Amount)
+		default:
+			out = out.Add(v.Amount)
+		}
+	}
+	cur := rows[0].Currency
+	return "in " + ledger.FormatSignedMoney(in, cur) + " · out " + ledger.FormatSignedMoney(out, cur) +
+		" · net " + ledger.FormatSignedMoney(in.Add(out), cur), transfers
+}
+
+// With accounts in two currencies, the accounts pane has an entry per
+// currency: All GBP accounts lists the GBP accounts' and cards' rows, All
+// EUR accounts the EUR account's, each with its own totals line.
+func TestAllAccountsPerCurrency(t *testing.T) {
+	e := offlineEnv(20)
+	eur := numberedTransactions("acc-castle", 5)
+	for i := range eur {
+		eur[i].Currency, eur[i].Raw.Currency = "EUR", "EUR"
+	}
+	e.store.txs["acc-castle"] = eur
+	e.store.txs["acc-savings"] = numberedTransactions("acc-savings", 3)
+	h := e.start(t, 140, 40)
+	for _, c := range []struct {
+		entry, sign, other string
+		rows               int
+	}{{"All GBP accounts", "£", "€", 23}, {"All EUR accounts", "€", "£", 5}} {
+		h.press("k")
+		s := h.screen()
+		if !strings.Contains(s, "· "+ledger.FormatCount(c.rows)+" · all time · "+c.entry) {
+			t.Fatalf("%s: want %d rows:\n%s", c.entry, c.rows, s)
+		}
+		accounts := map[string]bool{}
+		for _, v := range h.m.tx.list.views {
+			accounts[v.AccountID] = true
+		}
+		if c.rows == 23 && (len(accounts) != 2 || accounts["acc-castle"]) || c.rows == 5 && (len(accounts) != 1 || !accounts["acc-castle"]) {
+			t.Errorf("%s lists the rows of %v", c.entry, accounts)
+		}
+		foot := lineWith(s, " · net ")
+		if !strings.Contains(foot, "in "+c.sign) && !strings.Contains(foot, "in +"+c.sign) || strings.Contains(foot, c.other) {
+			t.Errorf("%s: totals line %q", c.entry, foot)
+		}
 	}
 }

@@ -22,6 +22,13 @@ func filterStore(t testing.TB, rows ...ledger.TxView) *ledger.Store {
 		rows[i].AccountID, rows[i].ID, rows[i].Currency = "acc-current", fmt.Sprint("t", i), "GBP"
 		rows[i].Timestamp = fixedNow.Add(-time.Duration(i) * time.Hour)
 	}
+	return writeStore(t, rows)
+}
+
+// writeStore is a ledger holding the fake accounts and rows, closed at
+// the end of the test.
+func writeStore(t testing.TB, rows []ledger.TxView) *ledger.Store {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), "ledger.db")
 	if err := ledgertest.Write(path, fakeAccounts(), rows); err != nil {
 		t.Fatal(err)

@@ -254,24 +254,10 @@ func TestLedgerWindowHoldsOnlyWhatItShows(t *testing.T) {
 	if err != nil || len(rows) != total {
 		t.Fatal(len(rows), err)
 	}
-	var in, out ledger.Amount
-	transfers := 0
-	for _, v := range rows {
-		switch {
-		case v.TransferKind != "":
-			transfers++
-		case v.Amount.Sign() > 0:
-			in = in.Add(v.Amount)
-		default:
-			out = out.Add(v.Amount)
-		}
-	}
+	want, transfers := flowsOf(rows)
 	if transfers == 0 {
 		t.Errorf("no matched transfer in %s: the rule is not tried", first.DisplayName)
 	}
-	cur := rows[0].Currency
-	want := "in " + ledger.FormatSignedMoney(in, cur) + " · out " + ledger.FormatSignedMoney(out, cur) +
-		" · net " + ledger.FormatSignedMoney(in.Add(out), cur)
 	if !strings.Contains(h.screen(), want) {
 		t.Errorf("the totals line lacks %q:\n%s", want, h.screen())
 	}

@@ -2,13 +2,11 @@ package ui
 
 import (
 	"context"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/banktui/banktui/ledger"
-	"github.com/banktui/banktui/ledger/ledgertest"
 	"github.com/banktui/banktui/truelayer"
 )
 
@@ -97,15 +95,7 @@ func TestMonthsInTheUsersZone(t *testing.T) {
 		at("day-oct-1", "2026-10-01T00:00:00Z"), // a day
 		at("day-sep-30", "2026-09-30T00:00:00Z"),
 	}
-	path := filepath.Join(t.TempDir(), "ledger.db")
-	if err := ledgertest.Write(path, fakeAccounts(), views); err != nil {
-		t.Fatal(err)
-	}
-	st, err := ledger.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := writeStore(t, views)
 	l := newTxList(london)
 	l.scope = txScope{id: "acc-current", accountIDs: []string{"acc-current"}}
 	l.period = month{2026, time.October}
