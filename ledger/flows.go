@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"context"
+	"sort"
 	"strings"
 )
 
@@ -14,6 +15,14 @@ import (
 // when q selects by accounts, dates and pending state alone.
 func (s *Store) FlowTotals(ctx context.Context, q TxQuery) ([]Bucket, error) {
 	q.ExcludeTransfers = false
+	if !onlyDates(q) { // the rows a filter matches, read once
+		q.Sort, q.Limit, q.Offset, q.After = "", 0, 0, nil
+		out, inexact, _, _, err := s.sumRows(ctx, q, "", nil, notTransfer)
+		if err != nil || !inexact {
+			sort.Slice(out, func(i, j int) bool { return out[i].Currency < out[j].Currency })
+			return out, err
+		}
+	}
 	all, err := s.TransactionTotals(ctx, q)
 	if err != nil {
 		return nil, err

@@ -109,9 +109,20 @@ func (s *Store) totalsByDay(ctx context.Context, q TxQuery) ([]Bucket, error) {
 // currency: in integers, or from the text when an amount has more than
 // six decimals.
 func (s *Store) sumWhere(ctx context.Context, q TxQuery, cond string, arg any) ([]Bucket, error) {
+	out, inexact, where, args, err := s.sumRows(ctx, q, cond, arg, "1")
+	if err != nil || !inexact {
+		return out, err
+	}
+	return s.bucketsFromText(ctx, where, args, "''")
+}
+
+// sumRows is sumWhere in integers, counting every row and summing the
+// money of those moneyIf (an SQL condition) holds for; inexact reports an
+// amount of more than six decimals, and where and args are the rows'.
+func (s *Store) sumRows(ctx context.Context, q TxQuery, cond string, arg any, moneyIf string) (out []Bucket, inexact bool, where string, args []any, err error) {
 	where, args, plan, err := s.txWherePlanned(ctx, q)
 	if err != nil {
-		return nil, err
+		return nil, false, "", nil, err
 	}
 	if cond != "" {
 		if where == "" {
@@ -124,17 +135,14 @@ func (s *Store) sumWhere(ctx context.Context, q TxQuery, cond string, arg any) (
 	if plan.match != "" {
 		table += " NOT INDEXED" // the text's matches, by row id
 	}
-	out, inexact, err := s.scanBuckets(ctx, `
+	out, inexact, err = s.scanBuckets(ctx, `
 SELECT '' AS k, t.currency, count(*), sum(t.amount_micro < 0), sum(t.amount_micro > 0),
-       sum(CASE WHEN t.amount_micro < 0 THEN -t.amount_micro ELSE 0 END),
-       sum(CASE WHEN t.amount_micro > 0 THEN t.amount_micro ELSE 0 END),
+       sum(CASE WHEN t.amount_micro < 0 AND `+moneyIf+` THEN -t.amount_micro ELSE 0 END),
+       sum(CASE WHEN t.amount_micro > 0 AND `+moneyIf+` THEN t.amount_micro ELSE 0 END),
        sum(t.amount_exact = 0)
 FROM `+table+where+`
 GROUP BY t.currency`, args)
-	if err != nil || !inexact {
-		return out, err
-	}
-	return s.bucketsFromText(ctx, where, args, "''")
+	return out, inexact, where, args, err
 }
 
 // sumDays adds the stored totals of days [first, end) of the accounts rids
