@@ -303,7 +303,7 @@ WHERE s.seq >= ?1 AND s.seq < ?2 AND t.account_rid = ?3 AND t.pending = 0 AND t.
 }
 
 // newestFirst reports whether the bank sent the staged window newest
-// first (oldestFirst's rule): by the first and last dated rows, or when
+// first (newestFirst's rule): by the first and last dated rows, or when
 // their times are equal (one day's rows, so few) by their running balances.
 func (st *stage) newestFirst(ctx context.Context, tx *sql.Tx) (bool, error) {
 	var first, last sql.NullInt64
@@ -440,22 +440,4 @@ func queryStrings(ctx context.Context, tx *sql.Tx, q string, args ...any) ([]str
 		out = append(out, s)
 	}
 	return out, rows.Err()
-}
-
-// writeOn is write on the stage's connection (it must see the stage).
-func (s *Store) writeOn(ctx context.Context, conn *sql.Conn, fn func(tx *sql.Tx) error) error {
-	s.writeMu.Lock()
-	defer s.writeMu.Unlock()
-	tx, err := conn.BeginTx(ctx, nil)
-	if err != nil {
-		return s.wrapWriteErr(err)
-	}
-	if err := fn(tx); err != nil {
-		tx.Rollback()
-		return s.wrapWriteErr(err)
-	}
-	if err := tx.Commit(); err != nil {
-		return s.wrapWriteErr(err)
-	}
-	return nil
 }

@@ -114,20 +114,7 @@ func (s *Store) scopeRIDs(ctx context.Context, ids []string) ([]int64, error) {
 	if len(ids) > 0 {
 		return s.accountRIDs(ctx, ids)
 	}
-	rows, err := s.db.QueryContext(ctx, "SELECT rid FROM accounts ORDER BY rid")
-	if err != nil {
-		return nil, fmt.Errorf("ledger: %w", err)
-	}
-	defer rows.Close()
-	var out []int64
-	for rows.Next() {
-		var r int64
-		if err := rows.Scan(&r); err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return s.queryRIDs(ctx, "SELECT rid FROM accounts ORDER BY rid")
 }
 
 // accountPage is one account's part of a page.

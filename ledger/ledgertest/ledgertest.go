@@ -81,7 +81,7 @@ func fromAPI(accountID string, pending bool, t truelayer.Transaction) row {
 	r := row{
 		accountID: accountID, id: t.TransactionID, description: t.Description, category: t.TransactionCategory,
 		classification: strings.Join(t.TransactionClassification, "\x1f"), amount: t.Amount.String(),
-		currency: t.Currency, pending: pending, ts: storedTime(t.Timestamp), raw: raw,
+		currency: t.Currency, pending: pending, ts: ledger.StoredTime(t.Timestamp), raw: raw,
 		categoryName: ledger.CategoryName(t.TransactionCategory, t.TransactionClassification),
 	}
 	if t.MerchantName != nil {
@@ -92,21 +92,6 @@ func fromAPI(accountID string, pending bool, t truelayer.Transaction) row {
 		r.running = &s
 	}
 	return r
-}
-
-// storedTime is the ledger's ts of a timestamp: its instant, or for a day
-// without a time of day (midnight in the bank's offset) that day at
-// midnight UTC, as the ledger stores it.
-func storedTime(ts truelayer.Timestamp) int64 {
-	if !ts.Valid() {
-		return 0
-	}
-	t := ts.Time
-	if h, m, s := t.Clock(); h == 0 && m == 0 && s == 0 && t.Nanosecond() == 0 {
-		y, mo, d := t.Date()
-		return time.Date(y, mo, d, 0, 0, 0, 0, time.UTC).Unix()
-	}
-	return t.Unix()
 }
 
 // writer fills a new ledger in one write transaction per 20,000 rows.
