@@ -1,8 +1,9 @@
 // Command benchtable reads `go test -bench Scale` output on stdin and
 // prints the scale benchmarks of issue 14 as a Markdown table: one row per
-// operation, one column per size, each cell the time per operation and the
-// peak resident set. Lines it does not know pass through to stderr, so a
-// failure is still seen.
+// operation, one column per size, each cell the time per operation (for a
+// key, "rows" is the part until its rows are on screen) and the peak
+// resident set. Every line read passes through to stderr, so the raw
+// figures and any failure are still seen.
 package main
 
 import (
@@ -35,9 +36,9 @@ func main() {
 	cells := map[string]string{}
 	sc := bufio.NewScanner(os.Stdin)
 	for sc.Scan() {
+		fmt.Fprintln(os.Stderr, sc.Text())
 		m := line.FindStringSubmatch(sc.Text())
 		if m == nil {
-			fmt.Fprintln(os.Stderr, sc.Text())
 			continue
 		}
 		cells[m[1]+"/"+m[2]] = cell(m[4])
@@ -57,10 +58,11 @@ func main() {
 	}
 }
 
-// cell is "12.3 ms, 45 MiB" from "12300000 ns/op 45.0 peak-RSS-MiB 3.1 peak-heap-MiB".
+// cell is "12.3 ms (rows 4.1 ms), 45 MiB" from "12300000 ns/op 45.0
+// peak-RSS-MiB 3.1 peak-heap-MiB 4.1 rows-ms".
 func cell(metrics string) string {
 	f := strings.Fields(metrics)
-	var ns, rss float64
+	var ns, rss, rows float64
 	for i := 0; i+1 < len(f); i += 2 {
 		v, err := strconv.ParseFloat(f[i], 64)
 		if err != nil {
@@ -71,9 +73,15 @@ func cell(metrics string) string {
 			ns = v
 		case "peak-RSS-MiB":
 			rss = v
+		case "rows-ms":
+			rows = v
 		}
 	}
-	return duration(ns) + ", " + strconv.FormatFloat(rss, 'f', 0, 64) + " MiB"
+	t := duration(ns)
+	if rows > 0 {
+		t += " (rows " + duration(rows*1e6) + ")"
+	}
+	return t + ", " + strconv.FormatFloat(rss, 'f', 0, 64) + " MiB"
 }
 
 func duration(ns float64) string {
