@@ -335,9 +335,9 @@ func (st *stage) newestFirst(ctx context.Context, tx *sql.Tx) (bool, error) {
 func (st *stage) reidByProvider(ctx context.Context, tx *sql.Tx, rid int64, set string) error {
 	lo, hi := st.insideRange()
 	if _, err := tx.ExecContext(ctx, `DELETE FROM temp.tx_reid;
-WITH cand AS (
+WITH cand AS MATERIALIZED (
 	SELECT s.seq AS seq, o.rid AS rid FROM temp.tx_stage s
-	JOIN transactions o ON o.account_rid = ?1 AND o.pending = 0 AND o.provider_tx_id = s.provider_tx_id
+	JOIN transactions o ON o.account_rid = ?1 AND o.provider_tx_id = s.provider_tx_id AND o.provider_tx_id <> '' AND o.pending = 0
 	WHERE s.provider_tx_id <> '' AND o.ts >= ?2 AND o.ts < ?3 AND o.amount_micro = s.amount_micro
 		AND NOT EXISTS (SELECT 1 FROM transactions k WHERE k.account_rid = ?1 AND k.pending = 0 AND k.tx_id = s.tx_id)
 		AND NOT EXISTS (SELECT 1 FROM temp.tx_stage x WHERE x.tx_id = o.tx_id)
