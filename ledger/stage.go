@@ -314,7 +314,7 @@ func (st *stage) newestFirst(ctx context.Context, tx *sql.Tx) (bool, error) {
 	if first.Int64 != last.Int64 {
 		return first.Int64 > last.Int64, nil
 	}
-	raws, err := queryStrings(ctx, tx, "SELECT raw FROM temp.tx_stage ORDER BY seq")
+	raws, err := queryColumn[string](ctx, tx, "SELECT raw FROM temp.tx_stage ORDER BY seq")
 	if err != nil {
 		return false, err
 	}
@@ -359,7 +359,7 @@ FROM temp.tx_reid r JOIN temp.tx_stage s ON s.seq = r.seq WHERE j.rid = r.rid`)
 // keepApartStaged applies keepApart to the ids staged more than once, and
 // returns how many there were.
 func keepApartStaged(ctx context.Context, tx *sql.Tx) (int, error) {
-	ids, err := queryStrings(ctx, tx, "SELECT tx_id FROM temp.tx_stage GROUP BY tx_id HAVING count(*) > 1")
+	ids, err := queryColumn[string](ctx, tx, "SELECT tx_id FROM temp.tx_stage GROUP BY tx_id HAVING count(*) > 1")
 	if err != nil || len(ids) == 0 {
 		return 0, err
 	}
@@ -423,21 +423,4 @@ func keepApart(id string, raws []string) []string {
 		out[last[r]] = name
 	}
 	return out
-}
-
-func queryStrings(ctx context.Context, tx *sql.Tx, q string, args ...any) ([]string, error) {
-	rows, err := tx.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
 }

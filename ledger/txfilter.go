@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strconv"
 	"strings"
@@ -133,23 +134,28 @@ func (s *Store) accountRIDs(ctx context.Context, ids []string) ([]int64, error) 
 	for i, id := range ids {
 		args[i] = id
 	}
-	return s.queryRIDs(ctx, "SELECT rid FROM accounts WHERE id IN ("+placeholders(len(ids))+") ORDER BY rid", args...)
+	return queryColumn[int64](ctx, s.db, "SELECT rid FROM accounts WHERE id IN ("+placeholders(len(ids))+") ORDER BY rid", args...)
 }
 
-// queryRIDs runs a query of row ids.
-func (s *Store) queryRIDs(ctx context.Context, query string, args ...any) ([]int64, error) {
-	rows, err := s.db.QueryContext(ctx, query, args...)
+// queryer is a *sql.DB or a *sql.Tx.
+type queryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// queryColumn runs a query of one column.
+func queryColumn[T any](ctx context.Context, db queryer, query string, args ...any) ([]T, error) {
+	rows, err := db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("ledger: %w", err)
 	}
 	defer rows.Close()
-	var out []int64
+	var out []T
 	for rows.Next() {
-		var r int64
-		if err := rows.Scan(&r); err != nil {
+		var v T
+		if err := rows.Scan(&v); err != nil {
 			return nil, err
 		}
-		out = append(out, r)
+		out = append(out, v)
 	}
 	return out, rows.Err()
 }

@@ -114,7 +114,7 @@ func (s *Store) scopeRIDs(ctx context.Context, ids []string) ([]int64, error) {
 	if len(ids) > 0 {
 		return s.accountRIDs(ctx, ids)
 	}
-	return s.queryRIDs(ctx, "SELECT rid FROM accounts ORDER BY rid")
+	return queryColumn[int64](ctx, s.db, "SELECT rid FROM accounts ORDER BY rid")
 }
 
 // accountPage is one account's part of a page.
