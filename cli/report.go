@@ -45,7 +45,9 @@ func newCmdReport(f *Factory) *cobra.Command {
 			"             over a longer period, walked back from the latest balance (--by account: each)\n" +
 			"The period is --month YYYY-MM, or --from/--to YYYY-MM-DD, or this month. Transfers between\n" +
 			"your own accounts and card repayments are neither spending nor income. Amounts are per\n" +
-			"currency. Run banktui sync first to fetch what is new.",
+			"currency. As in balance's totals, the accounts of a logged-out connection and those the\n" +
+			"bank no longer lists count only when named with --account. Run banktui sync first to\n" +
+			"fetch what is new.",
 		Example: "  banktui report spending --month 2026-10\n" +
 			"  banktui report spending --by merchant --top 10 --from 2026-01-01 --to 2026-06-30\n" +
 			"  banktui report cashflow --json\n" +

@@ -83,7 +83,7 @@ func recurringTable(w io.Writer, r ledger.RecurringReport, names map[string]stri
 	}
 	t := newTable("NEXT", "PAYEE", "ACCOUNT", " AMOUNT", "EVERY", " MONTHLY", "SOURCE")
 	for _, p := range r.Payments {
-		source := map[string]string{ledger.SourceStandingOrder: "standing order", ledger.SourceDirectDebit: "direct debit", ledger.SourceDetected: "detected"}[p.Source]
+		source := p.SourceName()
 		if p.Transfer {
 			source += ", transfer"
 		}

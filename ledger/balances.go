@@ -83,8 +83,7 @@ type CurrencyTotal struct {
 }
 
 // Totals returns the net position per currency from the latest balances,
-// sorted by currency. Accounts the bank no longer lists and those of a
-// logged-out connection do not count.
+// sorted by currency, over the accounts that count (AccountView.Counts).
 func (s *Store) Totals(ctx context.Context) ([]CurrencyTotal, error) {
 	views, err := s.Accounts(ctx)
 	if err != nil {
@@ -92,7 +91,7 @@ func (s *Store) Totals(ctx context.Context) ([]CurrencyTotal, error) {
 	}
 	byCur := map[string]*CurrencyTotal{}
 	for _, v := range views {
-		if !v.HasBalance || v.Gone || v.Disconnected {
+		if !v.HasBalance || !v.Counts() {
 			continue
 		}
 		cur := v.Currency

@@ -72,6 +72,10 @@ func (s *Store) NetWorth(ctx context.Context, q TxQuery) (NetWorthReport, error)
 	if q.From.IsZero() || q.To.IsZero() {
 		return NetWorthReport{}, fmt.Errorf("ledger: a net worth report needs a period (From and To)")
 	}
+	q, err := s.reportScope(ctx, q)
+	if err != nil {
+		return NetWorthReport{}, err
+	}
 	loc := q.Location
 	if loc == nil {
 		loc = time.UTC

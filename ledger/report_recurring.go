@@ -31,6 +31,18 @@ const (
 	SourceDetected      = "detected"
 )
 
+// SourceName is how the TUI and the command line name where a recurring
+// payment comes from: "standing order", "direct debit" or "detected".
+func (p RecurringPayment) SourceName() string {
+	switch p.Source {
+	case SourceStandingOrder:
+		return "standing order"
+	case SourceDirectDebit:
+		return "direct debit"
+	}
+	return p.Source
+}
+
 // RecurringReport lists the recurring payments as of a day.
 type RecurringReport struct {
 	AsOf     string             `json:"as_of"` // "2026-11-28"
@@ -70,6 +82,10 @@ const recurringMonths = 13
 // Recurring answers for q's accounts (all when empty), as of the end of q's
 // period (To) or now, whichever is earlier.
 func (s *Store) Recurring(ctx context.Context, q TxQuery) (RecurringReport, error) {
+	q, err := s.reportScope(ctx, q)
+	if err != nil {
+		return RecurringReport{}, err
+	}
 	loc := q.Location
 	if loc == nil {
 		loc = time.UTC

@@ -97,6 +97,10 @@ func (s *Store) buckets(ctx context.Context, q TxQuery, g grouping) ([]Bucket, e
 		q.Pending = PendingExclude
 	}
 	q.ExcludeTransfers = true
+	q, err := s.reportScope(ctx, q)
+	if err != nil {
+		return nil, err
+	}
 	if summaryQuery(q) {
 		out, exact, err := s.summaryBuckets(ctx, q, g)
 		if err != nil || exact {

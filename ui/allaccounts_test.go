@@ -114,3 +114,25 @@ func TestAllAccountsPerCurrency(t *testing.T) {
 		}
 	}
 }
+
+// All accounts covers the accounts that count, as balance's total and the
+// reports do: a logged-out connection's account keeps its history, shown
+// when it is selected, but is not in the All entry's rows or totals.
+func TestAllAccountsLeavesOutWhatDoesNotCount(t *testing.T) {
+	e := offlineEnv(20)
+	e.store.txs["acc-savings"] = numberedTransactions("acc-savings", 3)
+	for i := range e.store.accounts {
+		if e.store.accounts[i].ID == "acc-savings" {
+			e.store.accounts[i].Disconnected = true
+		}
+	}
+	h := e.start(t, 140, 40)
+	h.press("k")
+	if s := h.screen(); !strings.Contains(s, "· 20 · all time · All GBP accounts") {
+		t.Fatalf("All GBP accounts should hold the current account's 20 rows alone:\n%s", s)
+	}
+	h.press("j", "j") // the current account, then the saver
+	if s := h.screen(); !strings.Contains(s, "· 3 · all time · Rainy Day Saver") {
+		t.Errorf("the logged-out account's history is not shown when selected:\n%s", s)
+	}
+}

@@ -108,14 +108,14 @@ const (
 func isAll(id string) bool { return id == allID || strings.HasPrefix(id, allID+":") }
 
 // allEntries are the "All accounts" entries: one, or one per currency when
-// the accounts and cards hold several, with the net total as balance.
+// the accounts and cards that count (ledger.AccountView.Counts: balance's
+// totals and the reports' rule) hold several, with the net total as
+// balance.
 func (b *bank) allEntries() []ledger.AccountView {
 	var curs []string
-	for _, l := range [][]ledger.AccountView{b.accounts, b.cards} {
-		for _, a := range l {
-			if !slices.Contains(curs, a.Currency) {
-				curs = append(curs, a.Currency)
-			}
+	for _, a := range b.counted("") {
+		if !slices.Contains(curs, a.Currency) {
+			curs = append(curs, a.Currency)
 		}
 	}
 	slices.Sort(curs)
@@ -135,7 +135,22 @@ func (b *bank) allEntries() []ledger.AccountView {
 	return out
 }
 
-// scope is what the transactions pane lists for the selected item id.
+// counted are the accounts and cards that count, of currency cur ("": any).
+func (b *bank) counted(cur string) []ledger.AccountView {
+	var out []ledger.AccountView
+	for _, l := range [][]ledger.AccountView{b.accounts, b.cards} {
+		for _, a := range l {
+			if a.Counts() && (cur == "" || a.Currency == cur) {
+				out = append(out, a)
+			}
+		}
+	}
+	return out
+}
+
+// scope is what the transactions pane lists for the selected item id: an
+// account or card, or the accounts and cards an "All accounts" entry
+// stands for (nil: every one, when all of them count).
 func (b *bank) scope(id string) txScope {
 	switch {
 	case id == "":
@@ -148,13 +163,15 @@ func (b *bank) scope(id string) txScope {
 			continue
 		}
 		s := txScope{id: id, label: ledger.Sanitize(e.DisplayName), multi: true}
-		if id != allID { // one currency's accounts and cards
-			for _, l := range [][]ledger.AccountView{b.accounts, b.cards} {
-				for _, a := range l {
-					if a.Currency == e.Currency {
-						s.accountIDs = append(s.accountIDs, a.ID)
-					}
-				}
+		cur := e.Currency
+		if id == allID {
+			cur = ""
+		}
+		counted := b.counted(cur)
+		if id != allID || len(counted) < len(b.accounts)+len(b.cards) {
+			s.accountIDs = make([]string, len(counted))
+			for i, a := range counted {
+				s.accountIDs[i] = a.ID
 			}
 		}
 		return s

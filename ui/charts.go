@@ -65,17 +65,7 @@ func lineChart(values []float64, w, h int) []string {
 	}
 	prev := -1
 	for x := 0; x < dotsW && len(values) > 0; x++ {
-		v := values[0]
-		if len(values) > 1 {
-			pos := float64(x) / float64(max(1, dotsW-1)) * float64(len(values)-1)
-			i := int(pos)
-			if i >= len(values)-1 {
-				v = values[len(values)-1]
-			} else {
-				v = values[i] + (values[i+1]-values[i])*(pos-float64(i))
-			}
-		}
-		y := yOf(v)
+		y := yOf(sample(values, x, dotsW))
 		if prev < 0 {
 			prev = y
 		}
@@ -97,4 +87,43 @@ func lineChart(values []float64, w, h int) []string {
 		out[i] = b.String()
 	}
 	return out
+}
+
+// sparkLevels are a sparkline's cells, lowest first.
+var sparkLevels = []rune("▁▂▃▄▅▆▇█")
+
+// sparkline draws values (oldest first) in w cells, sampled evenly as
+// lineChart samples them: the lowest value ▁, the highest █, a flat line
+// in the middle.
+func sparkline(values []float64, w int) string {
+	if w <= 0 || len(values) == 0 {
+		return ""
+	}
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, v := range values {
+		lo, hi = math.Min(lo, v), math.Max(hi, v)
+	}
+	var b strings.Builder
+	for x := range w {
+		v := sample(values, x, w)
+		level := len(sparkLevels) / 2
+		if hi > lo {
+			level = int(math.Round((v - lo) / (hi - lo) * float64(len(sparkLevels)-1)))
+		}
+		b.WriteRune(sparkLevels[level])
+	}
+	return b.String()
+}
+
+// sample is values at x of n evenly spread positions, interpolated.
+func sample(values []float64, x, n int) float64 {
+	if len(values) == 1 {
+		return values[0]
+	}
+	pos := float64(x) / float64(max(1, n-1)) * float64(len(values)-1)
+	i := int(pos)
+	if i >= len(values)-1 {
+		return values[len(values)-1]
+	}
+	return values[i] + (values[i+1]-values[i])*(pos-float64(i))
 }

@@ -497,7 +497,8 @@ func fakeInsights(q ledger.TxQuery) ledger.Insights {
 		{Source: ledger.SourceStandingOrder, Payee: "HARLOW LETTINGS LTD", Currency: "GBP", Amount: amt("900"), Interval: "monthly", Next: next(1), MonthlyCost: amt("900")},
 		{Source: ledger.SourceDirectDebit, Payee: "OCTOPUS ENERGY", Currency: "GBP", Amount: amt("138"), Interval: "monthly", Next: next(12), MonthlyCost: amt("138")},
 		{Source: ledger.SourceDetected, Payee: "Netflix", Currency: "GBP", Amount: amt("12.99"), Interval: "monthly", Next: next(16), MonthlyCost: amt("12.99")},
+		{Source: ledger.SourceDetected, Payee: "Sparkle Cleaning", Currency: "GBP", Amount: amt("40"), Interval: "weekly", Next: next(18), MonthlyCost: amt("173.33")},
 		{Source: ledger.SourceStandingOrder, Payee: "J DOE", Currency: "GBP", Amount: amt("300"), Interval: "monthly", Next: next(26), MonthlyCost: amt("300"), Transfer: true},
-	}, Monthly: []ledger.CurrencyAmount{{Currency: "GBP", Amount: amt("1050.99")}}}
+	}, Monthly: []ledger.CurrencyAmount{{Currency: "GBP", Amount: amt("1224.32")}}}
 	return in
 }

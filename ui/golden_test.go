@@ -58,11 +58,15 @@ func TestGolden(t *testing.T) {
 		}},
 		{"login_waiting", goldenLoginWaiting},
 		// Every chart of the insights pane (tall enough to show them all), at
-		// two widths and in privacy mode, and the 12-month view.
+		// two widths and in privacy mode at both, and the 12-month view (NO_COLOR:
+		// TestInsightsWithoutColour).
 		{"insights", func(t *testing.T) *harness { return onlineHarness(t, 130, 72, 60).press("4") }},
 		{"insights_narrow", func(t *testing.T) *harness { return onlineHarness(t, 80, 72, 60).press("4") }},
 		{"insights_privacy", func(t *testing.T) *harness { return onlineHarness(t, 130, 72, 60).press(".", "4") }},
+		{"insights_narrow_privacy", func(t *testing.T) *harness { return onlineHarness(t, 80, 72, 60).press(".", "4") }},
+		{"insights_60", func(t *testing.T) *harness { return onlineHarness(t, 60, 72, 60).press("4") }},
 		{"insights_year", func(t *testing.T) *harness { return onlineHarness(t, 100, 30, 60).press("4", "y", "j", "j") }},
+		{"insights_year_full", func(t *testing.T) *harness { return onlineHarness(t, 130, 72, 60).press("4", "y") }},
 		{"demo", func(t *testing.T) *harness {
 			e := onlineEnv(60)
 			e.opts.Demo = true

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -86,8 +87,28 @@ func TestInsightsShowTheLedgersReports(t *testing.T) {
 			}
 		}
 	}
+	for _, c := range in.Merchants.Currencies {
+		for _, it := range c.Items {
+			if it.Amount.Sign() > 0 {
+				want = append(want, ledger.FormatMoney(it.Amount, c.Currency)+"|"+percentText(it.Share))
+			}
+		}
+	}
+	for _, c := range in.Spending.Currencies { // month over month
+		for _, it := range c.Items {
+			if !it.Other {
+				want = append(want, "was "+ledger.FormatMoney(it.Previous, c.Currency))
+			}
+		}
+	}
 	for _, c := range in.Cashflow.Currencies {
 		want = append(want, "net "+ledger.FormatSignedMoney(c.Net, c.Currency))
+		for _, m := range c.Months {
+			want = append(want, ledger.FormatSignedMoney(m.Net, c.Currency))
+		}
+	}
+	for _, t := range in.NetWorth.Totals {
+		want = append(want, "now "+ledger.FormatMoney(t.Last(), t.Currency))
 	}
 	for _, p := range in.Recurring.Payments {
 		want = append(want, ledger.Sanitize(p.Payee))
@@ -107,5 +128,21 @@ func TestInsightsShowTheLedgersReports(t *testing.T) {
 		if !found {
 			t.Errorf("the pane lacks %q:\n%s", w, s)
 		}
+	}
+}
+
+// TestInsightsWithoutColour: under NO_COLOR the charts keep their shapes
+// (the screen is the insights golden's), no colour code is written, and
+// the selected bar is in reverse video.
+func TestInsightsWithoutColour(t *testing.T) {
+	t.Setenv("NO_COLOR", "1")
+	h := onlineHarness(t, 130, 72, 60).press("4")
+	checkGolden(t, "insights", h)
+	raw := h.raw()
+	if regexp.MustCompile(`\x1b\[[0-9;]*(38|48)[;:]`).MatchString(raw) {
+		t.Error("NO_COLOR insights contain colour codes")
+	}
+	if !strings.Contains(raw, "\x1b[7m") {
+		t.Error("NO_COLOR should mark the selected bar by reverse video")
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/banktui/banktui/ledger"
-	"github.com/banktui/banktui/truelayer"
 )
 
 // View draws the pane in a w×h box: one column of sections, scrolled.
@@ -92,12 +91,28 @@ func (p *insightsPane) lines(w int) ([]string, int) {
 }
 
 // amount is money for the pane: masked in privacy mode.
-func (p *insightsPane) amount(a truelayer.Amount, currency string, signed bool) string {
+func (p *insightsPane) amount(a ledger.Amount, currency string, signed bool) string {
 	return money(a, currency, signed, p.pc.privacy)
 }
 
 // labelWidth is the width of the labels before the bars.
 func labelWidth(w int) int { return clamp(w/3, 8, 28) }
+
+// fitLabel fits a bar's label in w cells; a category too long for them
+// keeps its last level whole and cuts the ones before ("Auto &… / Public
+// transport", "… / Council tax"): the last level tells it from its
+// siblings, where cutting the end would not.
+func fitLabel(label string, w int) string {
+	i := strings.LastIndex(label, " / ")
+	if i < 0 || cellWidth(label) <= w {
+		return fit(label, w)
+	}
+	first, last := label[:i], label[i:]
+	if room := w - cellWidth(last); room >= 5 {
+		return fit(fit(first, room)+last, w)
+	}
+	return fit("…"+last, w)
+}
 
 // flowBars draws one bar per item: label, bar, amount, share.
 func (p *insightsPane) flowBars(out []string, r ledger.FlowReport, w int, selectable func(string, bool) string) []string {
@@ -111,7 +126,7 @@ func (p *insightsPane) flowBars(out []string, r ledger.FlowReport, w int, select
 			out = append(out, st.Muted.Render("  "+ledger.Sanitize(c.Currency)+" · total "+p.amount(c.Total, c.Currency, false)))
 		}
 		amountW := 0
-		var most truelayer.Amount // the longest bar's
+		var most ledger.Amount // the longest bar's
 		for _, it := range c.Items {
 			amountW = max(amountW, cellWidth(p.amount(it.Amount, c.Currency, false)))
 			if it.Amount.GreaterThan(most) {
@@ -123,8 +138,7 @@ func (p *insightsPane) flowBars(out []string, r ledger.FlowReport, w int, select
 			if it.Amount.Sign() == 0 {
 				continue // only in the period before: see the changes
 			}
-			label := ledger.Sanitize(it.Label)
-			line := "  " + fit(label, lw) + " " + st.Header.Render(bar(fraction(it.Amount, most), barW)) + " " +
+			line := "  " + fitLabel(ledger.Sanitize(it.Label), lw) + " " + st.Header.Render(bar(fraction(it.Amount, most), barW)) + " " +
 				fitRight(p.amount(it.Amount, c.Currency, false), amountW) + " " + fitRight(percentText(it.Share), 6)
 			out = append(out, selectable(line, !it.Other))
 		}
@@ -158,7 +172,7 @@ func (p *insightsPane) changes(out []string, r ledger.FlowReport, w int) []strin
 				f, _ := ch.Decimal().Div(it.Previous.Decimal()).Float64()
 				pct = fmt.Sprintf("%+.0f%%", 100*f)
 			}
-			line := "  " + fit(ledger.Sanitize(it.Label), lw) + " " + style.Render(arrow+" "+p.amount(ch, c.Currency, true)) +
+			line := "  " + fitLabel(ledger.Sanitize(it.Label), lw) + " " + style.Render(arrow+" "+p.amount(ch, c.Currency, true)) +
 				st.Muted.Render(" ("+pct+", was "+p.amount(it.Previous, c.Currency, false)+")")
 			out = append(out, line)
 			n++
@@ -177,7 +191,7 @@ func (p *insightsPane) cashflow(out []string, r ledger.CashflowReport, w int) []
 		return append(out, st.Muted.Render("  no income or spending"))
 	}
 	for _, c := range r.Currencies {
-		var most truelayer.Amount
+		var most ledger.Amount
 		netW := 0
 		for _, m := range c.Months {
 			if m.Income.GreaterThan(most) {
@@ -203,7 +217,7 @@ func (p *insightsPane) cashflow(out []string, r ledger.CashflowReport, w int) []
 }
 
 // fraction is a/of as a float (0 when of is 0).
-func fraction(a, of truelayer.Amount) float64 {
+func fraction(a, of ledger.Amount) float64 {
 	if of.Sign() == 0 {
 		return 0
 	}
@@ -225,10 +239,9 @@ func (p *insightsPane) networth(out []string, r ledger.NetWorthReport, w int) []
 		if len(t.Points) == 0 {
 			continue
 		}
-		values := make([]float64, len(t.Points))
+		values := seriesValues(t)
 		lo, hi := t.Points[0].Balance, t.Points[0].Balance
-		for i, pt := range t.Points {
-			values[i], _ = pt.Balance.Decimal().Float64()
+		for _, pt := range t.Points {
 			if pt.Balance.LessThan(lo) {
 				lo = pt.Balance
 			}
@@ -251,21 +264,62 @@ func (p *insightsPane) networth(out []string, r ledger.NetWorthReport, w int) []
 		out = append(out, st.Muted.Render(fmt.Sprintf("  %s to %s · now %s", t.Points[0].Date, t.Points[len(t.Points)-1].Date,
 			p.amount(t.Last(), t.Currency, false))))
 	}
-	lw := labelWidth(w)
+	// Each account: its balance over the period as a sparkline, and now.
+	lw, amountW := labelWidth(w), 0
 	for _, a := range r.Accounts {
-		out = append(out, "  "+fit(ledger.Sanitize(a.Name), lw)+" "+p.amount(a.Last(), a.Currency, true))
+		amountW = max(amountW, cellWidth(p.amount(a.Last(), a.Currency, true)))
+	}
+	sparkW := w - 2 - lw - 1 - 1 - amountW - 1
+	if sparkW < 4 {
+		sparkW = 0
+	}
+	for _, a := range r.Accounts {
+		line := "  " + fit(ledger.Sanitize(a.Name), lw) + " "
+		if sparkW > 0 {
+			line += st.Header.Render(fit(sparkline(seriesValues(a), sparkW), sparkW)) + " "
+		}
+		out = append(out, line+fitRight(p.amount(a.Last(), a.Currency, true), amountW))
 	}
 	return out
 }
 
-// recurring lists the payments by next date, and the monthly cost.
+// seriesValues are a balance series' points as numbers to draw.
+func seriesValues(s ledger.BalanceSeries) []float64 {
+	values := make([]float64, len(s.Points))
+	for i, pt := range s.Points {
+		values[i], _ = pt.Balance.Decimal().Float64()
+	}
+	return values
+}
+
+// recurring lists the payments by next date, with their source, and the
+// monthly cost.
 func (p *insightsPane) recurring(out []string, r ledger.RecurringReport, w int) []string {
 	st := &p.pc.styles
 	if len(r.Payments) == 0 {
 		return append(out, st.Muted.Render("  none found"))
 	}
-	payeeW := clamp(w-40, 8, 28)
-	for _, pay := range r.Payments {
+	// Columns: next, payee, transfer mark, amount, how often (and the monthly
+	// cost when it is not the amount), source.
+	every := make([]string, len(r.Payments))
+	everyW, amountW := 11, 0
+	for i, pay := range r.Payments {
+		amountW = max(amountW, cellWidth(p.amount(pay.Amount, pay.Currency, false)))
+		every[i] = ledger.Sanitize(pay.Interval)
+		if !pay.MonthlyCost.Equal(pay.Amount) {
+			every[i] += ", " + p.amount(pay.MonthlyCost, pay.Currency, false) + " a month"
+		}
+		everyW = max(everyW, cellWidth(every[i]))
+	}
+	// The source goes first when narrow: the payee says more.
+	payeeW, source := w-2-6-1-1-1-1-amountW-1-everyW, true
+	if payeeW-1-len("standing order") >= 16 {
+		payeeW -= 1 + len("standing order")
+	} else {
+		source = false
+	}
+	payeeW = clamp(payeeW, 8, 28)
+	for i, pay := range r.Payments {
 		next := pay.Next
 		if t, err := time.Parse(time.DateOnly, next); err == nil {
 			next = t.Format("02 Jan")
@@ -275,8 +329,12 @@ func (p *insightsPane) recurring(out []string, r ledger.RecurringReport, w int) 
 			mark = "⇄" // to your own account: not a cost
 		}
 		line := "  " + fit(next, 6) + " " + fit(ledger.Sanitize(pay.Payee), payeeW) + " " + mark + " " +
-			fitRight(p.amount(pay.Amount, pay.Currency, false), 12) + " " + st.Muted.Render(fit(ledger.Sanitize(pay.Interval), 11))
-		out = append(out, line)
+			fitRight(p.amount(pay.Amount, pay.Currency, false), amountW) + " " +
+			st.Muted.Render(fit(every[i], everyW))
+		if source {
+			line += " " + st.Muted.Render(pay.SourceName())
+		}
+		out = append(out, fit(line, w))
 	}
 	for _, m := range r.Monthly {
 		out = append(out, st.Muted.Render("  monthly cost "+p.amount(m.Amount, m.Currency, false)+" (⇄ transfers left out)"))

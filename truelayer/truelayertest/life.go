@@ -26,6 +26,7 @@ func (g *generator) simulateDay(day time.Time) {
 	g.everydayLife(day, creditCard)
 	g.travelAbroad(day, creditCard)
 	g.topUpFromSavings(day)
+	g.christmas(day, creditCard)
 }
 
 // paySalary pays the salary on payday, brought forward to Friday over a weekend.
@@ -197,6 +198,23 @@ func (g *generator) travelAbroad(day time.Time, creditCard *acct) {
 				g.post(card, time.Unix(t.at, 0).Add(time.Minute), -(gbp*299+5000)/10000-1, fxFee, nil)
 			}
 		}
+	}
+}
+
+// christmas: presents through the first three weeks of December and a
+// big food shop before the day, on the credit card when there is one. It
+// draws last in the day, so the days before December are unchanged.
+func (g *generator) christmas(day time.Time, creditCard *acct) {
+	if day.Month() != time.December || day.Day() > 23 {
+		return
+	}
+	rng := g.rng
+	if day.Day() <= 21 && rng.IntN(100) < 35 {
+		g.shop(day, creditCard)
+	}
+	if day.Day() == 23 {
+		gr := groceries[rng.IntN(len(groceries))]
+		g.post(creditCard, g.at(day, 9, 20), -(9000 + rng.Int64N(8000)), gr, nil)
 	}
 }
 
