@@ -3,7 +3,9 @@ package ui
 import (
 	"context"
 	"fmt"
+	"maps"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -127,8 +129,8 @@ func (s *fakeStore) ledger() (*ledger.Store, error) {
 		return s.real, nil
 	}
 	var all []ledger.TxView
-	for _, txs := range s.txs {
-		all = append(all, txs...)
+	for _, id := range slices.Sorted(maps.Keys(s.txs)) { // stored in one order: ties sort alike every run
+		all = append(all, s.txs[id]...)
 	}
 	path := filepath.Join(s.dir, "ledger.db")
 	if err := ledgertest.Write(path, s.accounts, all); err != nil {

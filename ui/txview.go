@@ -26,7 +26,9 @@ func txColumnsFor(w int, multi bool) txColumns {
 	if multi && w >= 60 {
 		c.account = clamp(w/8, 8, 18)
 	}
-	if w < 66 {
+	// Each row's running balance is its own account's: below the wide
+	// layout a list of several accounts gives its room to the description.
+	if w < 66 || (multi && w < wideTx) {
 		c.balance = 0
 	}
 	if w < 54 {
