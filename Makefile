@@ -4,7 +4,7 @@ BIN     ?= bin/banktui
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 
-.PHONY: build run test test-live bench lint cover clean
+.PHONY: build run test test-live bench bench-all lint cover clean
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) .
@@ -35,7 +35,14 @@ test: lint
 test-live:
 	BANKTUI_LIVE=1 $(GO) test -race -count=1 -run 'Live' -v ./truelayer/ ./auth/
 
+# The scale benchmarks of issue 14 (TUI keys, sync, export at 10k, 100k and 1M rows in one account),
+# as a table of time per operation and peak resident set. The stores are built once under
+# $$TMPDIR/banktui-bench (the 1M one takes minutes); packages run one at a time so they share them.
 bench:
+	BANKTUI_BENCH_1M=1 $(GO) test -p 1 -timeout 90m -run '^$$' -bench '^BenchmarkScale' ./ui ./ledger | $(GO) run ./.ci/benchtable
+
+# Every benchmark, as go test prints them (the scale ones at 10k and 100k only).
+bench-all:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 # Every fuzz target of outside input, each for FUZZTIME (a minute); `make test` runs their seed

@@ -19,6 +19,7 @@ var allowedArrows = map[string][]string{
 	"cli":                     {"ui", "ledger", "auth", "config", "truelayer", "truelayer/truelayertest"},
 	"ui":                      {"ledger", "auth"},
 	"ledger":                  {"auth", "config", "truelayer"},
+	"ledger/ledgertest":       {"ledger", "truelayer"}, // imported by tests only
 	"auth":                    {"config", "truelayer", "assets"},
 	"config":                  {},
 	"truelayer":               {},

@@ -228,8 +228,8 @@ func TestListingsOfStoredData(t *testing.T) {
 			}
 		}
 	}
-	if n := len(strings.Split(strings.TrimSpace(h.must("transactions", "--limit", "3").stdout), "\n")); n != 4 {
-		t.Errorf("transactions --limit 3 printed %d lines, want a header and 3 rows", n)
+	if n := len(strings.Split(strings.TrimSpace(h.must("transactions", "--limit", "3").stdout), "\n")); n != 6 {
+		t.Errorf("transactions --limit 3 printed %d lines, want a header, 3 rows, a blank line and the totals line", n)
 	}
 	var cards []ledger.AccountJSON
 	if err := json.Unmarshal([]byte(h.must("cards", "--json").stdout), &cards); err != nil || len(cards) != len(truth.Cards) {

@@ -124,6 +124,8 @@ func syncNote(acc ledger.AccountReport) string {
 		return ledger.ExplainStored(acc.HistoryLimit).Text(ledger.CLI)
 	case acc.HistoryLimit != "":
 		return "all the history the bank gives"
+	case acc.Duplicates > 0:
+		return fmt.Sprintf("the bank sent %d transaction ids twice: different rows kept apart (id#2)", acc.Duplicates)
 	}
 	return ""
 }
@@ -172,6 +174,7 @@ type syncAccountJSON struct {
 	Added        int      `json:"added"`
 	Pending      int      `json:"pending"`
 	HistoryLimit string   `json:"history_limit,omitempty"`
+	Duplicates   int      `json:"duplicate_ids,omitempty"`
 	Error        string   `json:"error,omitempty"`
 	Skipped      []string `json:"skipped,omitempty"` // endpoints the unattended budget left out
 }
@@ -198,7 +201,8 @@ func writeSyncJSON(w io.Writer, rep *ledger.Report) error {
 		co.Skipped = skippedNames(c.Skipped)
 		for _, acc := range c.Accounts {
 			ao := syncAccountJSON{AccountID: acc.AccountID, Kind: acc.Kind, DisplayName: acc.DisplayName,
-				Added: acc.Added, Pending: acc.Pending, HistoryLimit: acc.HistoryLimit, Skipped: skippedNames(acc.Skipped)}
+				Added: acc.Added, Pending: acc.Pending, HistoryLimit: acc.HistoryLimit, Duplicates: acc.Duplicates,
+				Skipped: skippedNames(acc.Skipped)}
 			if acc.Err != nil {
 				ao.Error, _ = explain(acc.Err)
 			}

@@ -20,6 +20,7 @@ type transactionsOptions struct {
 	Accounts []string
 	JSON     bool
 	CSV      bool
+	Totals   bool // --json prints an object with the transactions and their totals
 }
 
 func newCmdTransactions(f *Factory) *cobra.Command {
@@ -31,8 +32,13 @@ func newCmdTransactions(f *Factory) *cobra.Command {
 		Long: "transactions lists stored transactions, newest first. ACCOUNT is an account or card id,\n" +
 			"its display name, or its number as banktui accounts prints it (or its last digits).\n" +
 			"Both settled and pending rows are listed, pending marked; --pending lists only pending\n" +
-			"ones and --settled only settled ones. Run banktui sync first to fetch what is new.",
+			"ones and --settled only settled ones. Run banktui sync first to fetch what is new.\n" +
+			"The table is followed by the totals line: how many rows the filter selects, money in, money\n" +
+			"out and net per currency (transfers between your own accounts and card repayments are\n" +
+			"neither in nor out, as in banktui report). --json prints an array of transactions;\n" +
+			"--json --totals an object {\"transactions\": [...], \"totals\": [...]}.",
 		Example: "  banktui transactions --from 2026-01-01 --to 2026-01-31\n" +
+			"  banktui transactions --category groceries --json --totals\n" +
 			"  banktui transactions \"Current Account\" --pending --json\n" +
 			"  banktui transactions --csv > transactions.csv",
 		Args: usageArgs(cobra.ArbitraryArgs),
@@ -48,12 +54,16 @@ func newCmdTransactions(f *Factory) *cobra.Command {
 	cmd.Flags().IntVar(&opts.Filter.Limit, "limit", 0, "at most this many (newest first); 0 = all")
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print JSON with TrueLayer's field names and the bank's exact amounts")
 	cmd.Flags().BoolVar(&opts.CSV, "csv", false, "print CSV")
+	cmd.Flags().BoolVar(&opts.Totals, "totals", false, "with --json: print {\"transactions\": [...], \"totals\": [...]} (money in, out and net per currency)")
 	return cmd
 }
 
 func runTransactions(ctx context.Context, opts *transactionsOptions) error {
-	if opts.JSON && opts.CSV {
+	switch {
+	case opts.JSON && opts.CSV:
 		return usageErr("--json and --csv exclude each other; give one")
+	case opts.Totals && !opts.JSON:
+		return usageErr("--totals goes with --json (the table always ends with the totals line)")
 	}
 	zone, err := opts.Factory.Zone()
 	if err != nil {
@@ -68,13 +78,57 @@ func runTransactions(ctx context.Context, opts *transactionsOptions) error {
 	if err != nil {
 		return err
 	}
-	switch {
-	case opts.JSON:
-		return writeTransactionsJSON(opts.IO.Out, txs, zone)
-	case opts.CSV:
+	if opts.CSV {
 		return ledger.WriteCSV(opts.IO.Out, views, txs, zone)
 	}
-	return writeTransactionsTable(opts.IO.Out, views, txs, zone)
+	var totals []ledger.Bucket
+	if opts.Totals || !opts.JSON {
+		if totals, err = opts.Factory.flowTotals(ctx, q, views, opts.Accounts); err != nil {
+			return err
+		}
+	}
+	if opts.JSON {
+		return writeTransactionsJSON(opts.IO.Out, txs, zone, totals, opts.Totals)
+	}
+	if err := writeTransactionsTable(opts.IO.Out, views, txs, zone); err != nil || len(txs) == 0 {
+		return err
+	}
+	_, err = fmt.Fprintf(opts.IO.Out, "\n%s\n", totalsLine(totals, len(txs)))
+	return err
+}
+
+// flowTotals are the totals line's figures for q over the accounts named
+// (views, when any is named; else all), whatever q's limit.
+func (f *Factory) flowTotals(ctx context.Context, q ledger.TxQuery, views []ledger.AccountView, names []string) ([]ledger.Bucket, error) {
+	if len(names) > 0 {
+		q.AccountIDs = make([]string, len(views))
+		for i, v := range views {
+			q.AccountIDs[i] = v.ID
+		}
+	}
+	st, err := f.Store()
+	if err != nil {
+		return nil, err
+	}
+	return st.FlowTotals(ctx, q)
+}
+
+// totalsLine is "1,768 transactions · in +£66,023.77 · out -£64,396.62 ·
+// net +£1,627.15" (the TUI's line, ledger.FlowsLine), and "10 of 1,768
+// transactions shown · ..." when --limit left some out.
+func totalsLine(totals []ledger.Bucket, shown int) string {
+	n := 0
+	for _, b := range totals {
+		n += b.Count
+	}
+	count := ledger.FormatCount(n) + " transactions"
+	if n == 1 {
+		count = "1 transaction"
+	}
+	if shown < n {
+		count = ledger.FormatCount(shown) + " of " + count + " shown"
+	}
+	return count + " · " + ledger.FlowsLine(totals, false)
 }
 
 // completeAccounts offers account and card ids for shell completion.
@@ -92,7 +146,18 @@ func completeAccounts(f *Factory) cobra.CompletionFunc {
 	}
 }
 
-func writeTransactionsJSON(w io.Writer, txs []ledger.TxView, zone *time.Location) error {
+// flowTotalJSON is one currency of the totals line in --json --totals.
+type flowTotalJSON struct {
+	Currency string        `json:"currency"`
+	Count    int           `json:"count"`
+	MoneyIn  ledger.Amount `json:"money_in"`
+	MoneyOut ledger.Amount `json:"money_out"` // positive
+	Net      ledger.Amount `json:"net"`
+}
+
+// writeTransactionsJSON prints the transactions as an array (the contract
+// scripts rely on), or with totals as {"transactions": [...], "totals": [...]}.
+func writeTransactionsJSON(w io.Writer, txs []ledger.TxView, zone *time.Location, totals []ledger.Bucket, withTotals bool) error {
 	out := make([]json.RawMessage, 0, len(txs))
 	for _, t := range txs {
 		m, err := ledger.TransactionJSON(t, zone)
@@ -101,8 +166,19 @@ func writeTransactionsJSON(w io.Writer, txs []ledger.TxView, zone *time.Location
 		}
 		out = append(out, m)
 	}
+	var v any = out
+	if withTotals {
+		tj := make([]flowTotalJSON, len(totals))
+		for i, b := range totals {
+			tj[i] = flowTotalJSON{Currency: ledger.Sanitize(b.Currency), Count: b.Count, MoneyIn: b.Received, MoneyOut: b.Spent, Net: b.Net}
+		}
+		v = struct {
+			Transactions []json.RawMessage `json:"transactions"`
+			Totals       []flowTotalJSON   `json:"totals"`
+		}{out, tj}
+	}
 	bw := bufio.NewWriterSize(w, 64<<10)
-	if err := writeJSON(bw, out); err != nil {
+	if err := writeJSON(bw, v); err != nil {
 		return err
 	}
 	return bw.Flush()

@@ -44,6 +44,9 @@ func tableColumn(t *testing.T, out, name string) []string {
 	start = len([]rune(lines[0][:start]))
 	var col []string
 	for _, l := range lines[1:] {
+		if l == "" { // the table ends; the totals line follows
+			break
+		}
 		cell := string([]rune(l)[start:])
 		if i := strings.Index(cell, "  "); i >= 0 {
 			cell = cell[:i]

@@ -22,6 +22,7 @@ const (
 	SyncErrSCAExceeded    = "sca_exceeded"    // older history needs the user to re-authenticate
 	SyncErrNotSupported   = "not supported"   // the bank lacks the endpoint
 	SyncErrConsentExpired = "consent expired" // reconnect the bank
+	SyncErrBadBalance     = "bad balance"     // the bank's latest balance had no amount: the last good one is shown
 )
 
 // AccountView is an account or a card with its latest balance.

@@ -229,6 +229,8 @@ func explainBank(err error) (Advice, bool) {
 		return Advice{Problem: "the bank or TrueLayer is temporarily unavailable", Remedy: RemedyRetryLater, Detail: detailOf(err)}, true
 	case errors.Is(err, truelayer.ErrUnauthorized):
 		return Advice{Problem: "the bank refused the access token", Remedy: RemedyReconnect, Detail: detailOf(err)}, true
+	case errors.Is(err, ErrBadBalance):
+		return Advice{Problem: "the bank sent a balance without an amount; the last good balance is shown", BankLimit: true}, true
 	}
 	return Advice{}, false
 }
@@ -340,6 +342,8 @@ func ExplainStored(code string) Advice {
 		return Explain(truelayer.ErrNotSupported)
 	case SyncErrConsentExpired:
 		return Advice{Problem: "consent expired", Remedy: RemedyReconnect}
+	case SyncErrBadBalance:
+		return Explain(ErrBadBalance)
 	}
 	return Advice{Problem: Sanitize(code)}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"time"
@@ -44,6 +45,11 @@ WHERE a.id = ? ORDER BY b.fetched_at, b.id`, accountID)
 	}
 	return out, rows.Err()
 }
+
+// ErrBadBalance: the bank's balance had no current or available amount
+// (null, or missing). It is not stored: the last good balance stays,
+// marked by the account's SyncError (SyncErrBadBalance).
+var ErrBadBalance = errors.New("ledger: the bank sent a balance without an amount; the last good balance is kept")
 
 // balanceRecord is a balance snapshot to store.
 type balanceRecord struct {

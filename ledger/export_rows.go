@@ -42,20 +42,20 @@ type exportSide struct {
 	selected        bool // the export's query selects it too
 }
 
-// rowColumns are the optional columns of a cursor: each column costs a
+// cursorColumns are the optional columns of a cursor: each column costs a
 // call into SQLite per row, so a writer asks only for what it writes.
-type rowColumns int
+type cursorColumns int
 
 const (
-	withBankText rowColumns = 1 << iota // timestamp text, running balance, category and classification (CSV)
-	withRaw                             // the bank's JSON
-	withOther                           // the other side of a transfer
+	withBankText cursorColumns = 1 << iota // timestamp text, running balance, category and classification (CSV)
+	withRaw                                // the bank's JSON
+	withOther                              // the other side of a transfer
 )
 
 type rowCursor struct {
 	rows     *sql.Rows
 	clock    *dayClock
-	cols     rowColumns
+	cols     cursorColumns
 	accounts map[int64]AccountView
 	words    map[string]string // currencies and category names, read once
 	row      exportRow
@@ -68,7 +68,7 @@ const rowsSelect = `SELECT t.rid, t.account_rid, t.tx_id, t.pending, t.ts, t.des
 
 // openRows starts reading what q selects, ordered by time (q's sort is
 // ignored).
-func (e *exportRun) openRows(q TxQuery, cols rowColumns) (*rowCursor, error) {
+func (e *exportRun) openRows(q TxQuery, cols cursorColumns) (*rowCursor, error) {
 	where, args, err := e.s.txWhere(e.ctx, q)
 	if err != nil {
 		return nil, err
@@ -211,7 +211,7 @@ func (c *rowCursor) close() error {
 }
 
 // eachRow reads what q selects, in time order, handing each row to fn.
-func (e *exportRun) eachRow(q TxQuery, cols rowColumns, fn func(r *exportRow) error) error {
+func (e *exportRun) eachRow(q TxQuery, cols cursorColumns, fn func(r *exportRow) error) error {
 	c, err := e.openRows(q, cols)
 	if err != nil {
 		return err
@@ -269,14 +269,6 @@ func (c *dayClock) day(ts int64) (int, bool) {
 		}
 	}
 	return int(floorDiv(ts+c.offset, secondsPerDay)), true
-}
-
-func floorDiv(a, b int64) int64 {
-	q := a / b
-	if (a%b != 0) && ((a < 0) != (b < 0)) {
-		q--
-	}
-	return q
 }
 
 // dayDate is a local day as YYYY-MM-DD.

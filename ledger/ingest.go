@@ -5,14 +5,15 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/banktui/banktui/truelayer"
 )
 
-// accountBatch is everything one account's sync commits at once.
+// accountBatch is what the last step of an account's sync commits at once.
 type accountBatch struct {
+	// Settled rows not committed yet (tests; a sync commits its windows as
+	// they arrive), staged and merged as one window without bounds.
 	Settled        []truelayer.Transaction
 	Pending        []truelayer.Transaction
 	PendingFetched bool // false: keep the stored pending set
@@ -20,33 +21,59 @@ type accountBatch struct {
 	StandingOrders [][]byte // nil: keep the stored ones
 	DirectDebits   [][]byte
 	SyncError      string
+	// FirstSeen is when this sync began (unix ms): the settled rows it
+	// stored carry it, and pending rows may match them loosely. 0: now.
+	FirstSeen int64
 }
 
-// commitAccount writes an account's sync in one transaction: new and
-// changed settled rows, the pending set (matched against settled rows so a
-// pending row that settled under a new id is not shown twice), standing
-// orders, direct debits and the sync state. It returns how many settled
-// rows were new and how many pending rows are stored.
+// commitAccount writes an account's sync in one transaction: Settled (as
+// a window), the pending set (matched against settled rows so a pending row
+// that settled under a new id is not shown twice), standing orders, direct
+// debits and the sync state. It returns how many settled rows were new and
+// how many pending rows are stored.
 func (s *Store) commitAccount(ctx context.Context, accountID string, b accountBatch) (added, pending int, err error) {
+	res, pending, err := s.commitWithStage(ctx, accountID, b, nil)
+	return res.added, pending, err
+}
+
+// commitWithStage is commitAccount on a stage (nil: one of its own).
+func (s *Store) commitWithStage(ctx context.Context, accountID string, b accountBatch, st *stage) (res windowResult, pending int, err error) {
+	if st == nil {
+		if st, err = s.openStage(ctx); err != nil {
+			return res, 0, err
+		}
+		defer st.close()
+	}
+	st.window(time.Time{}, time.Time{})
+	if err := st.Begin(); err != nil {
+		return res, 0, err
+	}
+	for _, t := range b.Settled {
+		if err := st.Add(t); err != nil {
+			return res, 0, err
+		}
+	}
 	now := s.now().UnixMilli()
-	err = s.write(ctx, func(tx *sql.Tx) error {
-		added, pending = 0, 0
+	if b.FirstSeen == 0 {
+		b.FirstSeen = now
+	}
+	err = s.writeOn(ctx, st.conn, func(tx *sql.Tx) error {
+		pending = 0
 		var rid int64
 		if err := tx.QueryRowContext(ctx, "SELECT rid FROM accounts WHERE id = ?", accountID).Scan(&rid); err != nil {
 			return fmt.Errorf("account %s: %w", accountID, err)
+		}
+		var err error
+		if res, err = st.merge(ctx, tx, rid, b.FirstSeen); err != nil {
+			return err
 		}
 		insert, err := prepareInsert(ctx, tx)
 		if err != nil {
 			return err
 		}
 		defer insert.Close()
-		newSettled, err := upsertSettled(ctx, tx, insert, rid, b.Settled, now)
-		if err != nil {
-			return err
-		}
-		added = len(newSettled)
 		if b.PendingFetched {
-			n, err := replacePending(ctx, tx, insert, rid, b.Pending, now, newSettled)
+			n, err := replacePending(ctx, tx, insert, rid, b.Pending, now, b.FirstSeen)
 			if err != nil {
 				return err
 			}
@@ -63,21 +90,49 @@ func (s *Store) commitAccount(ctx context.Context, accountID string, b accountBa
 		if err := replaceRawList(ctx, tx, "direct_debits", rid, b.DirectDebits); err != nil {
 			return err
 		}
-		oldest := ""
-		if !b.State.OldestDay.IsZero() {
-			oldest = b.State.OldestDay.UTC().Format(time.DateOnly)
-		}
-		if _, err := tx.ExecContext(ctx, `
-INSERT INTO sync_state (account_rid, backfilled, oldest_day, history_limit, last_sync_at) VALUES (?, ?, ?, ?, ?)
-ON CONFLICT (account_rid) DO UPDATE SET backfilled = excluded.backfilled, oldest_day = excluded.oldest_day,
-	history_limit = excluded.history_limit, last_sync_at = excluded.last_sync_at`,
-			rid, boolInt(b.State.Backfilled), oldest, b.State.HistoryLimit, now); err != nil {
+		if err := saveSyncState(ctx, tx, rid, b.State, now); err != nil {
 			return err
 		}
 		_, err = tx.ExecContext(ctx, "UPDATE accounts SET sync_error = ? WHERE rid = ?", b.SyncError, rid)
 		return err
 	})
-	return added, pending, err
+	return res, pending, err
+}
+
+// commitWindow merges a staged window of an account's history in one
+// transaction, and moves the account's oldest day asked back to
+// oldestDay (zero: leave it), so a sync cut short resumes from there.
+func (s *Store) commitWindow(ctx context.Context, st *stage, accountID string, oldestDay time.Time, firstSeen int64) (windowResult, error) {
+	var res windowResult
+	err := s.writeOn(ctx, st.conn, func(tx *sql.Tx) error {
+		var rid int64
+		if err := tx.QueryRowContext(ctx, "SELECT rid FROM accounts WHERE id = ?", accountID).Scan(&rid); err != nil {
+			return fmt.Errorf("account %s: %w", accountID, err)
+		}
+		var err error
+		if res, err = st.merge(ctx, tx, rid, firstSeen); err != nil || oldestDay.IsZero() {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `
+INSERT INTO sync_state (account_rid, oldest_day) VALUES (?1, ?2)
+ON CONFLICT (account_rid) DO UPDATE SET oldest_day = ?2 WHERE oldest_day = '' OR oldest_day > ?2`,
+			rid, oldestDay.UTC().Format(time.DateOnly))
+		return err
+	})
+	return res, err
+}
+
+func saveSyncState(ctx context.Context, tx *sql.Tx, rid int64, st syncState, now int64) error {
+	oldest := ""
+	if !st.OldestDay.IsZero() {
+		oldest = st.OldestDay.UTC().Format(time.DateOnly)
+	}
+	_, err := tx.ExecContext(ctx, `
+INSERT INTO sync_state (account_rid, backfilled, oldest_day, history_limit, last_sync_at) VALUES (?, ?, ?, ?, ?)
+ON CONFLICT (account_rid) DO UPDATE SET backfilled = excluded.backfilled, oldest_day = excluded.oldest_day,
+	history_limit = excluded.history_limit, last_sync_at = excluded.last_sync_at`,
+		rid, boolInt(st.Backfilled), oldest, st.HistoryLimit, now)
+	return err
 }
 
 // indexNewRows adds rows to the full-text index, a few statements per
@@ -144,180 +199,6 @@ func rowFromAPI(t truelayer.Transaction) txRow {
 	return r
 }
 
-// upsertSettled inserts the account's new settled rows and updates the
-// stored ones the bank changed, and returns the rids it inserted.
-// Transaction ids are "subject to change": a row whose id is new but whose
-// provider id is known is the same row under a new id.
-func upsertSettled(ctx context.Context, tx *sql.Tx, insert *txInsert, rid int64, txs []truelayer.Transaction, now int64) (map[int64]bool, error) {
-	newRows := map[int64]bool{}
-	if len(txs) == 0 {
-		return newRows, nil
-	}
-	batch, minTS := settledBatch(txs)
-	near, err := loadStoredNear(ctx, tx, rid, minTS-int64(2*day/time.Second))
-	if err != nil {
-		return nil, err
-	}
-	fresh, known := near.split(batch)
-	inserted, err := insert.execMany(ctx, tx, rid, fresh, now)
-	if err != nil {
-		return nil, err
-	}
-	var elsewhere []txRow // stored, but dated outside the loaded range
-	for _, r := range fresh {
-		if id, ok := inserted[r.id]; ok {
-			newRows[id] = true
-		} else {
-			elsewhere = append(elsewhere, r)
-		}
-	}
-	found, err := findStored(ctx, tx, rid, elsewhere)
-	if err != nil {
-		return nil, err
-	}
-	return newRows, updateChanged(ctx, tx, append(known, found...))
-}
-
-// settledBatch turns fetched rows into columns, one row per id, the last
-// one sent winning: a row inserted by this commit must not be updated by it
-// (the full-text index learns of it only at the end). minTS is the oldest
-// row's time.
-func settledBatch(txs []truelayer.Transaction) (batch []txRow, minTS int64) {
-	batch = make([]txRow, 0, len(txs))
-	at := make(map[string]int, len(txs))
-	minTS = int64(1<<63 - 1)
-	for _, t := range txs {
-		r := rowFromAPI(t)
-		minTS = min(minTS, r.ts)
-		if k, dup := at[r.id]; dup {
-			batch[k] = r
-			continue
-		}
-		at[r.id] = len(batch)
-		batch = append(batch, r)
-	}
-	return batch, minTS
-}
-
-// storedRow is a stored settled row and the bank's JSON it holds.
-type storedRow struct {
-	rid int64
-	raw string
-}
-
-// knownRow is a fetched row that is stored already, perhaps under another id.
-type knownRow struct {
-	row    txRow
-	stored storedRow
-}
-
-// storedNear are an account's stored settled rows from some day on, by id
-// and by provider id.
-type storedNear struct {
-	byID, byProvider map[string]storedRow
-}
-
-// loadStoredNear loads in one query, rather than row by row, the stored
-// settled rows a batch may overlap: those from since (unix seconds) on. A
-// first sync of an account loads nothing.
-func loadStoredNear(ctx context.Context, tx *sql.Tx, rid, since int64) (storedNear, error) {
-	near := storedNear{byID: map[string]storedRow{}, byProvider: map[string]storedRow{}}
-	rows, err := tx.QueryContext(ctx, `SELECT t.rid, t.tx_id, t.provider_tx_id, j.raw
-FROM transactions t JOIN transaction_json j ON j.rid = t.rid
-WHERE t.account_rid = ? AND t.pending = 0 AND t.ts >= ?`, rid, since)
-	if err != nil {
-		return near, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var s storedRow
-		var id, pid string
-		if err := rows.Scan(&s.rid, &id, &pid, &s.raw); err != nil {
-			return near, err
-		}
-		near.byID[id] = s
-		if pid != "" {
-			near.byProvider[pid] = s
-		}
-	}
-	return near, rows.Err()
-}
-
-// split sorts a batch into the rows not stored, by id or provider id, and
-// the rows stored.
-func (n storedNear) split(batch []txRow) (fresh []txRow, known []knownRow) {
-	for _, r := range batch {
-		s, ok := n.byID[r.id]
-		if !ok && r.providerID != "" {
-			s, ok = n.byProvider[r.providerID]
-		}
-		if ok {
-			known = append(known, knownRow{row: r, stored: s})
-		} else {
-			fresh = append(fresh, r)
-		}
-	}
-	return fresh, known
-}
-
-// findStored looks up, one by one, settled rows stored under their ids.
-func findStored(ctx context.Context, tx *sql.Tx, rid int64, rows []txRow) ([]knownRow, error) {
-	if len(rows) == 0 {
-		return nil, nil
-	}
-	find, err := tx.PrepareContext(ctx, `SELECT t.rid, j.raw FROM transactions t JOIN transaction_json j ON j.rid = t.rid
-WHERE t.account_rid = ? AND t.pending = 0 AND t.tx_id = ?`)
-	if err != nil {
-		return nil, err
-	}
-	defer find.Close()
-	out := make([]knownRow, 0, len(rows))
-	for _, r := range rows {
-		k := knownRow{row: r}
-		if err := find.QueryRowContext(ctx, rid, r.id).Scan(&k.stored.rid, &k.stored.raw); err != nil {
-			return nil, err
-		}
-		out = append(out, k)
-	}
-	return out, nil
-}
-
-// updateChanged rewrites the stored rows whose bank JSON changed.
-func updateChanged(ctx context.Context, tx *sql.Tx, known []knownRow) error {
-	if len(known) == 0 {
-		return nil
-	}
-	update, err := tx.PrepareContext(ctx, `
-UPDATE transactions SET tx_id = ?, ts = ?, description = ?, merchant = ?, category = ?, classification = ?,
-	amount = ?, amount_micro = ?, amount_exact = ?, currency = ?, running_balance = ?, running_micro = ?,
-	provider_tx_id = ?, category_name = ?
-WHERE rid = ?`)
-	if err != nil {
-		return err
-	}
-	defer update.Close()
-	updateJSON, err := tx.PrepareContext(ctx, "UPDATE transaction_json SET raw = ? WHERE rid = ?")
-	if err != nil {
-		return err
-	}
-	defer updateJSON.Close()
-	for _, k := range known {
-		r, existing := k.row, k.stored.rid
-		if k.stored.raw == r.raw {
-			continue
-		}
-		if _, err := update.ExecContext(ctx, r.id, r.ts, r.description, r.merchant, r.category,
-			r.classification, r.amount, r.amountMicro, boolInt(r.exact), r.currency, r.running,
-			r.runningMicro, r.providerID, r.categoryName, existing); err != nil {
-			return err
-		}
-		if _, err := updateJSON.ExecContext(ctx, r.raw, existing); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // txInsert inserts transaction rows and their JSON, and remembers the rids
 // it inserted for the full-text index.
 type txInsert struct {
@@ -361,77 +242,11 @@ func (i *txInsert) exec(ctx context.Context, accountRID int64, pending bool, r t
 	return id, true, nil
 }
 
-// insertColumns are the columns execMany and exec write, in order.
+// insertColumns are the columns exec writes, in order.
 const insertColumns = `INSERT INTO transactions (account_rid, tx_id, pending, ts, description, merchant, category,
 	classification, amount, amount_micro, amount_exact, currency, running_balance, running_micro, provider_tx_id, first_seen,
 	category_name)
 VALUES `
-
-// execMany inserts settled rows, fifty to a statement (a back-fill writes
-// thousands), and returns the rid of each inserted id; ids already stored
-// are left out.
-func (i *txInsert) execMany(ctx context.Context, tx *sql.Tx, accountRID int64, rows []txRow, firstSeen int64) (map[string]int64, error) {
-	const batch = 50
-	out := make(map[string]int64, len(rows))
-	for start := 0; start < len(rows); start += batch {
-		part := rows[start:min(start+batch, len(rows))]
-		var q strings.Builder
-		q.WriteString(insertColumns)
-		args := make([]any, 0, len(part)*17)
-		for k, r := range part {
-			if k > 0 {
-				q.WriteString(",")
-			}
-			q.WriteString("(?,?,0,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
-			args = append(args, accountRID, r.id, r.ts, r.description, r.merchant, r.category, r.classification,
-				r.amount, r.amountMicro, boolInt(r.exact), r.currency, r.running, r.runningMicro, r.providerID, firstSeen,
-				r.categoryName)
-		}
-		q.WriteString(" ON CONFLICT (account_rid, pending, tx_id) DO NOTHING RETURNING rid, tx_id")
-		res, err := tx.QueryContext(ctx, q.String(), args...)
-		if err != nil {
-			return nil, err
-		}
-		got := map[string]int64{}
-		for res.Next() {
-			var rid int64
-			var id string
-			if err := res.Scan(&rid, &id); err != nil {
-				res.Close()
-				return nil, err
-			}
-			got[id] = rid
-		}
-		res.Close()
-		if err := res.Err(); err != nil {
-			return nil, err
-		}
-		if len(got) == 0 {
-			continue
-		}
-		q.Reset()
-		q.WriteString("INSERT INTO transaction_json (rid, raw) VALUES ")
-		args = args[:0]
-		for _, r := range part {
-			rid, ok := got[r.id]
-			if !ok {
-				continue
-			}
-			delete(got, r.id)
-			if len(args) > 0 {
-				q.WriteString(",")
-			}
-			q.WriteString("(?,?)")
-			args = append(args, rid, r.raw)
-			out[r.id] = rid
-			i.inserted = append(i.inserted, rid)
-		}
-		if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
-}
 
 func (i *txInsert) Close() {
 	i.row.Close()

@@ -30,6 +30,9 @@ const UnknownDate = "unknown"
 
 const secondsPerDay = 24 * 60 * 60
 
+// StoredTime is storedTime, for stores written without a sync (ledgertest).
+func StoredTime(ts truelayer.Timestamp) int64 { return storedTime(ts) }
+
 // storedTime is a bank timestamp as the ts column keeps it: unix seconds of
 // the instant, or of the day's midnight UTC when it is a day (see above);
 // 0 when unreadable.

@@ -28,7 +28,7 @@ type settledCandidate struct {
 	description string
 	merchant    string
 	pendingID   string // the pending row it already settled from
-	isNew       bool   // inserted by this commit
+	isNew       bool   // first stored by this sync
 }
 
 // replacePending swaps the account's pending set for fresh, linking pending
@@ -38,7 +38,7 @@ type settledCandidate struct {
 //   - a pending row still listed but already linked, or with the same id as a
 //     settled row, or matching an unlinked settled row by amount, text and
 //     date, is not stored: the settled row stands for it.
-func replacePending(ctx context.Context, tx *sql.Tx, insert *txInsert, rid int64, fresh []truelayer.Transaction, now int64, newSettled map[int64]bool) (int, error) {
+func replacePending(ctx context.Context, tx *sql.Tx, insert *txInsert, rid int64, fresh []truelayer.Transaction, now, syncStart int64) (int, error) {
 	old, err := takePending(ctx, tx, rid)
 	if err != nil {
 		return 0, err
@@ -59,7 +59,7 @@ func replacePending(ctx context.Context, tx *sql.Tx, insert *txInsert, rid int64
 	if len(listed) == 0 && len(vanished) == 0 {
 		return 0, nil
 	}
-	s, err := loadSettler(ctx, tx, rid, oldestTS(listed, vanished), newSettled)
+	s, err := loadSettler(ctx, tx, rid, oldestTS(listed, vanished), syncStart)
 	if err != nil {
 		return 0, err
 	}
@@ -123,18 +123,33 @@ func takePending(ctx context.Context, tx *sql.Tx, rid int64) ([]pendingRow, erro
 	return old, err
 }
 
-// uniqueRows turns fetched rows into columns, the first of each id only
-// (a bank may list one twice).
+// uniqueRows turns fetched rows into columns, an id listed twice kept
+// apart as keepApart says (a bank may list one twice).
 func uniqueRows(txs []truelayer.Transaction) []txRow {
-	out := make([]txRow, 0, len(txs))
-	seen := map[string]bool{}
-	for _, t := range txs {
-		r := rowFromAPI(t)
-		if seen[r.id] {
+	rows := make([]txRow, len(txs))
+	copies := map[string][]int{}
+	for i, t := range txs {
+		rows[i] = rowFromAPI(t)
+		copies[rows[i].id] = append(copies[rows[i].id], i)
+	}
+	out := make([]txRow, 0, len(rows))
+	for i := range rows {
+		at := copies[rows[i].id]
+		if len(at) == 1 {
+			out = append(out, rows[i])
 			continue
 		}
-		seen[r.id] = true
-		out = append(out, r)
+		raws := make([]string, len(at))
+		for k, j := range at {
+			raws[k] = rows[j].raw
+		}
+		for k, name := range keepApart(rows[i].id, raws) {
+			if at[k] == i && name != "" {
+				r := rows[i]
+				r.id = name
+				out = append(out, r)
+			}
+		}
 	}
 	return out
 }
@@ -162,9 +177,10 @@ type settler struct {
 }
 
 // loadSettler loads the candidates: the account's settled rows from a
-// little before since (unix seconds) on.
-func loadSettler(ctx context.Context, tx *sql.Tx, rid, since int64, newSettled map[int64]bool) (*settler, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT rid, tx_id, ts, amount_micro, description, merchant, pending_id
+// little before since (unix seconds) on; those first seen at firstSeen
+// (unix ms) are new in this sync.
+func loadSettler(ctx context.Context, tx *sql.Tx, rid, since, firstSeen int64) (*settler, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT rid, tx_id, ts, amount_micro, description, merchant, pending_id, first_seen
 FROM transactions WHERE account_rid = ? AND pending = 0 AND ts >= ? ORDER BY ts, rid`,
 		rid, since-int64(pendingSettleBefore/time.Second))
 	if err != nil {
@@ -174,10 +190,11 @@ FROM transactions WHERE account_rid = ? AND pending = 0 AND ts >= ? ORDER BY ts,
 	s := &settler{tx: tx, linkedTo: map[string]*settledCandidate{}, byID: map[string]*settledCandidate{}}
 	for rows.Next() {
 		c := &settledCandidate{}
-		if err := rows.Scan(&c.rid, &c.id, &c.ts, &c.amountMicro, &c.description, &c.merchant, &c.pendingID); err != nil {
+		var seen int64
+		if err := rows.Scan(&c.rid, &c.id, &c.ts, &c.amountMicro, &c.description, &c.merchant, &c.pendingID, &seen); err != nil {
 			return nil, err
 		}
-		c.isNew = newSettled[c.rid]
+		c.isNew = seen == firstSeen
 		s.cands = append(s.cands, c)
 		if c.pendingID != "" {
 			s.linkedTo[c.pendingID] = c

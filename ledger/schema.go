@@ -18,6 +18,8 @@ var migrations = []func(ctx context.Context, tx *sql.Tx) error{
 	migrateUnattendedCalls,
 	migrateDisconnectedConnections,
 	migrateReportMonths,
+	migrateKeysetIndexes,
+	migrateTransactionDays,
 }
 
 func (s *Store) migrate(ctx context.Context, from int) error {
@@ -229,5 +231,93 @@ CREATE INDEX unattended_calls_key ON unattended_calls(connection_id, account_id,
 // accounts leave the totals, their history stays.
 func migrateDisconnectedConnections(ctx context.Context, tx *sql.Tx) error {
 	_, err := tx.ExecContext(ctx, "ALTER TABLE connections ADD COLUMN disconnected_at INTEGER NOT NULL DEFAULT 0")
+	return err
+}
+
+// keysetIndexes give every sort of the transactions pane an index in its
+// order, per account, ending in (ts, rid): a page of any sort, at any depth,
+// is a seek and a short walk (keyset pagination, TxQuery.After). Text sort
+// keys are columns declared NOCASE (sort_label generated), so that a row-value comparison
+// on them uses their index. sort_balance puts rows without a running balance
+// first, as the smallest value.
+const keysetIndexes = `
+ALTER TABLE transactions ADD COLUMN sort_label TEXT COLLATE NOCASE
+	GENERATED ALWAYS AS (CASE WHEN merchant <> '' THEN merchant ELSE description END) VIRTUAL;
+ALTER TABLE transactions ADD COLUMN sort_balance INTEGER
+	GENERATED ALWAYS AS (coalesce(running_micro, -9223372036854775807 - 1)) VIRTUAL;
+CREATE INDEX transactions_account_amount ON transactions(account_rid, amount_micro, ts);
+CREATE INDEX transactions_account_label ON transactions(account_rid, sort_label, ts);
+CREATE INDEX transactions_account_category ON transactions(account_rid, category_name, ts);
+CREATE INDEX transactions_account_balance ON transactions(account_rid, sort_balance, ts);
+`
+
+func migrateKeysetIndexes(ctx context.Context, tx *sql.Tx) error {
+	_, err := tx.ExecContext(ctx, keysetIndexes)
+	return err
+}
+
+// transactionDays counts and sums, per account, UTC day, currency,
+// pending flag and whether the row is one side of a matched transfer
+// (TxQuery.ExcludeTransfers), the transactions stored: counts and money in and out of any
+// period are then a sum over days, whatever the history's length
+// (TransactionTotals). Triggers keep it in step with every write, so no
+// writer can forget it. Sums are in millionths; inexact counts the rows
+// whose amount has more than six decimals (their sums come from the text).
+var transactionDays = `
+CREATE TABLE transaction_days (
+	account_rid INTEGER NOT NULL REFERENCES accounts(rid) ON DELETE CASCADE,
+	day         INTEGER NOT NULL, -- unix day (UTC)
+	currency    TEXT NOT NULL,
+	pending     INTEGER NOT NULL,
+	transfer    INTEGER NOT NULL,
+	n           INTEGER NOT NULL,
+	money_in    INTEGER NOT NULL,
+	money_out   INTEGER NOT NULL,
+	inexact     INTEGER NOT NULL,
+	PRIMARY KEY (account_rid, day, currency, pending, transfer)
+) WITHOUT ROWID;
+CREATE TRIGGER transactions_days_insert AFTER INSERT ON transactions BEGIN
+	` + dayAdd("new") + `
+END;
+CREATE TRIGGER transactions_days_delete AFTER DELETE ON transactions BEGIN
+	` + dayTake("old") + `
+END;
+CREATE TRIGGER transactions_days_update
+AFTER UPDATE OF account_rid, ts, currency, pending, amount_micro, amount_exact, transfer_kind ON transactions BEGIN
+	` + dayTake("old") + `
+	` + dayAdd("new") + `
+END;
+INSERT INTO transaction_days (account_rid, day, currency, pending, transfer, n, money_in, money_out, inexact)
+SELECT account_rid, ` + sqlDayOf("ts") + `, currency, pending, transfer_kind <> '', count(*),
+	sum(max(amount_micro, 0)), sum(max(-amount_micro, 0)), sum(1 - amount_exact)
+FROM transactions GROUP BY 1, 2, 3, 4, 5;
+`
+
+// sqlDayOf is the unix day (UTC) of a unix time in seconds, rounding down.
+func sqlDayOf(ts string) string {
+	return "((" + ts + " - ((" + ts + " % 86400) + 86400) % 86400) / 86400)"
+}
+
+// dayAdd adds row's contribution to its day.
+func dayAdd(row string) string {
+	return `INSERT INTO transaction_days (account_rid, day, currency, pending, transfer, n, money_in, money_out, inexact)
+	VALUES (` + row + `.account_rid, ` + sqlDayOf(row+".ts") + `, ` + row + `.currency, ` + row + `.pending, ` + row + `.transfer_kind <> '', 1,
+		max(` + row + `.amount_micro, 0), max(-` + row + `.amount_micro, 0), 1 - ` + row + `.amount_exact)
+	ON CONFLICT DO UPDATE SET n = n + 1, money_in = money_in + excluded.money_in,
+		money_out = money_out + excluded.money_out, inexact = inexact + excluded.inexact;`
+}
+
+// dayTake takes row's contribution away from its day, and forgets a day
+// left empty. A day whose account is being deleted is gone already.
+func dayTake(row string) string {
+	key := `account_rid = ` + row + `.account_rid AND day = ` + sqlDayOf(row+".ts") + ` AND currency = ` + row + `.currency AND pending = ` + row + `.pending AND transfer = (` + row + `.transfer_kind <> '')`
+	return `UPDATE transaction_days SET n = n - 1, money_in = money_in - max(` + row + `.amount_micro, 0),
+		money_out = money_out - max(-` + row + `.amount_micro, 0), inexact = inexact - (1 - ` + row + `.amount_exact)
+	WHERE ` + key + `;
+	DELETE FROM transaction_days WHERE ` + key + ` AND n = 0;`
+}
+
+func migrateTransactionDays(ctx context.Context, tx *sql.Tx) error {
+	_, err := tx.ExecContext(ctx, transactionDays)
 	return err
 }

@@ -68,6 +68,8 @@ type Store struct {
 	db     *sql.DB
 	path   string
 	hasFTS bool // full-text index over description and merchant
+	// ftsDrive replaces ftsDriveLimit when > 0 (tests).
+	ftsDrive int
 
 	// writeMu serialises this process's write transactions, so concurrent
 	// account commits queue in Go rather than spin on SQLITE_BUSY.
@@ -370,12 +372,22 @@ func (c *fileCheck) stop() {
 // write runs fn in one write transaction: all of it lands or none of it.
 // The first write of the process checks the file first (quickCheck).
 func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	return s.writeWith(ctx, s.db.BeginTx, fn)
+}
+
+// writeOn is write on conn (a sync's stage: its temporary tables live on
+// its own connection).
+func (s *Store) writeOn(ctx context.Context, conn *sql.Conn, fn func(tx *sql.Tx) error) error {
+	return s.writeWith(ctx, conn.BeginTx, fn)
+}
+
+func (s *Store) writeWith(ctx context.Context, begin func(context.Context, *sql.TxOptions) (*sql.Tx, error), fn func(tx *sql.Tx) error) error {
 	if err := s.writable(ctx); err != nil {
 		return err
 	}
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := begin(ctx, nil)
 	if err != nil {
 		return s.wrapWriteErr(err)
 	}

@@ -622,17 +622,19 @@ func TestTextPageOfACommonWord(t *testing.T) {
 	}
 }
 
+// TestCommitBatchWithRepeatedID: two different rows under one id are kept
+// apart, never merged (see TestSyncKeepsApartDuplicateIDs).
 func TestCommitBatchWithRepeatedID(t *testing.T) {
 	st := openTest(t)
 	seed(t, st)
 	a := mkTx("same", "2026-10-01", "-5.00", "FIRST TEXT", "", "PURCHASE")
 	b := mkTx("same", "2026-10-01", "-5.00", "SECOND TEXT", "", "PURCHASE")
-	added, _, err := st.commitAccount(context.Background(), "acc-1", accountBatch{Settled: []truelayer.Transaction{a, b}})
-	if err != nil || added != 1 {
+	added, _, err := st.commitAccount(context.Background(), "acc-1", accountBatch{Settled: []truelayer.Transaction{a, b, a}})
+	if err != nil || added != 2 {
 		t.Fatalf("added %d, %v", added, err)
 	}
-	got, _ := st.Transactions(context.Background(), TxQuery{})
-	if len(got) != 1 || got[0].Description != "SECOND TEXT" {
+	got, _ := st.Transactions(context.Background(), TxQuery{Sort: "description"})
+	if len(got) != 2 || got[0].ID+" "+got[0].Description != "same FIRST TEXT" || got[1].ID+" "+got[1].Description != "same#2 SECOND TEXT" {
 		t.Fatalf("rows %+v", got)
 	}
 	if err := st.Check(context.Background()); err != nil {

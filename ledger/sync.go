@@ -54,10 +54,13 @@ type ConnectionReport struct {
 // AccountReport is one account's or card's outcome.
 type AccountReport struct {
 	AccountID, Kind, DisplayName string
-	Added                        int    // new settled transactions
-	Pending                      int    // pending transactions now stored
-	HistoryLimit                 string // set when back-fill stopped on this run
-	Err                          error
+	Added                        int // new settled transactions
+	Pending                      int // pending transactions now stored
+	// Duplicates counts transaction ids the bank sent twice in one answer:
+	// copies alike are stored once, different ones kept apart (id#2...).
+	Duplicates   int
+	HistoryLimit string // set when back-fill stopped on this run
+	Err          error
 	// Skipped are the endpoints not called because the bank's unattended
 	// budget for them is spent (the stored data stays); the next sync
 	// with budget, or one with the user present, fetches them.
@@ -319,6 +322,8 @@ func syncErrorText(err error) string {
 		return SyncErrSCAExceeded
 	case errors.Is(err, truelayer.ErrNotSupported):
 		return SyncErrNotSupported
+	case errors.Is(err, ErrBadBalance):
+		return SyncErrBadBalance
 	}
 	var ae *truelayer.APIError
 	if errors.As(err, &ae) {

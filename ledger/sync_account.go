@@ -23,17 +23,25 @@ func (c *connSync) syncAccount(ctx context.Context, r accountRecord, balanceErr 
 	}
 	c.emit(Event{ConnectionID: c.id, AccountID: r.ID, Phase: PhaseTransactions})
 	now := today(c.y.opts.now())
+	stage, err := c.y.store.openStage(ctx)
+	if err != nil {
+		ar.Err = c.storeFailed(err)
+		return ar
+	}
+	defer stage.close()
 
-	f := accountFetch{firstSync: st.OldestDay.IsZero(), state: st, rows: newWindowRows()}
+	f := accountFetch{firstSync: st.OldestDay.IsZero(), state: st,
+		win: &accountWindows{stage: stage, firstSeen: c.y.store.now().UnixMilli()}}
 	f.side = c.fetchSideLists(ctx, r) // in parallel with the windows
 	if !f.firstSync {
-		f.txErr = c.fetchRecent(ctx, r, st, now, f.rows)
+		f.txErr = c.fetchRecent(ctx, r, st, now, f.win)
 	}
 	if f.txErr == nil && !st.Backfilled {
-		f.state, f.txErr = c.backfill(ctx, r, st, now, f.rows)
+		f.state, f.txErr = c.backfill(ctx, r, st, now, f.win)
 		ar.HistoryLimit = f.state.HistoryLimit
 	}
 	f.side.wg.Wait()
+	ar.Added, ar.Duplicates = f.win.res.added, f.win.res.duplicates
 	if err := c.stopped(ctx); err != nil {
 		ar.Err = err
 		return ar
@@ -41,79 +49,59 @@ func (c *connSync) syncAccount(ctx context.Context, r accountRecord, balanceErr 
 
 	ar.Err = reportedErr(f.err(), balanceErr)
 	ar.noteSkipped(f.txErr, f.side.pendingErr, f.side.standingOrdersErr, f.side.directDebitsErr)
-	added, pending, err := c.y.store.commitAccount(ctx, r.ID, f.batch(balanceErr))
+	res, pending, err := c.y.store.commitWithStage(ctx, r.ID, f.batch(balanceErr), stage)
 	if err != nil {
 		ar.Err = c.storeFailed(fmt.Errorf("saving %s %s: %w", r.Kind, r.ID, err))
 		return ar
 	}
-	ar.Added, ar.Pending = added, pending
+	ar.Added += res.added
+	ar.Pending = pending
 	return ar
 }
 
-// fetchTransactions fetches settled transactions of an account or a card,
-// in the bank's order, oldest first.
-func (c *connSync) fetchTransactions(ctx context.Context, r accountRecord, from, to time.Time) ([]truelayer.Transaction, error) {
-	txs, err := call(ctx, c, accountEndpoint(r, EndpointTransactions), func(cl *truelayer.Client) ([]truelayer.Transaction, error) {
+// accountWindows are the transaction windows of an account's sync, each
+// stored as it arrives.
+type accountWindows struct {
+	stage     *stage
+	firstSeen int64        // when the sync began (unix ms), on every row it stores
+	res       windowResult // summed over the windows
+	committed int          // windows stored
+}
+
+// fetchWindow asks the bank for an account's settled rows from..to and
+// stores them as they arrive (those inside [from, keepTo]; keepTo zero: no
+// end), committed in one transaction that also moves the oldest day asked
+// back to oldestDay (zero: unchanged). It returns how many rows fell inside.
+func (c *connSync) fetchWindow(ctx context.Context, r accountRecord, w *accountWindows, from, to, keepTo, oldestDay time.Time) (int, error) {
+	sink := w.stage.window(from, keepTo)
+	_, err := call(ctx, c, accountEndpoint(r, EndpointTransactions), func(cl *truelayer.Client) (struct{}, error) {
 		if r.Kind == KindCard {
-			return cl.CardTransactions(ctx, r.ID, from, to)
+			return struct{}{}, cl.StreamCardTransactions(ctx, r.ID, from, to, sink)
 		}
-		return cl.Transactions(ctx, r.ID, from, to)
+		return struct{}{}, cl.StreamTransactions(ctx, r.ID, from, to, sink)
 	})
-	return oldestFirst(txs), err
+	if err != nil {
+		if sink.err != nil { // the stage's, not the bank's
+			return 0, c.storeFailed(fmt.Errorf("saving %s %s: %w", r.Kind, r.ID, sink.err))
+		}
+		return 0, err
+	}
+	res, err := c.y.store.commitWindow(ctx, w.stage, r.ID, oldestDay, w.firstSeen)
+	if err != nil {
+		return 0, c.storeFailed(fmt.Errorf("saving %s %s: %w", r.Kind, r.ID, err))
+	}
+	w.res.added += res.added
+	w.res.duplicates += res.duplicates
+	w.committed++
+	return sink.inside, nil
 }
 
 // fetchRecent asks again, up to today, the days where rows may still
 // change (recentFrom).
-func (c *connSync) fetchRecent(ctx context.Context, r accountRecord, st syncState, now time.Time, rows *windowRows) error {
+func (c *connSync) fetchRecent(ctx context.Context, r accountRecord, st syncState, now time.Time, w *accountWindows) error {
 	from := recentFrom(st, now, c.y.opts.overlap)
-	txs, err := c.fetchTransactions(ctx, r, from, now)
-	if err != nil {
-		return err
-	}
-	rows.keep(txs, from, time.Time{})
-	return nil
-}
-
-// windowRows collects the settled rows of an account's transaction
-// windows: each id once, the last copy sent winning, in the order first seen.
-type windowRows struct {
-	byID  map[string]truelayer.Transaction
-	order []string
-}
-
-func newWindowRows() *windowRows { return &windowRows{byID: map[string]truelayer.Transaction{}} }
-
-// keep collects the rows of a window [from, to] (to zero: up to now) and
-// returns how many fall inside it. Banks reportedly ignore `from`, so rows
-// are filtered locally too, with a day of slack each side for banks whose
-// days are not UTC days; a row with an unreadable date cannot be placed and
-// is kept.
-func (w *windowRows) keep(txs []truelayer.Transaction, from, to time.Time) int {
-	n := 0
-	for _, t := range txs {
-		ts := t.Timestamp.Time
-		inside := !t.Timestamp.Valid() || (!ts.Before(from) && (to.IsZero() || ts.Before(to.Add(day))))
-		near := !t.Timestamp.Valid() || (!ts.Before(from.Add(-day)) && (to.IsZero() || ts.Before(to.Add(2*day))))
-		if !near {
-			continue
-		}
-		if _, dup := w.byID[t.TransactionID]; !dup {
-			w.order = append(w.order, t.TransactionID)
-		}
-		w.byID[t.TransactionID] = t
-		if inside {
-			n++
-		}
-	}
-	return n
-}
-
-func (w *windowRows) settled() []truelayer.Transaction {
-	out := make([]truelayer.Transaction, 0, len(w.order))
-	for _, id := range w.order {
-		out = append(out, w.byID[id])
-	}
-	return out
+	_, err := c.fetchWindow(ctx, r, w, from, now, time.Time{}, time.Time{})
+	return err
 }
 
 // sideLists are the lists fetched beside an account's transaction windows.
@@ -196,7 +184,7 @@ func rawList[T any](items []T, err error) [][]byte {
 type accountFetch struct {
 	firstSync bool      // nothing was fetched for it before
 	state     syncState // the sync state to store
-	rows      *windowRows
+	win       *accountWindows
 	txErr     error // a transaction window failed
 	side      *sideLists
 }
@@ -219,7 +207,7 @@ func (f *accountFetch) err() error {
 // balance error; a first sync that fetched nothing stays a first sync.
 func (f *accountFetch) batch(balanceErr error) accountBatch {
 	b := accountBatch{
-		Settled:        f.rows.settled(),
+		FirstSeen:      f.win.firstSeen,
 		Pending:        f.side.pending,
 		PendingFetched: f.side.pendingErr == nil && !f.side.pendingKept,
 		State:          f.state,
@@ -230,7 +218,7 @@ func (f *accountFetch) batch(balanceErr error) accountBatch {
 	if f.err() == nil && balanceErr != nil {
 		b.SyncError = syncErrorText(balanceErr)
 	}
-	if f.txErr != nil && f.firstSync && len(b.Settled) == 0 {
+	if f.txErr != nil && f.firstSync && f.win.committed == 0 {
 		b.State = syncState{}
 	}
 	return b

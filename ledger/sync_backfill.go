@@ -28,7 +28,7 @@ const shortHistory = 89 * 24 * time.Hour
 // ends the back-fill. A refused older window is bisected to the day
 // (seekLimit), so a bank whose limit lies within it still gives all it has.
 // On another error it returns the state so far, to resume next time.
-func (c *connSync) backfill(ctx context.Context, r accountRecord, st syncState, now time.Time, rows *windowRows) (syncState, error) {
+func (c *connSync) backfill(ctx context.Context, r accountRecord, st syncState, now time.Time, w *accountWindows) (syncState, error) {
 	today := now.Truncate(day)
 	floor := today.Add(-c.y.opts.maxHistory)
 	first := st.OldestDay.IsZero()
@@ -49,12 +49,11 @@ func (c *connSync) backfill(ctx context.Context, r accountRecord, st syncState, 
 		if from.Before(floor) {
 			from = floor
 		}
-		txs, err := c.fetchTransactions(ctx, r, from, to)
+		n, err := c.fetchWindow(ctx, r, w, from, to, endFor(first, to), from)
 		if refused(err) && first {
 			limit := limitOf(err)
-			from, txs, err = c.retryShorter(ctx, r, windowEnd, from, to, err)
+			from, err = c.retryShorter(ctx, r, w, windowEnd, from, to, err)
 			if err == nil {
-				rows.keep(txs, from, endFor(first, to))
 				st.OldestDay = from
 				st.HistoryLimit = limit
 				break
@@ -65,7 +64,7 @@ func (c *connSync) backfill(ctx context.Context, r accountRecord, st syncState, 
 				return st, err // not even recent history
 			}
 			// The limit lies within this window: find it.
-			limit, serr := c.seekLimit(ctx, r, from, st.OldestDay, rows, &st)
+			limit, serr := c.seekLimit(ctx, r, from, st.OldestDay, w, &st)
 			if serr != nil {
 				return st, serr // resume from st.OldestDay next time
 			}
@@ -78,7 +77,6 @@ func (c *connSync) backfill(ctx context.Context, r accountRecord, st syncState, 
 		if err != nil {
 			return st, err // resume from st.OldestDay next time
 		}
-		n := rows.keep(txs, from, endFor(first, to))
 		st.OldestDay = from
 		if n == 0 {
 			st.HistoryLimit = LimitEmpty
@@ -92,11 +90,10 @@ func (c *connSync) backfill(ctx context.Context, r accountRecord, st syncState, 
 
 // retryShorter asks a refused first window [from, to] again shorter: a
 // year, half a year, then the 89 days PSD2 lets banks give without a fresh
-// SCA, so that a bank with a shorter limit still gives what it can. It
-// returns the last window's start and answer, or refusal if no shorter
-// window was asked.
-func (c *connSync) retryShorter(ctx context.Context, r accountRecord, windowEnd, from, to time.Time, refusal error) (time.Time, []truelayer.Transaction, error) {
-	var txs []truelayer.Transaction
+// SCA, so that a bank with a shorter limit still gives what it can (the
+// window it gives is stored). It returns the last window's start and
+// error, or refusal if no shorter window was asked.
+func (c *connSync) retryShorter(ctx context.Context, r accountRecord, w *accountWindows, windowEnd, from, to time.Time, refusal error) (time.Time, error) {
 	err := refusal
 	for _, span := range []time.Duration{364 * day, 180 * day, shortHistory} {
 		shorter := windowEnd.Add(-span)
@@ -104,12 +101,12 @@ func (c *connSync) retryShorter(ctx context.Context, r accountRecord, windowEnd,
 			continue
 		}
 		from = shorter
-		txs, err = c.fetchTransactions(ctx, r, from, to)
+		_, err = c.fetchWindow(ctx, r, w, from, to, endFor(true, to), from)
 		if !refused(err) {
 			break
 		}
 	}
-	return from, txs, err
+	return from, err
 }
 
 // seekLimit finds, to the day, the oldest day the bank gives when it refused
@@ -122,13 +119,13 @@ func (c *connSync) retryShorter(ctx context.Context, r accountRecord, windowEnd,
 // last refusal's limit ("" if none), or the error of a failed request, with
 // st.OldestDay the oldest day fetched so far.
 func (c *connSync) seekLimit(ctx context.Context, r accountRecord, refusedFrom, accepted time.Time,
-	rows *windowRows, st *syncState) (string, error) {
+	w *accountWindows, st *syncState) (string, error) {
 	lo, hi := refusedFrom.UTC().Truncate(day), accepted.UTC().Truncate(day)
 	limit := ""
 	for hi.Sub(lo) > day {
 		mid := lo.Add(hi.Sub(lo) / day / 2 * day)
 		to := hi.Add(-day)
-		txs, err := c.fetchTransactions(ctx, r, mid, to)
+		_, err := c.fetchWindow(ctx, r, w, mid, to, to, mid)
 		switch {
 		case refused(err):
 			limit = limitOf(err)
@@ -136,7 +133,6 @@ func (c *connSync) seekLimit(ctx context.Context, r accountRecord, refusedFrom, 
 		case err != nil:
 			return limit, err
 		default:
-			rows.keep(txs, mid, to)
 			hi = mid
 			st.OldestDay = mid
 		}

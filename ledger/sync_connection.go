@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -387,6 +388,10 @@ func (c *connSync) syncBalance(ctx context.Context, r accountRecord) error {
 	}
 	if rec.Currency == "" {
 		rec.Currency = r.Currency
+	}
+	if rec.Current.Missing() || rec.Available.Missing() {
+		// Not a balance of zero: keep the last good one, and say so.
+		return fmt.Errorf("%w: %s %s", ErrBadBalance, r.Kind, r.ID)
 	}
 	if err := c.y.store.saveBalance(ctx, r.ID, rec); err != nil {
 		return c.storeFailed(err)

@@ -1,7 +1,6 @@
 package ledger
 
 import (
-	"slices"
 	"time"
 
 	"github.com/banktui/banktui/truelayer"
@@ -38,20 +37,12 @@ func recentFrom(st syncState, today time.Time, overlap time.Duration) time.Time 
 	return from
 }
 
-// oldestFirst returns a window's rows in the bank's order, oldest first,
-// reversing a bank that sends newest first. The store keeps rows of the
-// same timestamp (a bank that sends dates without times) in the order they
-// are written, so this keeps their running balances in sequence. The
-// direction comes from the first and last timestamps, or, when they are
-// equal, from the running balances of neighbouring rows.
-func oldestFirst(txs []truelayer.Transaction) []truelayer.Transaction {
-	if newestFirst(txs) {
-		txs = slices.Clone(txs)
-		slices.Reverse(txs)
-	}
-	return txs
-}
-
+// newestFirst reports whether a window's rows came newest first, so the
+// stage stores them oldest first (stage.newestFirst): the store keeps rows
+// of the same timestamp (a bank that sends dates without times) in the
+// order they are written, which keeps their running balances in sequence.
+// The direction comes from the first and last timestamps, or, when they
+// are equal, from the running balances of neighbouring rows.
 func newestFirst(txs []truelayer.Transaction) bool {
 	var first, last time.Time
 	for _, t := range txs {

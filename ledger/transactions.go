@@ -45,13 +45,23 @@ type TxQuery struct {
 	MinAmount, MaxAmount *decimal.Decimal
 	Pending              int // PendingBoth, PendingOnly or PendingExclude
 
+	// The transactions pane's filter terms (see TxTerms).
+	Terms TxTerms
+
 	// Sort: "date" (default), "amount", "description", "category",
-	// "merchant" or "balance" (running balance). Ties fall back to date.
+	// "merchant", "label" (the merchant, else the description: what lists
+	// show) or "balance" (running balance). Ties fall back to date, then to
+	// the order rows were stored in, in the same direction.
 	Sort  string
 	Desc  bool
 	Limit int // 0 = no limit
 	// Offset skips rows (with Limit, for paging).
 	Offset int
+	// After starts the list after this position of the sort (keyset
+	// pagination: a page costs the same however deep it lies); with
+	// Inclusive, at it. See TransactionPage.
+	After     *TxCursor
+	Inclusive bool
 	// WithoutRaw leaves TxView.Raw empty: the rows are read from the narrow
 	// columns only, without decoding the bank's JSON of each (most of the
 	// cost of a long list). Transaction reads one row with Raw.
@@ -81,6 +91,8 @@ type TxView struct {
 	// the sync matched one.
 	SettledFrom string
 	Raw         truelayer.Transaction // every field as the bank sent it
+
+	pos txPos // where it sorts (TransactionPage fills it)
 }
 
 // Transactions returns the transactions matching q.
@@ -196,7 +208,7 @@ func (s *Store) Transaction(ctx context.Context, accountID, id string, pending b
 // offset). Reading one field of the JSON is far cheaper than decoding it.
 const txColumns = `SELECT t.rid, a.id, a.connection_id, t.tx_id, t.pending, t.ts, t.description, t.merchant,
        t.category, t.classification, t.amount, t.currency, t.running_balance, t.pending_id,
-       t.category_name, t.transfer_kind, `
+       t.category_name, t.transfer_kind, t.amount_micro, t.sort_label, t.sort_balance, `
 
 const txFrom = `
 FROM transactions t JOIN accounts a ON a.rid = t.account_rid JOIN transaction_json j ON j.rid = t.rid`
@@ -205,7 +217,17 @@ func txSelect(withRaw bool) string {
 	if withRaw {
 		return txColumns + "j.raw" + txFrom
 	}
-	return txColumns + "coalesce(json_extract(j.raw, '$.timestamp'), '')" + txFrom
+	return txColumns + txTimestamp + txFrom
+}
+
+// txTimestamp is the timestamp text the bank sent.
+const txTimestamp = "coalesce(json_extract(j.raw, '$.timestamp'), '')"
+
+// txSelectIndexed is txSelect without Raw, with an index hint ("INDEXED BY
+// name", "NOT INDEXED") for transactions.
+func txSelectIndexed(hint string) string {
+	return txColumns + txTimestamp + `
+FROM transactions t ` + hint + ` JOIN accounts a ON a.rid = t.account_rid JOIN transaction_json j ON j.rid = t.rid`
 }
 
 func (s *Store) loadTransactions(ctx context.Context, rids []int64, withRaw bool, into map[int64]TxView) error {
@@ -237,10 +259,11 @@ func (s *Store) scanTransactions(ctx context.Context, query string, args []any, 
 		)
 		if err := rows.Scan(&rid, &v.AccountID, &v.ConnectionID, &v.ID, &pending, &ts, &v.Description,
 			&v.Merchant, &v.Category, &classification, &amount, &v.Currency, &running,
-			&v.SettledFrom, &v.CategoryName, &v.TransferKind, &last); err != nil {
+			&v.SettledFrom, &v.CategoryName, &v.TransferKind, &v.pos.amountMicro, &v.pos.label, &v.pos.balance, &last); err != nil {
 			return fmt.Errorf("ledger: transactions: %w", err)
 		}
 		v.Pending = pending != 0
+		v.pos.rid, v.pos.ts, v.pos.category = rid, ts, v.CategoryName
 		if ts != 0 {
 			v.Timestamp = time.Unix(ts, 0).UTC()
 			v.DateOnly = isDay(ts)

@@ -2,32 +2,54 @@ package ledger
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+	"strconv"
 	"strings"
 )
 
 // txWhere builds the WHERE clause of q, with its arguments.
 func (s *Store) txWhere(ctx context.Context, q TxQuery) (string, []any, error) {
-	var conds []string
-	var args []any
+	where, args, _, err := s.txWherePlanned(ctx, q)
+	return where, args, err
+}
+
+// txWherePlanned is txWhere, and how it finds the filter's words: with
+// plan.match set, reading the matches by row id beats any index.
+func (s *Store) txWherePlanned(ctx context.Context, q TxQuery) (string, []any, wordPlan, error) {
+	plan, err := s.planWords(ctx, q.Terms, false)
+	if err != nil {
+		return "", nil, plan, err
+	}
+	var rids []int64
 	if len(q.AccountIDs) > 0 {
 		// The row ids as values, not a subquery: with them SQLite sees one
 		// account and walks its (account, date) index in order.
-		rids, err := s.accountRIDs(ctx, q.AccountIDs)
-		if err != nil {
-			return "", nil, err
+		if rids, err = s.accountRIDs(ctx, q.AccountIDs); err != nil {
+			return "", nil, plan, err
 		}
-		switch len(rids) {
-		case 0:
-			conds = append(conds, "0")
-		case 1:
-			conds = append(conds, "t.account_rid = ?")
-		default:
-			conds = append(conds, "t.account_rid IN ("+placeholders(len(rids))+")")
+		if len(rids) == 0 {
+			return " WHERE 0", nil, plan, nil
 		}
-		for _, r := range rids {
-			args = append(args, r)
-		}
+	}
+	where, args, err := s.txWhereIn(ctx, q, rids, plan)
+	return where, args, plan, err
+}
+
+// txWhereIn is txWhere for the accounts rids (none: all), with the words
+// of the filter found as plan says.
+func (s *Store) txWhereIn(ctx context.Context, q TxQuery, rids []int64, plan wordPlan) (string, []any, error) {
+	var conds []string
+	var args []any
+	switch len(rids) {
+	case 0:
+	case 1:
+		conds = append(conds, "t.account_rid = ?")
+	default:
+		conds = append(conds, "t.account_rid IN ("+placeholders(len(rids))+")")
+	}
+	for _, r := range rids {
+		args = append(args, r)
 	}
 	if !q.From.IsZero() {
 		cond, a := tsBound(">=", q.From, q.Location)
@@ -75,6 +97,18 @@ func (s *Store) txWhere(ctx context.Context, q TxQuery) (string, []any, error) {
 		conds = append(conds, "t.rid IN (SELECT rowid FROM tx_fts WHERE tx_fts MATCH ?)")
 		args = append(args, match)
 	}
+	switch {
+	case plan.few:
+		conds = append(conds, "t.rid IN (SELECT value FROM json_each(?))")
+		args = append(args, ridList(plan.rids))
+	case plan.match != "":
+		conds = append(conds, "t.rid IN (SELECT rowid FROM tx_fts WHERE tx_fts MATCH ?)")
+		args = append(args, plan.match)
+	}
+	conds, args, err := s.termsWhere(ctx, q.Terms, plan.ftsWords, conds, args)
+	if err != nil {
+		return "", nil, err
+	}
 	if len(conds) == 0 {
 		return "", args, nil
 	}
@@ -100,18 +134,28 @@ func (s *Store) accountRIDs(ctx context.Context, ids []string) ([]int64, error) 
 	for i, id := range ids {
 		args[i] = id
 	}
-	rows, err := s.db.QueryContext(ctx, "SELECT rid FROM accounts WHERE id IN ("+placeholders(len(ids))+") ORDER BY rid", args...)
+	return queryColumn[int64](ctx, s.db, "SELECT rid FROM accounts WHERE id IN ("+placeholders(len(ids))+") ORDER BY rid", args...)
+}
+
+// queryer is a *sql.DB or a *sql.Tx.
+type queryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// queryColumn runs a query of one column.
+func queryColumn[T any](ctx context.Context, db queryer, query string, args ...any) ([]T, error) {
+	rows, err := db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("ledger: %w", err)
 	}
 	defer rows.Close()
-	var out []int64
+	var out []T
 	for rows.Next() {
-		var r int64
-		if err := rows.Scan(&r); err != nil {
+		var v T
+		if err := rows.Scan(&v); err != nil {
 			return nil, err
 		}
-		out = append(out, r)
+		out = append(out, v)
 	}
 	return out, rows.Err()
 }
@@ -135,7 +179,8 @@ func (s *Store) splitText(text string) (match string, short []string) {
 // sameFilters compares the filtering fields of two queries.
 func sameFilters(a, b TxQuery) bool {
 	return len(a.AccountIDs) == len(b.AccountIDs) && a.From.Equal(b.From) && a.To.Equal(b.To) &&
-		a.Text == b.Text && a.Category == b.Category && a.Merchant == b.Merchant && a.ExcludeTransfers == b.ExcludeTransfers &&
+		a.Text == b.Text && a.Category == b.Category && a.Merchant == b.Merchant && a.Terms.empty() && b.Terms.empty() &&
+		a.ExcludeTransfers == b.ExcludeTransfers &&
 		a.MinAmount == nil && b.MinAmount == nil && a.MaxAmount == nil && b.MaxAmount == nil &&
 		a.Pending == b.Pending
 }
@@ -153,4 +198,17 @@ func allLong(text string) bool {
 func escapeLike(s string) string {
 	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 	return r.Replace(s)
+}
+
+// ridList is row ids as a JSON array, for json_each: one argument however many.
+func ridList(rids []int64) string {
+	b := make([]byte, 0, 8*len(rids)+2)
+	b = append(b, '[')
+	for i, r := range rids {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendInt(b, r, 10)
+	}
+	return string(append(b, ']'))
 }

@@ -19,6 +19,7 @@ import (
 type Amount struct {
 	d   decimal.Decimal
 	raw string // the text the API sent, when decoded from JSON
+	set bool   // holds a number: false for the zero Amount and JSON null
 }
 
 // NewAmount parses a decimal such as "-2.99" or "1e3".
@@ -27,7 +28,7 @@ func NewAmount(s string) (Amount, error) {
 	if err != nil {
 		return Amount{}, fmt.Errorf("truelayer: invalid amount %q", s)
 	}
-	return Amount{d: d}, nil
+	return Amount{d: d, set: true}, nil
 }
 
 // MustAmount is NewAmount for constants; it panics on a malformed string.
@@ -40,10 +41,17 @@ func MustAmount(s string) Amount {
 }
 
 // AmountFromDecimal wraps a decimal.
-func AmountFromDecimal(d decimal.Decimal) Amount { return Amount{d: d} }
+func AmountFromDecimal(d decimal.Decimal) Amount { return Amount{d: d, set: true} }
 
 // AmountFromMinor returns units/10^exp, e.g. AmountFromMinor(-299, 2) is -2.99.
-func AmountFromMinor(units int64, exp int32) Amount { return Amount{d: decimal.New(units, -exp)} }
+func AmountFromMinor(units int64, exp int32) Amount {
+	return Amount{d: decimal.New(units, -exp), set: true}
+}
+
+// Missing reports whether the amount holds no number: the zero Amount, or
+// one decoded from JSON null or from a field the JSON lacked. It reads as
+// zero; a bank's balance that is Missing is not a balance of zero.
+func (a Amount) Missing() bool { return !a.set }
 
 // Decimal returns the value for arithmetic.
 func (a Amount) Decimal() decimal.Decimal { return a.d }
@@ -63,14 +71,14 @@ func (a Amount) IsZero() bool              { return a.d.IsZero() }
 func (a Amount) Sign() int                 { return a.d.Sign() }
 func (a Amount) Cmp(b Amount) int          { return a.d.Cmp(b.d) }
 func (a Amount) Equal(b Amount) bool       { return a.d.Equal(b.d) }
-func (a Amount) Add(b Amount) Amount       { return Amount{d: a.d.Add(b.d)} }
-func (a Amount) Sub(b Amount) Amount       { return Amount{d: a.d.Sub(b.d)} }
-func (a Amount) Neg() Amount               { return Amount{d: a.d.Neg()} }
-func (a Amount) Abs() Amount               { return Amount{d: a.d.Abs()} }
-func (a Amount) MulInt(n int64) Amount     { return Amount{d: a.d.Mul(decimal.NewFromInt(n))} }
+func (a Amount) Add(b Amount) Amount       { return Amount{d: a.d.Add(b.d), set: true} }
+func (a Amount) Sub(b Amount) Amount       { return Amount{d: a.d.Sub(b.d), set: true} }
+func (a Amount) Neg() Amount               { return Amount{d: a.d.Neg(), set: true} }
+func (a Amount) Abs() Amount               { return Amount{d: a.d.Abs(), set: true} }
+func (a Amount) MulInt(n int64) Amount     { return Amount{d: a.d.Mul(decimal.NewFromInt(n)), set: true} }
 func (a Amount) LessThan(b Amount) bool    { return a.d.LessThan(b.d) }
 func (a Amount) GreaterThan(b Amount) bool { return a.d.GreaterThan(b.d) }
-func (a Amount) Round(places int32) Amount { return Amount{d: a.d.Round(places)} }
+func (a Amount) Round(places int32) Amount { return Amount{d: a.d.Round(places), set: true} }
 func (a Amount) Minor(exp int32) (int64, bool) {
 	s := a.d.Shift(exp)
 	if !s.Equal(s.Truncate(0)) {
@@ -105,7 +113,7 @@ func (a *Amount) UnmarshalJSON(b []byte) error {
 		// No bank sends 1e999999; printing one would allocate a million digits.
 		return fmt.Errorf("truelayer: amount out of range %.40q", s)
 	}
-	a.d, a.raw = d, ""
+	a.d, a.raw, a.set = d, "", true
 	if json.Valid([]byte(s)) {
 		// Keep the bank's text only when it is itself a JSON number, so
 		// MarshalJSON always writes valid JSON ("00" parses, but is not).

@@ -60,6 +60,7 @@ var errOverLimit = errors.New("over the response size limit")
 // a decoder's error can be told from the network's.
 type boundedBody struct {
 	r       io.Reader
+	max     int64 // the limit
 	limit   int64 // bytes still allowed
 	mem     int64 // decoded bytes still allowed (see charge)
 	n       int64 // bytes read
@@ -67,7 +68,7 @@ type boundedBody struct {
 }
 
 func newBoundedBody(r io.Reader, limit int64) *boundedBody {
-	return &boundedBody{r: r, limit: limit, mem: limit}
+	return &boundedBody{r: r, max: limit, limit: limit, mem: limit}
 }
 
 func (b *boundedBody) Read(p []byte) (int, error) {
@@ -104,7 +105,7 @@ func (b *boundedBody) charge(n int64) error {
 // readBounded reads a whole 2xx body of at most r.maxResponseBytes.
 func (r *requester) readBounded(req *http.Request, resp *http.Response) ([]byte, error) {
 	if resp.ContentLength > r.maxResponseBytes {
-		return nil, r.tooLarge(req)
+		return nil, tooLarge(req, r.maxResponseBytes)
 	}
 	bb := newBoundedBody(resp.Body, r.maxResponseBytes)
 	var buf bytes.Buffer
@@ -123,10 +124,14 @@ func (r *requester) readBounded(req *http.Request, resp *http.Response) ([]byte,
 // anything else as one JSON value. Non-GET requests may answer with an
 // empty body (v is then left alone).
 func (r *requester) decodeBody(req *http.Request, resp *http.Response, v any) error {
-	if resp.ContentLength > r.maxResponseBytes {
-		return r.tooLarge(req)
+	limit := r.maxResponseBytes
+	if _, ok := v.(sinkDecoder); ok {
+		limit = r.maxStreamedBytes // results are not kept: no memory at stake
 	}
-	bb := newBoundedBody(resp.Body, r.maxResponseBytes)
+	if resp.ContentLength > limit {
+		return tooLarge(req, limit)
+	}
+	bb := newBoundedBody(resp.Body, limit)
 	dec := json.NewDecoder(&spaceSqueezer{r: bb})
 	var err error
 	if s, ok := v.(streamDecoder); ok {
@@ -163,9 +168,12 @@ func cmpErr(err, fallback error) error {
 // over the limit, the network's (truncated, reset, deadline), or the
 // JSON's.
 func (r *requester) bodyError(req *http.Request, resp *http.Response, bb *boundedBody, err error) error {
+	var sinkErr *sinkError
 	switch {
+	case errors.As(err, &sinkErr):
+		return sinkErr.err // the caller's own
 	case errors.Is(bb.readErr, errOverLimit):
-		return r.tooLarge(req)
+		return tooLarge(req, bb.max)
 	case bb.readErr != nil && bb.readErr != io.EOF:
 		return transportError(req, bb.readErr)
 	}
@@ -175,8 +183,8 @@ func (r *requester) bodyError(req *http.Request, resp *http.Response, bb *bounde
 	return &decodeError{method: req.Method, url: RedactURL(req.URL), err: err}
 }
 
-func (r *requester) tooLarge(req *http.Request) error {
-	return &ResponseTooLargeError{Method: req.Method, URL: RedactURL(req.URL), Limit: r.maxResponseBytes}
+func tooLarge(req *http.Request, limit int64) error {
+	return &ResponseTooLargeError{Method: req.Method, URL: RedactURL(req.URL), Limit: limit}
 }
 
 // checkLength: a body shorter than its Content-Length was cut off (for
@@ -238,6 +246,52 @@ type streamDecoder interface {
 // a body of millions of "{}" cannot cost gigabytes.
 func (r *Results[T]) decodeStream(dec *json.Decoder, bb *boundedBody) error {
 	*r = Results[T]{}
+	size := int64(reflect.TypeFor[T]().Size())
+	// Results go into chunks that are never copied as they grow, then
+	// into one slice: twice the results' size in all, where append's
+	// growth by a quarter would allocate five times it.
+	var chunks [][]T
+	n, array := 0, false
+	begin := func(null bool) error {
+		chunks, n, array = nil, 0, !null // the last "results" wins
+		return nil
+	}
+	err := decodeEnvelope(dec, &r.Status, begin, func() (*T, error) {
+		if err := bb.charge(size); err != nil {
+			return nil, err
+		}
+		if len(chunks) == 0 || len(chunks[len(chunks)-1]) == cap(chunks[len(chunks)-1]) {
+			chunks = append(chunks, make([]T, 0, 64<<min(len(chunks), 7))) // 64 to 8192
+		}
+		last := &chunks[len(chunks)-1]
+		var zero T
+		*last = append(*last, zero)
+		n++
+		return &(*last)[len(*last)-1], nil
+	}, nil)
+	switch {
+	case err != nil || !array:
+		return err
+	case n == 0:
+		r.Results = []T{}
+		return nil
+	case len(chunks) == 1:
+		r.Results = chunks[0]
+		return nil
+	}
+	r.Results = make([]T, 0, n)
+	for _, c := range chunks {
+		r.Results = append(r.Results, c...)
+	}
+	return nil
+}
+
+// decodeEnvelope reads {"results": [...], "status": "..."} (keys matched
+// without regard to case, as json.Unmarshal does; other keys skipped):
+// begin is told of each "results" key (the last one wins) and whether it
+// is null, then each result is decoded into the place next gives and
+// handed to done (if not nil). A null body decodes to nothing.
+func decodeEnvelope[T any](dec *json.Decoder, status *string, begin func(null bool) error, next func() (*T, error), done func(*T) error) error {
 	tok, err := dec.Token()
 	if err != nil || tok == nil { // a null body decodes to nothing, as with json.Unmarshal
 		return err
@@ -245,7 +299,6 @@ func (r *Results[T]) decodeStream(dec *json.Decoder, bb *boundedBody) error {
 	if d, ok := tok.(json.Delim); !ok || d != '{' {
 		return fmt.Errorf("want an object, got %s", tokenKind(tok))
 	}
-	size := int64(reflect.TypeFor[T]().Size())
 	for dec.More() {
 		tok, err := dec.Token()
 		if err != nil {
@@ -254,11 +307,11 @@ func (r *Results[T]) decodeStream(dec *json.Decoder, bb *boundedBody) error {
 		key, _ := tok.(string)
 		switch {
 		case strings.EqualFold(key, "results"):
-			if r.Results, err = decodeArray[T](dec, bb, size); err != nil {
+			if err := decodeArray(dec, begin, next, done); err != nil {
 				return err
 			}
 		case strings.EqualFold(key, "status"):
-			if err := dec.Decode(&r.Status); err != nil {
+			if err := dec.Decode(status); err != nil {
 				return fmt.Errorf("status: %w", err)
 			}
 		default:
@@ -272,45 +325,35 @@ func (r *Results[T]) decodeStream(dec *json.Decoder, bb *boundedBody) error {
 }
 
 // decodeArray reads a JSON array of T (or null) result by result.
-func decodeArray[T any](dec *json.Decoder, bb *boundedBody, size int64) ([]T, error) {
+func decodeArray[T any](dec *json.Decoder, begin func(null bool) error, next func() (*T, error), done func(*T) error) error {
 	tok, err := dec.Token()
 	if err != nil {
-		return nil, err
+		return err
+	}
+	if d, ok := tok.(json.Delim); tok != nil && (!ok || d != '[') {
+		return fmt.Errorf("results: want an array, got %s", tokenKind(tok))
+	}
+	if err := begin(tok == nil); err != nil {
+		return &sinkError{err}
 	}
 	if tok == nil {
-		return nil, nil // "results": null
+		return nil // "results": null
 	}
-	if d, ok := tok.(json.Delim); !ok || d != '[' {
-		return nil, fmt.Errorf("results: want an array, got %s", tokenKind(tok))
-	}
-	// Results go into chunks that are never copied as they grow, then
-	// into one slice: twice the results' size in all, where append's
-	// growth by a quarter would allocate five times it.
-	var chunks [][]T
-	n := 0
-	for dec.More() {
-		if err := bb.charge(size); err != nil {
-			return nil, err
+	for n := 0; dec.More(); n++ {
+		v, err := next()
+		if err != nil {
+			return err
 		}
-		if len(chunks) == 0 || len(chunks[len(chunks)-1]) == cap(chunks[len(chunks)-1]) {
-			chunks = append(chunks, make([]T, 0, 64<<min(len(chunks), 7))) // 64 to 8192
+		if err := dec.Decode(v); err != nil {
+			return fmt.Errorf("result %d: %w", n, err)
 		}
-		last := &chunks[len(chunks)-1]
-		var zero T
-		*last = append(*last, zero)
-		if err := dec.Decode(&(*last)[len(*last)-1]); err != nil {
-			return nil, fmt.Errorf("result %d: %w", n, err)
+		if done != nil {
+			if err := done(v); err != nil {
+				return &sinkError{err}
+			}
 		}
-		n++
 	}
-	if len(chunks) == 1 {
-		return chunks[0], expectDelim(dec, ']')
-	}
-	out := make([]T, 0, n)
-	for _, c := range chunks {
-		out = append(out, c...)
-	}
-	return out, expectDelim(dec, ']')
+	return expectDelim(dec, ']')
 }
 
 func expectDelim(dec *json.Decoder, want json.Delim) error {

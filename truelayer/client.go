@@ -59,6 +59,7 @@ type requester struct {
 	psuIP            string
 	retry            RetryPolicy
 	maxResponseBytes int64
+	maxStreamedBytes int64 // for a ResultSink
 	timeouts         Timeouts
 	// now and sleep are the clock; tests replace them to check waits
 	// without waiting.
@@ -73,6 +74,7 @@ func newRequester(hc *http.Client) requester {
 		userAgent:        DefaultUserAgent(),
 		retry:            DefaultRetryPolicy(),
 		maxResponseBytes: DefaultMaxResponseBytes,
+		maxStreamedBytes: DefaultMaxStreamedBytes,
 		timeouts:         DefaultTimeouts(),
 		now:              time.Now,
 		sleep:            sleepCtx,

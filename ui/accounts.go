@@ -15,7 +15,7 @@ func (p *listPane) viewAccounts(w, h int) string {
 	title := p.title("1 Accounts", pc.bank.loading || pc.sync.balances)
 	inner := w - 2
 	var body []string
-	if len(pc.bank.accounts) == 0 {
+	if len(pc.bank.accounts)+len(pc.bank.cards) == 0 {
 		body = p.emptyAccounts()
 	} else {
 		body = append([]string{p.accountHeader(inner)}, p.render(p.lines(), h-3, inner, p.accountRow)...)
@@ -36,8 +36,6 @@ func (p *listPane) emptyAccounts() []string {
 	switch {
 	case pc.bank.loading && !pc.bank.loaded:
 		return []string{" " + pc.spin() + " reading stored accounts…"}
-	case len(pc.bank.cards) > 0:
-		return []string{pc.styles.Muted.Render(" no accounts, only cards")}
 	case pc.sync.running && len(pc.bank.connections) > 0:
 		return []string{" " + pc.spin() + " fetching your accounts from the bank…"}
 	case pc.demo:
@@ -97,7 +95,9 @@ func (p *listPane) accountRow(a *ledger.AccountView, w int) string {
 	cur, avail := "—", ""
 	if a.HasBalance {
 		cur = money(a.Current, a.Currency, false, pc.privacy)
-		avail = money(a.Available, a.Currency, false, pc.privacy)
+		if a.Kind != allKind { // an "All accounts" entry has its net total only
+			avail = money(a.Available, a.Currency, false, pc.privacy)
+		}
 	}
 	b.WriteString(" " + pc.amountStyle(a.Current, a.HasBalance).Render(fitRight(cur, c.amount)))
 	if c.avail > 0 {

@@ -2,7 +2,9 @@ package ui
 
 import (
 	"context"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -15,19 +17,20 @@ import (
 type storeReader interface {
 	Accounts(ctx context.Context) ([]ledger.AccountView, error)
 	Totals(ctx context.Context) ([]ledger.CurrencyTotal, error)
-	Transactions(ctx context.Context, q ledger.TxQuery) ([]ledger.TxView, error)
+	TransactionPage(ctx context.Context, q ledger.TxQuery) ([]ledger.TxView, error)
+	TransactionTotals(ctx context.Context, q ledger.TxQuery) ([]ledger.Bucket, error)
+	FlowTotals(ctx context.Context, q ledger.TxQuery) ([]ledger.Bucket, error)
 	Transaction(ctx context.Context, accountID, id string, pending bool) (ledger.TxView, error)
 }
-
-// loadTimeout bounds a store read; the store is local, so this only trips on a
-// locked or broken database.
-const loadTimeout = 10 * time.Second
 
 // bank is what the store holds of the accounts, cards, totals and saved
 // connections: the accounts and cards panes list it, the header sums it, the
 // transactions and detail panes name the account they show.
 type bank struct {
 	accounts, cards []ledger.AccountView
+	// listed is what the accounts pane lists: the "All accounts" entries
+	// (one per currency when they differ), then the accounts.
+	listed          []ledger.AccountView
 	totals          []ledger.CurrencyTotal
 	connections     []ledger.Consent
 	loaded, loading bool
@@ -57,8 +60,6 @@ func (r bankReader) cmd(ctx context.Context, seq uint64) tea.Cmd {
 // before the program starts so the first frame already shows balances.
 func (r bankReader) read(ctx context.Context, seq uint64) accountsLoadedMsg {
 	msg := accountsLoadedMsg{seq: seq}
-	ctx, cancel := context.WithTimeout(ctx, loadTimeout)
-	defer cancel()
 	if r.store != nil {
 		msg.accounts, msg.err = r.store.Accounts(ctx)
 		if msg.err == nil {
@@ -91,9 +92,91 @@ func (b *bank) apply(msg accountsLoadedMsg) {
 		}
 	}
 	b.totals = msg.totals
+	b.listed = append(b.allEntries(), b.accounts...)
 	if msg.connections != nil || msg.err == nil {
 		b.connections = msg.connections
 	}
+}
+
+// allKind is the Kind of the accounts pane's "All accounts" entries; their
+// ids are allID ("all"), or allID+":"+currency when currencies differ.
+const (
+	allKind = "all"
+	allID   = "all"
+)
+
+func isAll(id string) bool { return id == allID || strings.HasPrefix(id, allID+":") }
+
+// allEntries are the "All accounts" entries: one, or one per currency when
+// the accounts and cards that count (ledger.AccountView.Counts: balance's
+// totals and the reports' rule) hold several, with the net total as
+// balance.
+func (b *bank) allEntries() []ledger.AccountView {
+	var curs []string
+	for _, a := range b.counted("") {
+		if !slices.Contains(curs, a.Currency) {
+			curs = append(curs, a.Currency)
+		}
+	}
+	slices.Sort(curs)
+	out := make([]ledger.AccountView, 0, len(curs))
+	for _, cur := range curs {
+		e := ledger.AccountView{Kind: allKind, ID: allID, DisplayName: "All accounts", Currency: cur}
+		if len(curs) > 1 {
+			e.ID, e.DisplayName = allID+":"+cur, "All "+cur+" accounts"
+		}
+		for _, t := range b.totals {
+			if t.Currency == cur {
+				e.Current, e.HasBalance = t.Total, true
+			}
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+// counted are the accounts and cards that count, of currency cur ("": any).
+func (b *bank) counted(cur string) []ledger.AccountView {
+	var out []ledger.AccountView
+	for _, l := range [][]ledger.AccountView{b.accounts, b.cards} {
+		for _, a := range l {
+			if a.Counts() && (cur == "" || a.Currency == cur) {
+				out = append(out, a)
+			}
+		}
+	}
+	return out
+}
+
+// scope is what the transactions pane lists for the selected item id: an
+// account or card, or the accounts and cards an "All accounts" entry
+// stands for (nil: every one, when all of them count).
+func (b *bank) scope(id string) txScope {
+	switch {
+	case id == "":
+		return txScope{}
+	case !isAll(id):
+		return txScope{id: id, accountIDs: []string{id}}
+	}
+	for _, e := range b.listed {
+		if e.ID != id {
+			continue
+		}
+		s := txScope{id: id, label: ledger.Sanitize(e.DisplayName), multi: true}
+		cur := e.Currency
+		if id == allID {
+			cur = ""
+		}
+		counted := b.counted(cur)
+		if id != allID || len(counted) < len(b.accounts)+len(b.cards) {
+			s.accountIDs = make([]string, len(counted))
+			for i, a := range counted {
+				s.accountIDs[i] = a.ID
+			}
+		}
+		return s
+	}
+	return txScope{}
 }
 
 // find is the account or card id, or nil.

@@ -81,16 +81,6 @@ func BenchmarkSortKey(b *testing.B) {
 	}
 }
 
-// BenchmarkPrepareRows: turning 100k stored transactions into rows, done in
-// the load command off the event loop.
-func BenchmarkPrepareRows(b *testing.B) {
-	views := fakeTransactions("acc", benchRows)
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		_ = prepareRows(views, time.UTC)
-	}
-}
-
 // syncedLedger is the emulator's demo bank synced into a ledger, and its
 // first account.
 func syncedLedger(b *testing.B) (*emulatorLedger, ledger.AccountView) {
@@ -122,53 +112,11 @@ func BenchmarkFirstFrameFromStore(b *testing.B) {
 	}
 }
 
-// BenchmarkLoadTransactionsFromStore: reading and preparing one account's
-// whole history (the command behind the transactions pane).
-func BenchmarkLoadTransactionsFromStore(b *testing.B) {
-	e, first := syncedLedger(b)
-	src := storeSource{e.store}
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		msg := loadTxCmd(context.Background(), 1, src, first.ID, 0, time.UTC)().(txLoadedMsg)
-		if msg.err != nil || len(msg.rows) == 0 {
-			b.Fatal(msg.err)
-		}
-	}
-}
-
-// BenchmarkLoadFirstWindowFromStore: the newest rows an account's first load
-// shows before its whole history.
-func BenchmarkLoadFirstWindowFromStore(b *testing.B) {
-	e, first := syncedLedger(b)
-	src := storeSource{e.store}
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		msg := loadTxCmd(context.Background(), 1, src, first.ID, firstWindow, time.UTC)().(txLoadedMsg)
-		if msg.err != nil || !msg.partial {
-			b.Fatal("no partial first window", msg.err)
-		}
-	}
-}
-
-// BenchmarkLoadTransactionsFromStoreWithRaw: the same load with the bank's
-// JSON of every row decoded, as the pane read it before the detail read its
-// record apart (for comparison).
-func BenchmarkLoadTransactionsFromStoreWithRaw(b *testing.B) {
-	e, first := syncedLedger(b)
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		views, err := e.store.Transactions(context.Background(), ledger.TxQuery{AccountIDs: []string{first.ID}, Sort: "date", Desc: true})
-		if err != nil || len(prepareRows(views, time.UTC)) == 0 {
-			b.Fatal(err)
-		}
-	}
-}
-
 // BenchmarkLoadDetailFromStore: the detail pane's read of one transaction's
 // record.
 func BenchmarkLoadDetailFromStore(b *testing.B) {
 	e, first := syncedLedger(b)
-	views, err := e.store.Transactions(context.Background(), ledger.TxQuery{AccountIDs: []string{first.ID}, Limit: 1})
+	views, err := e.store.TransactionPage(context.Background(), ledger.TxQuery{AccountIDs: []string{first.ID}, Limit: 1})
 	if err != nil || len(views) == 0 {
 		b.Fatal("no transaction", err)
 	}

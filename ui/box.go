@@ -11,6 +11,11 @@ import (
 // whose weight shows focus, also without colour, with a title in the top
 // edge. Every pane draws itself through it.
 func (pc *programContext) box(w, h int, title string, focused bool, body []string) []string {
+	return pc.boxFoot(w, h, title, "", focused, body)
+}
+
+// boxFoot is box with a note in the bottom edge, on the right.
+func (pc *programContext) boxFoot(w, h int, title, foot string, focused bool, body []string) []string {
 	if w < 4 || h < 2 {
 		return nil
 	}
@@ -47,6 +52,11 @@ func (pc *programContext) box(w, h int, title string, focused bool, body []strin
 			line = ansi.Truncate(line, inner, "…")
 		}
 		out = append(out, left+line+right)
+	}
+	if foot = ansi.Truncate(foot, max(0, inner-4), "…"); foot != "" {
+		fw := ansi.StringWidth(foot)
+		out = append(out, border.Render(bl+strings.Repeat(hz, max(0, inner-fw-3)))+ts.Render(" "+foot+" ")+border.Render(hz+br))
+		return out
 	}
 	out = append(out, border.Render(bl+strings.Repeat(hz, inner)+br))
 	return out

@@ -3,12 +3,16 @@ package ui
 import (
 	"context"
 	"fmt"
+	"maps"
+	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/banktui/banktui/ledger"
+	"github.com/banktui/banktui/ledger/ledgertest"
 	"github.com/banktui/banktui/truelayer"
 )
 
@@ -94,8 +98,10 @@ func numberedTransactions(accountID string, n int) []ledger.TxView {
 	return out
 }
 
-// fakeStore is the ledger's store in memory, read the way the TUI reads
-// the real one. Reads can be held back at a gate.
+// fakeStore is the ledger's store with scriptable accounts: the accounts,
+// cards and totals are these fields; the transactions are txs, written into
+// a real ledger (ledgertest.Write) at the first read, so pages, counts and
+// totals are the store's own. Reads can be held back at a gate.
 type fakeStore struct {
 	mu       sync.Mutex
 	accounts []ledger.AccountView
@@ -103,14 +109,44 @@ type fakeStore struct {
 	txs      map[string][]ledger.TxView // newest first
 	txErr    error                      // every list read fails
 	recErr   error                      // every record read fails
-	reads    map[string]int             // list reads per account
+	reads    map[string]int             // page reads per list (scopeKey)
 	records  int                        // record reads
 	gates    *gates
+	dir      string        // where the real ledger is written
+	real     *ledger.Store // txs, written at the first read
 }
 
 func newFakeStore(n int) *fakeStore {
 	return &fakeStore{accounts: fakeAccounts(), totals: fakeTotals(),
 		txs: map[string][]ledger.TxView{"acc-current": fakeTransactions("acc-current", n)}, reads: map[string]int{}, gates: &gates{}}
+}
+
+// ledger is the real store holding txs, written at the first call.
+func (s *fakeStore) ledger() (*ledger.Store, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.real != nil {
+		return s.real, nil
+	}
+	var all []ledger.TxView
+	for _, id := range slices.Sorted(maps.Keys(s.txs)) { // stored in one order: ties sort alike every run
+		all = append(all, s.txs[id]...)
+	}
+	path := filepath.Join(s.dir, "ledger.db")
+	if err := ledgertest.Write(path, s.accounts, all); err != nil {
+		return nil, err
+	}
+	st, err := ledger.Open(path)
+	s.real = st
+	return st, err
+}
+
+// scopeKey names the list a query reads: its one account, or "all".
+func scopeKey(q ledger.TxQuery) string {
+	if len(q.AccountIDs) == 1 {
+		return q.AccountIDs[0]
+	}
+	return "all"
 }
 
 // Accounts reads, then waits at a gate if one is held: a held read returns
@@ -129,51 +165,54 @@ func (s *fakeStore) Totals(context.Context) ([]ledger.CurrencyTotal, error) {
 	return s.totals, nil
 }
 
-func (s *fakeStore) Transactions(ctx context.Context, q ledger.TxQuery) ([]ledger.TxView, error) {
-	id := q.AccountIDs[0]
-	s.gates.pass(ctx, readKind(q), id)
+func (s *fakeStore) TransactionPage(ctx context.Context, q ledger.TxQuery) ([]ledger.TxView, error) {
+	s.gates.pass(ctx, "page", scopeKey(q))
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.reads[id]++
-	if s.txErr != nil {
-		return nil, s.txErr
+	s.reads[scopeKey(q)]++
+	err := s.txErr
+	s.mu.Unlock()
+	if err != nil {
+		return nil, err
 	}
-	all := s.txs[id]
-	if q.Limit > 0 && q.Limit < len(all) {
-		all = all[:q.Limit]
+	st, err := s.ledger()
+	if err != nil {
+		return nil, err
 	}
-	out := append([]ledger.TxView(nil), all...)
-	if q.WithoutRaw {
-		for i := range out {
-			out[i].Raw = truelayer.Transaction{}
-		}
+	return st.TransactionPage(ctx, q)
+}
+
+func (s *fakeStore) TransactionTotals(ctx context.Context, q ledger.TxQuery) ([]ledger.Bucket, error) {
+	s.gates.pass(ctx, "totals", scopeKey(q))
+	st, err := s.ledger()
+	if err != nil {
+		return nil, err
 	}
-	return out, nil
+	return st.TransactionTotals(ctx, q)
+}
+
+func (s *fakeStore) FlowTotals(ctx context.Context, q ledger.TxQuery) ([]ledger.Bucket, error) {
+	s.gates.pass(ctx, "totals", scopeKey(q))
+	st, err := s.ledger()
+	if err != nil {
+		return nil, err
+	}
+	return st.FlowTotals(ctx, q)
 }
 
 func (s *fakeStore) Transaction(ctx context.Context, accountID, id string, pending bool) (ledger.TxView, error) {
 	s.gates.pass(ctx, "record", accountID)
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	s.records++
-	if s.recErr != nil {
-		return ledger.TxView{}, s.recErr
+	err := s.recErr
+	s.mu.Unlock()
+	if err != nil {
+		return ledger.TxView{}, err
 	}
-	for _, v := range s.txs[accountID] {
-		if v.ID == id && v.Pending == pending {
-			return v, nil
-		}
+	st, err := s.ledger()
+	if err != nil {
+		return ledger.TxView{}, err
 	}
-	return ledger.TxView{}, ledger.ErrNoTransaction
-}
-
-// readKind names a list read for a gate: the first window of an account's
-// rows, or its whole history.
-func readKind(q ledger.TxQuery) string {
-	if q.Limit > 0 {
-		return "window"
-	}
-	return "history"
+	return st.Transaction(ctx, accountID, id, pending)
 }
 
 func (s *fakeStore) set(f func(s *fakeStore)) {
@@ -194,9 +233,9 @@ type gatedStore struct {
 	gates *gates
 }
 
-func (s gatedStore) Transactions(ctx context.Context, q ledger.TxQuery) ([]ledger.TxView, error) {
-	s.gates.pass(ctx, readKind(q), q.AccountIDs[0])
-	return s.storeReader.Transactions(ctx, q)
+func (s gatedStore) TransactionPage(ctx context.Context, q ledger.TxQuery) ([]ledger.TxView, error) {
+	s.gates.pass(ctx, "page", scopeKey(q))
+	return s.storeReader.TransactionPage(ctx, q)
 }
 
 // gates hold back reads so a test can let a newer request overtake an
@@ -216,8 +255,9 @@ type gate struct {
 }
 
 // hold makes the next read of kind for id wait until release is called:
-// "accounts", "window" (an account's newest rows), "history" (all of them)
-// or "record" (one transaction with the bank's JSON, for the detail).
+// "accounts", "page" (rows of a list: id is its account, or "all"),
+// "totals" (its counts) or "record" (one transaction with the bank's JSON,
+// for the detail).
 // release counts the read as running again at once, so a settle right
 // after it waits for the read's reply.
 func (g *gates) hold(kind, id string) (release func()) {
@@ -342,7 +382,15 @@ func onlineEnv(n int) *fakeEnv {
 	return e
 }
 
-func (e *fakeEnv) model() Model {
+// model builds the model on the env's fakes; the store's transactions are
+// written into a ledger in t's temporary directory.
+func (e *fakeEnv) model(t testing.TB) Model {
+	e.store.dir = t.TempDir()
+	t.Cleanup(func() {
+		if e.store.real != nil {
+			e.store.real.Close()
+		}
+	})
 	d := deps{store: e.store}
 	if e.syncer != nil {
 		d.syncer = e.syncer
@@ -353,7 +401,7 @@ func (e *fakeEnv) model() Model {
 // start launches the model at w×h and waits for its first reads and sync.
 func (e *fakeEnv) start(t testing.TB, w, h int) *harness {
 	t.Helper()
-	hs := newHarness(t, e.model(), e.store.gates)
+	hs := newHarness(t, e.model(t), e.store.gates)
 	hs.env = e
 	hs.deliver(sizeMsg(w, h))
 	return hs.start()

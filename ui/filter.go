@@ -5,12 +5,10 @@ import (
 	"strings"
 
 	"github.com/shopspring/decimal"
-
-	"github.com/banktui/banktui/ledger"
 )
 
 // The filter language of the transactions pane (/), space-separated terms
-// that must all match:
+// that must all match (the store does the matching: ledger.TxTerms):
 //
 //	tesco            text in the description, merchant or category (case-insensitive)
 //	"corner shop"    a quoted phrase
@@ -31,13 +29,6 @@ type txFilter struct {
 	pending   int      // 0 any, 1 only pending, -1 only settled
 	problems  []string // terms that could not be understood, shown under the input
 	hasAmount bool
-}
-
-type amountCmp struct {
-	op    string // "<", "<=", ">", ">=", "="
-	value decimal.Decimal
-	micro int64 // value in millionths, when exact
-	exact bool
 }
 
 // parseFilter never fails: terms it cannot read are reported in problems and
@@ -118,83 +109,10 @@ func parseAmountCmp(v string) (amountCmp, error) {
 	if err != nil {
 		return amountCmp{}, fmt.Errorf("%q is not a number", v)
 	}
-	c := amountCmp{op: op, value: d}
-	c.micro, c.exact = toMicro(d)
-	return c, nil
-}
-
-// toMicro converts to millionths when that is exact and fits in an int64, for
-// fast comparisons; otherwise callers fall back to decimals.
-func toMicro(d decimal.Decimal) (int64, bool) {
-	m := d.Shift(6)
-	if !m.Equal(m.Truncate(0)) {
-		return 0, false
-	}
-	if m.GreaterThan(decimal.NewFromInt(1<<62)) || m.LessThan(decimal.NewFromInt(-(1 << 62))) {
-		return 0, false
-	}
-	return m.IntPart(), true
+	return amountCmp{op: op, value: d}, nil
 }
 
 // empty reports whether the filter lets everything through.
 func (f *txFilter) empty() bool {
 	return len(f.terms) == 0 && len(f.negated) == 0 && len(f.category) == 0 && len(f.merchant) == 0 && !f.hasAmount && f.pending == 0
-}
-
-// match reports whether the row passes every term.
-func (f *txFilter) match(r *txRow) bool {
-	switch {
-	case f.pending == 1 && !r.pending, f.pending == -1 && r.pending:
-		return false
-	}
-	for _, t := range f.terms {
-		if !strings.Contains(r.search, t) {
-			return false
-		}
-	}
-	for _, t := range f.negated {
-		if strings.Contains(r.search, t) {
-			return false
-		}
-	}
-	for _, t := range f.category {
-		if !ledger.CategoryMatches(r.category, t) {
-			return false
-		}
-	}
-	for _, t := range f.merchant {
-		if !strings.Contains(r.merchantLower, t) {
-			return false
-		}
-	}
-	for _, c := range f.amounts {
-		var cmp int
-		if c.exact && r.microOK {
-			switch {
-			case r.micro < c.micro:
-				cmp = -1
-			case r.micro > c.micro:
-				cmp = 1
-			}
-		} else {
-			cmp = r.amount.Cmp(c.value)
-		}
-		ok := false
-		switch c.op {
-		case "<":
-			ok = cmp < 0
-		case "<=":
-			ok = cmp <= 0
-		case ">":
-			ok = cmp > 0
-		case ">=":
-			ok = cmp >= 0
-		default:
-			ok = cmp == 0
-		}
-		if !ok {
-			return false
-		}
-	}
-	return true
 }

@@ -1,24 +1,78 @@
 package ui
 
 import (
+	"context"
+	"fmt"
+	"path/filepath"
 	"reflect"
 	"testing"
 	"time"
 
 	"github.com/banktui/banktui/ledger"
+	"github.com/banktui/banktui/ledger/ledgertest"
 	"github.com/banktui/banktui/truelayer"
 )
 
-func row(desc, merchant, category, amount string, pending bool, class ...string) txRow {
-	v := []ledger.TxView{{Description: desc, Merchant: merchant, Category: category, Classification: class,
-		CategoryName: ledger.CategoryName(category, class), Amount: truelayer.MustAmount(amount), Pending: pending}}
-	return prepareRows(v, time.UTC)[0]
+// filterStore is a ledger holding the rows, one per transaction, in the
+// current account: the filter language is read by parseFilter and matched
+// by the store, as in the pane.
+func filterStore(t testing.TB, rows ...ledger.TxView) *ledger.Store {
+	t.Helper()
+	for i := range rows {
+		rows[i].AccountID, rows[i].ID, rows[i].Currency = "acc-current", fmt.Sprint("t", i), "GBP"
+		rows[i].Timestamp = fixedNow.Add(-time.Duration(i) * time.Hour)
+	}
+	return writeStore(t, rows)
+}
+
+// writeStore is a ledger holding the fake accounts and rows, closed at
+// the end of the test.
+func writeStore(t testing.TB, rows []ledger.TxView) *ledger.Store {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "ledger.db")
+	if err := ledgertest.Write(path, fakeAccounts(), rows); err != nil {
+		t.Fatal(err)
+	}
+	st, err := ledger.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+// matching is which rows the filter lets through, by index.
+func matching(t *testing.T, st *ledger.Store, filter string, n int) []bool {
+	t.Helper()
+	l := txList{loc: time.UTC, scope: txScope{id: "acc-current", accountIDs: []string{"acc-current"}}, filter: parseFilter(filter)}
+	q, ok := l.query()
+	got := make([]bool, n)
+	if !ok {
+		return got
+	}
+	q.Limit = 100
+	views, err := st.TransactionPage(context.Background(), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range views {
+		var i int
+		fmt.Sscanf(v.ID, "t%d", &i)
+		got[i] = true
+	}
+	return got
+}
+
+func tx(desc, merchant, category, amount string, pending bool, class ...string) ledger.TxView {
+	return ledger.TxView{Description: desc, Merchant: merchant, Category: category, Classification: class,
+		Amount: truelayer.MustAmount(amount), Pending: pending}
 }
 
 func TestFilterMatch(t *testing.T) {
-	tesco := row("CARD PAYMENT TESCO", "Tesco", "PURCHASE", "-12.50", false, "Shopping", "Groceries")
-	salary := row("ACME LTD SALARY", "", "CREDIT", "2500.00", false)
-	rent := row("RENT NOVEMBER", "Landlord Ltd", "STANDING_ORDER", "-1200", true)
+	st := filterStore(t,
+		tx("CARD PAYMENT TESCO", "Tesco", "PURCHASE", "-12.50", false, "Shopping", "Groceries"),
+		tx("ACME LTD SALARY", "", "CREDIT", "2500.00", false),
+		tx("RENT NOVEMBER", "Landlord Ltd", "STANDING_ORDER", "-1200", true))
 	tests := []struct {
 		filter string
 		want   []bool // tesco, salary, rent
@@ -26,6 +80,8 @@ func TestFilterMatch(t *testing.T) {
 		{"", []bool{true, true, true}},
 		{"tesco", []bool{true, false, false}},
 		{"TESCO payment", []bool{true, false, false}},
+		{"groceries", []bool{true, false, false}},    // the category, as shown
+		{"standing ord", []bool{false, false, true}}, // a phrase of it
 		{"amount:>50", []bool{false, true, false}},
 		{"amount:<-100", []bool{false, false, true}},
 		{"amount:>=-12.5", []bool{true, true, false}},
@@ -50,12 +106,7 @@ func TestFilterMatch(t *testing.T) {
 		{"amount:>x", []bool{true, true, true}}, // unreadable term ignored, reported
 	}
 	for _, tt := range tests {
-		f := parseFilter(tt.filter)
-		var got []bool
-		for _, r := range []txRow{tesco, salary, rent} {
-			got = append(got, f.match(&r))
-		}
-		if !reflect.DeepEqual(got, tt.want) {
+		if got := matching(t, st, tt.filter, 3); !reflect.DeepEqual(got, tt.want) {
 			t.Errorf("filter %q: got %v, want %v", tt.filter, got, tt.want)
 		}
 	}
@@ -73,13 +124,14 @@ func TestFilterProblems(t *testing.T) {
 
 func TestFilterExactDecimals(t *testing.T) {
 	// 0.1 + 0.2 style pitfalls must not exist: comparisons are exact.
-	r := row("x", "", "", "0.30", false)
-	f := parseFilter("amount:0.3")
-	if !f.match(&r) {
-		t.Error("amount:0.3 should match 0.30 exactly")
-	}
-	tiny := row("x", "", "", "0.0000001", false) // below a millionth: decimal path
-	if f := parseFilter("amount:>0"); !f.match(&tiny) {
-		t.Error("amount:>0 should match 0.0000001")
+	st := filterStore(t, tx("x", "", "", "0.30", false), tx("y", "", "", "0.0000001", false)) // below a millionth
+	for filter, want := range map[string][]bool{
+		"amount:0.3":       {true, false},
+		"amount:>0":        {true, true},
+		"amount:<0.000001": {false, true},
+	} {
+		if got := matching(t, st, filter, 2); !reflect.DeepEqual(got, want) {
+			t.Errorf("filter %q: got %v, want %v", filter, got, want)
+		}
 	}
 }

@@ -67,6 +67,10 @@ func TestGolden(t *testing.T) {
 		{"insights_60", func(t *testing.T) *harness { return onlineHarness(t, 60, 72, 60).press("4") }},
 		{"insights_year", func(t *testing.T) *harness { return onlineHarness(t, 100, 30, 60).press("4", "y", "j", "j") }},
 		{"insights_year_full", func(t *testing.T) *harness { return onlineHarness(t, 130, 72, 60).press("4", "y") }},
+		// All GBP accounts: the rows of every GBP account and card with an
+		// account column, wide and narrow, and its totals line.
+		{"all_accounts", func(t *testing.T) *harness { return goldenAllAccounts(t, 120, 30).press("k") }},
+		{"all_accounts_narrow", func(t *testing.T) *harness { return goldenAllAccounts(t, 80, 24).press("k", "3") }},
 		{"demo", func(t *testing.T) *harness {
 			e := onlineEnv(60)
 			e.opts.Demo = true
@@ -159,4 +163,13 @@ func checkFrame(t *testing.T, s string, w, h int) {
 			t.Errorf("line %d is %d cells wide, terminal %d: %q", i, lw, w, l)
 		}
 	}
+}
+
+// goldenAllAccounts is the fake bank with rows in the current account, the
+// saver and the card.
+func goldenAllAccounts(t *testing.T, w, h int) *harness {
+	e := onlineEnv(30)
+	e.store.txs["acc-savings"] = numberedTransactions("acc-savings", 4)
+	e.store.txs["card-1"] = numberedTransactions("card-1", 3)
+	return e.startSynced(t, w, h)
 }

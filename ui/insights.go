@@ -95,8 +95,6 @@ func (p *insightsPane) load() tea.Cmd {
 	p.seq = p.pc.nextSeq()
 	seq, src, q, ctx := p.seq, p.src, p.query(), p.pc.ctx
 	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(ctx, loadTimeout)
-		defer cancel()
 		data, err := src.Insights(ctx, q)
 		return insightsLoadedMsg{seq: seq, data: data, err: err}
 	}

@@ -28,7 +28,7 @@ func (p *listPane) items() []ledger.AccountView {
 	if p.kind == paneCards {
 		return p.pc.bank.cards
 	}
-	return p.pc.bank.accounts
+	return p.pc.bank.listed
 }
 
 func (p *listPane) selected() *ledger.AccountView {
@@ -140,7 +140,11 @@ func (p *listPane) lines() []accountLine {
 	lastConn := "\x00"
 	for i := range items {
 		a := &items[i]
-		if a.ConnectionID != lastConn || i == 0 {
+		if a.Kind == allKind { // above the banks, without a heading
+			out = append(out, accountLine{item: i, kind: lineItem})
+			continue
+		}
+		if a.ConnectionID != lastConn {
 			lastConn = a.ConnectionID
 			name := a.ProviderName
 			if name == "" {

@@ -74,7 +74,7 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 		if msg.seq == m.pc.bank.seq { // else stale
 			return m.accountsRead(msg)
 		}
-	case txLoadedMsg:
+	case txPageMsg, txCountsMsg:
 		var cmd tea.Cmd
 		m.tx, cmd = m.tx.Update(msg)
 		return cmd
@@ -83,7 +83,7 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 	case insightsLoadedMsg:
 		m.insights, _ = m.insights.Update(msg)
 	case openSelectionMsg:
-		m.open()
+		return m.open()
 	default:
 		return m.routeWork(msg)
 	}
@@ -154,12 +154,14 @@ func (m *Model) accountsRead(msg accountsLoadedMsg) tea.Cmd {
 	b.apply(msg)
 	m.accounts.follow(m.selectedID)
 	m.cards.follow(m.selectedID)
-	// Keep showing the same account; on first load pick the first one.
+	// Keep showing the same account; on first load pick the first account
+	// (the "All accounts" entries are above it), else the first card.
 	id := m.selectedID
-	if id == "" || b.find(id) == nil {
+	if id == "" || b.scope(id).id == "" || (!isAll(id) && b.find(id) == nil) {
 		id = ""
-		if a := m.accounts.selected(); a != nil {
-			id, m.lastList = a.ID, paneAccounts
+		if len(b.accounts) > 0 {
+			id, m.lastList = b.accounts[0].ID, paneAccounts
+			m.accounts.follow(id)
 		} else if c := m.cards.selected(); c != nil {
 			id, m.lastList = c.ID, paneCards
 		}
@@ -167,17 +169,15 @@ func (m *Model) accountsRead(msg accountsLoadedMsg) tea.Cmd {
 	return m.selectAccount(id)
 }
 
-// selectAccount shows the transactions of account or card id.
+// selectAccount shows the transactions of account or card id, or of an
+// "All accounts" entry.
 func (m *Model) selectAccount(id string) tea.Cmd {
 	if id != m.selectedID {
 		m.detail.rewind()
 	}
 	m.selectedID = id
-	var ids []string
-	if id != "" {
-		ids = []string{id}
-	}
-	return tea.Batch(m.tx.show(id), m.insights.setAccounts(ids))
+	scope := m.pc.bank.scope(id)
+	return tea.Batch(m.tx.show(scope), m.insights.setAccounts(scope.accountIDs))
 }
 
 // readBank reads the stored accounts again.

@@ -59,7 +59,7 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Login):
 		return m.login.show()
 	case key.Matches(msg, k.Open):
-		m.open()
+		return m.open()
 	case key.Matches(msg, k.Back):
 		m.back(msg)
 	default:
@@ -137,7 +137,7 @@ func (m *Model) focusPane(p pane) tea.Cmd {
 	return nil
 }
 
-func (m *Model) open() {
+func (m *Model) open() tea.Cmd {
 	switch m.pc.focus {
 	case paneAccounts, paneCards:
 		m.pc.focus = paneTransactions
@@ -149,10 +149,11 @@ func (m *Model) open() {
 	case paneInsights:
 		// What a bar is made of: its transactions, filtered, in its month.
 		if t, ok := m.insights.target(); ok {
-			m.tx.showInsight(t.filter, t.period)
 			m.pc.focus = paneTransactions
+			return m.tx.showInsight(t.filter, t.period)
 		}
 	}
+	return nil
 }
 
 func (m *Model) back(msg tea.KeyPressMsg) {

@@ -26,7 +26,7 @@ func TestSlowBankIsNamedInTheFooter(t *testing.T) {
 		}
 		return &ledger.Report{}, nil
 	}
-	h := newHarness(t, e.model(), e.store.gates)
+	h := newHarness(t, e.model(t), e.store.gates)
 	h.deliver(sizeMsg(160, 30))
 	h.run(h.m.Init())
 	// The events come in order: Northgate done means Castle has started.

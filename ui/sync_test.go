@@ -25,7 +25,7 @@ func TestSyncProgressAndErrors(t *testing.T) {
 	e.syncer.sync = func(context.Context, []string, func(ledger.Event)) (*ledger.Report, error) {
 		return nil, fmt.Errorf("dial: %w", truelayer.ErrTemporary)
 	}
-	h := newHarness(t, e.model(), e.store.gates)
+	h := newHarness(t, e.model(t), e.store.gates)
 	h.deliver(sizeMsg(120, 30))
 	h.run(h.m.Init())
 	h.waitFor("progress", func(s string) bool {

@@ -208,7 +208,7 @@ func TestMonthsPendingAndPrivacy(t *testing.T) {
 func TestStaleTransactionLoadsAreDropped(t *testing.T) {
 	e := offlineEnv(20)
 	e.store.txs["acc-savings"] = numberedTransactions("acc-savings", 3)
-	release := e.store.gates.hold("window", "acc-current")
+	release := e.store.gates.hold("page", "acc-current")
 	h := e.start(t, 120, 30)
 	if !strings.Contains(h.screen(), "loading transactions") {
 		t.Fatalf("the held load is not pending:\n%s", h.screen())
@@ -219,13 +219,13 @@ func TestStaleTransactionLoadsAreDropped(t *testing.T) {
 	if s := h.screen(); !strings.Contains(s, "· 3 · all time · Rainy Day Saver") || !strings.Contains(s, rowLabel(2)) {
 		t.Fatalf("the late load of the current account replaced savings:\n%s", s)
 	}
-	// Back and forth: each account is read once, then comes from the cache.
+	// Back and forth: each list is read again, a window at a time.
 	h.press("k", "j", "k")
 	if !strings.Contains(h.screen(), "· 20 · all time · Current Account") {
 		t.Fatalf("current account:\n%s", h.screen())
 	}
-	if n := e.store.count(func(s *fakeStore) int { return s.reads["acc-savings"] }); n != 1 {
-		t.Errorf("savings read %d times, want once (then cached)", n)
+	if n := e.store.count(func(s *fakeStore) int { return s.reads["acc-savings"] }); n != 2 {
+		t.Errorf("savings read %d times, want twice (one window each time)", n)
 	}
 }
 
@@ -324,12 +324,12 @@ func TestWideTerminalsShowWholeLabels(t *testing.T) {
 
 // Back on an account read before, while the load of the one just left is
 // still running: that load's late reply is dropped too.
-func TestLateLoadDroppedAfterReturningToCachedAccount(t *testing.T) {
+func TestLateLoadDroppedAfterReturningToAnAccount(t *testing.T) {
 	e := offlineEnv(20)
 	e.store.txs["acc-savings"] = numberedTransactions("acc-savings", 3)
 	h := e.start(t, 120, 30)
-	release := e.store.gates.hold("window", "acc-savings")
-	h.press("j", "k") // savings' load is held; back on the current account (cached)
+	release := e.store.gates.hold("page", "acc-savings")
+	h.press("j", "k") // savings' load is held; back on the current account
 	release()
 	h.settle()
 	if s := h.screen(); !strings.Contains(s, "· 20 · all time · Current Account") || strings.Contains(s, rowLabel(0)) {

@@ -1,12 +1,11 @@
 package ui
 
 import (
-	"sort"
-	"strings"
 	"time"
 
-	"github.com/banktui/banktui/ledger"
 	"github.com/shopspring/decimal"
+
+	"github.com/banktui/banktui/ledger"
 )
 
 // sortColumn is a column of the transactions pane that s cycles through.
@@ -25,29 +24,26 @@ func (c sortColumn) String() string {
 	return [...]string{"date", "amount", "description", "category", "balance"}[c]
 }
 
-// txRow is a transaction prepared once, off the event loop, for filtering,
-// sorting and rendering: sanitised display text, lower-cased search text and
-// integer keys. Rendering then only formats the rows on screen.
-type txRow struct {
-	view                                 int // index into txList.views
-	unix                                 int64
-	year                                 int
-	month                                time.Month
-	date                                 string
-	label, category                      string // sanitised
-	search, categoryLower, merchantLower string
-	amount                               decimal.Decimal
-	micro                                int64
-	microOK                              bool
-	balMicro                             int64
-	hasBal                               bool
-	pending                              bool
+// ledgerSort is the store's name of the column's sort (ledger.PageSorts):
+// the description column shows the merchant, else the description.
+func (c sortColumn) ledgerSort() string {
+	return [...]string{"date", "amount", "label", "category", "balance"}[c]
 }
 
-// prepareRows is called in the load command, never in Update. Dates and
-// months are in loc, the user's time zone (ledger.TxView.LocalTime); a row
-// without a readable date shows ledger.UnknownDate and belongs to no month.
-func prepareRows(views []ledger.TxView, loc *time.Location) []txRow {
+// txRow is a transaction prepared once, off the event loop, for rendering:
+// sanitised display text; rendering then only formats the rows on screen.
+type txRow struct {
+	date            string
+	label, category string // sanitised
+	account         string // the account's name, sanitised (lists of several accounts)
+	pending         bool
+}
+
+// prepareRows is called in the read command, never in Update. Dates are in
+// loc, the user's time zone (ledger.TxView.LocalTime); a row without a
+// readable date shows ledger.UnknownDate. names are the accounts' names,
+// for the account column.
+func prepareRows(views []ledger.TxView, names map[string]string, loc *time.Location) []txRow {
 	rows := make([]txRow, len(views))
 	for i := range views {
 		v := &views[i]
@@ -56,26 +52,14 @@ func prepareRows(views []ledger.TxView, loc *time.Location) []txRow {
 			label = v.Description
 		}
 		r := txRow{
-			view:     i,
-			unix:     v.Timestamp.Unix(),
 			date:     ledger.UnknownDate,
 			label:    ledger.Sanitize(label),
 			category: v.CategoryName,
+			account:  ledger.Sanitize(names[v.AccountID]),
 			pending:  v.Pending,
-			amount:   v.Amount.Decimal(),
 		}
 		if t, ok := v.LocalTime(loc); ok {
-			r.year, r.month, r.date = t.Year(), t.Month(), t.Format(time.DateOnly)
-		}
-		merchant := strings.ToLower(ledger.Sanitize(v.Merchant))
-		desc := strings.ToLower(ledger.Sanitize(v.Description))
-		r.merchantLower = merchant
-		r.categoryLower = strings.ToLower(r.category)
-		r.search = desc + "\x00" + merchant + "\x00" + r.categoryLower
-		r.micro, r.microOK = toMicro(r.amount)
-		if v.RunningBalance != nil {
-			r.balMicro, _ = toMicro(v.RunningBalance.Decimal())
-			r.hasBal = true
+			r.date = t.Format(time.DateOnly)
 		}
 		rows[i] = r
 	}
@@ -106,189 +90,144 @@ func (p month) after(q month) bool {
 	return p.year > q.year || (p.year == q.year && p.mon > q.mon)
 }
 
-// txList is the state of the transactions pane's list: the rows of one
-// account or card, their order, and which of them the filter, the month
-// and the pending switch let through. It keeps the whole history in memory
-// but the pane renders only the rows on screen, and it filters over an
-// order computed once per sort, so a keystroke costs one pass over the rows.
+// bounds are the month's first instant and the next month's in loc.
+func (p month) bounds(loc *time.Location) (from, to time.Time) {
+	from = time.Date(p.year, p.mon, 1, 0, 0, 0, 0, loc)
+	return from, from.AddDate(0, 1, 0)
+}
+
+// txScope is whose transactions the pane lists: one account or card, or
+// all of them (of one currency, when currencies differ).
+type txScope struct {
+	id         string   // the selected item: an account id, or an "all" entry's id
+	accountIDs []string // nil: every account and card
+	label      string   // "All accounts", "All GBP accounts"; "" for one account
+	multi      bool     // rows of several accounts: they carry an account column
+}
+
+// txList is the state of the transactions pane's list: what it selects
+// (scope, sort, month, pending switch, filter) and a window of it. The
+// window holds the rows on screen and about a screen either side, read
+// from the store by keyset pages (ledger.TransactionPage); moving near
+// its edge reads the next rows, so nothing grows with the history. Counts
+// and money in and out come from the store too.
 type txList struct {
-	accountID   string
-	views       []ledger.TxView
-	rows        []txRow
-	order       []int32 // every row, in the current sort order
-	visible     []int32 // rows passing filter, month and pending, in order
-	inPeriod    int     // rows of the month shown (or all), before filter and pending
-	cursor      int     // index into visible
-	offset      int     // first visible row on screen
+	loc         *time.Location // the user's time zone: months and dates are in it
+	scope       txScope
 	sortCol     sortColumn
 	desc        bool
 	period      month
 	hidePending bool
 	filter      txFilter
-	loading     bool
-	loaded      bool
-	partial     bool // only the newest rows so far
-	err         string
+
+	views             []ledger.TxView // the window, in list order
+	rows              []txRow         // views prepared, row i for view i
+	atStart, atEnd    bool            // the window reaches the list's first / last row
+	cursor            int             // index into the window
+	offset            int             // first row on screen, index into the window
+	loading, loaded   bool            // a new window is being read / one was read
+	err               string
+	shown, inPeriod   int             // rows the list holds; rows of the period
+	totals            []ledger.Bucket // money in and out of the list, per currency
+	counted           bool            // shown, inPeriod and totals are of the list shown
+	countedPeriodOnly bool            // only inPeriod is known yet
 }
 
-func newTxList() txList { return txList{desc: true} }
+func newTxList(loc *time.Location) txList { return txList{desc: true, loc: loc} }
 
-// setRows installs freshly loaded rows, keeping the selected transaction if it is still there.
-func (p *txList) setRows(accountID string, views []ledger.TxView, rows []txRow) {
-	keep := p.selectedID()
-	p.accountID, p.views, p.rows = accountID, views, rows
-	p.loaded, p.loading, p.partial, p.err = true, false, false, ""
-	p.resort()
-	p.refilter()
-	if keep != "" {
-		p.selectID(keep)
+// query is what the list selects, in its order; ok is false when nothing
+// can match (pending rows only, with pending hidden).
+func (l *txList) query() (q ledger.TxQuery, ok bool) {
+	q = l.periodQuery()
+	q.Sort, q.Desc, q.WithoutRaw = l.sortCol.ledgerSort(), l.desc, true
+	f := &l.filter
+	switch {
+	case l.hidePending && f.pending == 1:
+		return q, false
+	case l.hidePending || f.pending == -1:
+		q.Pending = ledger.PendingExclude
+	case f.pending == 1:
+		q.Pending = ledger.PendingOnly
 	}
+	q.Terms = ledger.TxTerms{Words: f.terms, NotWords: f.negated, Categories: f.category, Merchants: f.merchant}
+	for _, a := range f.amounts {
+		q.Terms.Amounts = append(q.Terms.Amounts, ledger.AmountCond{Op: a.op, Value: a.value})
+	}
+	return q, true
 }
 
-func (p *txList) selectedID() string {
-	if v := p.selected(); v != nil {
-		return v.ID
+// periodQuery selects the period of the scope, with neither filter nor
+// pending switch: the rows the title counts the list against.
+func (l *txList) periodQuery() ledger.TxQuery {
+	q := ledger.TxQuery{AccountIDs: l.scope.accountIDs, Location: l.loc}
+	if !l.period.all() {
+		q.From, q.To = l.period.bounds(l.loc)
 	}
-	return ""
+	return q
 }
 
-func (p *txList) selectID(id string) {
-	for i, ri := range p.visible {
-		if p.views[p.rows[ri].view].ID == id {
-			p.cursor = i
-			return
-		}
-	}
-}
+// narrowed reports whether the filter or the pending switch narrow the list.
+func (l *txList) narrowed() bool { return l.hidePending || !l.filter.empty() }
 
 // selected is the transaction under the cursor, or nil.
-func (p *txList) selected() *ledger.TxView {
-	if p.cursor < 0 || p.cursor >= len(p.visible) {
+func (l *txList) selected() *ledger.TxView {
+	if l.cursor < 0 || l.cursor >= len(l.views) {
 		return nil
 	}
-	return &p.views[p.rows[p.visible[p.cursor]].view]
+	return &l.views[l.cursor]
 }
 
-// resort computes the order of all rows for the sort column and direction.
-func (p *txList) resort() {
-	n := len(p.rows)
-	if cap(p.order) >= n {
-		p.order = p.order[:n]
-	} else {
-		p.order = make([]int32, n)
-	}
-	for i := range p.order {
-		p.order[i] = int32(i)
-	}
-	rows := p.rows
-	var less func(a, b *txRow) int
-	switch p.sortCol {
-	case sortAmount:
-		less = func(a, b *txRow) int {
-			if a.microOK && b.microOK {
-				return cmpInt(a.micro, b.micro)
-			}
-			return a.amount.Cmp(b.amount)
-		}
-	case sortDescription:
-		less = func(a, b *txRow) int { return strings.Compare(strings.ToLower(a.label), strings.ToLower(b.label)) }
-	case sortCategory:
-		less = func(a, b *txRow) int { return strings.Compare(a.categoryLower, b.categoryLower) }
-	case sortBalance:
-		less = func(a, b *txRow) int {
-			if a.hasBal != b.hasBal {
-				if a.hasBal {
-					return 1
-				}
-				return -1
-			}
-			return cmpInt(a.balMicro, b.balMicro)
-		}
-	default:
-		less = func(a, b *txRow) int { return cmpInt(a.unix, b.unix) }
-	}
-	desc := p.desc
-	sort.SliceStable(p.order, func(i, j int) bool {
-		a, b := &rows[p.order[i]], &rows[p.order[j]]
-		c := less(a, b)
-		if c == 0 { // ties: newest first, whatever the column
-			c = cmpInt(a.unix, b.unix)
-			if !desc {
-				return c < 0
-			}
-			return c > 0
-		}
-		if desc {
-			return c > 0
-		}
-		return c < 0
-	})
+// setWindow installs a new window with the cursor on row at (or the first
+// row), which shows on screen line line.
+func (l *txList) setWindow(msg txPageMsg, at, line, height int) {
+	l.views, l.rows = msg.views, msg.rows
+	l.atStart, l.atEnd = msg.atStart, msg.atEnd
+	l.loading, l.loaded, l.err = false, true, ""
+	l.cursor = clamp(at, 0, len(l.views)-1)
+	l.offset = l.cursor - line
+	l.scrollTo(height)
 }
 
-func cmpInt(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
+// extend adds rows read beyond an edge of the window, and forgets rows far
+// from the screen on the other side so the window stays small.
+func (l *txList) extend(msg txPageMsg, keep int) {
+	if msg.kind == pageAfter {
+		l.views, l.rows = append(l.views, msg.views...), append(l.rows, msg.rows...)
+		l.atEnd = msg.atEnd
+		if drop := min(len(l.views)-keep, l.offset-keep/4); drop > 0 {
+			l.views, l.rows = l.views[drop:], l.rows[drop:]
+			l.cursor, l.offset, l.atStart = l.cursor-drop, l.offset-drop, false
+		}
+		return
 	}
-	return 0
+	n := len(msg.views)
+	l.views = append(append(make([]ledger.TxView, 0, n+len(l.views)), msg.views...), l.views...)
+	l.rows = append(append(make([]txRow, 0, n+len(l.rows)), msg.rows...), l.rows...)
+	l.cursor, l.offset, l.atStart = l.cursor+n, l.offset+n, msg.atStart
+	if drop := min(len(l.views)-keep, len(l.views)-(l.offset+keep/4*3)); drop > 0 {
+		l.views, l.rows = l.views[:len(l.views)-drop], l.rows[:len(l.rows)-drop]
+		l.atEnd = false
+	}
 }
 
-// refilter recomputes the visible rows from the sorted order; the cursor stays
-// on the same transaction when it is still visible.
-func (p *txList) refilter() {
-	keep := int32(-1)
-	if p.cursor >= 0 && p.cursor < len(p.visible) {
-		keep = p.visible[p.cursor]
-	}
-	p.visible = p.visible[:0]
-	p.inPeriod = 0
-	f := &p.filter
-	noFilter := f.empty()
-	for _, ri := range p.order {
-		r := &p.rows[ri]
-		if !p.period.all() && (r.year != p.period.year || r.month != p.period.mon) {
-			continue
-		}
-		p.inPeriod++
-		if p.hidePending && r.pending {
-			continue
-		}
-		if !noFilter && !f.match(r) {
-			continue
-		}
-		p.visible = append(p.visible, ri)
-	}
-	p.cursor = 0
-	if keep >= 0 {
-		for i, ri := range p.visible {
-			if ri == keep {
-				p.cursor = i
-				break
-			}
-		}
-	}
-	p.offset = min(p.offset, max(0, len(p.visible)-1))
+// move moves the cursor by delta rows within the window and keeps it on
+// screen.
+func (l *txList) move(delta, height int) {
+	l.cursor = clamp(l.cursor+delta, 0, len(l.views)-1)
+	l.scrollTo(height)
 }
 
-// move moves the cursor by delta rows, clamped, and keeps it on screen.
-func (p *txList) move(delta, height int) {
-	p.cursor = clamp(p.cursor+delta, 0, len(p.visible)-1)
-	p.scrollTo(height)
-}
-
-func (p *txList) scrollTo(height int) {
+func (l *txList) scrollTo(height int) {
 	if height < 1 {
 		height = 1
 	}
-	if p.cursor < p.offset {
-		p.offset = p.cursor
+	if l.cursor < l.offset {
+		l.offset = l.cursor
 	}
-	if p.cursor >= p.offset+height {
-		p.offset = p.cursor - height + 1
+	if l.cursor >= l.offset+height {
+		l.offset = l.cursor - height + 1
 	}
-	p.offset = clamp(p.offset, 0, max(0, len(p.visible)-height))
+	l.offset = clamp(l.offset, 0, max(0, len(l.views)-height))
 }
 
 func clamp(v, lo, hi int) int {
@@ -300,37 +239,30 @@ func clamp(v, lo, hi int) int {
 
 // countLabel counts what the title's period holds: "13" when every row of
 // the month (or of all time) is shown, "5 of 13" when the filter or the
-// pending switch hides some; "+" while only the newest rows are read.
-func (p *txList) countLabel() string {
-	more := ""
-	if p.partial {
-		more = "+"
+// pending switch hides some, "… of 13" while the store counts them.
+func (l *txList) countLabel() string {
+	switch {
+	case l.counted && !l.narrowed():
+		return ledger.FormatCount(l.inPeriod)
+	case l.counted:
+		return ledger.FormatCount(l.shown) + " of " + ledger.FormatCount(l.inPeriod)
+	case l.countedPeriodOnly:
+		return "… of " + ledger.FormatCount(l.inPeriod)
 	}
-	if len(p.visible) == p.inPeriod {
-		return ledger.FormatCount(p.inPeriod) + more
-	}
-	return ledger.FormatCount(len(p.visible)) + " of " + ledger.FormatCount(p.inPeriod) + more
+	return "…"
 }
 
-// sortBy sorts by col, newest or largest first for dates and balances; the
-// cursor stays on its transaction.
-func (p *txList) sortBy(col sortColumn, height int) {
-	p.sortCol = col
-	p.desc = col == sortDate || col == sortBalance
-	p.resort()
-	p.refilter()
-	p.scrollTo(height)
+// flows is the totals line: money in, money out and net of the list, per
+// currency (ledger.FlowsLine: matched transfers are neither in nor out).
+func (l *txList) flows(privacy bool) string {
+	if !l.counted {
+		return ""
+	}
+	return ledger.FlowsLine(l.totals, privacy)
 }
 
-// reverse flips the sort. The cursor stays on its transaction and the rows
-// on screen stay on screen, in the other order, so the selection neither
-// jumps to an edge nor leaves the screen.
-func (p *txList) reverse(height int) {
-	n := len(p.visible)
-	shownEnd := min(n, p.offset+max(1, height))
-	p.desc = !p.desc
-	p.resort()
-	p.refilter()
-	p.offset = max(0, n-shownEnd)
-	p.scrollTo(height)
+// amountCmp is an amount term of the filter (amount:>50).
+type amountCmp struct {
+	op    string // "<", "<=", ">", ">=", "="
+	value decimal.Decimal
 }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -9,25 +10,36 @@ import (
 	"github.com/banktui/banktui/ledger"
 )
 
-// txSource is where the transactions pane reads its rows and the detail pane
-// the full record of one. Only these two panes know it, so a source that
-// reads just the rows on screen (a windowed store query) can replace this
-// whole-history one without touching the others.
+// txSource is where the transactions pane reads its rows, counts and
+// totals, and the detail pane the full record of one. Only these two panes
+// know it. Every read costs about the same at 1k rows and at 1M: a page is
+// a keyset read of the rows asked for, counts and totals are sums over the
+// store's per-day totals (or over the rows a filter matches).
 type txSource interface {
-	// history reads an account's transactions newest first, without the
-	// bank's JSON: the newest limit rows when limit > 0, else all of them.
-	history(ctx context.Context, accountID string, limit int) ([]ledger.TxView, error)
+	// page reads up to q.Limit rows of q's list after q.After (from its start when nil).
+	page(ctx context.Context, q ledger.TxQuery) ([]ledger.TxView, error)
+	// totals counts and sums what q selects, per currency.
+	totals(ctx context.Context, q ledger.TxQuery) ([]ledger.Bucket, error)
+	// flows counts what q selects and sums its money in and out, matched
+	// transfers left out (ledger.FlowTotals), per currency.
+	flows(ctx context.Context, q ledger.TxQuery) ([]ledger.Bucket, error)
 	// record reads one transaction with the bank's JSON.
 	record(ctx context.Context, k txKey) (ledger.TxView, error)
 }
 
-// storeSource reads from the ledger. The list needs no Raw, so it is not
-// read (decoding every row's JSON was most of the cost of a long history);
-// the detail reads it for one row.
+// storeSource reads from the ledger.
 type storeSource struct{ st storeReader }
 
-func (s storeSource) history(ctx context.Context, accountID string, limit int) ([]ledger.TxView, error) {
-	return s.st.Transactions(ctx, ledger.TxQuery{AccountIDs: []string{accountID}, Sort: "date", Desc: true, Limit: limit, WithoutRaw: true})
+func (s storeSource) page(ctx context.Context, q ledger.TxQuery) ([]ledger.TxView, error) {
+	return s.st.TransactionPage(ctx, q)
+}
+
+func (s storeSource) totals(ctx context.Context, q ledger.TxQuery) ([]ledger.Bucket, error) {
+	return s.st.TransactionTotals(ctx, q)
+}
+
+func (s storeSource) flows(ctx context.Context, q ledger.TxQuery) ([]ledger.Bucket, error) {
+	return s.st.FlowTotals(ctx, q)
 }
 
 func (s storeSource) record(ctx context.Context, k txKey) (ledger.TxView, error) {
@@ -42,38 +54,170 @@ type txKey struct {
 
 func keyOf(v *ledger.TxView) txKey { return txKey{v.AccountID, v.ID, v.Pending} }
 
-type txLoadedMsg struct {
-	seq       uint64
-	accountID string
-	partial   bool // the newest rows only; the whole history follows
-	views     []ledger.TxView
-	rows      []txRow
-	err       error
+// pageKind says what a page read brings.
+type pageKind int
+
+const (
+	pageReset  pageKind = iota // a new window: around an anchor, or from the start
+	pageEnd                    // a new window at the end of the list
+	pageBefore                 // rows before the window
+	pageAfter                  // rows after the window
+)
+
+// txPageMsg brings rows of the list.
+type txPageMsg struct {
+	seq            uint64
+	kind           pageKind
+	views          []ledger.TxView
+	rows           []txRow
+	atStart, atEnd bool // the rows reach the list's first / last row
+	anchor         int  // pageReset: index of the anchor row, -1 if none or gone
+	err            error
 }
 
-// firstWindow is how many of the newest transactions an account's first
-// load reads before the whole history: enough to fill any screen at once,
-// so a long history never delays the first rows.
-const firstWindow = 400
+// pageRead is one read of the list: q (with its sort), n rows, names of
+// the accounts for the rows' account column, dates in loc.
+type pageRead struct {
+	src   txSource
+	q     ledger.TxQuery
+	n     int
+	names map[string]string
+	loc   *time.Location
+}
 
-// loadTxCmd reads an account's transactions and prepares their rows (dated
-// in loc), off the event loop: the newest limit rows when limit > 0 (the
-// reply is partial if there may be more), else all.
-func loadTxCmd(ctx context.Context, seq uint64, src txSource, accountID string, limit int, loc *time.Location) tea.Cmd {
+// flipped is q read backwards from after: the rows before it, nearest first.
+func flipped(q ledger.TxQuery, after *ledger.TxCursor) ledger.TxQuery {
+	q.Desc, q.After, q.Inclusive = !q.Desc, after, false
+	return q
+}
+
+func (r pageRead) read(ctx context.Context, q ledger.TxQuery) ([]ledger.TxView, error) {
+	q.Limit = r.n
+	return r.src.page(ctx, q)
+}
+
+// resetCmd reads a new window: around anchor (the rows before it, and from
+// it on) when it is still in the list, else from the start.
+func resetCmd(ctx context.Context, seq uint64, r pageRead, anchor *ledger.TxView) tea.Cmd {
+	var k *txKey
+	var c ledger.TxCursor
+	if anchor != nil {
+		kk := keyOf(anchor)
+		k, c = &kk, anchor.Cursor(r.q.Sort)
+	}
 	return func() tea.Msg {
-		msg := txLoadedMsg{seq: seq, accountID: accountID}
-		if src == nil {
+		msg := txPageMsg{seq: seq, kind: pageReset, anchor: -1}
+		if k != nil {
+			q := r.q
+			q.After, q.Inclusive = &c, true
+			after, err := r.read(ctx, q)
+			if err != nil {
+				msg.err = err
+				return msg
+			}
+			if len(after) > 0 && keyOf(&after[0]) == *k {
+				before, err := r.read(ctx, flipped(r.q, &c))
+				if err != nil {
+					msg.err = err
+					return msg
+				}
+				slices.Reverse(before)
+				msg.anchor = len(before)
+				msg.views = append(before, after...)
+				msg.atStart, msg.atEnd = len(before) < r.n, len(after) < r.n
+				msg.rows = prepareRows(msg.views, r.names, r.loc)
+				return msg
+			}
+		}
+		msg.views, msg.err = r.read(ctx, r.q)
+		msg.atStart, msg.atEnd = true, len(msg.views) < r.n
+		msg.rows = prepareRows(msg.views, r.names, r.loc)
+		return msg
+	}
+}
+
+// endCmd reads the last rows of the list.
+func endCmd(ctx context.Context, seq uint64, r pageRead) tea.Cmd {
+	return func() tea.Msg {
+		msg := txPageMsg{seq: seq, kind: pageEnd}
+		msg.views, msg.err = r.read(ctx, flipped(r.q, nil))
+		slices.Reverse(msg.views)
+		msg.atStart, msg.atEnd = len(msg.views) < r.n, true
+		msg.rows = prepareRows(msg.views, r.names, r.loc)
+		return msg
+	}
+}
+
+// extendCmd reads the rows after (or before) edge, the window's last (or first) row.
+func extendCmd(ctx context.Context, seq uint64, r pageRead, kind pageKind, edge *ledger.TxView) tea.Cmd {
+	c := edge.Cursor(r.q.Sort)
+	return func() tea.Msg {
+		msg := txPageMsg{seq: seq, kind: kind}
+		if kind == pageAfter {
+			q := r.q
+			q.After = &c
+			msg.views, msg.err = r.read(ctx, q)
+			msg.atEnd = len(msg.views) < r.n
+		} else {
+			msg.views, msg.err = r.read(ctx, flipped(r.q, &c))
+			slices.Reverse(msg.views)
+			msg.atStart = len(msg.views) < r.n
+		}
+		msg.rows = prepareRows(msg.views, r.names, r.loc)
+		return msg
+	}
+}
+
+// txCountsMsg brings the list's counts and totals: inPeriod alone first
+// when the list is narrowed (periodOnly), everything after.
+type txCountsMsg struct {
+	seq             uint64
+	periodOnly      bool
+	shown, inPeriod int
+	totals          []ledger.Bucket
+	err             error
+}
+
+// periodCountCmd counts the period's rows (the store's per-day totals:
+// quick whatever the history).
+func periodCountCmd(ctx context.Context, seq uint64, src txSource, period ledger.TxQuery) tea.Cmd {
+	return func() tea.Msg {
+		msg := txCountsMsg{seq: seq, periodOnly: true}
+		b, err := src.totals(ctx, period)
+		msg.inPeriod, msg.err = countOf(b), err
+		return msg
+	}
+}
+
+// countsCmd counts and sums the list (which a filter may narrow: then it
+// sums the rows the filter matches), and counts its period.
+func countsCmd(ctx context.Context, seq uint64, src txSource, list, period ledger.TxQuery, narrowed, possible bool) tea.Cmd {
+	return func() tea.Msg {
+		msg := txCountsMsg{seq: seq}
+		p, err := src.totals(ctx, period)
+		if err != nil {
+			msg.err = err
 			return msg
 		}
-		ctx, cancel := context.WithTimeout(ctx, loadTimeout)
-		defer cancel()
-		msg.views, msg.err = src.history(ctx, accountID, limit)
-		if msg.err == nil {
-			msg.rows = prepareRows(msg.views, loc)
-			msg.partial = limit > 0 && len(msg.views) == limit
+		msg.inPeriod = countOf(p)
+		if !possible {
+			return msg
+		}
+		msg.totals, msg.err = src.flows(ctx, list)
+		msg.shown = countOf(msg.totals)
+		if !narrowed {
+			msg.shown = msg.inPeriod
 		}
 		return msg
 	}
+}
+
+func countOf(b []ledger.Bucket) int {
+	n := 0
+	for _, x := range b {
+		n += x.Count
+	}
+	return n
 }
 
 // detailLoadedMsg brings the full record (with Raw) of the transaction the
@@ -89,8 +233,6 @@ type detailLoadedMsg struct {
 func loadDetailCmd(ctx context.Context, seq uint64, src txSource, key txKey) tea.Cmd {
 	return func() tea.Msg {
 		msg := detailLoadedMsg{seq: seq, key: key}
-		ctx, cancel := context.WithTimeout(ctx, loadTimeout)
-		defer cancel()
 		msg.view, msg.err = src.record(ctx, key)
 		return msg
 	}

@@ -8,27 +8,36 @@ import (
 	"github.com/banktui/banktui/ledger"
 )
 
-// txColumns are the column widths of the transactions pane for an inner width.
-type txColumns struct{ label, category, amount, balance int }
+// txColumns are the column widths of the transactions pane for an inner
+// width; account is 0 unless the list holds several accounts' rows.
+type txColumns struct{ account, label, category, amount, balance int }
 
 // wideTx is the inner width from which the columns widen: whole category
 // labels ("Standing order") and seven-figure amounts, the rest to the
 // description.
 const wideTx = 100
 
-func txColumnsFor(w int) txColumns {
+func txColumnsFor(w int, multi bool) txColumns {
 	// mark(1) date(10) and a space between every column
 	c := txColumns{amount: 12, balance: 11, category: 12}
 	if w >= wideTx {
 		c = txColumns{amount: 14, balance: 14, category: clamp(w/7, 14, 22)}
 	}
-	if w < 66 {
+	if multi && w >= 60 {
+		c.account = clamp(w/8, 8, 18)
+	}
+	// Each row's running balance is its own account's: below the wide
+	// layout a list of several accounts gives its room to the description.
+	if w < 66 || (multi && w < wideTx) {
 		c.balance = 0
 	}
 	if w < 54 {
 		c.category = 0
 	}
 	used := 2 + 10 + 1 + c.amount + 1
+	if c.account > 0 {
+		used += c.account + 1
+	}
 	if c.category > 0 {
 		used += c.category + 1
 	}
@@ -49,25 +58,25 @@ func (p transactionsPane) View(w, h int) string {
 	if p.filtered() {
 		height = max(1, height-1)
 	}
-	cols := txColumnsFor(inner)
+	cols := txColumnsFor(inner, l.scope.multi)
 	body := make([]string, 0, h-2)
 	body = append(body, pc.styles.Muted.Render(p.header(cols, inner)))
 	switch {
-	case l.accountID == "":
+	case l.scope.id == "":
 		body = append(body, pc.styles.Muted.Render(" select an account or card"))
 	case l.err != "":
 		body = append(body, pc.styles.Error.Render(" "+ledger.Sanitize(firstLine(l.err))))
 	case !l.loaded && l.loading:
 		body = append(body, " "+pc.spin()+" loading transactions…")
-	case len(l.rows) == 0:
+	case len(l.views) == 0 && !l.narrowed() && l.period.all():
 		body = append(body, pc.styles.Muted.Render(" no transactions stored yet"))
-	case len(l.visible) == 0:
+	case len(l.views) == 0:
 		body = append(body, pc.styles.Muted.Render(" nothing matches"))
 	default:
-		start := clamp(l.offset, 0, max(0, len(l.visible)-height))
-		end := min(len(l.visible), start+height)
+		start := clamp(l.offset, 0, max(0, len(l.views)-height))
+		end := min(len(l.views), start+height)
 		for i := start; i < end; i++ {
-			body = append(body, p.row(&l.rows[l.visible[i]], cols, inner, i == l.cursor, pc.focus == paneTransactions))
+			body = append(body, p.row(i, cols, inner, i == l.cursor, pc.focus == paneTransactions))
 		}
 	}
 	if p.filtered() {
@@ -76,7 +85,7 @@ func (p transactionsPane) View(w, h int) string {
 		}
 		body = append(body, p.filterLine(inner))
 	}
-	return strings.Join(pc.box(w, h, p.title(), focused, body), "\n")
+	return strings.Join(pc.boxFoot(w, h, p.title(), p.list.flows(pc.privacy), focused, body), "\n")
 }
 
 // title names the pane, says how many rows the period shown holds, the
@@ -95,7 +104,10 @@ func (p *transactionsPane) title() string {
 	if l.hidePending {
 		title += "· pending hidden "
 	}
-	if a := pc.bank.find(l.accountID); a != nil {
+	if l.scope.label != "" {
+		title += "· " + l.scope.label + " "
+	}
+	if a := pc.bank.find(l.scope.id); a != nil {
 		title += "· " + ledger.Sanitize(a.DisplayName) + " "
 		switch {
 		case a.Kind == ledger.KindCard && a.PartialCardNumber != "":
@@ -119,6 +131,9 @@ func (p *transactionsPane) header(c txColumns, w int) string {
 	}
 	var b strings.Builder
 	b.WriteString("  " + fit("Date"+arrow(sortDate), 10) + " ")
+	if c.account > 0 {
+		b.WriteString(fit("Account", c.account) + " ")
+	}
 	b.WriteString(fit("Description"+arrow(sortDescription), c.label))
 	if c.category > 0 {
 		b.WriteString(" " + fit("Category"+arrow(sortCategory), c.category))
@@ -130,11 +145,11 @@ func (p *transactionsPane) header(c txColumns, w int) string {
 	return fit(b.String(), w)
 }
 
-// row renders one transaction. Money in carries "+", money out "-", and
+// row renders the window's row i. Money in carries "+", money out "-", and
 // pending rows a ◌ mark, so none of it depends on colour.
-func (p *transactionsPane) row(r *txRow, c txColumns, w int, selected, focused bool) string {
+func (p *transactionsPane) row(i int, c txColumns, w int, selected, focused bool) string {
 	pc := p.pc
-	v := &p.list.views[r.view]
+	r, v := &p.list.rows[i], &p.list.views[i]
 	mark := " "
 	if r.pending {
 		mark = "◌"
@@ -145,6 +160,10 @@ func (p *transactionsPane) row(r *txRow, c txColumns, w int, selected, focused b
 	b.WriteByte(' ')
 	b.WriteString(r.date)
 	b.WriteByte(' ')
+	if c.account > 0 {
+		b.WriteString(fit(r.account, c.account))
+		b.WriteByte(' ')
+	}
 	b.WriteString(fit(r.label, c.label))
 	if c.category > 0 {
 		b.WriteByte(' ')

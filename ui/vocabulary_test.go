@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -32,11 +33,15 @@ func TestPaneShowsTheSharedCategoryAndLocalDate(t *testing.T) {
 			for _, x := range append(append([]truelayer.Transaction{}, a.Transactions...), a.Pending...) {
 				bank[x.TransactionID] = x
 			}
-			views, err := storeSource{e.store}.history(ctx, a.ID, 0)
+			l := newTxList(london)
+			l.scope = txScope{id: a.ID, accountIDs: []string{a.ID}}
+			q, _ := l.query()
+			q.Limit = 1 << 20
+			views, err := storeSource{e.store}.page(ctx, q)
 			if err != nil || len(views) == 0 {
 				t.Fatalf("%s: %d rows, %v", a.ID, len(views), err)
 			}
-			rows := prepareRows(views, london)
+			rows := prepareRows(views, nil, london)
 			groceries := 0
 			for i, r := range rows {
 				x := bank[views[i].ID]
@@ -56,13 +61,12 @@ func TestPaneShowsTheSharedCategoryAndLocalDate(t *testing.T) {
 				}
 			}
 			allGroceries += groceries
-			l := newTxList()
-			l.setRows(a.ID, views, rows)
 			for _, term := range []string{"category:groceries", "category:Groceries", `category:"shopping / groceries"`} {
 				l.filter = parseFilter(term)
-				l.refilter()
-				if len(l.visible) != groceries {
-					t.Errorf("%s %s: %d rows, %d groceries", a.ID, term, len(l.visible), groceries)
+				q, _ := l.query()
+				sums, err := e.store.TransactionTotals(ctx, q)
+				if n := countOf(sums); err != nil || n != groceries {
+					t.Errorf("%s %s: %d rows (%v), %d groceries", a.ID, term, n, err, groceries)
 				}
 			}
 		}
@@ -74,28 +78,44 @@ func TestPaneShowsTheSharedCategoryAndLocalDate(t *testing.T) {
 
 // A row at 23:30 UTC on 30 September is in October in London (summer
 // time), and the month steps put it there; at 23:30 UTC on 31 October
-// (winter time again) it stays in October.
+// (winter time again) it stays in October. A row dated by its day alone
+// is in the month of that day. The list and its count agree.
 func TestMonthsInTheUsersZone(t *testing.T) {
 	london, _ := time.LoadLocation("Europe/London")
 	at := func(id, stamp string) ledger.TxView {
-		ts, _ := truelayer.ParseTimestamp(stamp)
-		return ledger.TxView{ID: id, Timestamp: ts.Time, Raw: truelayer.Transaction{Timestamp: ts}}
+		ts, _ := time.Parse(time.RFC3339, stamp)
+		return ledger.TxView{AccountID: "acc-current", ID: id, Timestamp: ts, Currency: "GBP", Amount: truelayer.MustAmount("-1")}
 	}
 	views := []ledger.TxView{
+		at("first-of-nov", "2026-11-01T00:00:00Z"), // a day
 		at("last-of-oct", "2026-10-31T23:30:00Z"),
+		at("day-oct-31", "2026-10-31T00:00:00Z"), // a day
 		at("first-of-oct", "2026-09-30T23:30:00Z"),
 		at("last-of-sep", "2026-09-30T22:30:00Z"),
+		at("day-oct-1", "2026-10-01T00:00:00Z"), // a day
+		at("day-sep-30", "2026-09-30T00:00:00Z"),
 	}
-	l := newTxList()
-	l.setRows("acc", views, prepareRows(views, london))
+	st := writeStore(t, views)
+	l := newTxList(london)
+	l.scope = txScope{id: "acc-current", accountIDs: []string{"acc-current"}}
 	l.period = month{2026, time.October}
-	l.refilter()
-	var got []string
-	for _, ri := range l.visible {
-		got = append(got, l.views[l.rows[ri].view].ID+" "+l.rows[ri].date)
+	q, _ := l.query()
+	q.Limit = 100
+	page, err := st.TransactionPage(context.Background(), q)
+	if err != nil {
+		t.Fatal(err)
 	}
-	want := []string{"last-of-oct 2026-10-31", "first-of-oct 2026-10-01"}
-	if len(got) != len(want) || got[0] != want[0] || got[1] != want[1] {
+	var got []string
+	for i, r := range prepareRows(page, nil, london) {
+		got = append(got, page[i].ID+" "+r.date)
+	}
+	// Newest first by the stored instant: a day counts from its midnight UTC.
+	want := []string{"last-of-oct 2026-10-31", "day-oct-31 2026-10-31", "day-oct-1 2026-10-01", "first-of-oct 2026-10-01"}
+	if !slices.Equal(got, want) {
 		t.Errorf("October in London: %v, want %v", got, want)
+	}
+	sums, err := st.TransactionTotals(context.Background(), l.periodQuery())
+	if n := countOf(sums); err != nil || n != len(want) {
+		t.Errorf("October in London counts %d rows (%v), lists %d", n, err, len(want))
 	}
 }

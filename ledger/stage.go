@@ -1,0 +1,426 @@
+package ledger
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/banktui/banktui/truelayer"
+)
+
+// A stage takes an account's transaction windows as they arrive from the
+// bank, in batches, into a temporary table of its own connection (no write
+// lock is held while the bank sends, and memory holds one batch), then
+// merges each window into the history in one write transaction (commit).
+// Close it when the account is done.
+type stage struct {
+	s     *Store
+	conn  *sql.Conn // pinned: temporary tables live per connection
+	add   *sql.Stmt // inserts a full batch
+	batch []txRow
+	seq   int64
+	// The window being staged: rows dated from..to are inside it (to zero:
+	// no end); rows a day beyond either end are kept too, for banks whose
+	// days are not UTC days; farther ones are dropped (a bank that ignores
+	// the range). Rows with an unreadable date are kept.
+	from, to time.Time
+	inside   int   // rows inside the window
+	err      error // the stage's own failure in Begin or Add (a full disk)
+}
+
+// stageBatch rows go to the stage per statement.
+const stageBatch = 256
+
+// rowColumns are the columns rowFromAPI fills, in the order of
+// txRow.values: the one list the stage, inserts and updates share.
+var rowColumns = []string{"tx_id", "ts", "description", "merchant", "category", "classification", "amount",
+	"amount_micro", "amount_exact", "currency", "running_balance", "running_micro", "provider_tx_id", "category_name"}
+
+func (r *txRow) values() []any {
+	return []any{r.id, r.ts, r.description, r.merchant, r.category, r.classification, r.amount,
+		r.amountMicro, boolInt(r.exact), r.currency, r.running, r.runningMicro, r.providerID, r.categoryName}
+}
+
+// columnList is rowColumns, each with prefix.
+func columnList(prefix string) string {
+	return prefix + strings.Join(rowColumns, ", "+prefix)
+}
+
+func (s *Store) openStage(ctx context.Context) (*stage, error) {
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("ledger: %w", err)
+	}
+	st := &stage{s: s, conn: conn}
+	if err := st.create(ctx); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	return st, nil
+}
+
+func (st *stage) create(ctx context.Context) error {
+	// The stage needs no rollback journal: it is thrown away on any failure.
+	_, err := st.conn.ExecContext(ctx, `
+PRAGMA temp.journal_mode = OFF;
+CREATE TEMP TABLE IF NOT EXISTS tx_stage (seq INTEGER PRIMARY KEY, `+strings.Join(rowColumns, ", ")+`, raw TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS temp.tx_stage_id ON tx_stage (tx_id);
+CREATE INDEX IF NOT EXISTS temp.tx_stage_provider ON tx_stage (provider_tx_id) WHERE provider_tx_id <> '';
+CREATE TEMP TABLE IF NOT EXISTS tx_reid (seq INTEGER PRIMARY KEY, rid INTEGER NOT NULL);
+DELETE FROM tx_stage; DELETE FROM tx_reid;`)
+	if err != nil {
+		return fmt.Errorf("ledger: staging: %w", err)
+	}
+	one := "(" + strings.TrimSuffix(strings.Repeat("?,", len(rowColumns)+2), ",") + ")"
+	st.add, err = st.conn.PrepareContext(ctx, "INSERT INTO temp.tx_stage (seq, "+strings.Join(rowColumns, ", ")+", raw) VALUES "+
+		strings.TrimSuffix(strings.Repeat(one+",", stageBatch), ","))
+	if err != nil {
+		return fmt.Errorf("ledger: staging: %w", err)
+	}
+	return nil
+}
+
+// close drops the stage's tables and gives its connection back.
+func (st *stage) close() {
+	st.add.Close()
+	// A fresh context: the sync's may be cancelled, and the tables must go.
+	st.conn.ExecContext(context.Background(), "DROP TABLE IF EXISTS temp.tx_stage; DROP TABLE IF EXISTS temp.tx_reid")
+	st.conn.Close()
+}
+
+// window starts staging the window [from, to] (to zero: up to now).
+func (st *stage) window(from, to time.Time) *stage {
+	st.from, st.to = from, to
+	return st
+}
+
+// Begin starts the window's response again (a retried request resends it).
+func (st *stage) Begin() error {
+	st.batch, st.inside, st.err = st.batch[:0], 0, nil
+	_, err := st.conn.ExecContext(context.Background(), "DELETE FROM temp.tx_stage")
+	return st.failed(err)
+}
+
+func (st *stage) failed(err error) error {
+	if err != nil {
+		st.err = err
+	}
+	return err
+}
+
+// Add stages a transaction of the window, unless it lies far outside it.
+func (st *stage) Add(t truelayer.Transaction) error {
+	ts := t.Timestamp.Time
+	valid := t.Timestamp.Valid()
+	inside := !valid || (!ts.Before(st.from) && (st.to.IsZero() || ts.Before(st.to.Add(day))))
+	near := !valid || (!ts.Before(st.from.Add(-day)) && (st.to.IsZero() || ts.Before(st.to.Add(2*day))))
+	if !near {
+		return nil
+	}
+	if inside {
+		st.inside++
+	}
+	st.batch = append(st.batch, rowFromAPI(t))
+	if len(st.batch) == stageBatch {
+		return st.failed(st.flush(context.Background()))
+	}
+	return nil
+}
+
+// flush writes the batch to the stage: a full one with the prepared
+// statement, the rest row by row.
+func (st *stage) flush(ctx context.Context) error {
+	if len(st.batch) == stageBatch {
+		args := make([]any, 0, stageBatch*(len(rowColumns)+2))
+		for i := range st.batch {
+			st.seq++
+			args = append(append(append(args, st.seq), st.batch[i].values()...), st.batch[i].raw)
+		}
+		st.batch = st.batch[:0]
+		_, err := st.add.ExecContext(ctx, args...)
+		return err
+	}
+	for i := range st.batch {
+		st.seq++
+		args := append(append([]any{st.seq}, st.batch[i].values()...), st.batch[i].raw)
+		if _, err := st.conn.ExecContext(ctx, "INSERT INTO temp.tx_stage (seq, "+strings.Join(rowColumns, ", ")+", raw) VALUES ("+
+			placeholders(len(args))+")", args...); err != nil {
+			return err
+		}
+	}
+	st.batch = st.batch[:0]
+	return nil
+}
+
+// windowResult is what merging a window changed.
+type windowResult struct {
+	added      int // new rows
+	duplicates int // ids the bank sent more than once in the window
+}
+
+// merge moves the staged window into account rid's settled history, in tx
+// (a write transaction on the stage's connection): rows sent twice are
+// kept apart (keepApart), stored rows the bank changed are updated, a row
+// whose id changed is found by its provider id, and new rows are inserted
+// (with their JSON, their full-text entry and, by trigger, their day).
+func (st *stage) merge(ctx context.Context, tx *sql.Tx, rid, firstSeen int64) (windowResult, error) {
+	var res windowResult
+	if err := st.flush(ctx); err != nil {
+		return res, err
+	}
+	dups, err := keepApartStaged(ctx, tx)
+	if err != nil {
+		return res, err
+	}
+	res.duplicates = dups
+	var maxRID int64 // rows above it are new: they need their full-text entries
+	if err := tx.QueryRowContext(ctx, "SELECT coalesce(max(rid), 0) FROM transactions").Scan(&maxRID); err != nil {
+		return res, err
+	}
+	stored, err := st.storedInWindow(ctx, tx, rid)
+	if err != nil || !stored { // a first sync, or older history: all new
+		return st.insertAll(ctx, tx, rid, firstSeen, maxRID, res)
+	}
+	// Stored under the same id: update what the bank changed.
+	set := "(" + strings.Join(rowColumns, ", ") + ") = (" + columnList("s.") + ")"
+	if _, err := tx.ExecContext(ctx, `UPDATE transactions AS t SET `+set+` FROM temp.tx_stage AS s
+WHERE t.account_rid = ?1 AND t.pending = 0 AND t.tx_id = s.tx_id
+	AND (SELECT j.raw FROM transaction_json j WHERE j.rid = t.rid) IS NOT s.raw`, rid); err != nil {
+		return res, err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE transaction_json AS j SET raw = s.raw FROM transactions t, temp.tx_stage s
+WHERE t.rid = j.rid AND t.account_rid = ?1 AND t.pending = 0 AND t.tx_id = s.tx_id AND j.raw IS NOT s.raw`, rid); err != nil {
+		return res, err
+	}
+	if err := st.reidByProvider(ctx, tx, rid, set); err != nil {
+		return res, err
+	}
+	return st.insertAll(ctx, tx, rid, firstSeen, maxRID, res)
+}
+
+// insertAll inserts the staged rows not stored yet, in the order the bank
+// sent them, with their JSON and their full-text entries.
+func (st *stage) insertAll(ctx context.Context, tx *sql.Tx, rid, firstSeen, maxRID int64, res windowResult) (windowResult, error) {
+	added, err := st.insertNew(ctx, tx, rid, firstSeen)
+	if err != nil || added == 0 {
+		return res, err
+	}
+	res.added = added
+	if st.s.hasFTS {
+		// One statement for all: FTS5 flushes its buffer per statement.
+		if _, err := tx.ExecContext(ctx, `INSERT INTO tx_fts(rowid, description, merchant)
+SELECT rid, description, merchant FROM transactions WHERE rid > ?`, maxRID); err != nil {
+			return res, err
+		}
+	}
+	return res, nil
+}
+
+// storedInWindow reports whether the account has settled rows dated
+// inside the window (a row staged may then be one of them).
+func (st *stage) storedInWindow(ctx context.Context, tx *sql.Tx, rid int64) (bool, error) {
+	lo, hi := st.insideRange()
+	var n int
+	err := tx.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM transactions
+WHERE account_rid = ? AND ts >= ? AND ts < ? AND pending = 0 LIMIT 1)`, rid, lo-daySeconds, hi+daySeconds).Scan(&n)
+	return n > 0, err
+}
+
+// insideRange is the window's inside range in unix seconds, [lo, hi).
+func (st *stage) insideRange() (lo, hi int64) {
+	lo, hi = int64(math.MinInt64/2), int64(math.MaxInt64/2)
+	if !st.from.IsZero() {
+		lo = st.from.Unix()
+	}
+	if !st.to.IsZero() {
+		hi = st.to.Add(day).Unix()
+	}
+	return lo, hi
+}
+
+// mergeChunk stage rows are inserted per statement.
+const mergeChunk = 4096
+
+// insertNew inserts the staged rows not stored yet, with their JSON,
+// oldest first in the bank's order: the store keeps rows of the same time
+// in the order written (a bank that sends dates without times), so their
+// running balances stay in sequence.
+func (st *stage) insertNew(ctx context.Context, tx *sql.Tx, rid, firstSeen int64) (int, error) {
+	reverse, err := st.newestFirst(ctx, tx)
+	if err != nil {
+		return 0, err
+	}
+	order := "s.seq"
+	if reverse {
+		order = "s.seq DESC"
+	}
+	rows, err := tx.PrepareContext(ctx, `INSERT INTO transactions (account_rid, pending, first_seen, `+strings.Join(rowColumns, ", ")+`)
+SELECT ?1, 0, ?2, `+columnList("s.")+` FROM temp.tx_stage s WHERE s.seq >= ?3 AND s.seq < ?4 ORDER BY `+order+`
+ON CONFLICT (account_rid, pending, tx_id) DO NOTHING`)
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	js, err := tx.PrepareContext(ctx, `INSERT INTO transaction_json (rid, raw)
+SELECT t.rid, s.raw FROM temp.tx_stage s CROSS JOIN transactions t
+WHERE s.seq >= ?1 AND s.seq < ?2 AND t.account_rid = ?3 AND t.pending = 0 AND t.tx_id = s.tx_id AND t.rid > ?4`)
+	if err != nil {
+		return 0, err
+	}
+	defer js.Close()
+	added := 0
+	chunks := make([]int64, 0, st.seq/mergeChunk+1)
+	for lo := int64(1); lo <= st.seq; lo += mergeChunk {
+		chunks = append(chunks, lo)
+	}
+	if reverse {
+		slices.Reverse(chunks)
+	}
+	for _, lo := range chunks {
+		var before int64
+		if err := tx.QueryRowContext(ctx, "SELECT coalesce(max(rid), 0) FROM transactions").Scan(&before); err != nil {
+			return 0, err
+		}
+		r, err := rows.ExecContext(ctx, rid, firstSeen, lo, lo+mergeChunk)
+		if err != nil {
+			return 0, err
+		}
+		n, _ := r.RowsAffected()
+		if n == 0 {
+			continue
+		}
+		added += int(n)
+		if _, err := js.ExecContext(ctx, lo, lo+mergeChunk, rid, before); err != nil {
+			return 0, err
+		}
+	}
+	return added, nil
+}
+
+// newestFirst reports whether the bank sent the staged window newest
+// first (newestFirst's rule): by the first and last dated rows, or when
+// their times are equal (one day's rows, so few) by their running balances.
+func (st *stage) newestFirst(ctx context.Context, tx *sql.Tx) (bool, error) {
+	var first, last sql.NullInt64
+	if err := tx.QueryRowContext(ctx, `SELECT (SELECT ts FROM temp.tx_stage WHERE ts <> 0 ORDER BY seq LIMIT 1),
+	(SELECT ts FROM temp.tx_stage WHERE ts <> 0 ORDER BY seq DESC LIMIT 1)`).Scan(&first, &last); err != nil {
+		return false, err
+	}
+	if first.Int64 != last.Int64 {
+		return first.Int64 > last.Int64, nil
+	}
+	raws, err := queryColumn[string](ctx, tx, "SELECT raw FROM temp.tx_stage ORDER BY seq")
+	if err != nil {
+		return false, err
+	}
+	txs := make([]truelayer.Transaction, len(raws))
+	for i, r := range raws {
+		if err := json.Unmarshal([]byte(r), &txs[i]); err != nil {
+			return false, err
+		}
+	}
+	return newestFirst(txs), nil
+}
+
+// reidByProvider finds the stored rows the bank sent again under a new
+// transaction id ("subject to change"): same provider id, same amount,
+// dated inside the window, and its own id not sent. Each pairing must be
+// one to one, so a new row that merely shares a provider id with another
+// transaction (banks reuse them) never overwrites it.
+func (st *stage) reidByProvider(ctx context.Context, tx *sql.Tx, rid int64, set string) error {
+	lo, hi := st.insideRange()
+	if _, err := tx.ExecContext(ctx, `DELETE FROM temp.tx_reid;
+WITH cand AS MATERIALIZED (
+	SELECT s.seq AS seq, o.rid AS rid FROM temp.tx_stage s
+	JOIN transactions o ON o.account_rid = ?1 AND o.provider_tx_id = s.provider_tx_id AND o.provider_tx_id <> '' AND o.pending = 0
+	WHERE s.provider_tx_id <> '' AND o.ts >= ?2 AND o.ts < ?3 AND o.amount_micro = s.amount_micro
+		AND NOT EXISTS (SELECT 1 FROM transactions k WHERE k.account_rid = ?1 AND k.pending = 0 AND k.tx_id = s.tx_id)
+		AND NOT EXISTS (SELECT 1 FROM temp.tx_stage x WHERE x.tx_id = o.tx_id)
+)
+INSERT INTO temp.tx_reid (seq, rid) SELECT seq, rid FROM cand c
+WHERE (SELECT count(*) FROM cand d WHERE d.seq = c.seq) = 1 AND (SELECT count(*) FROM cand d WHERE d.rid = c.rid) = 1`,
+		rid, lo, hi); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE transactions AS t SET `+set+`
+FROM temp.tx_reid r JOIN temp.tx_stage s ON s.seq = r.seq WHERE t.rid = r.rid`); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `UPDATE transaction_json AS j SET raw = s.raw
+FROM temp.tx_reid r JOIN temp.tx_stage s ON s.seq = r.seq WHERE j.rid = r.rid`)
+	return err
+}
+
+// keepApartStaged applies keepApart to the ids staged more than once, and
+// returns how many there were.
+func keepApartStaged(ctx context.Context, tx *sql.Tx) (int, error) {
+	ids, err := queryColumn[string](ctx, tx, "SELECT tx_id FROM temp.tx_stage GROUP BY tx_id HAVING count(*) > 1")
+	if err != nil || len(ids) == 0 {
+		return 0, err
+	}
+	for _, id := range ids {
+		rows, err := tx.QueryContext(ctx, "SELECT seq, raw FROM temp.tx_stage WHERE tx_id = ? ORDER BY seq", id)
+		if err != nil {
+			return 0, err
+		}
+		var seqs []int64
+		var raws []string
+		for rows.Next() {
+			var seq int64
+			var raw string
+			if err := rows.Scan(&seq, &raw); err != nil {
+				rows.Close()
+				return 0, err
+			}
+			seqs, raws = append(seqs, seq), append(raws, raw)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return 0, err
+		}
+		for i, newID := range keepApart(id, raws) {
+			var err error
+			if newID == "" {
+				_, err = tx.ExecContext(ctx, "DELETE FROM temp.tx_stage WHERE seq = ?", seqs[i])
+			} else if newID != id {
+				_, err = tx.ExecContext(ctx, "UPDATE temp.tx_stage SET tx_id = ? WHERE seq = ?", newID, seqs[i])
+			}
+			if err != nil {
+				return 0, err
+			}
+		}
+	}
+	return len(ids), nil
+}
+
+// keepApart decides, for the copies of one transaction id a bank sent in
+// one response (their JSON, in order), which to keep and under what id:
+// never merging two different transactions. Copies alike are one
+// transaction sent twice: the last is kept. Copies that differ are
+// different transactions sharing an id: the first content keeps the id,
+// the others get id#2, id#3... in the order they first appear (stable
+// from one sync to the next while the bank keeps its order). "" drops a copy.
+func keepApart(id string, raws []string) []string {
+	out := make([]string, len(raws))
+	last := map[string]int{} // content -> its last copy
+	var order []string       // contents, first appearance first
+	for i, r := range raws {
+		if _, seen := last[r]; !seen {
+			order = append(order, r)
+		}
+		last[r] = i
+	}
+	for k, r := range order {
+		name := id
+		if k > 0 {
+			name = fmt.Sprintf("%s#%d", id, k+1)
+		}
+		out[last[r]] = name
+	}
+	return out
+}

@@ -1,0 +1,236 @@
+package ledger
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+)
+
+// txPos is where a stored row sorts under each sort of TransactionPage.
+type txPos struct {
+	rid, ts, amountMicro, balance int64
+	label, category               string
+}
+
+// TxCursor is a position in a sorted list of transactions: a row's sort
+// key, its time and its row id (unique, so no two rows tie). Get one from
+// TxView.Cursor; give it as TxQuery.After.
+type TxCursor struct {
+	sort    string
+	num     int64  // the sort key, when a number
+	text    string // or when text
+	ts, rid int64
+}
+
+// Cursor is v's position in the list sorted by sort (TxQuery.Sort), for
+// the next page after it (TxQuery.After). Only views read from the store
+// have one.
+func (v *TxView) Cursor(sort string) TxCursor {
+	p := v.pos
+	c := TxCursor{sort: pageSortName(sort), ts: p.ts, rid: p.rid}
+	switch c.sort {
+	case "amount":
+		c.num = p.amountMicro
+	case "balance":
+		c.num = p.balance
+	case "label":
+		c.text = p.label
+	case "category":
+		c.text = p.category
+	}
+	return c
+}
+
+// pageSort is how TransactionPage orders by one of its sorts: a key (none
+// for date) and the per-account index in its order.
+type pageSort struct {
+	key   string // SQL expression; "" for date
+	text  bool   // a NOCASE text key
+	index string
+}
+
+var pageSorts = map[string]pageSort{
+	"date":     {index: "transactions_account_ts"},
+	"amount":   {key: "t.amount_micro", index: "transactions_account_amount"},
+	"label":    {key: "t.sort_label", text: true, index: "transactions_account_label"},
+	"category": {key: "t.category_name", text: true, index: "transactions_account_category"},
+	"balance":  {key: "t.sort_balance", index: "transactions_account_balance"},
+}
+
+func pageSortName(sort string) string {
+	if sort == "" {
+		return "date"
+	}
+	return sort
+}
+
+// PageSorts are the sorts TransactionPage offers.
+var PageSorts = []string{"date", "amount", "label", "category", "balance"}
+
+// ErrCursor: TxQuery.After is of another sort than the query, or not of a
+// stored row.
+var ErrCursor = errors.New("ledger: the page cursor does not fit the query")
+
+// TransactionPage reads one page of the transactions q selects, in q's
+// sort (one of PageSorts) and direction: the first q.Limit rows after
+// q.After (from the start when nil). It costs a seek and a walk of about
+// one page per account, however long the history and however deep the
+// page: each account is read in the order of its own index (ties broken
+// by time, then by the order rows were stored in) and the accounts merged.
+// Rows come without Raw. q.Offset is not allowed.
+func (s *Store) TransactionPage(ctx context.Context, q TxQuery) ([]TxView, error) {
+	name := pageSortName(q.Sort)
+	ps, ok := pageSorts[name]
+	switch {
+	case !ok:
+		return nil, fmt.Errorf("ledger: a page cannot sort by %q (one of %v)", q.Sort, PageSorts)
+	case q.Limit <= 0 || q.Offset != 0:
+		return nil, errors.New("ledger: a page needs a Limit and no Offset")
+	case q.After != nil && (q.After.sort != name || q.After.rid == 0):
+		return nil, ErrCursor
+	}
+	rids, err := s.scopeRIDs(ctx, q.AccountIDs)
+	if err != nil {
+		return nil, err
+	}
+	plan, err := s.planWords(ctx, q.Terms, true)
+	if err != nil {
+		return nil, err
+	}
+	var out []TxView
+	for _, rid := range rids {
+		part, err := s.accountPage(ctx, q, ps, rid, plan)
+		if err != nil {
+			return nil, err
+		}
+		out = mergePages(out, part, name, q.Desc, q.Limit)
+	}
+	return out, nil
+}
+
+// scopeRIDs are the row ids of the accounts named, or of every account.
+func (s *Store) scopeRIDs(ctx context.Context, ids []string) ([]int64, error) {
+	if len(ids) > 0 {
+		return s.accountRIDs(ctx, ids)
+	}
+	return queryColumn[int64](ctx, s.db, "SELECT rid FROM accounts ORDER BY rid")
+}
+
+// accountPage is one account's part of a page.
+func (s *Store) accountPage(ctx context.Context, q TxQuery, ps pageSort, rid int64, plan wordPlan) ([]TxView, error) {
+	where, args, err := s.txWhereIn(ctx, q, []int64{rid}, plan)
+	if err != nil {
+		return nil, err
+	}
+	op, dir := ">", " ASC"
+	if q.Desc {
+		op, dir = "<", " DESC"
+	}
+	if q.Inclusive {
+		op += "="
+	}
+	order := " ORDER BY "
+	if c := q.After; c != nil {
+		if ps.key == "" {
+			where += " AND (t.ts, t.rid) " + op + " (?, ?)"
+			args = append(args, c.ts, c.rid)
+		} else {
+			where += " AND (" + ps.key + ", t.ts, t.rid) " + op + " (?, ?, ?)"
+			args = append(args, c.key(), c.ts, c.rid)
+		}
+	}
+	if ps.key != "" {
+		order += ps.key + dir + ", "
+	}
+	order += "t.ts" + dir + ", t.rid" + dir + " LIMIT ?"
+	args = append(args, q.Limit)
+	// Walk the sort's index (without the hint SQLite may read every row of
+	// the account and sort them), or read the few rows the text matched.
+	from := txSelectIndexed("INDEXED BY " + ps.index)
+	if plan.few {
+		from = txSelectIndexed("NOT INDEXED")
+	}
+	var out []TxView
+	err = s.scanTransactions(ctx, from+where+order, args, false, func(_ int64, v TxView) { out = append(out, v) })
+	return out, err
+}
+
+func (c *TxCursor) key() any {
+	if pageSorts[c.sort].text {
+		return c.text
+	}
+	return c.num
+}
+
+// mergePages merges two lists sorted alike, keeping the first limit rows.
+func mergePages(a, b []TxView, sort string, desc bool, limit int) []TxView {
+	if len(a) == 0 {
+		return b[:min(len(b), limit)]
+	}
+	out := make([]TxView, 0, min(len(a)+len(b), limit))
+	for len(out) < limit && (len(a) > 0 || len(b) > 0) {
+		takeA := len(b) == 0 || (len(a) > 0 && comparePos(&a[0].pos, &b[0].pos, sort, desc) <= 0)
+		if takeA {
+			out, a = append(out, a[0]), a[1:]
+		} else {
+			out, b = append(out, b[0]), b[1:]
+		}
+	}
+	return slices.Clip(out)
+}
+
+// comparePos orders two rows as a page of sort does.
+func comparePos(a, b *txPos, sort string, desc bool) int {
+	c := 0
+	switch sort {
+	case "amount":
+		c = cmpInt64(a.amountMicro, b.amountMicro)
+	case "balance":
+		c = cmpInt64(a.balance, b.balance)
+	case "label":
+		c = compareNoCase(a.label, b.label)
+	case "category":
+		c = compareNoCase(a.category, b.category)
+	}
+	if c == 0 {
+		c = cmpInt64(a.ts, b.ts)
+	}
+	if c == 0 {
+		c = cmpInt64(a.rid, b.rid)
+	}
+	if desc {
+		return -c
+	}
+	return c
+}
+
+func cmpInt64(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// compareNoCase is SQLite's NOCASE collation: bytes compared with ASCII
+// letters folded to lower case, a prefix first.
+func compareNoCase(a, b string) int {
+	n := min(len(a), len(b))
+	for i := 0; i < n; i++ {
+		x, y := foldASCII(a[i]), foldASCII(b[i])
+		if x != y {
+			return int(x) - int(y)
+		}
+	}
+	return len(a) - len(b)
+}
+
+func foldASCII(c byte) byte {
+	if c >= 'A' && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}

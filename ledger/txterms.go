@@ -1,0 +1,196 @@
+package ledger
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/shopspring/decimal"
+)
+
+// TxTerms are the terms of the transactions pane's filter; each narrows.
+// Matching ignores case.
+type TxTerms struct {
+	// Words each occur in the description, the merchant or the category as
+	// people read it ("bill pay" finds BILL_PAYMENT).
+	Words []string
+	// NotWords occur in none of them.
+	NotWords []string
+	// Categories each occur in the category as people read it.
+	Categories []string
+	// Merchants each occur in the merchant.
+	Merchants []string
+	// Amounts each hold for the signed amount.
+	Amounts []AmountCond
+}
+
+// AmountCond compares the signed amount (money out is negative) with
+// Value: Op is "<", "<=", ">", ">=" or "=".
+type AmountCond struct {
+	Op    string
+	Value decimal.Decimal
+}
+
+func (t TxTerms) empty() bool {
+	return len(t.Words) == 0 && len(t.NotWords) == 0 && len(t.Categories) == 0 && len(t.Merchants) == 0 && len(t.Amounts) == 0
+}
+
+// categoryAsRead is the category as the panes show it (CategoryName),
+// in lower case.
+const categoryAsRead = "lower(t.category_name)"
+
+// termsWhere adds the conditions of t to conds and args. Words of the
+// index (ftsWords, found through the full-text index) are left to the
+// caller; every other word is tested on each row.
+func (s *Store) termsWhere(ctx context.Context, t TxTerms, ftsWords map[string]bool, conds []string, args []any) ([]string, []any, error) {
+	like := func(w string) string { return "%" + escapeLike(strings.ToLower(w)) + "%" }
+	anyText := "(t.description LIKE ? ESCAPE '\\' OR t.merchant LIKE ? ESCAPE '\\' OR " + categoryAsRead + " LIKE ? ESCAPE '\\')"
+	for _, w := range t.Words {
+		if ftsWords[w] {
+			continue
+		}
+		conds = append(conds, anyText)
+		args = append(args, like(w), like(w), like(w))
+	}
+	for _, w := range t.NotWords {
+		conds = append(conds, "NOT "+anyText)
+		args = append(args, like(w), like(w), like(w))
+	}
+	for _, c := range t.Categories {
+		cond, a, err := s.categoryCond(ctx, c)
+		if err != nil {
+			return nil, nil, err
+		}
+		conds, args = append(conds, cond), append(args, a...)
+	}
+	for _, m := range t.Merchants {
+		conds = append(conds, "t.merchant LIKE ? ESCAPE '\\'")
+		args = append(args, like(m))
+	}
+	for _, a := range t.Amounts {
+		cond, more, err := amountWhere(a)
+		if err != nil {
+			return nil, nil, err
+		}
+		conds = append(conds, cond)
+		args = append(args, more...)
+	}
+	return conds, args, nil
+}
+
+// amountWhere compares the amount exactly with a bound of any precision:
+// amount_micro, the amount in millionths, for amounts of at most six
+// decimals; the decimal text, as a double, for the rare longer ones.
+func amountWhere(a AmountCond) (string, []any, error) {
+	var micro string
+	var arg any
+	switch a.Op {
+	case "<":
+		micro, arg = "t.amount_micro < ?", microCeil(a.Value)
+	case "<=":
+		micro, arg = "t.amount_micro <= ?", microFloor(a.Value)
+	case ">":
+		micro, arg = "t.amount_micro > ?", microFloor(a.Value)
+	case ">=":
+		micro, arg = "t.amount_micro >= ?", microCeil(a.Value)
+	case "=", "":
+		micro, arg = "t.amount_micro = ?", microCeil(a.Value)
+		if lo, hi := microCeil(a.Value), microFloor(a.Value); lo != hi {
+			micro, arg = "0", nil // more decimals than six: no exact amount equals it
+		}
+	default:
+		return "", nil, fmt.Errorf("ledger: amount comparison %q (want <, <=, >, >= or =)", a.Op)
+	}
+	op := a.Op
+	if op == "" {
+		op = "="
+	}
+	f, _ := a.Value.Float64()
+	args := []any{f}
+	if arg != nil {
+		args = []any{arg, f}
+	}
+	return "((t.amount_exact = 1 AND " + micro + ") OR (t.amount_exact = 0 AND CAST(t.amount AS REAL) " + op + " ?))", args, nil
+}
+
+// wordPlan decides how the filter's words are found. A word of three
+// characters or more that names no category is in the full-text index. If
+// those words match few rows, a page reads exactly those (rids); otherwise
+// it walks its sort's index and tests each row, stopping when the page is
+// full: both cost about the same at 1k rows and at 1M. Sums read every
+// match through the index (match).
+type wordPlan struct {
+	match    string          // the FTS5 query of the indexed words, "" for none
+	ftsWords map[string]bool // the words match covers
+	rids     []int64         // for a page: the rows match finds, when few
+	few      bool            // rids holds them all
+}
+
+// ftsDriveLimit: at most this many rows matching the indexed words, a page
+// reads them all and sorts them; more, and walking the sort's index finds a
+// page sooner. (Store.ftsDrive, when set, replaces it in tests.)
+const ftsDriveLimit = 4000
+
+// planWords plans the words of t. For a page, the index is asked once
+// for at most ftsDriveLimit+1 rows; with more, every word is tested on
+// the rows walked instead.
+func (s *Store) planWords(ctx context.Context, t TxTerms, page bool) (wordPlan, error) {
+	var p wordPlan
+	if !s.hasFTS || len(t.Words) == 0 {
+		return p, nil
+	}
+	cats, err := s.Categories(ctx)
+	if err != nil {
+		return p, err
+	}
+	var quoted []string
+	for _, w := range t.Words {
+		if len([]rune(w)) < 3 || namesCategory(cats, w) {
+			continue
+		}
+		if p.ftsWords == nil {
+			p.ftsWords = map[string]bool{}
+		}
+		p.ftsWords[w] = true
+		quoted = append(quoted, `"`+strings.ReplaceAll(w, `"`, `""`)+`"`)
+	}
+	if len(quoted) == 0 || !page {
+		p.match = strings.Join(quoted, " AND ")
+		return p, nil
+	}
+	limit := ftsDriveLimit
+	if s.ftsDrive > 0 {
+		limit = s.ftsDrive
+	}
+	rows, err := s.db.QueryContext(ctx, "SELECT rowid FROM tx_fts WHERE tx_fts MATCH ? LIMIT ?", strings.Join(quoted, " AND "), limit+1)
+	if err != nil {
+		return p, fmt.Errorf("ledger: text search: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var rid int64
+		if err := rows.Scan(&rid); err != nil {
+			return p, err
+		}
+		p.rids = append(p.rids, rid)
+	}
+	if err := rows.Err(); err != nil {
+		return p, fmt.Errorf("ledger: text search: %w", err)
+	}
+	p.few = len(p.rids) <= limit
+	if !p.few {
+		p.rids, p.ftsWords = nil, nil // every word is tested on the rows walked
+	}
+	return p, nil
+}
+
+// namesCategory reports whether w occurs in one of the categories as read.
+func namesCategory(cats []string, w string) bool {
+	w = strings.ToLower(w)
+	for _, c := range cats {
+		if strings.Contains(strings.ToLower(c), w) {
+			return true
+		}
+	}
+	return false
+}

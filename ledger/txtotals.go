@@ -1,0 +1,211 @@
+package ledger
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+)
+
+// TransactionTotals sums what q selects, pending rows included unless q
+// leaves them out, per currency (Key ""), sorted by currency: how many,
+// money in, money out and the net. Sort, Limit, Offset and After do not
+// matter. Selected by accounts, dates, pending state and transfers alone,
+// it adds up the stored per-day totals, so its cost grows with the days,
+// not the rows; any other filter sums the rows it matches.
+func (s *Store) TransactionTotals(ctx context.Context, q TxQuery) ([]Bucket, error) {
+	q.Sort, q.Limit, q.Offset, q.After = "", 0, 0, nil
+	var out []Bucket
+	var err error
+	if onlyDates(q) {
+		out, err = s.totalsByDay(ctx, q)
+	} else {
+		out, err = s.sumWhere(ctx, q, "", nil)
+	}
+	if err != nil {
+		return nil, err
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Currency < out[j].Currency })
+	return out, nil
+}
+
+// onlyDates reports whether q selects by accounts, dates, pending state
+// and transfers alone.
+func onlyDates(q TxQuery) bool {
+	return q.Text == "" && q.Category == "" && q.Merchant == "" && q.MinAmount == nil && q.MaxAmount == nil && q.Terms.empty()
+}
+
+const daySeconds = 86400
+
+// wholeDays are the UTC days [first, end) whose every row q's dates select:
+// a timed row by its instant, a dated one by its day in q.Location
+// (tsBound), so both must lie inside. Unbounded ends are far away.
+func wholeDays(q TxQuery) (first, end int64) {
+	const far = int64(1) << 50
+	first, end = -far, far
+	loc := q.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	if !q.From.IsZero() {
+		first = max(ceilDiv(q.From.Unix(), daySeconds), ceilDiv(civilUnix(q.From.In(loc)), daySeconds))
+	}
+	if !q.To.IsZero() {
+		end = min(floorDiv(q.To.Unix(), daySeconds), ceilDiv(civilUnix(q.To.In(loc)), daySeconds))
+	}
+	return first, end
+}
+
+// totalsByDay sums q's whole days from transaction_days, and the rows of
+// the part-days at its ends.
+func (s *Store) totalsByDay(ctx context.Context, q TxQuery) ([]Bucket, error) {
+	first, end := wholeDays(q)
+	if end <= first {
+		return s.sumWhere(ctx, q, "", nil)
+	}
+	var rids []int64
+	if len(q.AccountIDs) > 0 {
+		var err error
+		if rids, err = s.accountRIDs(ctx, q.AccountIDs); err != nil {
+			return nil, err
+		}
+		if len(rids) == 0 {
+			return nil, nil
+		}
+	}
+	total := map[string]*Bucket{}
+	exact, err := s.sumDays(ctx, rids, first, end, q, total)
+	if err != nil {
+		return nil, err
+	}
+	if !exact { // an amount with more than six decimals: sum the text
+		return s.sumWhere(ctx, q, "", nil)
+	}
+	var edges [][2]any // the part-days: rows before the first whole day, from the end on
+	if !q.From.IsZero() {
+		edges = append(edges, [2]any{"t.ts < ?", first * daySeconds})
+	}
+	if !q.To.IsZero() {
+		edges = append(edges, [2]any{"t.ts >= ?", end * daySeconds})
+	}
+	for _, e := range edges {
+		part, err := s.sumWhere(ctx, q, e[0].(string), e[1])
+		if err != nil {
+			return nil, err
+		}
+		for _, b := range part {
+			addBucket(total, b)
+		}
+	}
+	out := make([]Bucket, 0, len(total))
+	for _, b := range total {
+		b.Net = b.Received.Sub(b.Spent)
+		out = append(out, *b)
+	}
+	return out, nil
+}
+
+// sumWhere sums the rows q selects (and cond, with arg, when not "") per
+// currency: in integers, or from the text when an amount has more than
+// six decimals.
+func (s *Store) sumWhere(ctx context.Context, q TxQuery, cond string, arg any) ([]Bucket, error) {
+	out, inexact, where, args, err := s.sumRows(ctx, q, cond, arg, "1")
+	if err != nil || !inexact {
+		return out, err
+	}
+	return s.bucketsFromText(ctx, where, args, "''")
+}
+
+// sumRows is sumWhere in integers, counting every row and summing the
+// money of those moneyIf (an SQL condition) holds for; inexact reports an
+// amount of more than six decimals, and where and args are the rows'.
+func (s *Store) sumRows(ctx context.Context, q TxQuery, cond string, arg any, moneyIf string) (out []Bucket, inexact bool, where string, args []any, err error) {
+	where, args, plan, err := s.txWherePlanned(ctx, q)
+	if err != nil {
+		return nil, false, "", nil, err
+	}
+	if cond != "" {
+		if where == "" {
+			where = " WHERE 1"
+		}
+		where += " AND " + cond
+		args = append(args, arg)
+	}
+	table := "transactions t"
+	if plan.match != "" {
+		table += " NOT INDEXED" // the text's matches, by row id
+	}
+	out, inexact, err = s.scanBuckets(ctx, `
+SELECT '' AS k, t.currency, count(*), sum(t.amount_micro < 0), sum(t.amount_micro > 0),
+       sum(CASE WHEN t.amount_micro < 0 AND `+moneyIf+` THEN -t.amount_micro ELSE 0 END),
+       sum(CASE WHEN t.amount_micro > 0 AND `+moneyIf+` THEN t.amount_micro ELSE 0 END),
+       sum(t.amount_exact = 0)
+FROM `+table+where+`
+GROUP BY t.currency`, args)
+	return out, inexact, where, args, err
+}
+
+// sumDays adds the stored totals of days [first, end) of the accounts rids
+// (none: all) into total, with q's pending state and transfers; exact is
+// false when one of them holds an amount with more than six decimals.
+func (s *Store) sumDays(ctx context.Context, rids []int64, first, end int64, q TxQuery, total map[string]*Bucket) (exact bool, err error) {
+	where := " WHERE day >= ? AND day < ?"
+	args := []any{first, end}
+	if len(rids) > 0 {
+		where += " AND account_rid IN (" + placeholders(len(rids)) + ")"
+		for _, r := range rids {
+			args = append(args, r)
+		}
+	}
+	switch {
+	case q.Pending > 0:
+		where += " AND pending = 1"
+	case q.Pending < 0:
+		where += " AND pending = 0"
+	}
+	if q.ExcludeTransfers {
+		where += " AND transfer = 0"
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT currency, sum(n), sum(money_in), sum(money_out), sum(inexact)
+FROM transaction_days`+where+" GROUP BY currency", args...)
+	if err != nil {
+		return false, fmt.Errorf("ledger: totals: %w", err)
+	}
+	defer rows.Close()
+	exact = true
+	for rows.Next() {
+		var b Bucket
+		var in, out, inexact int64
+		if err := rows.Scan(&b.Currency, &b.Count, &in, &out, &inexact); err != nil {
+			return false, err
+		}
+		if inexact > 0 {
+			exact = false
+		}
+		b.Received = fromMicro(in)
+		b.Spent = fromMicro(out)
+		addBucket(total, b)
+	}
+	return exact, rows.Err()
+}
+
+func addBucket(total map[string]*Bucket, b Bucket) {
+	t := total[b.Currency]
+	if t == nil {
+		t = &Bucket{Currency: b.Currency}
+		total[b.Currency] = t
+	}
+	t.Count += b.Count
+	t.Spent = t.Spent.Add(b.Spent)
+	t.Received = t.Received.Add(b.Received)
+}
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && (a < 0) != (b < 0) {
+		q--
+	}
+	return q
+}
+
+func ceilDiv(a, b int64) int64 { return -floorDiv(-a, b) }
