@@ -93,11 +93,7 @@ func runExport(ctx context.Context, opts *exportOptions) error {
 	if err != nil {
 		return err
 	}
-	views, err := opts.Factory.StoredAccounts(ctx)
-	if err != nil {
-		return err
-	}
-	if q.AccountIDs, err = accountIDs(views, opts.Accounts); err != nil {
+	if _, q.AccountIDs, err = opts.Factory.namedAccounts(ctx, opts.Accounts); err != nil {
 		return err
 	}
 	st, err := opts.Factory.Store()

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -62,28 +61,19 @@ func (fl txFilter) query(zone *time.Location) (ledger.TxQuery, error) {
 	return q, nil
 }
 
-// selectTransactions reads what q selects of the accounts named (ids,
-// names or numbers; none = all) and returns those accounts with them.
-func (f *Factory) selectTransactions(ctx context.Context, q ledger.TxQuery, names []string) ([]ledger.AccountView, []ledger.TxView, error) {
+// namedAccounts reads the stored accounts and the ids of those named (ids,
+// names or numbers as printed; nil when none is named: every account), the
+// one way export, report and transactions resolve --account.
+func (f *Factory) namedAccounts(ctx context.Context, names []string) ([]ledger.AccountView, []string, error) {
 	views, err := f.StoredAccounts(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
-	if q.AccountIDs, err = accountIDs(views, names); err != nil {
-		return nil, nil, err
-	}
-	st, err := f.Store()
+	ids, err := accountIDs(views, names)
 	if err != nil {
 		return nil, nil, err
 	}
-	txs, err := st.Transactions(ctx, q)
-	if err != nil {
-		return nil, nil, err
-	}
-	if len(q.AccountIDs) > 0 {
-		views = slices.DeleteFunc(views, func(v ledger.AccountView) bool { return !slices.Contains(q.AccountIDs, v.ID) })
-	}
-	return views, txs, nil
+	return views, ids, nil
 }
 
 // accountIDs are the ids of the accounts named (ids, names or numbers).

@@ -83,13 +83,11 @@ func runReport(ctx context.Context, opts *reportOptions) error {
 	if err != nil {
 		return err
 	}
-	views, err := opts.Factory.StoredAccounts(ctx)
+	views, ids, err := opts.Factory.namedAccounts(ctx, opts.Accounts)
 	if err != nil {
 		return err
 	}
-	if q.AccountIDs, err = accountIDs(views, opts.Accounts); err != nil {
-		return err
-	}
+	q.AccountIDs = ids
 	st, err := opts.Factory.Store()
 	if err != nil {
 		return err

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -74,7 +75,18 @@ func runTransactions(ctx context.Context, opts *transactionsOptions) error {
 		return err
 	}
 	q.Sort, q.Desc = "date", true
-	views, txs, err := opts.Factory.selectTransactions(ctx, q, opts.Accounts)
+	views, ids, err := opts.Factory.namedAccounts(ctx, opts.Accounts)
+	if err != nil {
+		return err
+	}
+	if q.AccountIDs = ids; len(ids) > 0 {
+		views = slices.DeleteFunc(views, func(v ledger.AccountView) bool { return !slices.Contains(ids, v.ID) })
+	}
+	st, err := opts.Factory.Store()
+	if err != nil {
+		return err
+	}
+	txs, err := st.Transactions(ctx, q)
 	if err != nil {
 		return err
 	}
@@ -83,7 +95,8 @@ func runTransactions(ctx context.Context, opts *transactionsOptions) error {
 	}
 	var totals []ledger.Bucket
 	if opts.Totals || !opts.JSON {
-		if totals, err = opts.Factory.flowTotals(ctx, q, views, opts.Accounts); err != nil {
+		// The totals of everything q selects, whatever its --limit.
+		if totals, err = st.FlowTotals(ctx, q); err != nil {
 			return err
 		}
 	}
@@ -95,22 +108,6 @@ func runTransactions(ctx context.Context, opts *transactionsOptions) error {
 	}
 	_, err = fmt.Fprintf(opts.IO.Out, "\n%s\n", totalsLine(totals, len(txs)))
 	return err
-}
-
-// flowTotals are the totals line's figures for q over the accounts named
-// (views, when any is named; else all), whatever q's limit.
-func (f *Factory) flowTotals(ctx context.Context, q ledger.TxQuery, views []ledger.AccountView, names []string) ([]ledger.Bucket, error) {
-	if len(names) > 0 {
-		q.AccountIDs = make([]string, len(views))
-		for i, v := range views {
-			q.AccountIDs[i] = v.ID
-		}
-	}
-	st, err := f.Store()
-	if err != nil {
-		return nil, err
-	}
-	return st.FlowTotals(ctx, q)
 }
 
 // totalsLine is "1,768 transactions · in +£66,023.77 · out -£64,396.62 ·
