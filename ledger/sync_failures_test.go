@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/banktui/banktui/auth"
 	"github.com/banktui/banktui/truelayer"
 	tt "github.com/banktui/banktui/truelayer/truelayertest"
 )
@@ -270,5 +271,37 @@ func TestSyncNotSupportedIsNotAFailure(t *testing.T) {
 	assertMatchesTruth(t, e.st, e.truth(nova), time.Time{})
 	if sos, _ := e.st.StandingOrders(context.Background(), e.truth(nova).Accounts[0].ID); len(sos) != 0 {
 		t.Errorf("nova standing orders %v", sos)
+	}
+}
+
+// A lost consent cancels the connection's other requests, and with them a
+// store write that was waiting (under load: for the file check, or the
+// write lock). That write's context error is no store failure: the run
+// reports the lost consent (banktui exits 3, "consent expired"), not
+// "cancelled". Seen as a flake of the CLI's fault matrix (invalid_grant).
+func TestStoreWriteCutShortByALostConsent(t *testing.T) {
+	t.Parallel()
+	st := openTest(t)
+	lost := &auth.ReconnectError{ConnectionID: "ob-x", Reason: "consent expired (invalid_grant)"}
+	for _, consentLost := range []bool{true, false} {
+		ctx, cancel := context.WithCancelCause(context.Background())
+		c := &connSync{y: &Syncer{store: st}, id: "ob-x", cancel: cancel}
+		if consentLost {
+			c.consentFailed(lost)
+		} else {
+			cancel(nil) // the caller's own cancellation
+		}
+		werr := st.setEndpointStatus(ctx, "ob-x", endpoint{name: EndpointBalance}, 403, "access_denied", time.Time{})
+		if !errors.Is(werr, context.Canceled) {
+			t.Fatalf("a write under a cancelled context: %v, want context.Canceled", werr)
+		}
+		got := c.storeFailed(werr)
+		var re *auth.ReconnectError
+		switch {
+		case consentLost && (!errors.As(got, &re) || len(c.storeErrs) != 0):
+			t.Errorf("after a lost consent: storeFailed = %v, store errors %v; want the consent error and none", got, c.storeErrs)
+		case !consentLost && (!errors.Is(got, context.Canceled) || len(c.storeErrs) != 1):
+			t.Errorf("a cancelled run: storeFailed = %v, store errors %v; want it recorded", got, c.storeErrs)
+		}
 	}
 }

@@ -10,9 +10,16 @@ import (
 	"github.com/banktui/banktui/truelayer"
 )
 
+// storeFailed records a read or write of the store that failed. One cut
+// short because the connection stopped (a lost consent cancels the
+// connection's other requests, its store writes among them) is no failure
+// of the store: the consent error is what happened, and it is returned.
 func (c *connSync) storeFailed(err error) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.consentErr != nil && errors.Is(err, context.Canceled) {
+		return c.consentErr
+	}
 	c.storeErrs = append(c.storeErrs, err)
 	return err
 }
