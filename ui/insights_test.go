@@ -146,3 +146,25 @@ func TestInsightsWithoutColour(t *testing.T) {
 		t.Error("NO_COLOR should mark the selected bar by reverse video")
 	}
 }
+
+// The footer names the insights pane's own keys while it has the
+// keyboard (the year, what a bar is made of), not filter and sort, which
+// it has not; back on the transactions they return.
+func TestInsightsFooterNamesItsOwnKeys(t *testing.T) {
+	h := onlineHarness(t, 120, 40, 300).press("4")
+	f := footerOf(h.screen())
+	for _, want := range []string{"y year", "enter its rows", "month"} {
+		if !strings.Contains(f, want) {
+			t.Errorf("insights footer lacks %q:\n%s", want, f)
+		}
+	}
+	for _, never := range []string{"/ filter", "s sort"} {
+		if strings.Contains(f, never) {
+			t.Errorf("insights footer offers %q, which the pane has not:\n%s", never, f)
+		}
+	}
+	f = footerOf(h.press("3").screen())
+	if !strings.Contains(f, "/ filter") || strings.Contains(f, "y year") {
+		t.Errorf("transactions footer:\n%s", f)
+	}
+}

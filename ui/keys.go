@@ -165,16 +165,34 @@ func (k *KeyMap) clash() error {
 // ShortHelp is the footer line: the keys someone needs in the first minute,
 // with short descriptions so it fits 80 columns; the keys are the map's own.
 func (k KeyMap) ShortHelp() []key.Binding {
-	short := func(b key.Binding, desc string) key.Binding {
-		return key.NewBinding(key.WithKeys(b.Keys()...), key.WithHelp(b.Help().Key, desc))
-	}
-	month := key.NewBinding(key.WithKeys(append(k.PrevMonth.Keys(), k.NextMonth.Keys()...)...),
-		key.WithHelp(k.PrevMonth.Help().Key+" "+k.NextMonth.Help().Key, "month"))
 	return []key.Binding{
-		short(k.Help, "help"), short(k.Quit, "quit"), short(k.NextPane, "pane"), short(k.Open, "open"),
-		short(k.Filter, "filter"), month, short(k.Sort, "sort"), short(k.Refresh, "refresh"),
-		short(k.Login, "connect"), short(k.Privacy, "privacy"),
+		shortHelp(k.Help, "help"), shortHelp(k.Quit, "quit"), shortHelp(k.NextPane, "pane"), shortHelp(k.Open, "open"),
+		shortHelp(k.Filter, "filter"), k.monthHelp(), shortHelp(k.Sort, "sort"), shortHelp(k.Refresh, "refresh"),
+		shortHelp(k.Login, "connect"), shortHelp(k.Privacy, "privacy"),
 	}
+}
+
+// InsightsHelp is the footer line while the insights pane has the
+// keyboard: its own keys (the year, what a bar is made of) in place of
+// filter and sort, which it has not.
+func (k KeyMap) InsightsHelp() []key.Binding {
+	return []key.Binding{
+		shortHelp(k.Help, "help"), shortHelp(k.Quit, "quit"), shortHelp(k.NextPane, "pane"), shortHelp(k.Open, "its rows"),
+		k.monthHelp(), shortHelp(k.Year, "year"), shortHelp(k.Refresh, "refresh"),
+		shortHelp(k.Login, "connect"), shortHelp(k.Privacy, "privacy"),
+	}
+}
+
+// shortHelp is b with a short description, so the footer fits 80 columns;
+// the keys are the map's own.
+func shortHelp(b key.Binding, desc string) key.Binding {
+	return key.NewBinding(key.WithKeys(b.Keys()...), key.WithHelp(b.Help().Key, desc))
+}
+
+// monthHelp is both month keys as one footer entry.
+func (k KeyMap) monthHelp() key.Binding {
+	return key.NewBinding(key.WithKeys(append(k.PrevMonth.Keys(), k.NextMonth.Keys()...)...),
+		key.WithHelp(k.PrevMonth.Help().Key+" "+k.NextMonth.Help().Key, "month"))
 }
 
 // FullHelp is the ? screen, grouped in columns.

@@ -199,6 +199,8 @@ func (m *Model) hints() []key.Binding {
 		return m.login.hints()
 	case m.help.open:
 		return []key.Binding{helpPair(k.Help.Help().Key, "close help"), k.Quit}
+	case m.pc.focus == paneInsights:
+		return k.InsightsHelp()
 	}
 	return k.ShortHelp()
 }
