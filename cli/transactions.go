@@ -2,11 +2,13 @@ package cli
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -86,12 +88,15 @@ func runTransactions(ctx context.Context, opts *transactionsOptions) error {
 	if err != nil {
 		return err
 	}
-	txs, err := st.Transactions(ctx, q)
-	if err != nil {
-		return err
-	}
+	// CSV and JSON stream the rows from the store: a decade of history
+	// costs no more memory than a day.
+	each := func(fn func(ledger.TxView) error) error { return st.EachTransaction(ctx, q, fn) }
 	if opts.CSV {
-		return ledger.WriteCSV(opts.IO.Out, views, txs, zone)
+		c := ledger.NewCSVWriter(opts.IO.Out, views, zone)
+		if err := each(c.Write); err != nil {
+			return err
+		}
+		return c.Flush()
 	}
 	var totals []ledger.Bucket
 	if opts.Totals || !opts.JSON {
@@ -101,7 +106,11 @@ func runTransactions(ctx context.Context, opts *transactionsOptions) error {
 		}
 	}
 	if opts.JSON {
-		return writeTransactionsJSON(opts.IO.Out, txs, zone, totals, opts.Totals)
+		return writeTransactionsJSON(opts.IO.Out, each, zone, totals, opts.Totals)
+	}
+	txs, err := st.Transactions(ctx, q)
+	if err != nil {
+		return err
 	}
 	if err := writeTransactionsTable(opts.IO.Out, views, txs, zone); err != nil || len(txs) == 0 {
 		return err
@@ -152,32 +161,60 @@ type flowTotalJSON struct {
 	Net      ledger.Amount `json:"net"`
 }
 
-// writeTransactionsJSON prints the transactions as an array (the contract
-// scripts rely on), or with totals as {"transactions": [...], "totals": [...]}.
-func writeTransactionsJSON(w io.Writer, txs []ledger.TxView, zone *time.Location, totals []ledger.Bucket, withTotals bool) error {
-	out := make([]json.RawMessage, 0, len(txs))
-	for _, t := range txs {
+// writeTransactionsJSON prints the transactions each hands over as an
+// array (the contract scripts rely on), or with totals as
+// {"transactions": [...], "totals": [...]}: the document writeJSON would
+// print, written a row at a time.
+func writeTransactionsJSON(w io.Writer, each func(func(ledger.TxView) error) error, zone *time.Location,
+	totals []ledger.Bucket, withTotals bool) error {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	indent := "  " // of a row inside the array
+	if withTotals {
+		bw.WriteString("{\n  \"transactions\": ")
+		indent = "    "
+	}
+	n := 0
+	var buf bytes.Buffer
+	err := each(func(t ledger.TxView) error {
 		m, err := ledger.TransactionJSON(t, zone)
 		if err != nil {
 			return err
 		}
-		out = append(out, m)
+		sep := ",\n"
+		if n == 0 {
+			sep = "[\n"
+		}
+		n++
+		buf.Reset()
+		buf.WriteString(sep + indent)
+		if err := json.Indent(&buf, m, indent, "  "); err != nil {
+			return err
+		}
+		_, err = bw.Write(ledger.EscapeJSON(buf.Bytes()))
+		return err
+	})
+	if err != nil {
+		return err
 	}
-	var v any = out
+	if n == 0 {
+		bw.WriteString("[]")
+	} else {
+		bw.WriteString("\n" + indent[2:] + "]")
+	}
 	if withTotals {
 		tj := make([]flowTotalJSON, len(totals))
 		for i, b := range totals {
 			tj[i] = flowTotalJSON{Currency: ledger.Sanitize(b.Currency), Count: b.Count, MoneyIn: b.Received, MoneyOut: b.Spent, Net: b.Net}
 		}
-		v = struct {
-			Transactions []json.RawMessage `json:"transactions"`
-			Totals       []flowTotalJSON   `json:"totals"`
-		}{out, tj}
+		bw.WriteString(",\n  \"totals\": ")
+		var tb bytes.Buffer
+		if err := writeJSON(&tb, tj); err != nil {
+			return err
+		}
+		// writeJSON's document, one level in, without its newline.
+		bw.WriteString(strings.ReplaceAll(strings.TrimSuffix(tb.String(), "\n"), "\n", "\n  ") + "\n}")
 	}
-	bw := bufio.NewWriterSize(w, 64<<10)
-	if err := writeJSON(bw, v); err != nil {
-		return err
-	}
+	bw.WriteString("\n")
 	return bw.Flush()
 }
 

@@ -41,27 +41,38 @@ func exportCSV(e *exportRun) error {
 	return cw.Error()
 }
 
-// WriteCSV writes transactions already read (banktui transactions --csv)
-// as the CSV export does.
-func WriteCSV(w io.Writer, views []AccountView, txs []TxView, loc *time.Location) error {
-	names := make(map[string]string, len(views))
+// CSVWriter writes transactions already read (banktui transactions
+// --csv), a row at a time, as the CSV export does.
+type CSVWriter struct {
+	cw     *csv.Writer
+	names  map[string]string // account display names by id
+	loc    *time.Location
+	record []string
+}
+
+// NewCSVWriter writes the header to w; views name the accounts.
+func NewCSVWriter(w io.Writer, views []AccountView, loc *time.Location) *CSVWriter {
+	c := &CSVWriter{cw: csv.NewWriter(w), names: make(map[string]string, len(views)), loc: loc, record: make([]string, len(csvHeader))}
 	for _, v := range views {
-		names[v.ID] = v.DisplayName
+		c.names[v.ID] = v.DisplayName
 	}
-	cw := csv.NewWriter(w)
-	_ = cw.Write(csvHeader)
-	record := make([]string, len(csvHeader))
-	for _, x := range txs {
-		text := csvText{stamp: x.Raw.Timestamp.Raw, amount: x.Amount.String(), classification: strings.Join(x.Classification, "/")}
-		if x.RunningBalance != nil {
-			text.running = x.RunningBalance.String()
-		}
-		if err := cw.Write(csvRecord(record, x, text, names[x.AccountID], loc)); err != nil {
-			return err
-		}
+	_ = c.cw.Write(csvHeader)
+	return c
+}
+
+// Write writes x's row.
+func (c *CSVWriter) Write(x TxView) error {
+	text := csvText{stamp: x.Raw.Timestamp.Raw, amount: x.Amount.String(), classification: strings.Join(x.Classification, "/")}
+	if x.RunningBalance != nil {
+		text.running = x.RunningBalance.String()
 	}
-	cw.Flush()
-	return cw.Error()
+	return c.cw.Write(csvRecord(c.record, x, text, c.names[x.AccountID], c.loc))
+}
+
+// Flush writes what is buffered, and reports the first write error.
+func (c *CSVWriter) Flush() error {
+	c.cw.Flush()
+	return c.cw.Error()
 }
 
 // csvText are the columns written as the bank sent them.

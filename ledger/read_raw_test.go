@@ -126,3 +126,35 @@ func BenchmarkTransactionDetail(b *testing.B) {
 		}
 	}
 }
+
+// EachTransaction hands over the rows Transactions reads, in its order,
+// pages included, and an error from its function stops the rows.
+func TestEachTransactionIsTransactionsARowAtATime(t *testing.T) {
+	st := openTest(t)
+	seedTransactions(t, st)
+	ctx := context.Background()
+	for _, q := range []TxQuery{
+		{},
+		{AccountIDs: []string{"acc-1"}, Sort: "date", Desc: true},
+		{Sort: "amount", Limit: 3, Offset: 1},
+		{Text: "tesco"},
+	} {
+		want, err := st.Transactions(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []TxView
+		if err := st.EachTransaction(ctx, q, func(v TxView) error { got = append(got, v); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		if len(want) == 0 || !reflect.DeepEqual(got, want) {
+			t.Errorf("%+v: each handed %d rows, Transactions read %d (or they differ)", q, len(got), len(want))
+		}
+	}
+	stop := errors.New("the reader went away")
+	n := 0
+	err := st.EachTransaction(ctx, TxQuery{}, func(TxView) error { n++; return stop })
+	if !errors.Is(err, stop) || n != 1 {
+		t.Errorf("stopped after %d rows with %v, want 1 and %v", n, err, stop)
+	}
+}

@@ -241,6 +241,11 @@ func (s *Store) loadTransactions(ctx context.Context, rids []int64, withRaw bool
 
 // scanTransactions runs a txSelect(withRaw) query and hands each row to each.
 func (s *Store) scanTransactions(ctx context.Context, query string, args []any, withRaw bool, each func(rid int64, v TxView)) error {
+	return s.scanEach(ctx, query, args, withRaw, func(rid int64, v TxView) error { each(rid, v); return nil })
+}
+
+// scanEach is scanTransactions whose each may stop the scan with an error.
+func (s *Store) scanEach(ctx context.Context, query string, args []any, withRaw bool, each func(rid int64, v TxView) error) error {
 	rows, err := s.db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return fmt.Errorf("ledger: transactions: %w", err)
@@ -281,9 +286,32 @@ func (s *Store) scanTransactions(ctx context.Context, query string, args []any, 
 		} else if t, ok := truelayer.ParseTimestamp(string(last)); ok {
 			v.Timestamp = t.Time
 		}
-		each(rid, v)
+		if err := each(rid, v); err != nil {
+			return err
+		}
 	}
 	return rows.Err()
+}
+
+// EachTransaction hands fn what q selects, in q's order, one row at a
+// time, so memory does not grow with the rows (banktui transactions --csv
+// or --json over a decade). q.Limit and q.Offset apply; an error from fn
+// stops the rows and is returned.
+func (s *Store) EachTransaction(ctx context.Context, q TxQuery, fn func(TxView) error) error {
+	if q.Limit > 0 || q.Offset > 0 {
+		// A page is bounded by its limit; Transactions reads it by row ids.
+		txs, err := s.Transactions(ctx, q)
+		for i := 0; err == nil && i < len(txs); i++ {
+			err = fn(txs[i])
+		}
+		return err
+	}
+	where, args, err := s.txWhere(ctx, q)
+	if err != nil {
+		return err
+	}
+	return s.scanEach(ctx, txSelect(!q.WithoutRaw)+where+txOrder(q), args, !q.WithoutRaw,
+		func(_ int64, v TxView) error { return fn(v) })
 }
 
 // CountTransactions counts the transactions matching q (ignoring Limit, Offset and Sort).
