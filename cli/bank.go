@@ -54,7 +54,7 @@ func (f *Factory) dataClient(ctx context.Context, connectionID string) (*truelay
 	if ip := f.psuIP(s.PSUIP, api); ip != "" && f.userPresent() {
 		opts = append(opts, truelayer.WithPSUIP(ip))
 	}
-	return m.Client(ctx, connectionID, opts...)
+	return m.Client(ctx, connectionID, append(opts, f.clientOptions...)...)
 }
 
 // loginOptions are the options of a login with the user's settings; the

@@ -12,6 +12,7 @@ import (
 	"github.com/banktui/banktui/auth"
 	"github.com/banktui/banktui/config"
 	"github.com/banktui/banktui/ledger"
+	"github.com/banktui/banktui/truelayer"
 )
 
 // Factory holds what one invocation needs and opens it on first use: the
@@ -52,9 +53,11 @@ type Factory struct {
 	store    *ledger.Store
 
 	// storeOptions and credentialOptions open the ledger and the
-	// credentials file; tests fill their disks with them.
+	// credentials file; tests fill their disks with them. clientOptions
+	// go to every Data API client; tests lower its limits with them.
 	storeOptions      []ledger.OpenOption
 	credentialOptions []config.CredentialsOption
+	clientOptions     []truelayer.Option
 
 	mu      sync.Mutex // the syncer asks for clients from several goroutines
 	manager *auth.Manager

@@ -44,6 +44,7 @@ type faultRow struct {
 	phrases []string // in the one error line (or, with code 0, nowhere: no error line at all)
 	stdout  []string // in stdout
 	after   after
+	verify  func(t *testing.T, fx *faultEnv, r result) // what else the row promises (faults_bankdata_test.go)
 }
 
 // faultEnv is one row's world: a synced home on its own emulator, behind a
@@ -59,6 +60,11 @@ type faultEnv struct {
 	balances, txs         string // balance --offline --json, transactions --json
 	tokens                config.Connection
 	credBytes, ledgerFile []byte
+
+	// bank-data rows (faults_bankdata_test.go)
+	firstRow    ledger.TxView            // the stored row copied
+	rowsBefore  int                      // settled rows of the faulty account before the fault
+	rowsBetween map[string]ledger.TxView // stored between two runs
 }
 
 func newFaultEnv(t *testing.T, provider string) *faultEnv {
@@ -292,11 +298,6 @@ func faultRows() []faultRow {
 					}
 				})
 			}},
-
-		// Bank data (issue 12 point 5) is not yet a row here: a null balance,
-		// duplicate ids in one answer and a provider id shared with a stored
-		// row are tested on the sync itself (ledger: TestSyncNullBalanceKeepsTheLastGoodOne,
-		// TestSyncKeepsApartDuplicateIDs, TestSyncNewRowSharingAProviderIDOverwritesNothing).
 	}
 }
 
@@ -305,7 +306,7 @@ const killed = -1
 
 func TestFaultMatrix(t *testing.T) {
 	t.Parallel()
-	for _, row := range faultRows() {
+	for _, row := range append(faultRows(), bankDataRows()...) {
 		t.Run(row.name, func(t *testing.T) {
 			t.Parallel()
 			provider := "ob-northgate"
@@ -377,6 +378,9 @@ func (row faultRow) check(t *testing.T, fx *faultEnv, r result) {
 	if row.after&keepsStore != 0 {
 		storeKept(t, fx.h.must("balance", "--offline", "--json").stdout, fx.balances,
 			fx.h.must("transactions", "--json").stdout, fx.txs)
+	}
+	if row.verify != nil {
+		row.verify(t, fx, r)
 	}
 	if row.after&stillWorks != 0 {
 		fx.expireToken() // the saved refresh token must still be good

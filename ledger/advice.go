@@ -230,7 +230,11 @@ func explainBank(err error) (Advice, bool) {
 	case errors.Is(err, truelayer.ErrUnauthorized):
 		return Advice{Problem: "the bank refused the access token", Remedy: RemedyReconnect, Detail: detailOf(err)}, true
 	case errors.Is(err, ErrBadBalance):
-		return Advice{Problem: "the bank sent a balance without an amount; the last good balance is shown", BankLimit: true}, true
+		// Not a bank limit: the figure shown is not today's, so the run fails.
+		return Advice{Problem: "the bank sent a balance without an amount; the last good balance is shown", Remedy: RemedyRetryLater}, true
+	case errors.Is(err, truelayer.ErrMalformedResponse):
+		return Advice{Problem: "the bank sent an answer banktui cannot read, so none of it was used", Remedy: RemedyRetryLater,
+			Detail: firstLine(err)}, true
 	}
 	return Advice{}, false
 }
