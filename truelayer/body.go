@@ -177,8 +177,12 @@ func (r *requester) bodyError(req *http.Request, resp *http.Response, bb *bounde
 	case bb.readErr != nil && bb.readErr != io.EOF:
 		return transportError(req, bb.readErr)
 	}
-	if lerr := checkLength(req, resp, bb); lerr != nil {
-		return lerr
+	// Short of its Content-Length only if the body ended: a decoder that
+	// gave up early left the rest unread, and the body is malformed.
+	if bb.readErr == io.EOF {
+		if lerr := checkLength(req, resp, bb); lerr != nil {
+			return lerr
+		}
 	}
 	return &decodeError{method: req.Method, url: RedactURL(req.URL), err: err}
 }

@@ -6,7 +6,9 @@ import (
 	"net/http"
 	"net/url"
 	"reflect"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -367,13 +369,35 @@ func TestMalformedResponse(t *testing.T) {
 	f := newFixture(t)
 	f.api.HandleFunc("/data/v1/accounts", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte(`{"results": [ {"account_id": 1`)) })
 	f.api.HandleFunc("/data/v1/cards", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte(`<html>oops</html>`)) })
+	// Bodies with a Content-Length that the decoder gives up on long before
+	// their end: malformed, not "cut short" (which would be retried).
+	var calls atomic.Int32
+	long := func(body string) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			calls.Add(1)
+			body += strings.Repeat(" ", 64<<10) + "]}"
+			w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+			w.Write([]byte(body))
+		}
+	}
+	f.api.HandleFunc("/data/v1/accounts/a/transactions", long(`{"results":[{"transaction_id":"t1","amount":{"oops":1},"currency":"GBP"}`))
+	f.api.HandleFunc("/data/v1/accounts/a/balance", long(`<html>oops</html>`))
 	for name, call := range map[string]func() error{
 		"accounts": func() error { _, err := f.client.Accounts(context.Background()); return err },
 		"cards":    func() error { _, err := f.client.Cards(context.Background()); return err },
+		"transactions": func() error {
+			_, err := f.client.Transactions(context.Background(), "a", time.Time{}, time.Time{})
+			return err
+		},
+		"balance": func() error { _, err := f.client.Balance(context.Background(), "a"); return err },
 	} {
+		calls.Store(0)
 		err := call()
-		if !errors.Is(err, ErrMalformedResponse) {
-			t.Errorf("%s: err = %v, want ErrMalformedResponse", name, err)
+		if !errors.Is(err, ErrMalformedResponse) || errors.Is(err, ErrTemporary) {
+			t.Errorf("%s: err = %v, want ErrMalformedResponse, not temporary", name, err)
+		}
+		if n := calls.Load(); n > 1 {
+			t.Errorf("%s: asked %d times; a malformed answer is not retried", name, n)
 		}
 	}
 }
