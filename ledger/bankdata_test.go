@@ -79,9 +79,15 @@ func (b *scriptedBank) set(f func(b *scriptedBank)) {
 // sync runs a full sync of the scripted connection.
 func (b *scriptedBank) sync() *Report {
 	b.t.Helper()
+	return b.syncAs(truelayer.WithPSUIP("127.0.0.1")) // the user is present: no unattended limit
+}
+
+// syncAs syncs with the client options given (none: unattended).
+func (b *scriptedBank) syncAs(opts ...truelayer.Option) *Report {
+	b.t.Helper()
 	clients := func(context.Context, string) (*truelayer.Client, error) {
-		return truelayer.NewClient(b.srv.Client(), truelayer.WithBaseURL(b.srv.URL), truelayer.WithRetry(truelayer.NoRetry()),
-			truelayer.WithPSUIP("127.0.0.1")), nil // the user is present: no unattended limit
+		return truelayer.NewClient(b.srv.Client(), append([]truelayer.Option{truelayer.WithBaseURL(b.srv.URL),
+			truelayer.WithRetry(truelayer.NoRetry())}, opts...)...), nil
 	}
 	rep, err := NewSyncer(b.st, clients, WithClock(func() time.Time { return demoNow })).Sync(context.Background(), []string{"conn-s"}, nil)
 	if err != nil {
@@ -141,6 +147,32 @@ func TestSyncNullBalanceKeepsTheLastGoodOne(t *testing.T) {
 	b.sync()
 	if v, _, _ := b.st.Account(context.Background(), scriptedAccount); v.SyncError != "" || !v.Current.IsZero() {
 		t.Errorf("a real zero balance: %s, note %q", v.Current, v.SyncError)
+	}
+}
+
+// A sync that does not ask for the balance (the day's unattended calls
+// spent) keeps the bad-balance note: the figure shown is still the last
+// good one. The skip is in the account's report. (The note was cleared,
+// and the skip lost when the transactions replaced the balance report.)
+func TestSyncSkippingTheBalanceKeepsItsNote(t *testing.T) {
+	b := newScriptedBank(t)
+	b.sync()
+	b.set(func(b *scriptedBank) { b.balance = `{"currency":"GBP","available":null,"current":null}` })
+	b.sync()
+	ctx := context.Background()
+	ep := endpoint{account: scriptedAccount, kind: KindAccount, name: EndpointBalance}
+	for range UnattendedLimit {
+		if err := b.st.recordUnattendedCall(ctx, "conn-s", ep, demoNow); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rep := b.syncAs()
+	acc := rep.Connections[0].Accounts[0]
+	if len(acc.Skipped) != 1 || acc.Skipped[0].Endpoint != EndpointBalance {
+		t.Errorf("the account's report skipped %v, want the balance", acc.Skipped)
+	}
+	if v, _, _ := b.st.Account(ctx, scriptedAccount); v.SyncError != SyncErrBadBalance || v.Current.String() != "100.5" {
+		t.Errorf("after a sync without the balance: %s, note %q; want the last good 100.5 noted %q", v.Current, v.SyncError, SyncErrBadBalance)
 	}
 }
 

@@ -21,6 +21,10 @@ type accountBatch struct {
 	StandingOrders [][]byte // nil: keep the stored ones
 	DirectDebits   [][]byte
 	SyncError      string
+	// BalanceKept: the balance was not asked this time, so a stored
+	// bad-balance note stays while SyncError is empty (the figure shown is
+	// still the last good one).
+	BalanceKept bool
 	// FirstSeen is when this sync began (unix ms): the settled rows it
 	// stored carry it, and pending rows may match them loosely. 0: now.
 	FirstSeen int64
@@ -93,7 +97,8 @@ func (s *Store) commitWithStage(ctx context.Context, accountID string, b account
 		if err := saveSyncState(ctx, tx, rid, b.State, now); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, "UPDATE accounts SET sync_error = ? WHERE rid = ?", b.SyncError, rid)
+		_, err = tx.ExecContext(ctx, `UPDATE accounts SET sync_error = CASE WHEN ?1 = '' AND ?2 AND sync_error = ?3 THEN sync_error ELSE ?1 END
+WHERE rid = ?4`, b.SyncError, b.BalanceKept, SyncErrBadBalance, rid)
 		return err
 	})
 	return res, pending, err

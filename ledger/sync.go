@@ -65,6 +65,8 @@ type AccountReport struct {
 	// budget for them is spent (the stored data stays); the next sync
 	// with budget, or one with the user present, fetches them.
 	Skipped []*SkippedError
+
+	balanceKept bool // the balance was not asked (skipped, refused): its note stays
 }
 
 // noteSkipped keeps a skip for the budget; a scope not granted is the

@@ -14,8 +14,10 @@ import (
 // syncAccount fetches an account's transactions (the recent days again, and
 // the back-fill until it is done), pending set, standing orders and direct
 // debits, and commits them at once with the sync state.
-func (c *connSync) syncAccount(ctx context.Context, r accountRecord, balanceErr error) AccountReport {
-	ar := AccountReport{AccountID: r.ID, Kind: r.Kind, DisplayName: r.DisplayName}
+func (c *connSync) syncAccount(ctx context.Context, r accountRecord, balance AccountReport) AccountReport {
+	balanceErr := balance.Err
+	// The balance's skip stays in the report the account's replaces.
+	ar := AccountReport{AccountID: r.ID, Kind: r.Kind, DisplayName: r.DisplayName, Skipped: balance.Skipped}
 	st, err := c.y.store.syncState(ctx, r.ID)
 	if err != nil {
 		ar.Err = c.storeFailed(err)
@@ -49,7 +51,9 @@ func (c *connSync) syncAccount(ctx context.Context, r accountRecord, balanceErr 
 
 	ar.Err = reportedErr(f.err(), balanceErr)
 	ar.noteSkipped(f.txErr, f.side.pendingErr, f.side.standingOrdersErr, f.side.directDebitsErr)
-	res, pending, err := c.y.store.commitWithStage(ctx, r.ID, f.batch(balanceErr), stage)
+	batch := f.batch(balanceErr)
+	batch.BalanceKept = balance.balanceKept
+	res, pending, err := c.y.store.commitWithStage(ctx, r.ID, batch, stage)
 	if err != nil {
 		ar.Err = c.storeFailed(fmt.Errorf("saving %s %s: %w", r.Kind, r.ID, err))
 		return ar

@@ -271,8 +271,11 @@ func (c *connSync) syncBalances(ctx context.Context, recs []accountRecord, reps 
 		err := c.syncBalance(ctx, r)
 		var se *SkippedError
 		switch {
-		case errors.As(err, &se):
-			reps[i].noteSkipped(se)
+		case notFetched(err):
+			reps[i].balanceKept = true
+			if errors.As(err, &se) {
+				reps[i].noteSkipped(se)
+			}
 		case err != nil && !errors.Is(err, truelayer.ErrNotSupported):
 			reps[i].Err = err
 		}
@@ -285,7 +288,7 @@ func (c *connSync) syncBalances(ctx context.Context, recs []accountRecord, reps 
 // it is given so a balance error is not lost.
 func (c *connSync) syncTransactions(ctx context.Context, recs []accountRecord, reps []AccountReport) {
 	c.eachAccount(PhaseTransactions, recs, func(i int, r accountRecord) Event {
-		reps[i] = c.syncAccount(ctx, r, reps[i].Err)
+		reps[i] = c.syncAccount(ctx, r, reps[i])
 		return Event{Phase: PhaseDone, Added: reps[i].Added, Err: reps[i].Err}
 	})
 }
