@@ -120,9 +120,20 @@ func (s *Store) sumWhere(ctx context.Context, q TxQuery, cond string, arg any) (
 // money of those moneyIf (an SQL condition) holds for; inexact reports an
 // amount of more than six decimals, and where and args are the rows'.
 func (s *Store) sumRows(ctx context.Context, q TxQuery, cond string, arg any, moneyIf string) (out []Bucket, inexact bool, where string, args []any, err error) {
-	where, args, plan, err := s.txWherePlanned(ctx, q)
+	query, where, args, err := s.sumQuery(ctx, q, cond, arg, moneyIf)
 	if err != nil {
 		return nil, false, "", nil, err
+	}
+	out, inexact, err = s.scanBuckets(ctx, query, args)
+	return out, inexact, where, args, err
+}
+
+// sumQuery is sumRows's query, and the WHERE clause of its rows with the
+// arguments of both.
+func (s *Store) sumQuery(ctx context.Context, q TxQuery, cond string, arg any, moneyIf string) (query, where string, args []any, err error) {
+	where, args, plan, err := s.txWherePlanned(ctx, q)
+	if err != nil {
+		return "", "", nil, err
 	}
 	if cond != "" {
 		if where == "" {
@@ -132,17 +143,38 @@ func (s *Store) sumRows(ctx context.Context, q TxQuery, cond string, arg any, mo
 		args = append(args, arg)
 	}
 	table := "transactions t"
-	if plan.match != "" {
+	switch match, _ := s.splitText(q.Text); {
+	case (plan.match != "" || match != "") && sumsCovered(q, plan):
+		table += " INDEXED BY transactions_sums" // the text's matches, by row id, without the rows
+	case plan.match != "":
 		table += " NOT INDEXED" // the text's matches, by row id
 	}
-	out, inexact, err = s.scanBuckets(ctx, `
+	return `
 SELECT '' AS k, t.currency, count(*), sum(t.amount_micro < 0), sum(t.amount_micro > 0),
-       sum(CASE WHEN t.amount_micro < 0 AND `+moneyIf+` THEN -t.amount_micro ELSE 0 END),
-       sum(CASE WHEN t.amount_micro > 0 AND `+moneyIf+` THEN t.amount_micro ELSE 0 END),
+       sum(CASE WHEN t.amount_micro < 0 AND ` + moneyIf + ` THEN -t.amount_micro ELSE 0 END),
+       sum(CASE WHEN t.amount_micro > 0 AND ` + moneyIf + ` THEN t.amount_micro ELSE 0 END),
        sum(t.amount_exact = 0)
-FROM `+table+where+`
-GROUP BY t.currency`, args)
-	return out, inexact, where, args, err
+FROM ` + table + where + `
+GROUP BY t.currency`, where, args, nil
+}
+
+// sumsCovered reports whether every condition of q (found as plan says)
+// reads only columns of transactions_sums. Words found by a LIKE, a
+// category or a merchant need the row.
+func sumsCovered(q TxQuery, plan wordPlan) bool {
+	if q.Category != "" || q.Merchant != "" || !allLong(q.Text) {
+		return false
+	}
+	t := q.Terms
+	if len(t.NotWords) > 0 || len(t.Categories) > 0 || len(t.Merchants) > 0 {
+		return false
+	}
+	for _, w := range t.Words {
+		if !plan.ftsWords[w] {
+			return false
+		}
+	}
+	return true
 }
 
 // sumDays adds the stored totals of days [first, end) of the accounts rids
