@@ -139,6 +139,10 @@ func open(path string, cfg openConfig) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ledger: open %s: %w", path, err)
 	}
+	// database/sql keeps two idle connections by default: the TUI reads a
+	// page and its counts at once, so a third was closed after every key
+	// and the next read opened a new one, its page cache cold.
+	db.SetMaxIdleConns(4)
 	s := &Store{db: db, path: path, now: cfg.now}
 	if s.now == nil {
 		s.now = time.Now
