@@ -128,8 +128,13 @@ func open(path string, cfg openConfig) (*Store, error) {
 	q.Add("_pragma", "busy_timeout(5000)")
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "synchronous(NORMAL)")
-	q.Add("_pragma", "cache_size(-16384)") // 16 MiB of pages per connection
-	q.Add("_pragma", "mmap_size(268435456)")
+	// 4 MiB of pages per connection, and no memory map: measured on the
+	// TUI's keys and a sync, both were as quick or quicker than 16 MiB and
+	// a 256 MiB map, and the process stays small (every mapped page read
+	// counts in its resident size, and each of up to five connections
+	// fills its own cache).
+	q.Add("_pragma", "cache_size(-4096)")
+	q.Add("_pragma", "mmap_size(0)")
 	if cfg.maxPageCount > 0 {
 		q.Add("_pragma", fmt.Sprintf("max_page_count(%d)", cfg.maxPageCount))
 	}
