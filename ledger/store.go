@@ -68,8 +68,9 @@ type Store struct {
 	db     *sql.DB
 	path   string
 	hasFTS bool // full-text index over description and merchant
-	// ftsDrive replaces ftsDriveLimit when > 0 (tests).
-	ftsDrive int
+	// ftsDrive replaces ftsDriveLimit, walkLimit walkRows times the page
+	// (accountPage), when > 0 (tests).
+	ftsDrive, walkLimit int
 
 	// writeMu serialises this process's write transactions, so concurrent
 	// account commits queue in Go rather than spin on SQLITE_BUSY.

@@ -117,8 +117,35 @@ func (s *Store) scopeRIDs(ctx context.Context, ids []string) ([]int64, error) {
 	return queryColumn[int64](ctx, s.db, "SELECT rid FROM accounts ORDER BY rid")
 }
 
+// walkRows: when a text's matches are many, a page first tests at most
+// this many rows along its sort's index per row asked for: the page is
+// found there when at least one row in walkRows matches (about 13 ms for
+// a page of 90 at 1M rows).
+const walkRows = 50
+
 // accountPage is one account's part of a page.
 func (s *Store) accountPage(ctx context.Context, q TxQuery, ps pageSort, rid int64, plan wordPlan) ([]TxView, error) {
+	if plan.probe == nil {
+		return s.pageRead(ctx, q, ps, rid, plan, 0)
+	}
+	// Many matches: testing the rows walked finds a page soonest, when the
+	// matches are spread along the sort. When they lie far along it (a word
+	// of one label, of an old year), every row between would be read: then
+	// the index is walked again, each row id looked up among the matches.
+	limit := walkRows * q.Limit
+	if s.walkLimit > 0 {
+		limit = s.walkLimit
+	}
+	out, err := s.pageRead(ctx, q, ps, rid, plan, limit)
+	if err != nil || len(out) == q.Limit {
+		return out, err
+	}
+	return s.pageRead(ctx, q, ps, rid, *plan.probe, 0)
+}
+
+// pageRead reads one account's part of a page as plan says, testing at
+// most walk rows along the sort's index when walk > 0.
+func (s *Store) pageRead(ctx context.Context, q TxQuery, ps pageSort, rid int64, plan wordPlan, walk int) ([]TxView, error) {
 	where, args, err := s.txWhereIn(ctx, q, []int64{rid}, plan)
 	if err != nil {
 		return nil, err
@@ -130,29 +157,45 @@ func (s *Store) accountPage(ctx context.Context, q TxQuery, ps pageSort, rid int
 	if q.Inclusive {
 		op += "="
 	}
-	order := " ORDER BY "
+	var after string
+	var afterArgs []any
 	if c := q.After; c != nil {
 		if ps.key == "" {
-			where += " AND (t.ts, t.rid) " + op + " (?, ?)"
-			args = append(args, c.ts, c.rid)
+			after = " AND (t.ts, t.rid) " + op + " (?, ?)"
+			afterArgs = []any{c.ts, c.rid}
 		} else {
-			where += " AND (" + ps.key + ", t.ts, t.rid) " + op + " (?, ?, ?)"
-			args = append(args, c.key(), c.ts, c.rid)
+			after = " AND (" + ps.key + ", t.ts, t.rid) " + op + " (?, ?, ?)"
+			afterArgs = []any{c.key(), c.ts, c.rid}
 		}
 	}
+	order := " ORDER BY "
 	if ps.key != "" {
 		order += ps.key + dir + ", "
 	}
-	order += "t.ts" + dir + ", t.rid" + dir + " LIMIT ?"
-	args = append(args, q.Limit)
-	// Walk the sort's index (without the hint SQLite may read every row of
-	// the account and sort them), or read the few rows the text matched.
-	from := txSelectIndexed("INDEXED BY " + ps.index)
-	if plan.few {
-		from = txSelectIndexed("NOT INDEXED")
+	order += "t.ts" + dir + ", t.rid" + dir
+	var query string
+	if walk > 0 {
+		// The walk: the account's rows of the period along the index, at
+		// most walk of them, then the filter.
+		walkWhere, walkArgs, err := s.txWhereIn(ctx, TxQuery{From: q.From, To: q.To, Location: q.Location}, []int64{rid}, wordPlan{})
+		if err != nil {
+			return nil, err
+		}
+		query = txColumns + txTimestamp + " FROM (SELECT t.* FROM transactions t INDEXED BY " + ps.index + walkWhere + after + order + " LIMIT ?) t" +
+			txJoins + where + order + " LIMIT ?"
+		args = append(append(append(append(walkArgs, afterArgs...), walk), args...), q.Limit)
+	} else {
+		// Walk the sort's index (without the hint SQLite may read every row
+		// of the account and sort them), or read the few rows the text matched.
+		hint := "INDEXED BY " + ps.index
+		if plan.few {
+			hint = "NOT INDEXED"
+		}
+		query = txColumns + txTimestamp + " FROM transactions t " + hint + txJoins + where + after + order + " LIMIT ?"
+		args = append(append(args, afterArgs...), q.Limit)
 	}
 	var out []TxView
-	err = s.scanTransactions(ctx, from+where+order, args, false, func(_ int64, v TxView) { out = append(out, v) })
+	err = s.scanTransactions(ctx, query, args, false, func(_ int64, v TxView) { out = append(out, v) })
 	return out, err
 }
 
