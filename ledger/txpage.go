@@ -184,14 +184,17 @@ func (s *Store) pageRead(ctx context.Context, q TxQuery, ps pageSort, rid int64,
 		query = txColumns + txTimestamp + " FROM (SELECT t.* FROM transactions t INDEXED BY " + ps.index + walkWhere + after + order + " LIMIT ?) t" +
 			txJoins + where + order + " LIMIT ?"
 		args = append(append(append(append(walkArgs, afterArgs...), walk), args...), q.Limit)
+	} else if plan.few {
+		// The few rows the text matched, sorted by their keys alone: the
+		// columns of those on the page only (the bank's timestamp is in the
+		// JSON, a read and a parse per row).
+		query = txColumns + txTimestamp + " FROM (SELECT t.rid FROM transactions t NOT INDEXED" + where + after + order + " LIMIT ?) p" +
+			" CROSS JOIN transactions t ON t.rid = p.rid" + txJoins + order
+		args = append(append(args, afterArgs...), q.Limit)
 	} else {
 		// Walk the sort's index (without the hint SQLite may read every row
-		// of the account and sort them), or read the few rows the text matched.
-		hint := "INDEXED BY " + ps.index
-		if plan.few {
-			hint = "NOT INDEXED"
-		}
-		query = txColumns + txTimestamp + " FROM transactions t " + hint + txJoins + where + after + order + " LIMIT ?"
+		// of the account and sort them).
+		query = txColumns + txTimestamp + " FROM transactions t INDEXED BY " + ps.index + txJoins + where + after + order + " LIMIT ?"
 		args = append(append(args, afterArgs...), q.Limit)
 	}
 	var out []TxView
