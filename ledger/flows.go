@@ -15,14 +15,23 @@ import (
 // when q selects by accounts, dates and pending state alone.
 func (s *Store) FlowTotals(ctx context.Context, q TxQuery) ([]Bucket, error) {
 	q.ExcludeTransfers = false
-	if !onlyDates(q) { // the rows a filter matches, read once
-		q.Sort, q.Limit, q.Offset, q.After = "", 0, 0, nil
-		out, inexact, _, _, err := s.sumRows(ctx, q, "", nil, notTransfer)
-		if err != nil || !inexact {
-			sort.Slice(out, func(i, j int) bool { return out[i].Currency < out[j].Currency })
-			return out, err
+	q.Sort, q.Limit, q.Offset, q.After = "", 0, 0, nil
+	byCurrency := func(out []Bucket) []Bucket {
+		sort.Slice(out, func(i, j int) bool { return out[i].Currency < out[j].Currency })
+		return out
+	}
+	if onlyDates(q) { // the days, in one pass
+		out, exact, err := s.totalsByDay(ctx, q, true)
+		if err != nil || exact {
+			return byCurrency(out), err
 		}
 	}
+	// The rows, read once.
+	out, inexact, _, _, err := s.sumRows(ctx, q, "", nil, notTransfer)
+	if err != nil || !inexact {
+		return byCurrency(out), err
+	}
+	// An amount of more than six decimals: from the text.
 	all, err := s.TransactionTotals(ctx, q)
 	if err != nil {
 		return nil, err
@@ -36,7 +45,7 @@ func (s *Store) FlowTotals(ctx context.Context, q TxQuery) ([]Bucket, error) {
 	for _, b := range flows {
 		money[b.Currency] = b
 	}
-	out := make([]Bucket, len(all))
+	out = make([]Bucket, len(all))
 	for i, b := range all {
 		m := money[b.Currency]
 		out[i] = Bucket{Currency: b.Currency, Count: b.Count, Received: m.Received, Spent: m.Spent, Net: m.Received.Sub(m.Spent)}

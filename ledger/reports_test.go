@@ -394,3 +394,59 @@ func TestPreviousPeriodAndMonths(t *testing.T) {
 		t.Errorf("ten days before: %s to %s", pf, pt)
 	}
 }
+
+// TestFlowTotalsAgreeWithTheRows: FlowTotals counts every row and sums the
+// money of all but matched transfers, from the per-day totals (whole and
+// part days, one pass) or from the rows a filter matches.
+func TestFlowTotalsAgreeWithTheRows(t *testing.T) {
+	st := reportRows(t)
+	ctx := context.Background()
+	at := func(d, h int) time.Time { return time.Date(2026, 11, d, h, 0, 0, 0, time.UTC) }
+	london, _ := time.LoadLocation("Europe/London")
+	cases := map[string]TxQuery{
+		"all":           {},
+		"november":      november,
+		"part days":     {From: at(2, 12), To: at(26, 7)},
+		"within a day":  {From: at(26, 6), To: at(26, 8)},
+		"one account":   {AccountIDs: []string{"cur"}, From: at(20, 0), Location: london},
+		"settled":       {Pending: PendingExclude, To: at(25, 0)},
+		"filtered":      {Terms: TxTerms{Words: []string{"pay"}}},
+		"filtered days": {Terms: TxTerms{Words: []string{"tesco"}}, From: at(1, 0)},
+	}
+	for name, q := range cases {
+		got, err := st.FlowTotals(ctx, q)
+		if err != nil {
+			t.Fatal(name, err)
+		}
+		views, err := st.Transactions(ctx, q)
+		if err != nil {
+			t.Fatal(name, err)
+		}
+		want := map[string]*Bucket{}
+		for _, v := range views {
+			b := want[v.Currency]
+			if b == nil {
+				b = &Bucket{Currency: v.Currency}
+				want[v.Currency] = b
+			}
+			b.Count++
+			if v.TransferKind != "" {
+				continue
+			}
+			if v.Amount.Sign() > 0 {
+				b.Received = b.Received.Add(v.Amount)
+			} else {
+				b.Spent = b.Spent.Sub(v.Amount)
+			}
+		}
+		if len(got) != len(want) {
+			t.Errorf("%s: %d currencies, want %d", name, len(got), len(want))
+		}
+		for _, b := range got {
+			w := want[b.Currency]
+			if w == nil || b.Count != w.Count || !b.Received.Equal(w.Received) || !b.Spent.Equal(w.Spent) || !b.Net.Equal(w.Received.Sub(w.Spent)) {
+				t.Errorf("%s %s: %d in %s out %s net %s, want %+v", name, b.Currency, b.Count, b.Received, b.Spent, b.Net, w)
+			}
+		}
+	}
+}

@@ -20,6 +20,7 @@ var migrations = []func(ctx context.Context, tx *sql.Tx) error{
 	migrateReportMonths,
 	migrateKeysetIndexes,
 	migrateTransactionDays,
+	migrateSumsIndex,
 }
 
 func (s *Store) migrate(ctx context.Context, from int) error {
@@ -319,5 +320,24 @@ func dayTake(row string) string {
 
 func migrateTransactionDays(ctx context.Context, tx *sql.Tx) error {
 	_, err := tx.ExecContext(ctx, transactionDays)
+	return err
+}
+
+// SchemaVersion is the schema this banktui writes: a store at this version
+// needs no migration.
+func SchemaVersion() int { return len(migrations) }
+
+// sumsIndex holds, in row id order, what counting and summing a row needs
+// (its account, time, pending state, currency, amount and transfer side).
+// A text filter's matches come from the full-text index as row ids; their
+// count and totals then read this narrow index (about 30 bytes a row)
+// instead of the rows themselves (about 150), which at 1M rows and a
+// common word meant reading most of the table (TransactionTotals).
+const sumsIndex = `
+CREATE INDEX transactions_sums ON transactions(rid, account_rid, ts, pending, currency, amount_micro, amount_exact, transfer_kind, amount);
+`
+
+func migrateSumsIndex(ctx context.Context, tx *sql.Tx) error {
+	_, err := tx.ExecContext(ctx, sumsIndex)
 	return err
 }

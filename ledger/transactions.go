@@ -223,12 +223,8 @@ func txSelect(withRaw bool) string {
 // txTimestamp is the timestamp text the bank sent.
 const txTimestamp = "coalesce(json_extract(j.raw, '$.timestamp'), '')"
 
-// txSelectIndexed is txSelect without Raw, with an index hint ("INDEXED BY
-// name", "NOT INDEXED") for transactions.
-func txSelectIndexed(hint string) string {
-	return txColumns + txTimestamp + `
-FROM transactions t ` + hint + ` JOIN accounts a ON a.rid = t.account_rid JOIN transaction_json j ON j.rid = t.rid`
-}
+// txJoins join a row t to its account and its JSON, as txColumns read them.
+const txJoins = " JOIN accounts a ON a.rid = t.account_rid JOIN transaction_json j ON j.rid = t.rid"
 
 func (s *Store) loadTransactions(ctx context.Context, rids []int64, withRaw bool, into map[int64]TxView) error {
 	args := make([]any, len(rids))

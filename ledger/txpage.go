@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"slices"
@@ -117,12 +118,68 @@ func (s *Store) scopeRIDs(ctx context.Context, ids []string) ([]int64, error) {
 	return queryColumn[int64](ctx, s.db, "SELECT rid FROM accounts ORDER BY rid")
 }
 
+// walkRows: when a text's matches are many, a page first tests at most
+// this many rows along its sort's index per row asked for: the page is
+// found there when at least one row in walkRows matches.
+const walkRows = 50
+
 // accountPage is one account's part of a page.
 func (s *Store) accountPage(ctx context.Context, q TxQuery, ps pageSort, rid int64, plan wordPlan) ([]TxView, error) {
-	where, args, err := s.txWhereIn(ctx, q, []int64{rid}, plan)
+	if plan.probe == nil {
+		return s.pageRead(ctx, q, ps, rid, plan, nil)
+	}
+	// Many matches: testing the rows walked finds a page soonest, when the
+	// matches are spread along the sort. When they lie far along it (a word
+	// of one label, of an old year), every row between would be read: so
+	// the walk stops at a bound, and then the index is walked again, each
+	// row id looked up among the matches.
+	n := walkRows * q.Limit
+	if s.walkLimit > 0 {
+		n = s.walkLimit
+	}
+	bound, err := s.walkBound(ctx, q, ps, rid, n)
 	if err != nil {
 		return nil, err
 	}
+	out, err := s.pageRead(ctx, q, ps, rid, plan, bound)
+	if err != nil || len(out) == q.Limit || bound == nil {
+		return out, err
+	}
+	return s.pageRead(ctx, q, ps, rid, *plan.probe, nil)
+}
+
+// walkBound is the position of the n-th row of the account's period along
+// the sort's index after q.After, nil when there are fewer: found in the
+// index alone.
+func (s *Store) walkBound(ctx context.Context, q TxQuery, ps pageSort, rid int64, n int) (*TxCursor, error) {
+	where, args, err := s.txWhereIn(ctx, TxQuery{From: q.From, To: q.To, Location: q.Location}, []int64{rid}, wordPlan{})
+	if err != nil {
+		return nil, err
+	}
+	after, afterArgs, order := pageOrder(q, ps)
+	key := ps.key
+	if key == "" {
+		key = "0"
+	}
+	c := TxCursor{sort: pageSortName(q.Sort)}
+	var keyDest any = &c.num
+	if ps.text {
+		keyDest = &c.text
+	}
+	err = s.db.QueryRowContext(ctx, "SELECT "+key+", t.ts, t.rid FROM transactions t INDEXED BY "+ps.index+where+after+order+" LIMIT 1 OFFSET ?",
+		append(append(args, afterArgs...), n-1)...).Scan(keyDest, &c.ts, &c.rid)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("ledger: transactions: %w", err)
+	}
+	return &c, nil
+}
+
+// pageOrder is the condition (with its arguments) of the rows after
+// q.After in q's sort and direction, and the ORDER BY.
+func pageOrder(q TxQuery, ps pageSort) (after string, args []any, order string) {
 	op, dir := ">", " ASC"
 	if q.Desc {
 		op, dir = "<", " DESC"
@@ -130,29 +187,57 @@ func (s *Store) accountPage(ctx context.Context, q TxQuery, ps pageSort, rid int
 	if q.Inclusive {
 		op += "="
 	}
-	order := " ORDER BY "
 	if c := q.After; c != nil {
-		if ps.key == "" {
-			where += " AND (t.ts, t.rid) " + op + " (?, ?)"
-			args = append(args, c.ts, c.rid)
-		} else {
-			where += " AND (" + ps.key + ", t.ts, t.rid) " + op + " (?, ?, ?)"
-			args = append(args, c.key(), c.ts, c.rid)
-		}
+		after, args = keysetCond(ps, op, c)
 	}
+	order = " ORDER BY "
 	if ps.key != "" {
 		order += ps.key + dir + ", "
 	}
-	order += "t.ts" + dir + ", t.rid" + dir + " LIMIT ?"
+	return after, args, order + "t.ts" + dir + ", t.rid" + dir
+}
+
+// keysetCond compares a row's position in ps with c's.
+func keysetCond(ps pageSort, op string, c *TxCursor) (string, []any) {
+	if ps.key == "" {
+		return " AND (t.ts, t.rid) " + op + " (?, ?)", []any{c.ts, c.rid}
+	}
+	return " AND (" + ps.key + ", t.ts, t.rid) " + op + " (?, ?, ?)", []any{c.key(), c.ts, c.rid}
+}
+
+// pageRead reads one account's part of a page as plan says, up to the
+// row at bound (included) when not nil.
+func (s *Store) pageRead(ctx context.Context, q TxQuery, ps pageSort, rid int64, plan wordPlan, bound *TxCursor) ([]TxView, error) {
+	where, args, err := s.txWhereIn(ctx, q, []int64{rid}, plan)
+	if err != nil {
+		return nil, err
+	}
+	after, afterArgs, order := pageOrder(q, ps)
+	args = append(args, afterArgs...)
+	if bound != nil {
+		op := "<="
+		if q.Desc {
+			op = ">="
+		}
+		cond, more := keysetCond(ps, op, bound)
+		after += cond
+		args = append(args, more...)
+	}
 	args = append(args, q.Limit)
-	// Walk the sort's index (without the hint SQLite may read every row of
-	// the account and sort them), or read the few rows the text matched.
-	from := txSelectIndexed("INDEXED BY " + ps.index)
+	var query string
 	if plan.few {
-		from = txSelectIndexed("NOT INDEXED")
+		// The few rows the text matched, sorted by their keys alone: the
+		// columns of those on the page only (the bank's timestamp is in the
+		// JSON, a read and a parse per row).
+		query = txColumns + txTimestamp + " FROM (SELECT t.rid FROM transactions t NOT INDEXED" + where + after + order + " LIMIT ?) p" +
+			" CROSS JOIN transactions t ON t.rid = p.rid" + txJoins + order
+	} else {
+		// Walk the sort's index (without the hint SQLite may read every row
+		// of the account and sort them).
+		query = txColumns + txTimestamp + " FROM transactions t INDEXED BY " + ps.index + txJoins + where + after + order + " LIMIT ?"
 	}
 	var out []TxView
-	err = s.scanTransactions(ctx, from+where+order, args, false, func(_ int64, v TxView) { out = append(out, v) })
+	err = s.scanTransactions(ctx, query, args, false, func(_ int64, v TxView) { out = append(out, v) })
 	return out, err
 }
 

@@ -141,6 +141,7 @@ func TestTransactionPageWalksEverySortBothWays(t *testing.T) {
 		"a month":          {From: time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)},
 		"settled":          {Pending: PendingExclude},
 		"word":             {Terms: TxTerms{Words: []string{"tesco"}}},
+		"word in a month":  {Terms: TxTerms{Words: []string{"amazon"}}, From: time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)},
 		"rare word":        {Terms: TxTerms{Words: []string{"ref3", "zed"}}},
 		"short word":       {Terms: TxTerms{Words: []string{"am"}}},
 		"category word":    {Terms: TxTerms{Words: []string{"bill"}}},
@@ -150,19 +151,26 @@ func TestTransactionPageWalksEverySortBothWays(t *testing.T) {
 		"amount = inexact": {Terms: TxTerms{Amounts: []AmountCond{{"=", dec("12.5000001")}}}},
 	}
 	for name, f := range filters {
-		st.ftsDrive = 0
+		st.ftsDrive, st.walkLimit = 0, 0
+		walks := []int{0}
 		if strings.HasPrefix(name, "word") {
-			st.ftsDrive = 5 // walk the index, testing every row
+			// Many matches: walk the index, testing every row (at most
+			// 50 a row asked for: all of them here), or at most 30 and
+			// then looking the row ids up among the matches.
+			st.ftsDrive, walks = 5, []int{0, 30}
 		}
-		for _, sort := range PageSorts {
-			for _, desc := range []bool{false, true} {
-				q := f
-				q.Sort, q.Desc = sort, desc
-				want := referenceOrder(t, st, q)
-				got := pageThrough(t, st, q, 23)
-				if !slices.Equal(got, want) {
-					t.Errorf("%s by %s desc=%v: pages give %d rows, the full sort %d; first difference at %d",
-						name, sort, desc, len(got), len(want), firstDiff(got, want))
+		for _, walk := range walks {
+			st.walkLimit = walk
+			for _, sort := range PageSorts {
+				for _, desc := range []bool{false, true} {
+					q := f
+					q.Sort, q.Desc = sort, desc
+					want := referenceOrder(t, st, q)
+					got := pageThrough(t, st, q, 23)
+					if !slices.Equal(got, want) {
+						t.Errorf("%s (walk %d) by %s desc=%v: pages give %d rows, the full sort %d; first difference at %d",
+							name, walk, sort, desc, len(got), len(want), firstDiff(got, want))
+					}
 				}
 			}
 		}
@@ -241,6 +249,16 @@ func TestTransactionTotalsAgreeWithTheRows(t *testing.T) {
 		"open start":       {To: day(10, 5), Pending: PendingOnly},
 		"open end":         {From: day(10, 5)},
 		"filtered":         {Terms: TxTerms{Words: []string{"tesco"}}, From: day(2, 3)},
+		// Words found by the full-text index and summed from transactions_sums.
+		"words, one account": {AccountIDs: []string{"a1"}, Terms: TxTerms{Words: []string{"tesco", "REF"}}},
+		"words and amounts": {Terms: TxTerms{Words: []string{"esco"}, Amounts: []AmountCond{{Op: "<", Value: decimal.RequireFromString("-5")}}},
+			Pending: PendingExclude},
+		"search text":         {Text: "amazon", To: day(20, 13)},
+		"words, no transfers": {Terms: TxTerms{Words: []string{"amazon"}}, ExcludeTransfers: true},
+		// And words that need the rows.
+		"words and not":   {Terms: TxTerms{Words: []string{"tesco"}, NotWords: []string{"extra"}}},
+		"short word":      {Terms: TxTerms{Words: []string{"tesco", "ex"}}},
+		"words, merchant": {Terms: TxTerms{Words: []string{"card"}, Merchants: []string{"pret"}}},
 	}
 	for name, q := range cases {
 		got, err := st.TransactionTotals(ctx, q)
@@ -260,6 +278,41 @@ func TestTransactionTotalsAgreeWithTheRows(t *testing.T) {
 			if !b.Net.Equal(b.Received.Sub(b.Spent)) {
 				t.Errorf("%s: net %s", name, b.Net)
 			}
+		}
+	}
+}
+
+// TestTextTotalsReadTheSumsIndex: a text filter's count and totals read
+// the narrow transactions_sums index for the matches, not their rows
+// (at 1M rows and a common word, reading the rows took about a second).
+func TestTextTotalsReadTheSumsIndex(t *testing.T) {
+	st := pageFixture(t, 50)
+	ctx := context.Background()
+	for _, q := range []TxQuery{
+		{AccountIDs: []string{"a1"}, Terms: TxTerms{Words: []string{"tesco"}}},
+		{Text: "tesco", From: time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC), Pending: PendingExclude},
+		{Terms: TxTerms{Words: []string{"amazon"}, Amounts: []AmountCond{{Op: ">=", Value: decimal.RequireFromString("-5")}}}},
+	} {
+		query, _, args, err := st.sumQuery(ctx, q, "", nil, notTransfer)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, err := st.db.QueryContext(ctx, "EXPLAIN QUERY PLAN "+query, args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var plans []string
+		for rows.Next() {
+			var id, parent, unused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+				t.Fatal(err)
+			}
+			plans = append(plans, detail)
+		}
+		rows.Close()
+		if p := strings.Join(plans, "; "); !strings.Contains(p, "SEARCH t USING COVERING INDEX transactions_sums (rid=?") {
+			t.Errorf("%+v: plan %s", q, p)
 		}
 	}
 }

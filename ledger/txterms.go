@@ -124,6 +124,9 @@ type wordPlan struct {
 	ftsWords map[string]bool // the words match covers
 	rids     []int64         // for a page: the rows match finds, when few
 	few      bool            // rids holds them all
+	// For a page when the matches are many: the plan that walks the
+	// sort's index looking each row id up among them (accountPage).
+	probe *wordPlan
 }
 
 // ftsDriveLimit: at most this many rows matching the indexed words, a page
@@ -179,6 +182,7 @@ func (s *Store) planWords(ctx context.Context, t TxTerms, page bool) (wordPlan, 
 	}
 	p.few = len(p.rids) <= limit
 	if !p.few {
+		p.probe = &wordPlan{match: strings.Join(quoted, " AND "), ftsWords: p.ftsWords}
 		p.rids, p.ftsWords = nil, nil // every word is tested on the rows walked
 	}
 	return p, nil

@@ -17,9 +17,11 @@ func (s *Store) TransactionTotals(ctx context.Context, q TxQuery) ([]Bucket, err
 	q.Sort, q.Limit, q.Offset, q.After = "", 0, 0, nil
 	var out []Bucket
 	var err error
+	exact := false
 	if onlyDates(q) {
-		out, err = s.totalsByDay(ctx, q)
-	} else {
+		out, exact, err = s.totalsByDay(ctx, q, false)
+	}
+	if err == nil && !exact {
 		out, err = s.sumWhere(ctx, q, "", nil)
 	}
 	if err != nil {
@@ -57,29 +59,31 @@ func wholeDays(q TxQuery) (first, end int64) {
 }
 
 // totalsByDay sums q's whole days from transaction_days, and the rows of
-// the part-days at its ends.
-func (s *Store) totalsByDay(ctx context.Context, q TxQuery) ([]Bucket, error) {
+// the part-days at its ends; with flows, the money of matched transfers
+// is left out (FlowTotals), not their count. exact is false when that
+// cannot be done in integers (an amount with more than six decimals) or
+// q holds no whole day: then the caller sums the rows.
+func (s *Store) totalsByDay(ctx context.Context, q TxQuery, flows bool) (out []Bucket, exact bool, err error) {
 	first, end := wholeDays(q)
 	if end <= first {
-		return s.sumWhere(ctx, q, "", nil)
+		return nil, false, nil
 	}
 	var rids []int64
 	if len(q.AccountIDs) > 0 {
-		var err error
 		if rids, err = s.accountRIDs(ctx, q.AccountIDs); err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		if len(rids) == 0 {
-			return nil, nil
+			return nil, true, nil
 		}
 	}
 	total := map[string]*Bucket{}
-	exact, err := s.sumDays(ctx, rids, first, end, q, total)
-	if err != nil {
-		return nil, err
+	if exact, err = s.sumDays(ctx, rids, first, end, q, flows, total); err != nil || !exact {
+		return nil, false, err
 	}
-	if !exact { // an amount with more than six decimals: sum the text
-		return s.sumWhere(ctx, q, "", nil)
+	moneyIf := "1"
+	if flows {
+		moneyIf = notTransfer
 	}
 	var edges [][2]any // the part-days: rows before the first whole day, from the end on
 	if !q.From.IsZero() {
@@ -89,20 +93,20 @@ func (s *Store) totalsByDay(ctx context.Context, q TxQuery) ([]Bucket, error) {
 		edges = append(edges, [2]any{"t.ts >= ?", end * daySeconds})
 	}
 	for _, e := range edges {
-		part, err := s.sumWhere(ctx, q, e[0].(string), e[1])
-		if err != nil {
-			return nil, err
+		part, inexact, _, _, err := s.sumRows(ctx, q, e[0].(string), e[1], moneyIf)
+		if err != nil || inexact {
+			return nil, false, err
 		}
 		for _, b := range part {
 			addBucket(total, b)
 		}
 	}
-	out := make([]Bucket, 0, len(total))
+	out = make([]Bucket, 0, len(total))
 	for _, b := range total {
 		b.Net = b.Received.Sub(b.Spent)
 		out = append(out, *b)
 	}
-	return out, nil
+	return out, true, nil
 }
 
 // sumWhere sums the rows q selects (and cond, with arg, when not "") per
@@ -120,9 +124,20 @@ func (s *Store) sumWhere(ctx context.Context, q TxQuery, cond string, arg any) (
 // money of those moneyIf (an SQL condition) holds for; inexact reports an
 // amount of more than six decimals, and where and args are the rows'.
 func (s *Store) sumRows(ctx context.Context, q TxQuery, cond string, arg any, moneyIf string) (out []Bucket, inexact bool, where string, args []any, err error) {
-	where, args, plan, err := s.txWherePlanned(ctx, q)
+	query, where, args, err := s.sumQuery(ctx, q, cond, arg, moneyIf)
 	if err != nil {
 		return nil, false, "", nil, err
+	}
+	out, inexact, err = s.scanBuckets(ctx, query, args)
+	return out, inexact, where, args, err
+}
+
+// sumQuery is sumRows's query, and the WHERE clause of its rows with the
+// arguments of both.
+func (s *Store) sumQuery(ctx context.Context, q TxQuery, cond string, arg any, moneyIf string) (query, where string, args []any, err error) {
+	where, args, plan, err := s.txWherePlanned(ctx, q)
+	if err != nil {
+		return "", "", nil, err
 	}
 	if cond != "" {
 		if where == "" {
@@ -132,23 +147,45 @@ func (s *Store) sumRows(ctx context.Context, q TxQuery, cond string, arg any, mo
 		args = append(args, arg)
 	}
 	table := "transactions t"
-	if plan.match != "" {
+	switch match, _ := s.splitText(q.Text); {
+	case (plan.match != "" || match != "") && sumsCovered(q, plan):
+		table += " INDEXED BY transactions_sums" // the text's matches, by row id, without the rows
+	case plan.match != "":
 		table += " NOT INDEXED" // the text's matches, by row id
 	}
-	out, inexact, err = s.scanBuckets(ctx, `
+	return `
 SELECT '' AS k, t.currency, count(*), sum(t.amount_micro < 0), sum(t.amount_micro > 0),
-       sum(CASE WHEN t.amount_micro < 0 AND `+moneyIf+` THEN -t.amount_micro ELSE 0 END),
-       sum(CASE WHEN t.amount_micro > 0 AND `+moneyIf+` THEN t.amount_micro ELSE 0 END),
+       sum(CASE WHEN t.amount_micro < 0 AND ` + moneyIf + ` THEN -t.amount_micro ELSE 0 END),
+       sum(CASE WHEN t.amount_micro > 0 AND ` + moneyIf + ` THEN t.amount_micro ELSE 0 END),
        sum(t.amount_exact = 0)
-FROM `+table+where+`
-GROUP BY t.currency`, args)
-	return out, inexact, where, args, err
+FROM ` + table + where + `
+GROUP BY t.currency`, where, args, nil
+}
+
+// sumsCovered reports whether every condition of q (found as plan says)
+// reads only columns of transactions_sums. Words found by a LIKE, a
+// category or a merchant need the row.
+func sumsCovered(q TxQuery, plan wordPlan) bool {
+	if q.Category != "" || q.Merchant != "" || !allLong(q.Text) {
+		return false
+	}
+	t := q.Terms
+	if len(t.NotWords) > 0 || len(t.Categories) > 0 || len(t.Merchants) > 0 {
+		return false
+	}
+	for _, w := range t.Words {
+		if !plan.ftsWords[w] {
+			return false
+		}
+	}
+	return true
 }
 
 // sumDays adds the stored totals of days [first, end) of the accounts rids
-// (none: all) into total, with q's pending state and transfers; exact is
+// (none: all) into total, with q's pending state and transfers (with
+// flows, the money of transfers left out, not their count); exact is
 // false when one of them holds an amount with more than six decimals.
-func (s *Store) sumDays(ctx context.Context, rids []int64, first, end int64, q TxQuery, total map[string]*Bucket) (exact bool, err error) {
+func (s *Store) sumDays(ctx context.Context, rids []int64, first, end int64, q TxQuery, flows bool, total map[string]*Bucket) (exact bool, err error) {
 	where := " WHERE day >= ? AND day < ?"
 	args := []any{first, end}
 	if len(rids) > 0 {
@@ -166,7 +203,12 @@ func (s *Store) sumDays(ctx context.Context, rids []int64, first, end int64, q T
 	if q.ExcludeTransfers {
 		where += " AND transfer = 0"
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT currency, sum(n), sum(money_in), sum(money_out), sum(inexact)
+	money := "1"
+	if flows {
+		money = "transfer = 0"
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT currency, sum(n), sum(CASE WHEN `+money+` THEN money_in ELSE 0 END),
+	sum(CASE WHEN `+money+` THEN money_out ELSE 0 END), sum(inexact)
 FROM transaction_days`+where+" GROUP BY currency", args...)
 	if err != nil {
 		return false, fmt.Errorf("ledger: totals: %w", err)

@@ -190,23 +190,26 @@ func periodCountCmd(ctx context.Context, seq uint64, src txSource, period ledger
 }
 
 // countsCmd counts and sums the list (which a filter may narrow: then it
-// sums the rows the filter matches), and counts its period.
+// sums the rows the filter matches), and counts its period (the list's own
+// count when nothing narrows it).
 func countsCmd(ctx context.Context, seq uint64, src txSource, list, period ledger.TxQuery, narrowed, possible bool) tea.Cmd {
 	return func() tea.Msg {
 		msg := txCountsMsg{seq: seq}
-		p, err := src.totals(ctx, period)
-		if err != nil {
-			msg.err = err
-			return msg
+		if narrowed || !possible {
+			p, err := src.totals(ctx, period)
+			if err != nil {
+				msg.err = err
+				return msg
+			}
+			msg.inPeriod = countOf(p)
 		}
-		msg.inPeriod = countOf(p)
 		if !possible {
 			return msg
 		}
 		msg.totals, msg.err = src.flows(ctx, list)
 		msg.shown = countOf(msg.totals)
 		if !narrowed {
-			msg.shown = msg.inPeriod
+			msg.inPeriod = msg.shown
 		}
 		return msg
 	}
