@@ -186,15 +186,18 @@ func (st *stage) merge(ctx context.Context, tx *sql.Tx, rid, firstSeen int64) (w
 	if err != nil || !stored { // a first sync, or older history: all new
 		return st.insertAll(ctx, tx, rid, firstSeen, maxRID, res)
 	}
-	// Stored under the same id: update what the bank changed.
+	// Stored under the same id: update what the bank changed. The pairs
+	// come from the stage (its rows looked up by id), so the cost is the
+	// window's, not the account's: joined directly, SQLite walks every
+	// stored row of the account instead.
 	set := "(" + strings.Join(rowColumns, ", ") + ") = (" + columnList("s.") + ")"
-	if _, err := tx.ExecContext(ctx, `UPDATE transactions AS t SET `+set+` FROM temp.tx_stage AS s
-WHERE t.account_rid = ?1 AND t.pending = 0 AND t.tx_id = s.tx_id
-	AND (SELECT j.raw FROM transaction_json j WHERE j.rid = t.rid) IS NOT s.raw`, rid); err != nil {
+	if _, err := tx.ExecContext(ctx, samePairs+`UPDATE transactions AS t SET `+set+`
+FROM pair p JOIN temp.tx_stage s ON s.seq = p.seq
+WHERE t.rid = p.rid AND (SELECT j.raw FROM transaction_json j WHERE j.rid = t.rid) IS NOT s.raw`, rid); err != nil {
 		return res, err
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE transaction_json AS j SET raw = s.raw FROM transactions t, temp.tx_stage s
-WHERE t.rid = j.rid AND t.account_rid = ?1 AND t.pending = 0 AND t.tx_id = s.tx_id AND j.raw IS NOT s.raw`, rid); err != nil {
+	if _, err := tx.ExecContext(ctx, samePairs+`UPDATE transaction_json AS j SET raw = s.raw
+FROM pair p JOIN temp.tx_stage s ON s.seq = p.seq WHERE j.rid = p.rid AND j.raw IS NOT s.raw`, rid); err != nil {
 		return res, err
 	}
 	if err := st.reidByProvider(ctx, tx, rid, set); err != nil {
@@ -202,6 +205,12 @@ WHERE t.rid = j.rid AND t.account_rid = ?1 AND t.pending = 0 AND t.tx_id = s.tx_
 	}
 	return st.insertAll(ctx, tx, rid, firstSeen, maxRID, res)
 }
+
+// samePairs names "pair": each staged row (seq) of account ?1 stored
+// settled under the same id (rid), found from the stage's side.
+const samePairs = `WITH pair AS MATERIALIZED (SELECT k.rid AS rid, s.seq AS seq
+	FROM temp.tx_stage s CROSS JOIN transactions k WHERE k.account_rid = ?1 AND k.pending = 0 AND k.tx_id = s.tx_id)
+`
 
 // insertAll inserts the staged rows not stored yet, in the order the bank
 // sent them, with their JSON and their full-text entries.
