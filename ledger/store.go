@@ -375,6 +375,22 @@ func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return s.writeWith(ctx, s.db.BeginTx, fn)
 }
 
+// unmap turns conn's memory map off, for work that goes through much of
+// the file once (a sync, an export): every mapped page it touched would
+// stay in the process's resident set, which would grow with the history;
+// without the map SQLite's page cache bounds it. restore turns it back on
+// before conn goes back to the pool.
+func unmap(ctx context.Context, conn *sql.Conn) (restore func()) {
+	var size int64
+	if err := conn.QueryRowContext(ctx, "PRAGMA mmap_size").Scan(&size); err != nil || size <= 0 {
+		return func() {}
+	}
+	_, _ = conn.ExecContext(ctx, "PRAGMA mmap_size = 0")
+	return func() {
+		_, _ = conn.ExecContext(context.Background(), fmt.Sprintf("PRAGMA mmap_size = %d", size))
+	}
+}
+
 // writeOn is write on conn (a sync's stage: its temporary tables live on
 // its own connection).
 func (s *Store) writeOn(ctx context.Context, conn *sql.Conn, fn func(tx *sql.Tx) error) error {
