@@ -22,6 +22,7 @@ type stage struct {
 	s     *Store
 	conn  *sql.Conn // pinned: temporary tables live per connection
 	add   *sql.Stmt // inserts a full batch
+	remap func()    // turns the connection's memory map back on (unmap)
 	batch []txRow
 	seq   int64
 	// The window being staged: rows dated from..to are inside it (to zero:
@@ -56,8 +57,10 @@ func (s *Store) openStage(ctx context.Context) (*stage, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ledger: %w", err)
 	}
-	st := &stage{s: s, conn: conn}
+	// A sync writes much of the file once and reads little of it again.
+	st := &stage{s: s, conn: conn, remap: unmap(ctx, conn)}
 	if err := st.create(ctx); err != nil {
+		st.remap()
 		conn.Close()
 		return nil, err
 	}
@@ -90,6 +93,7 @@ func (st *stage) close() {
 	st.add.Close()
 	// A fresh context: the sync's may be cancelled, and the tables must go.
 	st.conn.ExecContext(context.Background(), "DROP TABLE IF EXISTS temp.tx_stage; DROP TABLE IF EXISTS temp.tx_reid")
+	st.remap()
 	st.conn.Close()
 }
 
