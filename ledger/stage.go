@@ -31,6 +31,7 @@ type stage struct {
 	// the range). Rows with an unreadable date are kept.
 	from, to time.Time
 	inside   int   // rows inside the window
+	staged   int   // rows staged for the window (inside or near it)
 	err      error // the stage's own failure in Begin or Add (a full disk)
 }
 
@@ -105,7 +106,7 @@ func (st *stage) window(from, to time.Time) *stage {
 
 // Begin starts the window's response again (a retried request resends it).
 func (st *stage) Begin() error {
-	st.batch, st.inside, st.err = st.batch[:0], 0, nil
+	st.batch, st.inside, st.staged, st.err = st.batch[:0], 0, 0, nil
 	_, err := st.conn.ExecContext(context.Background(), "DELETE FROM temp.tx_stage")
 	return st.failed(err)
 }
@@ -129,6 +130,7 @@ func (st *stage) Add(t truelayer.Transaction) error {
 	if inside {
 		st.inside++
 	}
+	st.staged++
 	st.batch = append(st.batch, rowFromAPI(t))
 	if len(st.batch) == stageBatch {
 		return st.failed(st.flush(context.Background()))
@@ -174,7 +176,10 @@ type windowResult struct {
 // (with their JSON, their full-text entry and, by trigger, their day).
 func (st *stage) merge(ctx context.Context, tx *sql.Tx, rid, firstSeen int64) (windowResult, error) {
 	var res windowResult
-	if err := st.flush(ctx); err != nil {
+	if err := st.flush(ctx); err != nil || st.staged == 0 {
+		// Nothing staged, nothing to merge: the account's last commit of a
+		// sync, whose rows went in with their windows, would otherwise look
+		// for re-identified rows over its whole history.
 		return res, err
 	}
 	dups, err := keepApartStaged(ctx, tx)
