@@ -76,7 +76,8 @@ CREATE TEMP TABLE IF NOT EXISTS tx_stage (seq INTEGER PRIMARY KEY, `+strings.Joi
 CREATE INDEX IF NOT EXISTS temp.tx_stage_id ON tx_stage (tx_id);
 CREATE INDEX IF NOT EXISTS temp.tx_stage_provider ON tx_stage (provider_tx_id) WHERE provider_tx_id <> '';
 CREATE TEMP TABLE IF NOT EXISTS tx_reid (seq INTEGER PRIMARY KEY, rid INTEGER NOT NULL);
-DELETE FROM tx_stage; DELETE FROM tx_reid;`)
+CREATE TEMP TABLE IF NOT EXISTS tx_pair (seq INTEGER PRIMARY KEY, rid INTEGER NOT NULL);
+DELETE FROM tx_stage; DELETE FROM tx_reid; DELETE FROM tx_pair;`)
 	if err != nil {
 		return fmt.Errorf("ledger: staging: %w", err)
 	}
@@ -93,7 +94,7 @@ DELETE FROM tx_stage; DELETE FROM tx_reid;`)
 func (st *stage) close() {
 	st.add.Close()
 	// A fresh context: the sync's may be cancelled, and the tables must go.
-	st.conn.ExecContext(context.Background(), "DROP TABLE IF EXISTS temp.tx_stage; DROP TABLE IF EXISTS temp.tx_reid")
+	st.conn.ExecContext(context.Background(), "DROP TABLE IF EXISTS temp.tx_stage; DROP TABLE IF EXISTS temp.tx_reid; DROP TABLE IF EXISTS temp.tx_pair")
 	st.remap()
 	st.conn.Close()
 }
@@ -182,6 +183,9 @@ func (st *stage) merge(ctx context.Context, tx *sql.Tx, rid, firstSeen int64) (w
 		// for re-identified rows over its whole history.
 		return res, err
 	}
+	if _, err := tx.ExecContext(ctx, "DELETE FROM temp.tx_pair"); err != nil {
+		return res, err
+	}
 	dups, err := keepApartStaged(ctx, tx)
 	if err != nil {
 		return res, err
@@ -196,17 +200,21 @@ func (st *stage) merge(ctx context.Context, tx *sql.Tx, rid, firstSeen int64) (w
 		return st.insertAll(ctx, tx, rid, firstSeen, maxRID, res)
 	}
 	// Stored under the same id: update what the bank changed. The pairs
-	// come from the stage (its rows looked up by id), so the cost is the
-	// window's, not the account's: joined directly, SQLite walks every
+	// come from the stage (its rows looked up by id, once), so the cost is
+	// the window's, not the account's: joined directly, SQLite walks every
 	// stored row of the account instead.
+	if _, err := tx.ExecContext(ctx, `INSERT INTO temp.tx_pair (seq, rid) SELECT s.seq, k.rid
+FROM temp.tx_stage s CROSS JOIN transactions k WHERE k.account_rid = ? AND k.pending = 0 AND k.tx_id = s.tx_id`, rid); err != nil {
+		return res, err
+	}
 	set := "(" + strings.Join(rowColumns, ", ") + ") = (" + columnList("s.") + ")"
-	if _, err := tx.ExecContext(ctx, samePairs+`UPDATE transactions AS t SET `+set+`
-FROM pair p JOIN temp.tx_stage s ON s.seq = p.seq
+	if _, err := tx.ExecContext(ctx, `UPDATE transactions AS t SET `+set+`
+FROM temp.tx_pair p JOIN temp.tx_stage s ON s.seq = p.seq
 WHERE t.rid = p.rid AND (SELECT j.raw FROM transaction_json j WHERE j.rid = t.rid) IS NOT s.raw`, rid); err != nil {
 		return res, err
 	}
-	if _, err := tx.ExecContext(ctx, samePairs+`UPDATE transaction_json AS j SET raw = s.raw
-FROM pair p JOIN temp.tx_stage s ON s.seq = p.seq WHERE j.rid = p.rid AND j.raw IS NOT s.raw`, rid); err != nil {
+	if _, err := tx.ExecContext(ctx, `UPDATE transaction_json AS j SET raw = s.raw
+FROM temp.tx_pair p JOIN temp.tx_stage s ON s.seq = p.seq WHERE j.rid = p.rid AND j.raw IS NOT s.raw`); err != nil {
 		return res, err
 	}
 	if err := st.reidByProvider(ctx, tx, rid, set); err != nil {
@@ -214,12 +222,6 @@ FROM pair p JOIN temp.tx_stage s ON s.seq = p.seq WHERE j.rid = p.rid AND j.raw 
 	}
 	return st.insertAll(ctx, tx, rid, firstSeen, maxRID, res)
 }
-
-// samePairs names "pair": each staged row (seq) of account ?1 stored
-// settled under the same id (rid), found from the stage's side.
-const samePairs = `WITH pair AS MATERIALIZED (SELECT k.rid AS rid, s.seq AS seq
-	FROM temp.tx_stage s CROSS JOIN transactions k WHERE k.account_rid = ?1 AND k.pending = 0 AND k.tx_id = s.tx_id)
-`
 
 // insertAll inserts the staged rows not stored yet, in the order the bank
 // sent them, with their JSON and their full-text entries.
@@ -278,7 +280,8 @@ func (st *stage) insertNew(ctx context.Context, tx *sql.Tx, rid, firstSeen int64
 		order = "s.seq DESC"
 	}
 	rows, err := tx.PrepareContext(ctx, `INSERT INTO transactions (account_rid, pending, first_seen, `+strings.Join(rowColumns, ", ")+`)
-SELECT ?1, 0, ?2, `+columnList("s.")+` FROM temp.tx_stage s WHERE s.seq >= ?3 AND s.seq < ?4 ORDER BY `+order+`
+SELECT ?1, 0, ?2, `+columnList("s.")+` FROM temp.tx_stage s
+WHERE s.seq >= ?3 AND s.seq < ?4 AND s.seq NOT IN (SELECT seq FROM temp.tx_pair) ORDER BY `+order+`
 ON CONFLICT (account_rid, pending, tx_id) DO NOTHING`)
 	if err != nil {
 		return 0, err
@@ -286,7 +289,7 @@ ON CONFLICT (account_rid, pending, tx_id) DO NOTHING`)
 	defer rows.Close()
 	js, err := tx.PrepareContext(ctx, `INSERT INTO transaction_json (rid, raw)
 SELECT t.rid, s.raw FROM temp.tx_stage s CROSS JOIN transactions t
-WHERE s.seq >= ?1 AND s.seq < ?2 AND t.account_rid = ?3 AND t.pending = 0 AND t.tx_id = s.tx_id AND t.rid > ?4`)
+WHERE s.seq >= ?1 AND s.seq < ?2 AND s.seq NOT IN (SELECT seq FROM temp.tx_pair) AND t.account_rid = ?3 AND t.pending = 0 AND t.tx_id = s.tx_id AND t.rid > ?4`)
 	if err != nil {
 		return 0, err
 	}
