@@ -115,7 +115,6 @@ type exportRun struct {
 	ctx    context.Context
 	s      *Store
 	conn   *sql.Conn // holds the read transaction
-	mmap   int64     // the connection's mmap_size, restored after
 	w      *bufio.Writer
 	out    *stickyWriter // under w: its first error stops the rows
 	q      TxQuery
@@ -141,12 +140,6 @@ func (s *Store) newExportRun(ctx context.Context, w io.Writer, req ExportRequest
 	if e.conn, err = s.db.Conn(ctx); err != nil {
 		return nil, fmt.Errorf("ledger: export: %w", err)
 	}
-	// An export reads the whole file once: mapped, every page read would
-	// stay in the process's resident size, which would grow with the
-	// history. Without the map, SQLite's page cache bounds it.
-	if err := e.conn.QueryRowContext(ctx, "PRAGMA mmap_size").Scan(&e.mmap); err == nil && e.mmap > 0 {
-		_, _ = e.conn.ExecContext(ctx, "PRAGMA mmap_size = 0")
-	}
 	// A deferred transaction reads one snapshot and takes no write lock.
 	if _, err := e.conn.ExecContext(ctx, "BEGIN DEFERRED"); err != nil {
 		e.conn.Close()
@@ -162,9 +155,6 @@ func (s *Store) newExportRun(ctx context.Context, w io.Writer, req ExportRequest
 func (e *exportRun) close() {
 	ctx := context.Background()
 	_, _ = e.conn.ExecContext(ctx, "ROLLBACK")
-	if e.mmap > 0 {
-		_, _ = e.conn.ExecContext(ctx, fmt.Sprintf("PRAGMA mmap_size = %d", e.mmap))
-	}
 	e.conn.Close()
 }
 

@@ -106,3 +106,16 @@ func TestMigrationsFromSchemaOne(t *testing.T) {
 		t.Errorf("pairs %+v", pairs)
 	}
 }
+
+// A sync indexes a window's text in one statement: the full-text index
+// gathers ftsHashSize bytes before it writes a segment.
+func TestFullTextIndexGathersMegabytes(t *testing.T) {
+	st := openTest(t)
+	if !st.hasFTS {
+		t.Skip("this SQLite has no FTS5 trigram tokenizer: text search uses LIKE")
+	}
+	var size int
+	if err := st.db.QueryRow("SELECT v FROM tx_fts_config WHERE k = 'hashsize'").Scan(&size); err != nil || size != ftsHashSize {
+		t.Fatalf("hashsize %d, %v; want %d", size, err, ftsHashSize)
+	}
+}

@@ -21,6 +21,7 @@ var migrations = []func(ctx context.Context, tx *sql.Tx) error{
 	migrateKeysetIndexes,
 	migrateTransactionDays,
 	migrateSumsIndex,
+	migrateFTSHashSize,
 }
 
 func (s *Store) migrate(ctx context.Context, from int) error {
@@ -339,5 +340,24 @@ CREATE INDEX transactions_sums ON transactions(rid, account_rid, ts, pending, cu
 
 func migrateSumsIndex(ctx context.Context, tx *sql.Tx) error {
 	_, err := tx.ExecContext(ctx, sumsIndex)
+	return err
+}
+
+// ftsHashSize is how many bytes of new full-text entries FTS5 gathers in
+// memory before writing them as a segment (its default: 1 MiB). A sync
+// indexes a window's rows in one statement; with 1 MiB a first sync of 1M
+// rows wrote hundreds of small segments and spent most of its full-text
+// time merging them (11 s of CPU; 5.5 s with 8 MiB). Queries read fewer
+// segments too. The memory is held only while a statement writes.
+const ftsHashSize = 8 << 20
+
+// migrateFTSHashSize sets tx_fts's hashsize (a setting stored in the
+// index) to ftsHashSize, where there is a full-text index.
+func migrateFTSHashSize(ctx context.Context, tx *sql.Tx) error {
+	var n int
+	if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_master WHERE name = 'tx_fts'").Scan(&n); err != nil || n == 0 {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, "INSERT INTO tx_fts(tx_fts, rank) VALUES ('hashsize', ?)", ftsHashSize)
 	return err
 }

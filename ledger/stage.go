@@ -30,6 +30,7 @@ type stage struct {
 	// the range). Rows with an unreadable date are kept.
 	from, to time.Time
 	inside   int   // rows inside the window
+	staged   int   // rows staged for the window (inside or near it)
 	err      error // the stage's own failure in Begin or Add (a full disk)
 }
 
@@ -72,7 +73,8 @@ CREATE TEMP TABLE IF NOT EXISTS tx_stage (seq INTEGER PRIMARY KEY, `+strings.Joi
 CREATE INDEX IF NOT EXISTS temp.tx_stage_id ON tx_stage (tx_id);
 CREATE INDEX IF NOT EXISTS temp.tx_stage_provider ON tx_stage (provider_tx_id) WHERE provider_tx_id <> '';
 CREATE TEMP TABLE IF NOT EXISTS tx_reid (seq INTEGER PRIMARY KEY, rid INTEGER NOT NULL);
-DELETE FROM tx_stage; DELETE FROM tx_reid;`)
+CREATE TEMP TABLE IF NOT EXISTS tx_pair (seq INTEGER PRIMARY KEY, rid INTEGER NOT NULL);
+DELETE FROM tx_stage; DELETE FROM tx_reid; DELETE FROM tx_pair;`)
 	if err != nil {
 		return fmt.Errorf("ledger: staging: %w", err)
 	}
@@ -89,7 +91,7 @@ DELETE FROM tx_stage; DELETE FROM tx_reid;`)
 func (st *stage) close() {
 	st.add.Close()
 	// A fresh context: the sync's may be cancelled, and the tables must go.
-	st.conn.ExecContext(context.Background(), "DROP TABLE IF EXISTS temp.tx_stage; DROP TABLE IF EXISTS temp.tx_reid")
+	st.conn.ExecContext(context.Background(), "DROP TABLE IF EXISTS temp.tx_stage; DROP TABLE IF EXISTS temp.tx_reid; DROP TABLE IF EXISTS temp.tx_pair")
 	st.conn.Close()
 }
 
@@ -101,7 +103,7 @@ func (st *stage) window(from, to time.Time) *stage {
 
 // Begin starts the window's response again (a retried request resends it).
 func (st *stage) Begin() error {
-	st.batch, st.inside, st.err = st.batch[:0], 0, nil
+	st.batch, st.inside, st.staged, st.err = st.batch[:0], 0, 0, nil
 	_, err := st.conn.ExecContext(context.Background(), "DELETE FROM temp.tx_stage")
 	return st.failed(err)
 }
@@ -125,6 +127,7 @@ func (st *stage) Add(t truelayer.Transaction) error {
 	if inside {
 		st.inside++
 	}
+	st.staged++
 	st.batch = append(st.batch, rowFromAPI(t))
 	if len(st.batch) == stageBatch {
 		return st.failed(st.flush(context.Background()))
@@ -170,7 +173,13 @@ type windowResult struct {
 // (with their JSON, their full-text entry and, by trigger, their day).
 func (st *stage) merge(ctx context.Context, tx *sql.Tx, rid, firstSeen int64) (windowResult, error) {
 	var res windowResult
-	if err := st.flush(ctx); err != nil {
+	if err := st.flush(ctx); err != nil || st.staged == 0 {
+		// Nothing staged, nothing to merge: the account's last commit of a
+		// sync, whose rows went in with their windows, would otherwise look
+		// for re-identified rows over its whole history.
+		return res, err
+	}
+	if _, err := tx.ExecContext(ctx, "DELETE FROM temp.tx_pair"); err != nil {
 		return res, err
 	}
 	dups, err := keepApartStaged(ctx, tx)
@@ -186,15 +195,22 @@ func (st *stage) merge(ctx context.Context, tx *sql.Tx, rid, firstSeen int64) (w
 	if err != nil || !stored { // a first sync, or older history: all new
 		return st.insertAll(ctx, tx, rid, firstSeen, maxRID, res)
 	}
-	// Stored under the same id: update what the bank changed.
-	set := "(" + strings.Join(rowColumns, ", ") + ") = (" + columnList("s.") + ")"
-	if _, err := tx.ExecContext(ctx, `UPDATE transactions AS t SET `+set+` FROM temp.tx_stage AS s
-WHERE t.account_rid = ?1 AND t.pending = 0 AND t.tx_id = s.tx_id
-	AND (SELECT j.raw FROM transaction_json j WHERE j.rid = t.rid) IS NOT s.raw`, rid); err != nil {
+	// Stored under the same id: update what the bank changed. The pairs
+	// come from the stage (its rows looked up by id, once), so the cost is
+	// the window's, not the account's: joined directly, SQLite walks every
+	// stored row of the account instead.
+	if _, err := tx.ExecContext(ctx, `INSERT INTO temp.tx_pair (seq, rid) SELECT s.seq, k.rid
+FROM temp.tx_stage s CROSS JOIN transactions k WHERE k.account_rid = ? AND k.pending = 0 AND k.tx_id = s.tx_id`, rid); err != nil {
 		return res, err
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE transaction_json AS j SET raw = s.raw FROM transactions t, temp.tx_stage s
-WHERE t.rid = j.rid AND t.account_rid = ?1 AND t.pending = 0 AND t.tx_id = s.tx_id AND j.raw IS NOT s.raw`, rid); err != nil {
+	set := "(" + strings.Join(rowColumns, ", ") + ") = (" + columnList("s.") + ")"
+	if _, err := tx.ExecContext(ctx, `UPDATE transactions AS t SET `+set+`
+FROM temp.tx_pair p JOIN temp.tx_stage s ON s.seq = p.seq
+WHERE t.rid = p.rid AND (SELECT j.raw FROM transaction_json j WHERE j.rid = t.rid) IS NOT s.raw`, rid); err != nil {
+		return res, err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE transaction_json AS j SET raw = s.raw
+FROM temp.tx_pair p JOIN temp.tx_stage s ON s.seq = p.seq WHERE j.rid = p.rid AND j.raw IS NOT s.raw`); err != nil {
 		return res, err
 	}
 	if err := st.reidByProvider(ctx, tx, rid, set); err != nil {
@@ -260,7 +276,8 @@ func (st *stage) insertNew(ctx context.Context, tx *sql.Tx, rid, firstSeen int64
 		order = "s.seq DESC"
 	}
 	rows, err := tx.PrepareContext(ctx, `INSERT INTO transactions (account_rid, pending, first_seen, `+strings.Join(rowColumns, ", ")+`)
-SELECT ?1, 0, ?2, `+columnList("s.")+` FROM temp.tx_stage s WHERE s.seq >= ?3 AND s.seq < ?4 ORDER BY `+order+`
+SELECT ?1, 0, ?2, `+columnList("s.")+` FROM temp.tx_stage s
+WHERE s.seq >= ?3 AND s.seq < ?4 AND s.seq NOT IN (SELECT seq FROM temp.tx_pair) ORDER BY `+order+`
 ON CONFLICT (account_rid, pending, tx_id) DO NOTHING`)
 	if err != nil {
 		return 0, err
@@ -268,7 +285,7 @@ ON CONFLICT (account_rid, pending, tx_id) DO NOTHING`)
 	defer rows.Close()
 	js, err := tx.PrepareContext(ctx, `INSERT INTO transaction_json (rid, raw)
 SELECT t.rid, s.raw FROM temp.tx_stage s CROSS JOIN transactions t
-WHERE s.seq >= ?1 AND s.seq < ?2 AND t.account_rid = ?3 AND t.pending = 0 AND t.tx_id = s.tx_id AND t.rid > ?4`)
+WHERE s.seq >= ?1 AND s.seq < ?2 AND s.seq NOT IN (SELECT seq FROM temp.tx_pair) AND t.account_rid = ?3 AND t.pending = 0 AND t.tx_id = s.tx_id AND t.rid > ?4`)
 	if err != nil {
 		return 0, err
 	}

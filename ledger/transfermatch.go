@@ -54,11 +54,10 @@ func matchTransfers(ctx context.Context, tx *sql.Tx) (int, error) {
 	}
 	made := 0
 	for _, sp := range spans {
-		rows, err := loadTransferRows(ctx, tx, sp)
+		cands, err := spanCandidates(ctx, tx, sp)
 		if err != nil {
 			return 0, err
 		}
-		cands := candidatePairs(rows)
 		if len(cands) == 0 {
 			continue
 		}
@@ -104,24 +103,36 @@ func uncheckedSpans(ctx context.Context, tx *sql.Tx) ([]span, error) {
 	return out, rows.Err()
 }
 
-// loadTransferRows reads the narrow columns of the unpaired rows of a span.
-func loadTransferRows(ctx context.Context, tx *sql.Tx, sp span) ([]*transferRow, error) {
+// spanCandidates reads the narrow columns of the unpaired rows of a span,
+// one amount (currency and size) at a time, and returns their candidate
+// pairs. Pairs never cross amounts, so memory holds the rows of one
+// amount, not the span: a first sync's span is the whole history.
+func spanCandidates(ctx context.Context, tx *sql.Tx, sp span) ([]*transferCandidate, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT t.rid, t.account_rid, t.ts, t.amount_micro, t.currency, q.rid IS NOT NULL
 FROM transactions t LEFT JOIN transfer_todo q ON q.rid = t.rid
-WHERE t.ts BETWEEN ? AND ? AND t.transfer_rid IS NULL AND t.amount_micro <> 0 AND t.ts <> 0`, sp.lo, sp.hi)
+WHERE t.ts BETWEEN ? AND ? AND t.transfer_rid IS NULL AND t.amount_micro <> 0 AND t.ts <> 0
+ORDER BY t.currency, abs(t.amount_micro)`, sp.lo, sp.hi)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []*transferRow
+	var cands []*transferCandidate
+	var group []*transferRow // rows of one amount
 	for rows.Next() {
 		r := &transferRow{}
 		if err := rows.Scan(&r.rid, &r.accountRID, &r.ts, &r.micro, &r.currency, &r.unchecked); err != nil {
 			return nil, err
 		}
-		out = append(out, r)
+		if len(group) > 0 && (group[0].currency != r.currency || abs64(group[0].micro) != abs64(r.micro)) {
+			cands = append(cands, candidatePairs(group)...)
+			group = group[:0]
+		}
+		group = append(group, r)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return append(cands, candidatePairs(group)...), nil
 }
 
 // transferCandidate is a possible pair: out < 0 < in.
