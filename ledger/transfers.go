@@ -159,14 +159,8 @@ func (s *Store) Counterpart(ctx context.Context, accountID, id string, pending b
 // to look at) and safe to call before reading pairs. How a pair is
 // recognised and ambiguity resolved: transfermatch.go.
 func (s *Store) MatchTransfers(ctx context.Context) (int, error) {
-	// It reads the new rows' spans once (after a first sync, the history).
-	conn, err := s.db.Conn(ctx)
-	if err != nil {
-		return 0, fmt.Errorf("ledger: matching transfers: %w", err)
-	}
-	defer conn.Close()
 	var n int
-	err = s.writeOn(ctx, conn, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *sql.Tx) error {
 		var err error
 		n, err = matchTransfers(ctx, tx)
 		return err

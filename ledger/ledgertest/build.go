@@ -160,7 +160,7 @@ func migrateOlder(tmp, dir, rest string) error {
 
 // generatorVersion names the cached stores: change it when Build or the
 // schema changes.
-const generatorVersion = 3 // 2: category names, day-only times, the keyset and per-day tables; 3: the full-text hashsize (migration 11)
+const generatorVersion = 3 // 2: category names, day-only times, the keyset and per-day tables; 3: the full-text hashsize (migration 12)
 
 // merchant is a payee of the synthetic history.
 type merchant struct {
