@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bufio"
 	"io"
 	"strings"
 	"time"
@@ -14,65 +15,79 @@ import (
 // right-aligned column (amounts). Every cell is sanitised here, the edge
 // where it reaches the terminal, whoever built it: bank text (names,
 // currencies, categories, ids) cannot move the cursor, retitle the window
-// or reorder a row.
+// or reorder a row. A table too long to hold (a decade of transactions) is
+// streamed instead: each row measured in a first pass (measure), then
+// written in a second (line), nothing kept between.
 type table struct {
 	header []string
+	right  []bool
+	widths []int
 	rows   [][]string
 }
 
-func newTable(header ...string) *table { return &table{header: header} }
+func newTable(header ...string) *table {
+	t := &table{header: make([]string, len(header)), right: make([]bool, len(header)), widths: make([]int, len(header))}
+	for i, h := range header {
+		t.right[i] = strings.HasPrefix(h, " ")
+		t.header[i] = strings.TrimSpace(h)
+		t.widths[i] = ansi.StringWidth(t.header[i])
+	}
+	return t
+}
 
-func (t *table) row(cells ...string) {
+func (t *table) row(cells ...string) { t.rows = append(t.rows, t.measure(cells)) }
+
+// measure widens the columns to fit cells, and returns them sanitised.
+func (t *table) measure(cells []string) []string {
+	clean := sanitized(cells)
+	for i, c := range clean {
+		if i < len(t.widths) {
+			t.widths[i] = max(t.widths[i], ansi.StringWidth(c))
+		}
+	}
+	return clean
+}
+
+func sanitized(cells []string) []string {
 	clean := make([]string, len(cells))
 	for i, c := range cells {
 		clean[i] = ledger.Sanitize(c)
 	}
-	t.rows = append(t.rows, clean)
+	return clean
 }
 
 func (t *table) write(w io.Writer) error {
-	widths := make([]int, len(t.header))
-	right := make([]bool, len(t.header))
-	for i, h := range t.header {
-		right[i] = strings.HasPrefix(h, " ")
-		t.header[i] = strings.TrimSpace(h)
-		widths[i] = ansi.StringWidth(t.header[i])
-	}
+	bw := bufio.NewWriter(w)
+	t.line(bw, t.header)
 	for _, r := range t.rows {
-		for i, c := range r {
-			if i < len(widths) {
-				widths[i] = max(widths[i], ansi.StringWidth(c))
-			}
+		t.line(bw, r)
+	}
+	return bw.Flush()
+}
+
+// line writes one row of sanitised cells at the widths measured. A cell
+// wider than its column (the store changed between a stream's passes)
+// pushes the rest of its row right rather than being cut.
+func (t *table) line(b *bufio.Writer, cells []string) {
+	for i, width := range t.widths {
+		c := ""
+		if i < len(cells) {
+			c = cells[i]
+		}
+		pad := strings.Repeat(" ", max(0, width-ansi.StringWidth(c)))
+		if i > 0 {
+			b.WriteString("  ")
+		}
+		switch {
+		case t.right[i]:
+			b.WriteString(pad + c)
+		case i < len(t.widths)-1:
+			b.WriteString(c + pad)
+		default:
+			b.WriteString(c)
 		}
 	}
-	var b strings.Builder
-	line := func(cells []string) {
-		for i := range widths {
-			c := ""
-			if i < len(cells) {
-				c = cells[i]
-			}
-			pad := strings.Repeat(" ", widths[i]-ansi.StringWidth(c))
-			if i > 0 {
-				b.WriteString("  ")
-			}
-			switch {
-			case right[i]:
-				b.WriteString(pad + c)
-			case i < len(widths)-1:
-				b.WriteString(c + pad)
-			default:
-				b.WriteString(c)
-			}
-		}
-		b.WriteString("\n")
-	}
-	line(t.header)
-	for _, r := range t.rows {
-		line(r)
-	}
-	_, err := io.WriteString(w, b.String())
-	return err
+	b.WriteString("\n")
 }
 
 func truncate(s string, n int) string {

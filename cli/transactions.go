@@ -108,14 +108,15 @@ func runTransactions(ctx context.Context, opts *transactionsOptions) error {
 	if opts.JSON {
 		return writeTransactionsJSON(opts.IO.Out, each, zone, totals, opts.Totals)
 	}
-	txs, err := st.Transactions(ctx, q)
-	if err != nil {
+	light := q // the table shows no JSON
+	light.WithoutRaw = true
+	shown, err := writeTransactionsTable(opts.IO.Out, views, func(fn func(ledger.TxView) error) error {
+		return st.EachTransaction(ctx, light, fn)
+	}, zone)
+	if err != nil || shown == 0 {
 		return err
 	}
-	if err := writeTransactionsTable(opts.IO.Out, views, txs, zone); err != nil || len(txs) == 0 {
-		return err
-	}
-	_, err = fmt.Fprintf(opts.IO.Out, "\n%s\n", totalsLine(totals, len(txs)))
+	_, err = fmt.Fprintf(opts.IO.Out, "\n%s\n", totalsLine(totals, shown))
 	return err
 }
 
@@ -218,34 +219,58 @@ func writeTransactionsJSON(w io.Writer, each func(func(ledger.TxView) error) err
 	return bw.Flush()
 }
 
-func writeTransactionsTable(w io.Writer, views []ledger.AccountView, txs []ledger.TxView, zone *time.Location) error {
-	if len(txs) == 0 {
-		_, err := fmt.Fprintln(w, "no transactions match")
-		return err
-	}
+// writeTransactionsTable prints the rows each hands over as a table, in
+// two passes over the store (the widths, then the rows), so memory does
+// not grow with the history; it returns how many rows it printed.
+func writeTransactionsTable(w io.Writer, views []ledger.AccountView, each func(func(ledger.TxView) error) error,
+	zone *time.Location) (int, error) {
 	names := make(map[string]string, len(views))
 	for _, v := range views {
 		names[v.ID] = v.DisplayName
 	}
 	t := newTable("DATE", "ACCOUNT", "DESCRIPTION", "CATEGORY", " AMOUNT", " BALANCE", "")
-	for _, x := range txs {
-		desc := x.Merchant
-		if desc == "" {
-			desc = x.Description
-		}
-		bal, state := "", ""
-		if x.RunningBalance != nil {
-			bal = ledger.FormatMoney(*x.RunningBalance, x.Currency)
-		}
-		if x.Pending {
-			state = "pending"
-		}
-		amount := ledger.FormatMoney(x.Amount, x.Currency)
-		if x.Amount.Sign() > 0 {
-			amount = "+" + amount // money in is readable without colour
-		}
-		t.row(x.LocalDate(zone), ledger.Sanitize(names[x.AccountID]), truncate(ledger.Sanitize(desc), 40),
-			x.CategoryName, amount, bal, state)
+	measured := 0
+	if err := each(func(x ledger.TxView) error {
+		t.measure(txCells(x, names, zone))
+		measured++
+		return nil
+	}); err != nil {
+		return 0, err
 	}
-	return t.write(w)
+	if measured == 0 {
+		_, err := fmt.Fprintln(w, "no transactions match")
+		return 0, err
+	}
+	bw := bufio.NewWriterSize(w, 64<<10)
+	t.line(bw, t.header)
+	shown := 0
+	err := each(func(x ledger.TxView) error {
+		t.line(bw, sanitized(txCells(x, names, zone)))
+		shown++
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	return shown, bw.Flush()
+}
+
+// txCells is a transaction's row of the table.
+func txCells(x ledger.TxView, names map[string]string, zone *time.Location) []string {
+	desc := x.Merchant
+	if desc == "" {
+		desc = x.Description
+	}
+	bal, state := "", ""
+	if x.RunningBalance != nil {
+		bal = ledger.FormatMoney(*x.RunningBalance, x.Currency)
+	}
+	if x.Pending {
+		state = "pending"
+	}
+	amount := ledger.FormatMoney(x.Amount, x.Currency)
+	if x.Amount.Sign() > 0 {
+		amount = "+" + amount // money in is readable without colour
+	}
+	return []string{x.LocalDate(zone), names[x.AccountID], truncate(ledger.Sanitize(desc), 40), x.CategoryName, amount, bal, state}
 }

@@ -83,3 +83,64 @@ func wholeDocument(t *testing.T, rows []ledger.TxView, totals []ledger.Bucket, w
 		Totals       []flowTotalJSON   `json:"totals"`
 	}{out, tj}
 }
+
+// The table of transactions streams in two passes: it must print what
+// the whole table printed, hostile text sanitised, and survive a store
+// that changed between its passes (a row wider than measured is pushed
+// right, not cut, and nothing panics).
+func TestTransactionsTableStreamsTheSameTable(t *testing.T) {
+	views := []ledger.AccountView{{ID: "acc-1", DisplayName: "Current \x1b[31mAccount"}}
+	names := map[string]string{"acc-1": views[0].DisplayName}
+	rows := []ledger.TxView{
+		{AccountID: "acc-1", ID: "a", Description: "TESCO \x1b]52;c;cGF3bmVk\x07 STORES", Amount: truelayer.MustAmount("-12.5"), Currency: "GBP",
+			Timestamp: time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC), CategoryName: "Groceries"},
+		{AccountID: "acc-1", ID: "b", Merchant: "Salary \u202eevil", Amount: truelayer.MustAmount("2100"), Currency: "GBP",
+			Timestamp: time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC), CategoryName: "Income", Pending: true},
+	}
+	want := newTable("DATE", "ACCOUNT", "DESCRIPTION", "CATEGORY", " AMOUNT", " BALANCE", "")
+	for _, r := range rows {
+		want.row(txCells(r, names, time.UTC)...)
+	}
+	var whole bytes.Buffer
+	if err := want.write(&whole); err != nil {
+		t.Fatal(err)
+	}
+	passes := 0
+	each := func(fn func(ledger.TxView) error) error {
+		passes++
+		for _, r := range rows {
+			if err := fn(r); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	var got bytes.Buffer
+	shown, err := writeTransactionsTable(&got, views, each, time.UTC)
+	if err != nil || shown != len(rows) || passes != 2 {
+		t.Fatalf("shown %d rows in %d passes, err %v", shown, passes, err)
+	}
+	if got.String() != whole.String() {
+		t.Errorf("streamed:\n%s\nwhole:\n%s", got.String(), whole.String())
+	}
+	if strings.ContainsAny(got.String(), "\x1b\x07\u202e") {
+		t.Errorf("a control reached the table:\n%q", got.String())
+	}
+
+	// A row added between the passes, wider than any measured.
+	grown := 0
+	grow := func(fn func(ledger.TxView) error) error {
+		if grown++; grown == 2 {
+			rows = append(rows, ledger.TxView{AccountID: "acc-1", ID: "c", Description: strings.Repeat("W", 40),
+				Amount: truelayer.MustAmount("-123456.78"), Currency: "GBP", Timestamp: time.Date(2026, 11, 3, 0, 0, 0, 0, time.UTC)})
+		}
+		return each(fn)
+	}
+	got.Reset()
+	if shown, err := writeTransactionsTable(&got, views, grow, time.UTC); err != nil || shown != 3 {
+		t.Fatalf("after a change between passes: %d rows, %v", shown, err)
+	}
+	if !strings.Contains(got.String(), strings.Repeat("W", 40)+"  ") || !strings.Contains(got.String(), "123,456.78") {
+		t.Errorf("the wider row is cut or missing:\n%s", got.String())
+	}
+}
