@@ -161,7 +161,12 @@ func (f *Factory) Store() (*ledger.Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	st, err := ledger.Open(p.LedgerDB, f.storeOptions...)
+	// Before the TUI owns the terminal: the one line says why a long
+	// history's first open by a new version waits.
+	upgrading := ledger.WithUpgradeNotice(func(from, to int) {
+		fmt.Fprintf(f.IO.ErrOut, "banktui: updating your history to this version's format (once; a long history takes a few seconds): %s\n", p.LedgerDB)
+	})
+	st, err := ledger.Open(p.LedgerDB, append([]ledger.OpenOption{upgrading}, f.storeOptions...)...)
 	if err != nil {
 		return nil, err // ledger.Explain names the file
 	}

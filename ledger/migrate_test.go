@@ -119,3 +119,26 @@ func TestFullTextIndexGathersMegabytes(t *testing.T) {
 		t.Fatalf("hashsize %d, %v; want %d", size, err, ftsHashSize)
 	}
 }
+
+// Open says before it upgrades an older ledger (the CLI prints why it
+// waits), and only then: never for a new ledger or a current one.
+func TestOpenTellsBeforeUpgrading(t *testing.T) {
+	var told [][2]int
+	notice := WithUpgradeNotice(func(from, to int) { told = append(told, [2]int{from, to}) })
+	path := schemaOneLedger(t)
+	for range 2 {
+		st, err := Open(path, notice)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st.Close()
+	}
+	fresh, err := Open(filepath.Join(t.TempDir(), "new.db"), notice)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fresh.Close()
+	if want := [][2]int{{1, len(migrations)}}; !slices.Equal(told, want) {
+		t.Errorf("told %v, want %v (the old ledger's upgrade, once)", told, want)
+	}
+}

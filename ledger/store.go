@@ -83,10 +83,19 @@ type Store struct {
 type openConfig struct {
 	maxPageCount int // >0: cap the file size (simulates a full disk)
 	now          func() time.Time
+	upgrading    func(from, to int)
 }
 
 // OpenOption configures Open.
 type OpenOption func(*openConfig)
+
+// WithUpgradeNotice has Open call fn before it brings a ledger written by
+// an older banktui to this version's schema (never for a new one): some
+// steps build an index over every stored row, seconds for a long history,
+// and the user should know why the program is waiting.
+func WithUpgradeNotice(fn func(from, to int)) OpenOption {
+	return func(c *openConfig) { c.upgrading = fn }
+}
 
 // WithSizeLimit caps the database file at about bytes (SQLite's
 // max_page_count): a write that would grow it further fails as on a full
@@ -153,7 +162,7 @@ func open(path string, cfg openConfig) (*Store, error) {
 	if s.now == nil {
 		s.now = time.Now
 	}
-	if err := s.init(context.Background()); err != nil {
+	if err := s.init(context.Background(), cfg.upgrading); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -198,7 +207,7 @@ func (s *Store) Close() error {
 
 // init checks the schema version before anything writes, then switches to
 // WAL and migrates.
-func (s *Store) init(ctx context.Context) error {
+func (s *Store) init(ctx context.Context, upgrading func(from, to int)) error {
 	version, err := s.schemaVersion(ctx)
 	if err != nil {
 		return s.wrapOpenErr(err)
@@ -210,6 +219,9 @@ func (s *Store) init(ctx context.Context) error {
 	var mode string
 	if err := s.db.QueryRowContext(ctx, "PRAGMA journal_mode=WAL").Scan(&mode); err != nil {
 		return s.wrapOpenErr(err)
+	}
+	if version > 0 && version < len(migrations) && upgrading != nil {
+		upgrading(version, len(migrations))
 	}
 	if err := s.migrate(ctx, version); err != nil {
 		return s.wrapOpenErr(err)
