@@ -23,6 +23,9 @@ const (
 	SyncErrNotSupported   = "not supported"   // the bank lacks the endpoint
 	SyncErrConsentExpired = "consent expired" // reconnect the bank
 	SyncErrBadBalance     = "bad balance"     // the bank's latest balance had no amount: the last good one is shown
+	// SyncErrUnreadable begins the note of an answer that did not decode
+	// (truelayer.ErrMalformedResponse); what was wrong with it follows.
+	SyncErrUnreadable = "unreadable answer: "
 )
 
 // AccountView is an account or a card with its latest balance.

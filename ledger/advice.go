@@ -349,6 +349,11 @@ func ExplainStored(code string) Advice {
 	case SyncErrBadBalance:
 		return Explain(ErrBadBalance)
 	}
+	if detail, ok := strings.CutPrefix(code, SyncErrUnreadable); ok {
+		a := Explain(truelayer.ErrMalformedResponse)
+		a.Detail = Sanitize(detail)
+		return a
+	}
 	return Advice{Problem: Sanitize(code)}
 }
 

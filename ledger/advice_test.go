@@ -12,6 +12,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/banktui/banktui/auth"
 	"github.com/banktui/banktui/truelayer"
@@ -85,6 +86,18 @@ func TestExplainStoredMatchesExplain(t *testing.T) {
 	}
 	if got := ExplainStored("503 provider_error\x1b[2J").Text(CLI); got != "503 provider_error" {
 		t.Errorf("unknown stored code = %q", got)
+	}
+	// An answer that did not decode is stored with what was wrong, and
+	// read back as Explain says it, the detail included and clean.
+	bad := fmt.Errorf("%w: balance: invalid amount \"\x1b[2Jabc\"", truelayer.ErrMalformedResponse)
+	stored := syncErrorText(bad)
+	if got, want := ExplainStored(stored).Text(TUI), Explain(bad).Text(TUI); got != want || !strings.Contains(got, `invalid amount "abc"`) {
+		t.Errorf("ExplainStored(%q) = %q, Explain says %q", stored, got, want)
+	}
+	// A long message is cut to whole characters.
+	long := syncErrorText(errors.New(strings.Repeat("€", 100)))
+	if !utf8.ValidString(long) || len(long) > 200 || len(long) < 198 {
+		t.Errorf("a long message stored as %d bytes, valid UTF-8 %v", len(long), utf8.ValidString(long))
 	}
 }
 

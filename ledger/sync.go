@@ -326,6 +326,8 @@ func syncErrorText(err error) string {
 		return SyncErrNotSupported
 	case errors.Is(err, ErrBadBalance):
 		return SyncErrBadBalance
+	case errors.Is(err, truelayer.ErrMalformedResponse):
+		return clipNote(SyncErrUnreadable + firstLine(err))
 	}
 	var ae *truelayer.APIError
 	if errors.As(err, &ae) {
@@ -333,9 +335,13 @@ func syncErrorText(err error) string {
 			return strings.TrimSpace(fmt.Sprintf("%d %s", ae.StatusCode, ae.Code))
 		}
 	}
-	msg := err.Error()
-	if len(msg) > 200 {
-		msg = msg[:200]
+	return clipNote(err.Error())
+}
+
+// clipNote keeps a stored note to about 200 bytes, whole characters.
+func clipNote(msg string) string {
+	if len(msg) <= 200 {
+		return msg
 	}
-	return msg
+	return strings.ToValidUTF8(msg[:200], "")
 }
