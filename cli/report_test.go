@@ -266,7 +266,9 @@ func TestReportRecurringListsTheBanksPaymentsAndSeries(t *testing.T) {
 	monthly := decimal.Zero
 	for _, p := range rep.Payments {
 		got[p.Source+" "+p.AccountID+" "+p.Payee] = p
-		if p.Next <= rep.AsOf || p.MonthlyCost.Sign() <= 0 || p.Amount.Sign() <= 0 {
+		// A payment due later today is next today (the demo bank's are due
+		// at 07:00 UTC): next is never before the report's day.
+		if p.Next < rep.AsOf || p.MonthlyCost.Sign() <= 0 || p.Amount.Sign() <= 0 {
 			t.Errorf("%s %s: next %s (as of %s), amount %s, monthly %s", p.Source, p.Payee, p.Next, rep.AsOf, p.Amount, p.MonthlyCost)
 		}
 		if !p.Transfer {
