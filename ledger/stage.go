@@ -170,7 +170,7 @@ type windowResult struct {
 // (a write transaction on the stage's connection): rows sent twice are
 // kept apart (keepApart), stored rows the bank changed are updated, a row
 // whose id changed is found by its provider id, and new rows are inserted
-// (with their JSON, their full-text entry and, by trigger, their day).
+// (with their JSON, and noted: noteInserted).
 func (st *stage) merge(ctx context.Context, tx *sql.Tx, rid, firstSeen int64) (windowResult, error) {
 	var res windowResult
 	if err := st.flush(ctx); err != nil || st.staged == 0 {
@@ -187,13 +187,13 @@ func (st *stage) merge(ctx context.Context, tx *sql.Tx, rid, firstSeen int64) (w
 		return res, err
 	}
 	res.duplicates = dups
-	var maxRID int64 // rows above it are new: they need their full-text entries
-	if err := tx.QueryRowContext(ctx, "SELECT coalesce(max(rid), 0) FROM transactions").Scan(&maxRID); err != nil {
+	before, err := maxRID(ctx, tx) // rows above it are new (noteInserted)
+	if err != nil {
 		return res, err
 	}
 	stored, err := st.storedInWindow(ctx, tx, rid)
 	if err != nil || !stored { // a first sync, or older history: all new
-		return st.insertAll(ctx, tx, rid, firstSeen, maxRID, res)
+		return st.insertAll(ctx, tx, rid, firstSeen, before, res)
 	}
 	// Stored under the same id: update what the bank changed. The pairs
 	// come from the stage (its rows looked up by id, once), so the cost is
@@ -216,25 +216,19 @@ FROM temp.tx_pair p JOIN temp.tx_stage s ON s.seq = p.seq WHERE j.rid = p.rid AN
 	if err := st.reidByProvider(ctx, tx, rid, set); err != nil {
 		return res, err
 	}
-	return st.insertAll(ctx, tx, rid, firstSeen, maxRID, res)
+	return st.insertAll(ctx, tx, rid, firstSeen, before, res)
 }
 
 // insertAll inserts the staged rows not stored yet, in the order the bank
-// sent them, with their JSON and their full-text entries.
-func (st *stage) insertAll(ctx context.Context, tx *sql.Tx, rid, firstSeen, maxRID int64, res windowResult) (windowResult, error) {
+// sent them, with their JSON, and notes them (noteInserted: the rows
+// above before are theirs).
+func (st *stage) insertAll(ctx context.Context, tx *sql.Tx, rid, firstSeen, before int64, res windowResult) (windowResult, error) {
 	added, err := st.insertNew(ctx, tx, rid, firstSeen)
 	if err != nil || added == 0 {
 		return res, err
 	}
 	res.added = added
-	if st.s.hasFTS {
-		// One statement for all: FTS5 flushes its buffer per statement.
-		if _, err := tx.ExecContext(ctx, `INSERT INTO tx_fts(rowid, description, merchant)
-SELECT rid, description, merchant FROM transactions WHERE rid > ?`, maxRID); err != nil {
-			return res, err
-		}
-	}
-	return res, nil
+	return res, noteInserted(ctx, tx, before, st.s.hasFTS)
 }
 
 // storedInWindow reports whether the account has settled rows dated
@@ -299,8 +293,8 @@ WHERE s.seq >= ?1 AND s.seq < ?2 AND s.seq NOT IN (SELECT seq FROM temp.tx_pair)
 		slices.Reverse(chunks)
 	}
 	for _, lo := range chunks {
-		var before int64
-		if err := tx.QueryRowContext(ctx, "SELECT coalesce(max(rid), 0) FROM transactions").Scan(&before); err != nil {
+		before, err := maxRID(ctx, tx)
+		if err != nil {
 			return 0, err
 		}
 		r, err := rows.ExecContext(ctx, rid, firstSeen, lo, lo+mergeChunk)
