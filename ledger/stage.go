@@ -15,15 +15,19 @@ import (
 
 // A stage takes an account's transaction windows as they arrive from the
 // bank, in batches, into a temporary table of its own connection (no write
-// lock is held while the bank sends, and memory holds one batch), then
-// merges each window into the history in one write transaction (commit).
-// Close it when the account is done.
+// lock is held while the bank sends, and memory holds two batches: one
+// filling, one written by another goroutine), then merges each window
+// into the history in one write transaction (commit). Close it when the
+// account is done.
 type stage struct {
-	s     *Store
-	conn  *sql.Conn // pinned: temporary tables live per connection
-	add   *sql.Stmt // inserts a full batch
-	batch []txRow
-	seq   int64
+	s       *Store
+	conn    *sql.Conn // pinned: temporary tables live per connection
+	add     *sql.Stmt // inserts a full batch
+	batch   []truelayer.Transaction
+	writing chan stageWrite // the full batch being written; nil: none
+	spare   []truelayer.Transaction
+	args    []any // the writer's, for add
+	seq     int64 // the last row staged (the writer's while writing)
 	// The window being staged: rows dated from..to are inside it (to zero:
 	// no end); rows a day beyond either end are kept too, for banks whose
 	// days are not UTC days; farther ones are dropped (a bank that ignores
@@ -89,6 +93,7 @@ DELETE FROM tx_stage; DELETE FROM tx_reid; DELETE FROM tx_pair;`)
 
 // close drops the stage's tables and gives its connection back.
 func (st *stage) close() {
+	st.wait()
 	st.add.Close()
 	// A fresh context: the sync's may be cancelled, and the tables must go.
 	st.conn.ExecContext(context.Background(), "DROP TABLE IF EXISTS temp.tx_stage; DROP TABLE IF EXISTS temp.tx_reid; DROP TABLE IF EXISTS temp.tx_pair")
@@ -103,8 +108,12 @@ func (st *stage) window(from, to time.Time) *stage {
 
 // Begin starts the window's response again (a retried request resends it).
 func (st *stage) Begin() error {
+	err := st.wait()
 	st.batch, st.inside, st.staged, st.err = st.batch[:0], 0, 0, nil
-	_, err := st.conn.ExecContext(context.Background(), "DELETE FROM temp.tx_stage")
+	if err != nil {
+		return st.failed(err)
+	}
+	_, err = st.conn.ExecContext(context.Background(), "DELETE FROM temp.tx_stage")
 	return st.failed(err)
 }
 
@@ -128,29 +137,68 @@ func (st *stage) Add(t truelayer.Transaction) error {
 		st.inside++
 	}
 	st.staged++
-	st.batch = append(st.batch, rowFromAPI(t))
+	st.batch = append(st.batch, t)
 	if len(st.batch) == stageBatch {
-		return st.failed(st.flush(context.Background()))
+		return st.failed(st.send())
 	}
 	return nil
 }
 
-// flush writes the batch to the stage: a full one with the prepared
-// statement, the rest row by row.
+// stageWrite is a full batch written, and how.
+type stageWrite struct {
+	batch []truelayer.Transaction
+	err   error
+}
+
+// send hands the full batch to a goroutine that writes it (writeFull),
+// once the one before is written: the next batch is decoded from the bank
+// while this one is stored, on the second core.
+func (st *stage) send() error {
+	if err := st.wait(); err != nil {
+		return err
+	}
+	full := st.batch
+	st.batch, st.spare = st.spare[:0], nil
+	done := make(chan stageWrite, 1)
+	st.writing = done
+	go func() { done <- stageWrite{full, st.writeFull(full)} }()
+	return nil
+}
+
+// wait waits for the batch being written, if any, and returns its error.
+func (st *stage) wait() error {
+	if st.writing == nil {
+		return nil
+	}
+	w := <-st.writing
+	st.writing, st.spare = nil, w.batch
+	return w.err
+}
+
+// writeFull writes a full batch with the prepared statement.
+func (st *stage) writeFull(batch []truelayer.Transaction) error {
+	args := st.args[:0]
+	for i := range batch {
+		r := rowFromAPI(batch[i])
+		st.seq++
+		args = append(append(append(args, st.seq), r.values()...), r.raw)
+	}
+	st.args = args
+	_, err := st.add.ExecContext(context.Background(), args...)
+	clear(args) // the rows' text is garbage once written
+	return err
+}
+
+// flush writes what is left to the stage: the batch being written, then
+// the last, partial one row by row.
 func (st *stage) flush(ctx context.Context) error {
-	if len(st.batch) == stageBatch {
-		args := make([]any, 0, stageBatch*(len(rowColumns)+2))
-		for i := range st.batch {
-			st.seq++
-			args = append(append(append(args, st.seq), st.batch[i].values()...), st.batch[i].raw)
-		}
-		st.batch = st.batch[:0]
-		_, err := st.add.ExecContext(ctx, args...)
+	if err := st.wait(); err != nil {
 		return err
 	}
 	for i := range st.batch {
+		r := rowFromAPI(st.batch[i])
 		st.seq++
-		args := append(append([]any{st.seq}, st.batch[i].values()...), st.batch[i].raw)
+		args := append(append([]any{st.seq}, r.values()...), r.raw)
 		if _, err := st.conn.ExecContext(ctx, "INSERT INTO temp.tx_stage (seq, "+strings.Join(rowColumns, ", ")+", raw) VALUES ("+
 			placeholders(len(args))+")", args...); err != nil {
 			return err
