@@ -89,3 +89,49 @@ func column[T any](t *testing.T, st *Store, query string) []T {
 	}
 	return out
 }
+
+// Each row stored gets its own JSON, whether the bank sent the window
+// oldest or newest first, and when some of its ids are stored already
+// (outside the window: the bank moved a row's date), whose rows keep
+// theirs.
+func TestWindowRowsKeepTheirJSON(t *testing.T) {
+	st := openTest(t)
+	seed(t, st)
+	ctx := context.Background()
+	newestFirst := []truelayer.Transaction{
+		mkTx("t3", "2026-10-20T00:00:00Z", "-3.00", "THIRD", "", "PURCHASE"),
+		mkTx("t2", "2026-10-10T00:00:00Z", "-2.00", "SECOND", "", "PURCHASE"),
+		mkTx("t1", "2026-10-01T00:00:00Z", "-1.00", "FIRST", "", "PURCHASE"),
+	}
+	if _, _, err := st.commitAccount(ctx, "acc-1", accountBatch{Settled: newestFirst}); err != nil {
+		t.Fatal(err)
+	}
+	sg, err := st.openStage(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sg.close()
+	sg.window(time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC))
+	if err := sg.Begin(); err != nil {
+		t.Fatal(err)
+	}
+	for _, tx := range []truelayer.Transaction{
+		mkTx("t4", "2026-11-01T00:00:00Z", "-4.00", "FOURTH", "", "PURCHASE"),
+		mkTx("t2", "2026-11-02T00:00:00Z", "-2.00", "SECOND MOVED", "", "PURCHASE"),
+		mkTx("t5", "2026-11-03T00:00:00Z", "-5.00", "FIFTH", "", "PURCHASE"),
+	} {
+		if err := sg.Add(tx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res, err := st.commitWindow(ctx, sg, "acc-1", time.Time{}, 0)
+	if err != nil || res.added != 2 {
+		t.Fatalf("window: %+v, %v; want 2 rows added", res, err)
+	}
+	got := column[string](t, st, `SELECT t.tx_id || ' ' || json_extract(j.raw, '$.transaction_id') || ' ' || json_extract(j.raw, '$.description')
+FROM transactions t JOIN transaction_json j ON j.rid = t.rid ORDER BY t.rid`)
+	want := []string{"t1 t1 FIRST", "t2 t2 SECOND", "t3 t3 THIRD", "t4 t4 FOURTH", "t5 t5 FIFTH"}
+	if !slices.Equal(got, want) {
+		t.Errorf("rows and their JSON %q, want %q", got, want)
+	}
+}
