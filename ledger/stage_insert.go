@@ -4,19 +4,19 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"slices"
 	"strings"
 
 	"github.com/banktui/banktui/truelayer"
 )
 
-// mergeChunk stage rows are inserted per statement.
-const mergeChunk = 4096
-
 // insertNew inserts the staged rows not stored yet, with their JSON,
 // oldest first in the bank's order: the store keeps rows of the same time
 // in the order written (a bank that sends dates without times), so their
-// running balances stay in sequence.
+// running balances stay in sequence. One statement inserts them all:
+// SQLite journals, per statement, every stored index page it changes
+// (so it can undo the statement alone), and a window's rows change most
+// pages of an index in amount order; in chunks of 4096 rows that was
+// most of the pages again for each chunk.
 func (st *stage) insertNew(ctx context.Context, tx *sql.Tx, rid, firstSeen int64) (int, error) {
 	reverse, err := st.newestFirst(ctx, tx)
 	if err != nil {
@@ -26,71 +26,38 @@ func (st *stage) insertNew(ctx context.Context, tx *sql.Tx, rid, firstSeen int64
 	if reverse {
 		order = "s.seq DESC"
 	}
-	rows, err := tx.PrepareContext(ctx, `INSERT INTO transactions (account_rid, pending, first_seen, `+strings.Join(rowColumns, ", ")+`)
-SELECT ?1, 0, ?2, `+columnList("s.")+` FROM temp.tx_stage s
-WHERE s.seq >= ?3 AND s.seq < ?4 AND s.seq NOT IN (SELECT seq FROM temp.tx_pair) ORDER BY `+order+`
-ON CONFLICT (account_rid, pending, tx_id) DO NOTHING`)
+	before, err := maxRID(ctx, tx)
 	if err != nil {
 		return 0, err
 	}
-	defer rows.Close()
-	// A chunk's JSON goes by rank when all its rows went in (rids are
-	// handed out in the order inserted, each above the last), else by id.
-	staged, err := tx.PrepareContext(ctx, `SELECT count(*) FROM temp.tx_stage s
-WHERE s.seq >= ?1 AND s.seq < ?2 AND s.seq NOT IN (SELECT seq FROM temp.tx_pair)`)
+	const unpaired = "s.seq NOT IN (SELECT seq FROM temp.tx_pair)"
+	r, err := tx.ExecContext(ctx, `INSERT INTO transactions (account_rid, pending, first_seen, `+strings.Join(rowColumns, ", ")+`)
+SELECT ?1, 0, ?2, `+columnList("s.")+` FROM temp.tx_stage s WHERE `+unpaired+` ORDER BY `+order+`
+ON CONFLICT (account_rid, pending, tx_id) DO NOTHING`, rid, firstSeen)
 	if err != nil {
 		return 0, err
 	}
-	defer staged.Close()
-	byRank, err := tx.PrepareContext(ctx, `INSERT INTO transaction_json (rid, raw)
-SELECT ?3 + row_number() OVER (ORDER BY `+order+`), s.raw FROM temp.tx_stage s
-WHERE s.seq >= ?1 AND s.seq < ?2 AND s.seq NOT IN (SELECT seq FROM temp.tx_pair)`)
-	if err != nil {
+	added, _ := r.RowsAffected()
+	if added == 0 {
+		return 0, nil
+	}
+	var staged int64
+	if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM temp.tx_stage s WHERE "+unpaired).Scan(&staged); err != nil {
 		return 0, err
 	}
-	defer byRank.Close()
-	byID, err := tx.PrepareContext(ctx, `INSERT INTO transaction_json (rid, raw)
+	// When every row went in, the JSON goes by rank: rids are handed out
+	// in the order inserted, each above the last. Else by id.
+	js, args := `INSERT INTO transaction_json (rid, raw)
+SELECT ?1 + row_number() OVER (ORDER BY `+order+`), s.raw FROM temp.tx_stage s WHERE `+unpaired, []any{before}
+	if added != staged {
+		js, args = `INSERT INTO transaction_json (rid, raw)
 SELECT t.rid, s.raw FROM temp.tx_stage s CROSS JOIN transactions t
-WHERE s.seq >= ?1 AND s.seq < ?2 AND s.seq NOT IN (SELECT seq FROM temp.tx_pair) AND t.account_rid = ?4 AND t.pending = 0 AND t.tx_id = s.tx_id AND t.rid > ?3`)
-	if err != nil {
+WHERE `+unpaired+` AND t.account_rid = ?2 AND t.pending = 0 AND t.tx_id = s.tx_id AND t.rid > ?1`, []any{before, rid}
+	}
+	if _, err := tx.ExecContext(ctx, js, args...); err != nil {
 		return 0, err
 	}
-	defer byID.Close()
-	added := 0
-	chunks := make([]int64, 0, st.seq/mergeChunk+1)
-	for lo := int64(1); lo <= st.seq; lo += mergeChunk {
-		chunks = append(chunks, lo)
-	}
-	if reverse {
-		slices.Reverse(chunks)
-	}
-	for _, lo := range chunks {
-		before, err := maxRID(ctx, tx)
-		if err != nil {
-			return 0, err
-		}
-		r, err := rows.ExecContext(ctx, rid, firstSeen, lo, lo+mergeChunk)
-		if err != nil {
-			return 0, err
-		}
-		n, _ := r.RowsAffected()
-		if n == 0 {
-			continue
-		}
-		added += int(n)
-		var all int64
-		if err := staged.QueryRowContext(ctx, lo, lo+mergeChunk).Scan(&all); err != nil {
-			return 0, err
-		}
-		js := byID
-		if n == all {
-			js = byRank
-		}
-		if _, err := js.ExecContext(ctx, lo, lo+mergeChunk, before, rid); err != nil {
-			return 0, err
-		}
-	}
-	return added, nil
+	return int(added), nil
 }
 
 // newestFirst reports whether the bank sent the staged window newest
