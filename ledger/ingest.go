@@ -85,8 +85,10 @@ func (s *Store) commitWithStage(ctx context.Context, accountID string, b account
 		} else if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM transactions WHERE account_rid = ? AND pending = 1", rid).Scan(&pending); err != nil {
 			return err
 		}
-		if err := s.indexNewRows(ctx, tx, insert.inserted); err != nil {
-			return err
+		if insert.first != 0 {
+			if err := noteInserted(ctx, tx, insert.first-1, s.hasFTS); err != nil {
+				return err
+			}
 		}
 		if err := replaceRawList(ctx, tx, "standing_orders", rid, b.StandingOrders); err != nil {
 			return err
@@ -140,28 +142,6 @@ ON CONFLICT (account_rid) DO UPDATE SET backfilled = excluded.backfilled, oldest
 	return err
 }
 
-// indexNewRows adds rows to the full-text index, a few statements per
-// commit (a row deleted later in the same commit was never inserted here,
-// so the list is exact).
-func (s *Store) indexNewRows(ctx context.Context, tx *sql.Tx, rids []int64) error {
-	if !s.hasFTS {
-		return nil
-	}
-	const chunk = 500
-	for start := 0; start < len(rids); start += chunk {
-		part := rids[start:min(start+chunk, len(rids))]
-		args := make([]any, len(part))
-		for i, r := range part {
-			args[i] = r
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO tx_fts(rowid, description, merchant)
-SELECT rid, description, merchant FROM transactions WHERE rid IN (`+placeholders(len(part))+`)`, args...); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // txRow is a transaction's stored columns.
 type txRow struct {
 	id, description, merchant, category, classification string
@@ -204,11 +184,11 @@ func rowFromAPI(t truelayer.Transaction) txRow {
 	return r
 }
 
-// txInsert inserts transaction rows and their JSON, and remembers the rids
-// it inserted for the full-text index.
+// txInsert inserts transaction rows and their JSON, and remembers the
+// first rid it inserted: the rows from it on are to note (noteInserted).
 type txInsert struct {
 	row, json *sql.Stmt
-	inserted  []int64
+	first     int64 // 0: none inserted
 }
 
 func prepareInsert(ctx context.Context, tx *sql.Tx) (*txInsert, error) {
@@ -243,7 +223,9 @@ func (i *txInsert) exec(ctx context.Context, accountRID int64, pending bool, r t
 	if _, err = i.json.ExecContext(ctx, id, r.raw); err != nil {
 		return 0, false, err
 	}
-	i.inserted = append(i.inserted, id)
+	if i.first == 0 {
+		i.first = id
+	}
 	return id, true, nil
 }
 

@@ -16,10 +16,10 @@ import (
 // thousand transactions: SQLite groups by sorting, and sorting every row of
 // a year was most of a report's time.
 //
-// The summary is kept in step lazily: triggers note the month (UTC) of
-// every settled row written, changed or deleted in report_dirty, and
-// before a report reads the summary it recomputes the local months those
-// touch (ensureReportMonths); a report in another time zone than the
+// The summary is kept in step lazily: the month (UTC) of every settled row
+// written (noteInserted), changed or deleted (triggers) is noted in
+// report_dirty, and before a report reads the summary it recomputes the
+// local months those touch (ensureReportMonths); a report in another time zone than the
 // summary's rebuilds it whole. Only reports whose query the summary can
 // answer read it (summaryQuery): every account or some, whole months.
 

@@ -22,6 +22,7 @@ var migrations = []func(ctx context.Context, tx *sql.Tx) error{
 	migrateTransactionDays,
 	migrateSumsIndex,
 	migrateFTSHashSize,
+	migrateInsertTriggers,
 }
 
 func (s *Store) migrate(ctx context.Context, from int) error {
@@ -159,8 +160,8 @@ CREATE TABLE sync_state (
 
 // ftsV1 is the trigram full-text index over description and merchant.
 // Trigrams give case-insensitive substring search. Deletes and updates keep
-// it in step by triggers; inserts are indexed by commitAccount in one
-// statement per commit, because FTS5 flushes its buffer at every statement
+// it in step by triggers; inserts are indexed by noteInserted in one
+// statement per write, because FTS5 flushes its buffer at every statement
 // and a row-by-row trigger made a back-fill many times slower.
 const ftsV1 = `
 CREATE VIRTUAL TABLE tx_fts USING fts5(
@@ -262,9 +263,10 @@ func migrateKeysetIndexes(ctx context.Context, tx *sql.Tx) error {
 // pending flag and whether the row is one side of a matched transfer
 // (TxQuery.ExcludeTransfers), the transactions stored: counts and money in and out of any
 // period are then a sum over days, whatever the history's length
-// (TransactionTotals). Triggers keep it in step with every write, so no
-// writer can forget it. Sums are in millionths; inexact counts the rows
-// whose amount has more than six decimals (their sums come from the text).
+// (TransactionTotals). Triggers keep it in step with every update and
+// delete, noteInserted with every insert (migration 13 dropped the insert
+// trigger). Sums are in millionths; inexact counts the rows whose amount
+// has more than six decimals (their sums come from the text).
 var transactionDays = `
 CREATE TABLE transaction_days (
 	account_rid INTEGER NOT NULL REFERENCES accounts(rid) ON DELETE CASCADE,

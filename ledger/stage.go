@@ -3,10 +3,8 @@ package ledger
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"math"
-	"slices"
 	"strings"
 	"time"
 
@@ -15,15 +13,19 @@ import (
 
 // A stage takes an account's transaction windows as they arrive from the
 // bank, in batches, into a temporary table of its own connection (no write
-// lock is held while the bank sends, and memory holds one batch), then
-// merges each window into the history in one write transaction (commit).
-// Close it when the account is done.
+// lock is held while the bank sends, and memory holds two batches: one
+// filling, one written by another goroutine), then merges each window
+// into the history in one write transaction (commit). Close it when the
+// account is done.
 type stage struct {
-	s     *Store
-	conn  *sql.Conn // pinned: temporary tables live per connection
-	add   *sql.Stmt // inserts a full batch
-	batch []txRow
-	seq   int64
+	s       *Store
+	conn    *sql.Conn // pinned: temporary tables live per connection
+	add     *sql.Stmt // inserts a full batch
+	batch   []truelayer.Transaction
+	writing chan stageWrite // the full batch being written; nil: none
+	spare   []truelayer.Transaction
+	args    []any // the writer's, for add
+	seq     int64 // the last row staged (the writer's while writing)
 	// The window being staged: rows dated from..to are inside it (to zero:
 	// no end); rows a day beyond either end are kept too, for banks whose
 	// days are not UTC days; farther ones are dropped (a bank that ignores
@@ -89,6 +91,7 @@ DELETE FROM tx_stage; DELETE FROM tx_reid; DELETE FROM tx_pair;`)
 
 // close drops the stage's tables and gives its connection back.
 func (st *stage) close() {
+	st.wait()
 	st.add.Close()
 	// A fresh context: the sync's may be cancelled, and the tables must go.
 	st.conn.ExecContext(context.Background(), "DROP TABLE IF EXISTS temp.tx_stage; DROP TABLE IF EXISTS temp.tx_reid; DROP TABLE IF EXISTS temp.tx_pair")
@@ -103,8 +106,12 @@ func (st *stage) window(from, to time.Time) *stage {
 
 // Begin starts the window's response again (a retried request resends it).
 func (st *stage) Begin() error {
+	err := st.wait()
 	st.batch, st.inside, st.staged, st.err = st.batch[:0], 0, 0, nil
-	_, err := st.conn.ExecContext(context.Background(), "DELETE FROM temp.tx_stage")
+	if err != nil {
+		return st.failed(err)
+	}
+	_, err = st.conn.ExecContext(context.Background(), "DELETE FROM temp.tx_stage")
 	return st.failed(err)
 }
 
@@ -128,29 +135,68 @@ func (st *stage) Add(t truelayer.Transaction) error {
 		st.inside++
 	}
 	st.staged++
-	st.batch = append(st.batch, rowFromAPI(t))
+	st.batch = append(st.batch, t)
 	if len(st.batch) == stageBatch {
-		return st.failed(st.flush(context.Background()))
+		return st.failed(st.send())
 	}
 	return nil
 }
 
-// flush writes the batch to the stage: a full one with the prepared
-// statement, the rest row by row.
+// stageWrite is a full batch written, and how.
+type stageWrite struct {
+	batch []truelayer.Transaction
+	err   error
+}
+
+// send hands the full batch to a goroutine that writes it (writeFull),
+// once the one before is written: the next batch is decoded from the bank
+// while this one is stored, on the second core.
+func (st *stage) send() error {
+	if err := st.wait(); err != nil {
+		return err
+	}
+	full := st.batch
+	st.batch, st.spare = st.spare[:0], nil
+	done := make(chan stageWrite, 1)
+	st.writing = done
+	go func() { done <- stageWrite{full, st.writeFull(full)} }()
+	return nil
+}
+
+// wait waits for the batch being written, if any, and returns its error.
+func (st *stage) wait() error {
+	if st.writing == nil {
+		return nil
+	}
+	w := <-st.writing
+	st.writing, st.spare = nil, w.batch
+	return w.err
+}
+
+// writeFull writes a full batch with the prepared statement.
+func (st *stage) writeFull(batch []truelayer.Transaction) error {
+	args := st.args[:0]
+	for i := range batch {
+		r := rowFromAPI(batch[i])
+		st.seq++
+		args = append(append(append(args, st.seq), r.values()...), r.raw)
+	}
+	st.args = args
+	_, err := st.add.ExecContext(context.Background(), args...)
+	clear(args) // the rows' text is garbage once written
+	return err
+}
+
+// flush writes what is left to the stage: the batch being written, then
+// the last, partial one row by row.
 func (st *stage) flush(ctx context.Context) error {
-	if len(st.batch) == stageBatch {
-		args := make([]any, 0, stageBatch*(len(rowColumns)+2))
-		for i := range st.batch {
-			st.seq++
-			args = append(append(append(args, st.seq), st.batch[i].values()...), st.batch[i].raw)
-		}
-		st.batch = st.batch[:0]
-		_, err := st.add.ExecContext(ctx, args...)
+	if err := st.wait(); err != nil {
 		return err
 	}
 	for i := range st.batch {
+		r := rowFromAPI(st.batch[i])
 		st.seq++
-		args := append(append([]any{st.seq}, st.batch[i].values()...), st.batch[i].raw)
+		args := append(append([]any{st.seq}, r.values()...), r.raw)
 		if _, err := st.conn.ExecContext(ctx, "INSERT INTO temp.tx_stage (seq, "+strings.Join(rowColumns, ", ")+", raw) VALUES ("+
 			placeholders(len(args))+")", args...); err != nil {
 			return err
@@ -170,7 +216,7 @@ type windowResult struct {
 // (a write transaction on the stage's connection): rows sent twice are
 // kept apart (keepApart), stored rows the bank changed are updated, a row
 // whose id changed is found by its provider id, and new rows are inserted
-// (with their JSON, their full-text entry and, by trigger, their day).
+// (with their JSON, and noted: noteInserted).
 func (st *stage) merge(ctx context.Context, tx *sql.Tx, rid, firstSeen int64) (windowResult, error) {
 	var res windowResult
 	if err := st.flush(ctx); err != nil || st.staged == 0 {
@@ -187,13 +233,13 @@ func (st *stage) merge(ctx context.Context, tx *sql.Tx, rid, firstSeen int64) (w
 		return res, err
 	}
 	res.duplicates = dups
-	var maxRID int64 // rows above it are new: they need their full-text entries
-	if err := tx.QueryRowContext(ctx, "SELECT coalesce(max(rid), 0) FROM transactions").Scan(&maxRID); err != nil {
+	before, err := maxRID(ctx, tx) // rows above it are new (noteInserted)
+	if err != nil {
 		return res, err
 	}
 	stored, err := st.storedInWindow(ctx, tx, rid)
 	if err != nil || !stored { // a first sync, or older history: all new
-		return st.insertAll(ctx, tx, rid, firstSeen, maxRID, res)
+		return st.insertAll(ctx, tx, rid, firstSeen, before, res)
 	}
 	// Stored under the same id: update what the bank changed. The pairs
 	// come from the stage (its rows looked up by id, once), so the cost is
@@ -216,25 +262,19 @@ FROM temp.tx_pair p JOIN temp.tx_stage s ON s.seq = p.seq WHERE j.rid = p.rid AN
 	if err := st.reidByProvider(ctx, tx, rid, set); err != nil {
 		return res, err
 	}
-	return st.insertAll(ctx, tx, rid, firstSeen, maxRID, res)
+	return st.insertAll(ctx, tx, rid, firstSeen, before, res)
 }
 
 // insertAll inserts the staged rows not stored yet, in the order the bank
-// sent them, with their JSON and their full-text entries.
-func (st *stage) insertAll(ctx context.Context, tx *sql.Tx, rid, firstSeen, maxRID int64, res windowResult) (windowResult, error) {
+// sent them, with their JSON, and notes them (noteInserted: the rows
+// above before are theirs).
+func (st *stage) insertAll(ctx context.Context, tx *sql.Tx, rid, firstSeen, before int64, res windowResult) (windowResult, error) {
 	added, err := st.insertNew(ctx, tx, rid, firstSeen)
 	if err != nil || added == 0 {
 		return res, err
 	}
 	res.added = added
-	if st.s.hasFTS {
-		// One statement for all: FTS5 flushes its buffer per statement.
-		if _, err := tx.ExecContext(ctx, `INSERT INTO tx_fts(rowid, description, merchant)
-SELECT rid, description, merchant FROM transactions WHERE rid > ?`, maxRID); err != nil {
-			return res, err
-		}
-	}
-	return res, nil
+	return res, noteInserted(ctx, tx, before, st.s.hasFTS)
 }
 
 // storedInWindow reports whether the account has settled rows dated
@@ -257,91 +297,6 @@ func (st *stage) insideRange() (lo, hi int64) {
 		hi = st.to.Add(day).Unix()
 	}
 	return lo, hi
-}
-
-// mergeChunk stage rows are inserted per statement.
-const mergeChunk = 4096
-
-// insertNew inserts the staged rows not stored yet, with their JSON,
-// oldest first in the bank's order: the store keeps rows of the same time
-// in the order written (a bank that sends dates without times), so their
-// running balances stay in sequence.
-func (st *stage) insertNew(ctx context.Context, tx *sql.Tx, rid, firstSeen int64) (int, error) {
-	reverse, err := st.newestFirst(ctx, tx)
-	if err != nil {
-		return 0, err
-	}
-	order := "s.seq"
-	if reverse {
-		order = "s.seq DESC"
-	}
-	rows, err := tx.PrepareContext(ctx, `INSERT INTO transactions (account_rid, pending, first_seen, `+strings.Join(rowColumns, ", ")+`)
-SELECT ?1, 0, ?2, `+columnList("s.")+` FROM temp.tx_stage s
-WHERE s.seq >= ?3 AND s.seq < ?4 AND s.seq NOT IN (SELECT seq FROM temp.tx_pair) ORDER BY `+order+`
-ON CONFLICT (account_rid, pending, tx_id) DO NOTHING`)
-	if err != nil {
-		return 0, err
-	}
-	defer rows.Close()
-	js, err := tx.PrepareContext(ctx, `INSERT INTO transaction_json (rid, raw)
-SELECT t.rid, s.raw FROM temp.tx_stage s CROSS JOIN transactions t
-WHERE s.seq >= ?1 AND s.seq < ?2 AND s.seq NOT IN (SELECT seq FROM temp.tx_pair) AND t.account_rid = ?3 AND t.pending = 0 AND t.tx_id = s.tx_id AND t.rid > ?4`)
-	if err != nil {
-		return 0, err
-	}
-	defer js.Close()
-	added := 0
-	chunks := make([]int64, 0, st.seq/mergeChunk+1)
-	for lo := int64(1); lo <= st.seq; lo += mergeChunk {
-		chunks = append(chunks, lo)
-	}
-	if reverse {
-		slices.Reverse(chunks)
-	}
-	for _, lo := range chunks {
-		var before int64
-		if err := tx.QueryRowContext(ctx, "SELECT coalesce(max(rid), 0) FROM transactions").Scan(&before); err != nil {
-			return 0, err
-		}
-		r, err := rows.ExecContext(ctx, rid, firstSeen, lo, lo+mergeChunk)
-		if err != nil {
-			return 0, err
-		}
-		n, _ := r.RowsAffected()
-		if n == 0 {
-			continue
-		}
-		added += int(n)
-		if _, err := js.ExecContext(ctx, lo, lo+mergeChunk, rid, before); err != nil {
-			return 0, err
-		}
-	}
-	return added, nil
-}
-
-// newestFirst reports whether the bank sent the staged window newest
-// first (newestFirst's rule): by the first and last dated rows, or when
-// their times are equal (one day's rows, so few) by their running balances.
-func (st *stage) newestFirst(ctx context.Context, tx *sql.Tx) (bool, error) {
-	var first, last sql.NullInt64
-	if err := tx.QueryRowContext(ctx, `SELECT (SELECT ts FROM temp.tx_stage WHERE ts <> 0 ORDER BY seq LIMIT 1),
-	(SELECT ts FROM temp.tx_stage WHERE ts <> 0 ORDER BY seq DESC LIMIT 1)`).Scan(&first, &last); err != nil {
-		return false, err
-	}
-	if first.Int64 != last.Int64 {
-		return first.Int64 > last.Int64, nil
-	}
-	raws, err := queryColumn[string](ctx, tx, "SELECT raw FROM temp.tx_stage ORDER BY seq")
-	if err != nil {
-		return false, err
-	}
-	txs := make([]truelayer.Transaction, len(raws))
-	for i, r := range raws {
-		if err := json.Unmarshal([]byte(r), &txs[i]); err != nil {
-			return false, err
-		}
-	}
-	return newestFirst(txs), nil
 }
 
 // reidByProvider finds the stored rows the bank sent again under a new

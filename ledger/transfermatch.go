@@ -54,6 +54,13 @@ func matchTransfers(ctx context.Context, tx *sql.Tx) (int, error) {
 	}
 	made := 0
 	for _, sp := range spans {
+		two, err := twoAccountsIn(ctx, tx, sp)
+		if err != nil {
+			return 0, err
+		}
+		if !two {
+			continue
+		}
 		cands, err := spanCandidates(ctx, tx, sp)
 		if err != nil {
 			return 0, err
@@ -101,6 +108,16 @@ func uncheckedSpans(ctx context.Context, tx *sql.Tx) ([]span, error) {
 		out = append(out, span{ts - w, ts + w})
 	}
 	return out, rows.Err()
+}
+
+// twoAccountsIn reports whether rows of two accounts or more are dated in
+// sp: a pair needs two, and reading a span's rows by amount sorts them
+// all (a first sync's span of one account is its whole history).
+func twoAccountsIn(ctx context.Context, tx *sql.Tx, sp span) (bool, error) {
+	var n int
+	err := tx.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM accounts a WHERE EXISTS (
+	SELECT 1 FROM transactions t WHERE t.account_rid = a.rid AND t.ts BETWEEN ?1 AND ?2) LIMIT 2)`, sp.lo, sp.hi).Scan(&n)
+	return n == 2, err
 }
 
 // spanCandidates reads the narrow columns of the unpaired rows of a span,

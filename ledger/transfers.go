@@ -19,8 +19,8 @@ import (
 // TransferCardPayment) and transfer_rid (the other row). A row the bank
 // changes (date, amount, currency, text, category), or whose counterpart
 // goes (a pending row that settles is deleted), loses its pair and is
-// matched again. The table transfer_todo lists the rows to match: triggers
-// add every new row and every row whose pair was undone, so matching after
+// matched again. The table transfer_todo lists the rows to match: every
+// new row (noteInserted) and every row whose pair was undone (triggers), so matching after
 // a sync looks only at what changed, and empties it.
 
 // Kinds of TxView.TransferKind and TransferPair.Kind.

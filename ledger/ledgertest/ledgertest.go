@@ -101,6 +101,7 @@ type writer struct {
 	insert  *sql.Stmt
 	json    *sql.Stmt
 	rids    map[string]int64 // account id -> rid
+	before  int64            // the highest rid before this transaction's rows
 	n       int
 	created int64 // first_seen of every row
 }
@@ -134,6 +135,9 @@ func (w *writer) begin() error {
 	if w.tx, err = w.db.Begin(); err != nil {
 		return err
 	}
+	if err := w.tx.QueryRow("SELECT coalesce(max(rid), 0) FROM transactions").Scan(&w.before); err != nil {
+		return err
+	}
 	w.insert, err = w.tx.Prepare(`INSERT INTO transactions (account_rid, tx_id, pending, ts, description, merchant,
 	category, classification, amount, amount_micro, amount_exact, currency, running_balance, running_micro,
 	provider_tx_id, first_seen, category_name) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?)`)
@@ -150,6 +154,11 @@ func (w *writer) commit() error {
 	}
 	w.insert.Close()
 	w.json.Close()
+	// The rows' days, report months, transfers to match and full-text
+	// entries, as every writer of transactions must.
+	if err := ledger.NoteInserted(context.Background(), w.tx, w.before); err != nil {
+		return err
+	}
 	err := w.tx.Commit()
 	w.tx = nil
 	return err
@@ -240,19 +249,13 @@ func (w *writer) add(r row) error {
 	return nil
 }
 
-// finish commits, indexes the text and checkpoints the WAL.
+// finish commits and checkpoints the WAL.
 func (w *writer) finish() error {
 	if err := w.commit(); err != nil {
 		return err
 	}
-	ctx := context.Background()
-	for _, q := range []string{
-		"INSERT INTO tx_fts(tx_fts) VALUES ('rebuild')",
-		"PRAGMA wal_checkpoint(TRUNCATE)",
-	} {
-		if _, err := w.db.ExecContext(ctx, q); err != nil && !strings.Contains(err.Error(), "no such table: tx_fts") {
-			return fmt.Errorf("ledgertest: %s: %w", q, err)
-		}
+	if _, err := w.db.Exec("PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
+		return fmt.Errorf("ledgertest: checkpoint: %w", err)
 	}
 	return nil
 }
