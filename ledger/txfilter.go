@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strconv"
 	"strings"
 )
 
@@ -97,11 +96,7 @@ func (s *Store) txWhereIn(ctx context.Context, q TxQuery, rids []int64, plan wor
 		conds = append(conds, "t.rid IN (SELECT rowid FROM tx_fts WHERE tx_fts MATCH ?)")
 		args = append(args, match)
 	}
-	switch {
-	case plan.few:
-		conds = append(conds, "t.rid IN (SELECT value FROM json_each(?))")
-		args = append(args, ridList(plan.rids))
-	case plan.match != "":
+	if plan.match != "" {
 		conds = append(conds, "t.rid IN (SELECT rowid FROM tx_fts WHERE tx_fts MATCH ?)")
 		args = append(args, plan.match)
 	}
@@ -198,17 +193,4 @@ func allLong(text string) bool {
 func escapeLike(s string) string {
 	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 	return r.Replace(s)
-}
-
-// ridList is row ids as a JSON array, for json_each: one argument however many.
-func ridList(rids []int64) string {
-	b := make([]byte, 0, 8*len(rids)+2)
-	b = append(b, '[')
-	for i, r := range rids {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = strconv.AppendInt(b, r, 10)
-	}
-	return string(append(b, ']'))
 }

@@ -100,6 +100,9 @@ func (s *Store) TransactionPage(ctx context.Context, q TxQuery) ([]TxView, error
 		return nil, err
 	}
 	var out []TxView
+	if plan.none {
+		return out, nil
+	}
 	for _, rid := range rids {
 		part, err := s.accountPage(ctx, q, ps, rid, plan)
 		if err != nil {
@@ -229,7 +232,13 @@ func (s *Store) pageRead(ctx context.Context, q TxQuery, ps pageSort, rid int64,
 		// The few rows the text matched, sorted by their keys alone: the
 		// columns of those on the page only (the bank's timestamp is in the
 		// JSON, a read and a parse per row).
-		query = txColumns + txTimestamp + " FROM (SELECT t.rid FROM transactions t NOT INDEXED" + where + after + order + " LIMIT ?) p" +
+		table := " NOT INDEXED"
+		if (ps.key == "" || ps.key == "t.amount_micro") && sumsCovered(q, plan) {
+			// The sort key and every condition are in the narrow index:
+			// a quarter of the pages the rows take.
+			table = " INDEXED BY transactions_sums"
+		}
+		query = txColumns + txTimestamp + " FROM (SELECT t.rid FROM transactions t" + table + where + after + order + " LIMIT ?) p" +
 			" CROSS JOIN transactions t ON t.rid = p.rid" + txJoins + order
 	} else {
 		// Walk the sort's index (without the hint SQLite may read every row

@@ -19,6 +19,13 @@ import (
 // balance, pending rows and a few amounts beyond six decimals.
 func pageFixture(t testing.TB, perAccount int) *Store {
 	t.Helper()
+	return labelledFixture(t, perAccount, []string{"Tesco", "tesco", "TESCO Extra", "Pret", "", "Zed", "amazon", "Amazon"})
+}
+
+// labelledFixture is pageFixture with rows of these merchants (and
+// descriptions "CARD <label upper-cased> REF<n>").
+func labelledFixture(t testing.TB, perAccount int, labels []string) *Store {
+	t.Helper()
 	st := openTest(t)
 	ctx := context.Background()
 	recs := []accountRecord{
@@ -33,7 +40,6 @@ func pageFixture(t testing.TB, perAccount int) *Store {
 		t.Fatal(err)
 	}
 	rng := rand.New(rand.NewPCG(3, 4))
-	labels := []string{"Tesco", "tesco", "TESCO Extra", "Pret", "", "Zed", "amazon", "Amazon"}
 	cats := []string{"PURCHASE", "BILL_PAYMENT", "TRANSFER", "purchase"}
 	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	for i, r := range recs {
