@@ -191,11 +191,12 @@ func periodCountCmd(ctx context.Context, seq uint64, src txSource, period ledger
 
 // countsCmd counts and sums the list (which a filter may narrow: then it
 // sums the rows the filter matches), and counts its period (the list's own
-// count when nothing narrows it).
-func countsCmd(ctx context.Context, seq uint64, src txSource, list, period ledger.TxQuery, narrowed, possible bool) tea.Cmd {
+// count when nothing narrows it) unless known (the period's count, -1 when
+// not known).
+func countsCmd(ctx context.Context, seq uint64, src txSource, list, period ledger.TxQuery, narrowed, possible bool, known int) tea.Cmd {
 	return func() tea.Msg {
-		msg := txCountsMsg{seq: seq}
-		if narrowed || !possible {
+		msg := txCountsMsg{seq: seq, inPeriod: known}
+		if (narrowed || !possible) && known < 0 {
 			p, err := src.totals(ctx, period)
 			if err != nil {
 				msg.err = err
