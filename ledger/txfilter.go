@@ -20,19 +20,25 @@ func (s *Store) txWherePlanned(ctx context.Context, q TxQuery) (string, []any, w
 	if err != nil {
 		return "", nil, plan, err
 	}
+	where, args, err := s.txWhereWith(ctx, q, plan)
+	return where, args, plan, err
+}
+
+// txWhereWith is txWhere with the filter's words found as plan says.
+func (s *Store) txWhereWith(ctx context.Context, q TxQuery, plan wordPlan) (string, []any, error) {
 	var rids []int64
 	if len(q.AccountIDs) > 0 {
 		// The row ids as values, not a subquery: with them SQLite sees one
 		// account and walks its (account, date) index in order.
+		var err error
 		if rids, err = s.accountRIDs(ctx, q.AccountIDs); err != nil {
-			return "", nil, plan, err
+			return "", nil, err
 		}
 		if len(rids) == 0 {
-			return " WHERE 0", nil, plan, nil
+			return " WHERE 0", nil, nil
 		}
 	}
-	where, args, err := s.txWhereIn(ctx, q, rids, plan)
-	return where, args, plan, err
+	return s.txWhereIn(ctx, q, rids, plan)
 }
 
 // txWhereIn is txWhere for the accounts rids (none: all), with the words
