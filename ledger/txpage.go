@@ -99,6 +99,9 @@ func (s *Store) TransactionPage(ctx context.Context, q TxQuery) ([]TxView, error
 	if err != nil {
 		return nil, err
 	}
+	if plan, err = s.periodPlan(ctx, q, plan); err != nil {
+		return nil, err
+	}
 	var out []TxView
 	if plan.none {
 		return out, nil
@@ -111,6 +114,24 @@ func (s *Store) TransactionPage(ctx context.Context, q TxQuery) ([]TxView, error
 		out = mergePages(out, part, name, q.Desc, q.Limit)
 	}
 	return out, nil
+}
+
+// periodPlan is plan, or for a period short beside the text's matches (a
+// month of a long history) the plan that walks the period's rows testing
+// every word: reading them costs less than looking up every match.
+func (s *Store) periodPlan(ctx context.Context, q TxQuery, plan wordPlan) (wordPlan, error) {
+	text := plan
+	if plan.probe != nil {
+		text = *plan.probe
+	}
+	if text.match == "" || plan.none || (q.From.IsZero() && q.To.IsZero()) {
+		return plan, nil
+	}
+	scan, err := s.periodBeatsText(ctx, q, text)
+	if err != nil || !scan {
+		return plan, err
+	}
+	return wordPlan{}, nil
 }
 
 // scopeRIDs are the row ids of the accounts named, or of every account.
