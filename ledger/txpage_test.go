@@ -291,7 +291,7 @@ func TestTransactionTotalsAgreeWithTheRows(t *testing.T) {
 // TestTextTotalsReadTheSumsIndex: a text filter's count and totals read
 // the narrow transactions_sums index for the matches, not their rows (at
 // 1M rows and a common word, reading the rows took about a second); when
-// the matches outnumber a quarter of the period's rows (a month of a long
+// the matches outnumber a quarter of a period's rows (a month of a long
 // history), they test the period's rows in date order instead.
 func TestTextTotalsReadTheSumsIndex(t *testing.T) {
 	st := pageFixture(t, 50)
@@ -305,7 +305,8 @@ func TestTextTotalsReadTheSumsIndex(t *testing.T) {
 		{TxQuery{AccountIDs: []string{"a1"}, Terms: TxTerms{Words: []string{"ref3", "zed"}}}, sums},
 		{TxQuery{Text: "tesco", From: feb, Pending: PendingExclude}, sums},
 		{TxQuery{Terms: TxTerms{Words: []string{"ref3", "amazon"}, Amounts: []AmountCond{{Op: ">=", Value: decimal.RequireFromString("-5")}}}}, sums},
-		{TxQuery{AccountIDs: []string{"a1"}, Terms: TxTerms{Words: []string{"tesco"}}}, period},
+		{TxQuery{AccountIDs: []string{"a1"}, Terms: TxTerms{Words: []string{"tesco"}}}, sums}, // all history
+		{TxQuery{AccountIDs: []string{"a1"}, Terms: TxTerms{Words: []string{"tesco"}}, From: feb, To: feb.AddDate(0, 1, 0)}, period},
 		{TxQuery{AccountIDs: []string{"a1", "a2"}, Terms: TxTerms{Words: []string{"ref3", "zed"}}, From: feb, To: feb.AddDate(0, 0, 7)}, period},
 	} {
 		query, _, args, err := st.sumQuery(ctx, c.q, "", nil, notTransfer)
