@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	"fmt"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -42,17 +41,6 @@ type transactionsPane struct {
 	// list's rows alone. periodAsked is the period of the counts in flight.
 	period      periodCount
 	periodAsked string
-}
-
-type periodCount struct {
-	key string
-	n   int
-	ok  bool
-}
-
-// periodKey names the rows a period query selects.
-func periodKey(q ledger.TxQuery) string {
-	return fmt.Sprintf("%q %d %d %v", q.AccountIDs, q.From.Unix(), q.To.Unix(), q.Location)
 }
 
 // openSelectionMsg asks the root to open the selected transaction (a second

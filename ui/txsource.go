@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"time"
 
@@ -214,6 +215,18 @@ func countsCmd(ctx context.Context, seq uint64, src txSource, list, period ledge
 		}
 		return msg
 	}
+}
+
+// periodCount is a period's count, kept to be shown again (periodKey).
+type periodCount struct {
+	key string
+	n   int
+	ok  bool
+}
+
+// periodKey names the rows a period query selects.
+func periodKey(q ledger.TxQuery) string {
+	return fmt.Sprintf("%q %d %d %v", q.AccountIDs, q.From.Unix(), q.To.Unix(), q.Location)
 }
 
 func countOf(b []ledger.Bucket) int {
