@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strconv"
 	"strings"
 )
 
@@ -21,19 +20,25 @@ func (s *Store) txWherePlanned(ctx context.Context, q TxQuery) (string, []any, w
 	if err != nil {
 		return "", nil, plan, err
 	}
+	where, args, err := s.txWhereWith(ctx, q, plan)
+	return where, args, plan, err
+}
+
+// txWhereWith is txWhere with the filter's words found as plan says.
+func (s *Store) txWhereWith(ctx context.Context, q TxQuery, plan wordPlan) (string, []any, error) {
 	var rids []int64
 	if len(q.AccountIDs) > 0 {
 		// The row ids as values, not a subquery: with them SQLite sees one
 		// account and walks its (account, date) index in order.
+		var err error
 		if rids, err = s.accountRIDs(ctx, q.AccountIDs); err != nil {
-			return "", nil, plan, err
+			return "", nil, err
 		}
 		if len(rids) == 0 {
-			return " WHERE 0", nil, plan, nil
+			return " WHERE 0", nil, nil
 		}
 	}
-	where, args, err := s.txWhereIn(ctx, q, rids, plan)
-	return where, args, plan, err
+	return s.txWhereIn(ctx, q, rids, plan)
 }
 
 // txWhereIn is txWhere for the accounts rids (none: all), with the words
@@ -97,11 +102,7 @@ func (s *Store) txWhereIn(ctx context.Context, q TxQuery, rids []int64, plan wor
 		conds = append(conds, "t.rid IN (SELECT rowid FROM tx_fts WHERE tx_fts MATCH ?)")
 		args = append(args, match)
 	}
-	switch {
-	case plan.few:
-		conds = append(conds, "t.rid IN (SELECT value FROM json_each(?))")
-		args = append(args, ridList(plan.rids))
-	case plan.match != "":
+	if plan.match != "" {
 		conds = append(conds, "t.rid IN (SELECT rowid FROM tx_fts WHERE tx_fts MATCH ?)")
 		args = append(args, plan.match)
 	}
@@ -198,17 +199,4 @@ func allLong(text string) bool {
 func escapeLike(s string) string {
 	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 	return r.Replace(s)
-}
-
-// ridList is row ids as a JSON array, for json_each: one argument however many.
-func ridList(rids []int64) string {
-	b := make([]byte, 0, 8*len(rids)+2)
-	b = append(b, '[')
-	for i, r := range rids {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = strconv.AppendInt(b, r, 10)
-	}
-	return string(append(b, ']'))
 }

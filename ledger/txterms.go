@@ -115,15 +115,15 @@ func amountWhere(a AmountCond) (string, []any, error) {
 
 // wordPlan decides how the filter's words are found. A word of three
 // characters or more that names no category is in the full-text index. If
-// those words match few rows, a page reads exactly those (rids); otherwise
+// those words match few rows, a page reads exactly those (few); otherwise
 // it walks its sort's index and tests each row, stopping when the page is
 // full: both cost about the same at 1k rows and at 1M. Sums read every
 // match through the index (match).
 type wordPlan struct {
 	match    string          // the FTS5 query of the indexed words, "" for none
 	ftsWords map[string]bool // the words match covers
-	rids     []int64         // for a page: the rows match finds, when few
-	few      bool            // rids holds them all
+	few      bool            // for a page: match finds few rows, read them all
+	none     bool            // for a page: match finds no row at all
 	// For a page when the matches are many: the plan that walks the
 	// sort's index looking each row id up among them (accountPage).
 	probe *wordPlan
@@ -134,9 +134,10 @@ type wordPlan struct {
 // page sooner. (Store.ftsDrive, when set, replaces it in tests.)
 const ftsDriveLimit = 4000
 
-// planWords plans the words of t. For a page, the index is asked once
-// for at most ftsDriveLimit+1 rows; with more, every word is tested on
-// the rows walked instead.
+// planWords plans the words of t. For a page, the index counts the
+// matches up to ftsDriveLimit+1 (in SQLite: reading the row ids into Go
+// cost three times as much); with more, every word is tested on the rows
+// walked instead.
 func (s *Store) planWords(ctx context.Context, t TxTerms, page bool) (wordPlan, error) {
 	var p wordPlan
 	if !s.hasFTS || len(t.Words) == 0 {
@@ -157,33 +158,23 @@ func (s *Store) planWords(ctx context.Context, t TxTerms, page bool) (wordPlan, 
 		p.ftsWords[w] = true
 		quoted = append(quoted, `"`+strings.ReplaceAll(w, `"`, `""`)+`"`)
 	}
+	p.match = strings.Join(quoted, " AND ")
 	if len(quoted) == 0 || !page {
-		p.match = strings.Join(quoted, " AND ")
 		return p, nil
 	}
 	limit := ftsDriveLimit
 	if s.ftsDrive > 0 {
 		limit = s.ftsDrive
 	}
-	rows, err := s.db.QueryContext(ctx, "SELECT rowid FROM tx_fts WHERE tx_fts MATCH ? LIMIT ?", strings.Join(quoted, " AND "), limit+1)
+	var n int
+	err = s.db.QueryRowContext(ctx, "SELECT count(*) FROM (SELECT 1 FROM tx_fts WHERE tx_fts MATCH ? LIMIT ?)", p.match, limit+1).Scan(&n)
 	if err != nil {
 		return p, fmt.Errorf("ledger: text search: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var rid int64
-		if err := rows.Scan(&rid); err != nil {
-			return p, err
-		}
-		p.rids = append(p.rids, rid)
-	}
-	if err := rows.Err(); err != nil {
-		return p, fmt.Errorf("ledger: text search: %w", err)
-	}
-	p.few = len(p.rids) <= limit
+	p.few, p.none = n <= limit, n == 0
 	if !p.few {
-		p.probe = &wordPlan{match: strings.Join(quoted, " AND "), ftsWords: p.ftsWords}
-		p.rids, p.ftsWords = nil, nil // every word is tested on the rows walked
+		p.probe = &wordPlan{match: p.match, ftsWords: p.ftsWords}
+		p.match, p.ftsWords = "", nil // every word is tested on the rows walked
 	}
 	return p, nil
 }

@@ -135,7 +135,23 @@ func (s *Store) sumRows(ctx context.Context, q TxQuery, cond string, arg any, mo
 // sumQuery is sumRows's query, and the WHERE clause of its rows with the
 // arguments of both.
 func (s *Store) sumQuery(ctx context.Context, q TxQuery, cond string, arg any, moneyIf string) (query, where string, args []any, err error) {
-	where, args, plan, err := s.txWherePlanned(ctx, q)
+	plan, err := s.planWords(ctx, q.Terms, false)
+	if err != nil {
+		return "", "", nil, err
+	}
+	scan := false
+	// Over all history the matches are looked up, however many: reading
+	// every row wins only when most rows match, and counting them first
+	// costs a tenth of the lookups.
+	if plan.match != "" && (!q.From.IsZero() || !q.To.IsZero()) {
+		if scan, err = s.periodBeatsText(ctx, q, plan); err != nil {
+			return "", "", nil, err
+		}
+		if scan {
+			plan = wordPlan{} // every word tested on the period's rows
+		}
+	}
+	where, args, err = s.txWhereWith(ctx, q, plan)
 	if err != nil {
 		return "", "", nil, err
 	}
@@ -152,6 +168,8 @@ func (s *Store) sumQuery(ctx context.Context, q TxQuery, cond string, arg any, m
 		table += " INDEXED BY transactions_sums" // the text's matches, by row id, without the rows
 	case plan.match != "":
 		table += " NOT INDEXED" // the text's matches, by row id
+	case scan && len(q.AccountIDs) > 0:
+		table += " INDEXED BY transactions_account_ts" // the period's rows, in the order stored
 	}
 	return `
 SELECT '' AS k, t.currency, count(*), sum(t.amount_micro < 0), sum(t.amount_micro > 0),
@@ -160,6 +178,62 @@ SELECT '' AS k, t.currency, count(*), sum(t.amount_micro < 0), sum(t.amount_micr
        sum(t.amount_exact = 0)
 FROM ` + table + where + `
 GROUP BY t.currency`, where, args, nil
+}
+
+// Reading the rows of a period in date order and testing each costs about
+// a quarter of looking a match of the full-text index up in
+// transactions_sums (at 1M rows, 0.5 µs against 2), and a sixteenth of
+// reading the row of a match. (The number of matches is counted in the
+// index alone, at a tenth of a lookup each.)
+const (
+	scanPerLookup    = 4
+	scanPerRowLookup = 16
+)
+
+// periodBeatsText reports whether summing q is quicker by testing every
+// row of its accounts and dates than by looking up the matches of plan's
+// words: when the text is common, or the period short (a month of a long
+// history). The period's rows are counted from the stored per-day totals,
+// a day more at each end, so as never to be under.
+func (s *Store) periodBeatsText(ctx context.Context, q TxQuery, plan wordPlan) (bool, error) {
+	where := " WHERE 1"
+	var args []any
+	if !q.From.IsZero() {
+		where += " AND day >= ?"
+		args = append(args, floorDiv(q.From.Unix(), daySeconds)-1)
+	}
+	if !q.To.IsZero() {
+		where += " AND day <= ?"
+		args = append(args, floorDiv(q.To.Unix(), daySeconds)+1)
+	}
+	if len(q.AccountIDs) > 0 {
+		rids, err := s.accountRIDs(ctx, q.AccountIDs)
+		if err != nil {
+			return false, err
+		}
+		if len(rids) == 0 {
+			return false, nil
+		}
+		where += " AND account_rid IN (" + placeholders(len(rids)) + ")"
+		for _, r := range rids {
+			args = append(args, r)
+		}
+	}
+	var rows int64
+	if err := s.db.QueryRowContext(ctx, "SELECT coalesce(sum(n), 0) FROM transaction_days"+where, args...).Scan(&rows); err != nil {
+		return false, fmt.Errorf("ledger: totals: %w", err)
+	}
+	ratio := int64(scanPerRowLookup)
+	if sumsCovered(q, plan) {
+		ratio = scanPerLookup
+	}
+	limit := rows/ratio + 1
+	var n int64
+	err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM (SELECT 1 FROM tx_fts WHERE tx_fts MATCH ? LIMIT ?)", plan.match, limit).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("ledger: text search: %w", err)
+	}
+	return n >= limit, nil
 }
 
 // sumsCovered reports whether every condition of q (found as plan says)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -133,5 +134,64 @@ func TestFilterExactDecimals(t *testing.T) {
 		if got := matching(t, st, filter, 2); !reflect.DeepEqual(got, want) {
 			t.Errorf("filter %q: got %v, want %v", filter, got, want)
 		}
+	}
+}
+
+// A filter's rows come first: its count and totals start when they are on
+// screen ("…" in the title meanwhile), and the next keystroke stops a count
+// still running.
+func TestFilterCountsFollowTheRows(t *testing.T) {
+	e := offlineEnv(200)
+	h := e.start(t, 120, 30)
+	flows := func() int { return e.store.count(func(s *fakeStore) int { return s.flows }) }
+	h.press("/").typeText("tes")
+	before := flows()
+	releaseRows := e.store.gates.hold("page", "acc-current")
+	h.typeText("c")
+	if n := flows(); n != before {
+		t.Fatalf("%d counts started before the filter's rows arrived", n-before)
+	}
+	releaseCount := e.store.gates.hold("flows", "acc-current")
+	defer releaseCount()
+	releaseRows()
+	h.settle()
+	if s := h.screen(); !strings.Contains(s, "· … of 200 ·") || len(txLines(s)) == 0 || flows() != before+1 {
+		t.Fatalf("the rows are not on screen with their count still coming (%d counts):\n%s", flows()-before, s)
+	}
+	h.typeText("o") // the held count of "tesc" is stopped, "tesco" counted
+	tesco := countWhere(200, func(v ledger.TxView) bool { return v.Merchant == "Tesco" })
+	if s := h.screen(); !strings.Contains(s, "· "+ledger.FormatCount(tesco)+" of 200 ·") {
+		t.Errorf("tesco is not counted:\n%s", s)
+	}
+	if n := e.store.count(func(s *fakeStore) int { return s.stopped }); n != 1 {
+		t.Errorf("%d counts stopped by the next key, want 1", n)
+	}
+}
+
+// The period's count ("of 200") is read once: filter, sort and pending
+// keys keep it; another month and a sync count again.
+func TestPeriodCountedOnceWhileFiltering(t *testing.T) {
+	e := onlineEnv(200)
+	h := e.startSynced(t, 120, 30).press("3")
+	periods := func() int { return e.store.count(func(s *fakeStore) int { return s.periods }) }
+	n := periods()
+	h.press("/").typeText("tesco").press("enter", "s", "p")
+	tesco := countWhere(200, func(v ledger.TxView) bool { return v.Merchant == "Tesco" && !v.Pending })
+	if s := h.screen(); periods() != n || !strings.Contains(s, "· "+ledger.FormatCount(tesco)+" of 200 ·") {
+		t.Errorf("the period was counted %d times more while filtering:\n%s", periods()-n, s)
+	}
+	h.press("[")
+	if periods() == n {
+		t.Error("another month was not counted")
+	}
+	n = periods()
+	h.press("]")
+	if periods() == n {
+		t.Error("all time again was not counted")
+	}
+	n = periods()
+	h.press("R")
+	if periods() == n || !strings.Contains(h.screen(), " of 200 · all time") {
+		t.Errorf("after a sync the period was not counted again:\n%s", h.screen())
 	}
 }

@@ -33,6 +33,14 @@ type transactionsPane struct {
 	stacked bool // the detail shows below the list (narrow terminal)
 	w, h    int
 	lastY   int // a second click on the selected row opens it
+	// counts counts the window asked for (seq): started when its rows
+	// arrive, so they come first, not sharing the machine with it.
+	counts tea.Cmd
+	// period is the last count of a period (periodKey), kept until a sync:
+	// a key that changes neither the scope nor the month recounts the
+	// list's rows alone. periodAsked is the period of the counts in flight.
+	period      periodCount
+	periodAsked string
 }
 
 // openSelectionMsg asks the root to open the selected transaction (a second
@@ -90,6 +98,7 @@ func (p *transactionsPane) reload() tea.Cmd {
 	if p.list.scope.id == "" {
 		return nil
 	}
+	p.period.ok = false // the sync may have added rows
 	cmd := p.refetch(p.selected(), p.list.cursor-p.list.offset)
 	p.syncSeq = p.seq
 	return cmd
@@ -125,11 +134,12 @@ func (p *transactionsPane) stop() {
 			c()
 		}
 	}
-	p.seq, p.moreSeq, p.cntSeq, p.perSeq = p.pc.nextSeq(), [2]uint64{}, p.pc.nextSeq(), 0
+	p.seq, p.moreSeq, p.cntSeq, p.perSeq, p.counts = p.pc.nextSeq(), [2]uint64{}, p.pc.nextSeq(), 0, nil
 }
 
 // refetch reads a new window of the list (around anchor, which lands on
-// screen line line, if it is still in the list) and its counts.
+// screen line line, if it is still in the list), then its counts (paged
+// starts them); the period's count only when it is not known.
 func (p *transactionsPane) refetch(anchor *ledger.TxView, line int) tea.Cmd {
 	p.stop()
 	l := &p.list
@@ -139,6 +149,7 @@ func (p *transactionsPane) refetch(anchor *ledger.TxView, line int) tea.Cmd {
 	}
 	q, possible := l.query()
 	var ctx context.Context
+	var known int
 	ctx, p.cancel[0] = context.WithCancel(p.pc.ctx)
 	cctx, cancel := context.WithCancel(p.pc.ctx)
 	p.cancel[1] = cancel
@@ -149,12 +160,17 @@ func (p *transactionsPane) refetch(anchor *ledger.TxView, line int) tea.Cmd {
 	} else {
 		cmds = append(cmds, resetCmd(ctx, seq, p.reader(q), anchor))
 	}
-	if l.narrowed() && possible {
+	period := l.periodQuery()
+	p.periodAsked, known = periodKey(period), -1
+	if p.period.ok && p.period.key == p.periodAsked {
+		known = p.period.n // a filter, sort or pending key: the period is as counted
+		l.inPeriod, l.countedPeriodOnly = known, l.narrowed()
+	} else if l.narrowed() && possible {
 		// The period's count is quick; the filter's may take longer.
 		p.perSeq = p.pc.nextSeq()
-		cmds = append(cmds, periodCountCmd(cctx, p.perSeq, p.source, l.periodQuery()))
+		cmds = append(cmds, periodCountCmd(cctx, p.perSeq, p.source, period))
 	}
-	cmds = append(cmds, countsCmd(cctx, p.cntSeq, p.source, q, l.periodQuery(), l.narrowed(), possible))
+	p.counts = countsCmd(cctx, p.cntSeq, p.source, q, period, l.narrowed(), possible, known)
 	return tea.Batch(cmds...)
 }
 
@@ -221,9 +237,11 @@ func (p *transactionsPane) paged(msg txPageMsg) tea.Cmd {
 		if msg.seq != p.seq {
 			return nil // stale: the user moved on, or a newer read is running
 		}
+		counts := p.counts
+		p.counts = nil
 		if msg.err != nil {
 			l.loading, l.err = false, msg.err.Error()
-			return nil
+			return counts
 		}
 		at, line := 0, 0
 		switch {
@@ -236,6 +254,7 @@ func (p *transactionsPane) paged(msg txPageMsg) tea.Cmd {
 		if msg.seq == p.syncSeq { // the records may have changed
 			p.gen++
 		}
+		return tea.Batch(counts, p.more())
 	default:
 		side := 0
 		if msg.kind == pageAfter {
@@ -263,8 +282,10 @@ func (p *transactionsPane) counted(msg txCountsMsg) {
 		// The list stays usable; its counts are unknown.
 	case msg.periodOnly && msg.seq == p.perSeq && !l.counted:
 		l.inPeriod, l.countedPeriodOnly = msg.inPeriod, true
+		p.period = periodCount{key: p.periodAsked, n: msg.inPeriod, ok: true}
 	case !msg.periodOnly && msg.seq == p.cntSeq:
 		l.shown, l.inPeriod, l.totals, l.counted = msg.shown, msg.inPeriod, msg.totals, true
+		p.period = periodCount{key: p.periodAsked, n: msg.inPeriod, ok: true}
 	}
 }
 

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"time"
 
@@ -191,11 +192,12 @@ func periodCountCmd(ctx context.Context, seq uint64, src txSource, period ledger
 
 // countsCmd counts and sums the list (which a filter may narrow: then it
 // sums the rows the filter matches), and counts its period (the list's own
-// count when nothing narrows it).
-func countsCmd(ctx context.Context, seq uint64, src txSource, list, period ledger.TxQuery, narrowed, possible bool) tea.Cmd {
+// count when nothing narrows it) unless known (the period's count, -1 when
+// not known).
+func countsCmd(ctx context.Context, seq uint64, src txSource, list, period ledger.TxQuery, narrowed, possible bool, known int) tea.Cmd {
 	return func() tea.Msg {
-		msg := txCountsMsg{seq: seq}
-		if narrowed || !possible {
+		msg := txCountsMsg{seq: seq, inPeriod: known}
+		if (narrowed || !possible) && known < 0 {
 			p, err := src.totals(ctx, period)
 			if err != nil {
 				msg.err = err
@@ -213,6 +215,18 @@ func countsCmd(ctx context.Context, seq uint64, src txSource, list, period ledge
 		}
 		return msg
 	}
+}
+
+// periodCount is a period's count, kept to be shown again (periodKey).
+type periodCount struct {
+	key string
+	n   int
+	ok  bool
+}
+
+// periodKey names the rows a period query selects.
+func periodKey(q ledger.TxQuery) string {
+	return fmt.Sprintf("%q %d %d %v", q.AccountIDs, q.From.Unix(), q.To.Unix(), q.Location)
 }
 
 func countOf(b []ledger.Bucket) int {
