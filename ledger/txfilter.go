@@ -81,8 +81,8 @@ func (s *Store) txWhereIn(ctx context.Context, q TxQuery, rids []int64, plan wor
 		conds = append(conds, notTransfer)
 	}
 	if q.Merchant != "" {
-		conds = append(conds, "t.merchant LIKE ? ESCAPE '\\'")
-		args = append(args, "%"+escapeLike(q.Merchant)+"%")
+		cond, arg := containsWord("t.merchant", q.Merchant)
+		conds, args = append(conds, cond), append(args, arg)
 	}
 	if q.MinAmount != nil {
 		conds = append(conds, "t.amount_micro >= ?")
@@ -94,9 +94,8 @@ func (s *Store) txWhereIn(ctx context.Context, q TxQuery, rids []int64, plan wor
 	}
 	match, short := s.splitText(q.Text)
 	for _, word := range short {
-		conds = append(conds, "(t.description LIKE ? ESCAPE '\\' OR t.merchant LIKE ? ESCAPE '\\')")
-		p := "%" + escapeLike(word) + "%"
-		args = append(args, p, p)
+		cond, more := containsAny(word, "t.description", "t.merchant")
+		conds, args = append(conds, cond), append(args, more...)
 	}
 	if match != "" {
 		conds = append(conds, "t.rid IN (SELECT rowid FROM tx_fts WHERE tx_fts MATCH ?)")
@@ -194,9 +193,4 @@ func allLong(text string) bool {
 		}
 	}
 	return true
-}
-
-func escapeLike(s string) string {
-	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
-	return r.Replace(s)
 }

@@ -35,26 +35,21 @@ func (t TxTerms) empty() bool {
 	return len(t.Words) == 0 && len(t.NotWords) == 0 && len(t.Categories) == 0 && len(t.Merchants) == 0 && len(t.Amounts) == 0
 }
 
-// categoryAsRead is the category as the panes show it (CategoryName),
-// in lower case.
-const categoryAsRead = "lower(t.category_name)"
-
 // termsWhere adds the conditions of t to conds and args. Words of the
 // index (ftsWords, found through the full-text index) are left to the
-// caller; every other word is tested on each row.
+// caller; every other word is tested on each row (containsWord), in the
+// description, the merchant and the category as read (CategoryName).
 func (s *Store) termsWhere(ctx context.Context, t TxTerms, ftsWords map[string]bool, conds []string, args []any) ([]string, []any, error) {
-	like := func(w string) string { return "%" + escapeLike(strings.ToLower(w)) + "%" }
-	anyText := "(t.description LIKE ? ESCAPE '\\' OR t.merchant LIKE ? ESCAPE '\\' OR " + categoryAsRead + " LIKE ? ESCAPE '\\')"
 	for _, w := range t.Words {
 		if ftsWords[w] {
 			continue
 		}
-		conds = append(conds, anyText)
-		args = append(args, like(w), like(w), like(w))
+		cond, more := containsAny(w, "t.description", "t.merchant", "t.category_name")
+		conds, args = append(conds, cond), append(args, more...)
 	}
 	for _, w := range t.NotWords {
-		conds = append(conds, "NOT "+anyText)
-		args = append(args, like(w), like(w), like(w))
+		cond, more := containsAny(w, "t.description", "t.merchant", "t.category_name")
+		conds, args = append(conds, "NOT "+cond), append(args, more...)
 	}
 	for _, c := range t.Categories {
 		cond, a, err := s.categoryCond(ctx, c)
@@ -64,8 +59,8 @@ func (s *Store) termsWhere(ctx context.Context, t TxTerms, ftsWords map[string]b
 		conds, args = append(conds, cond), append(args, a...)
 	}
 	for _, m := range t.Merchants {
-		conds = append(conds, "t.merchant LIKE ? ESCAPE '\\'")
-		args = append(args, like(m))
+		cond, arg := containsWord("t.merchant", m)
+		conds, args = append(conds, cond), append(args, arg)
 	}
 	for _, a := range t.Amounts {
 		cond, more, err := amountWhere(a)
