@@ -41,8 +41,14 @@ func containsWord(column, word string) (string, any) {
 	if isASCII(word) {
 		return column + " LIKE ? ESCAPE '\\'", "%" + escapeLike(word) + "%"
 	}
-	return foldFunction + "(" + column + ") LIKE ? ESCAPE '\\'", "%" + escapeLike(foldCase(word)) + "%"
+	// Folded, the word keeps a letter beyond ASCII, which text of ASCII
+	// alone cannot hold: GLOB rules those rows out before SQLite calls Go.
+	return "(" + column + " GLOB '" + beyondASCII + "' AND " + foldFunction + "(" + column + ") LIKE ? ESCAPE '\\')",
+		"%" + escapeLike(foldCase(word)) + "%"
 }
+
+// beyondASCII is a GLOB pattern: text holding a character beyond ASCII.
+const beyondASCII = "*[\u0080-\U0010FFFF]*"
 
 // containsAny is containsWord over several columns: any of them holds word.
 func containsAny(word string, columns ...string) (string, []any) {
