@@ -86,9 +86,11 @@ func (k *scaleBank) transactions(w http.ResponseWriter, r *http.Request) {
 	end := min(k.n, int(to.Add(24*time.Hour).Sub(k.start)/k.step)+1)
 	bw := bufio.NewWriterSize(w, 64<<10)
 	bw.WriteString(`{"results":[`)
-	balance := int64(1_000_000_000_000) // pence: never below zero at 1M rows
+	balance := balanceBefore(first)
 	buf := make([]byte, 0, 1024)
 	for i := first; i < end; i++ {
+		pence := scalePence(i)
+		balance -= pence
 		ts := k.start.Add(time.Duration(i) * k.step)
 		if ts.Before(from) || !ts.Before(to.Add(24*time.Hour)) {
 			continue
@@ -96,12 +98,26 @@ func (k *scaleBank) transactions(w http.ResponseWriter, r *http.Request) {
 		if i > first {
 			bw.WriteByte(',')
 		}
-		pence := int64(100 + (i*7919)%20000)
-		balance -= pence
 		bw.Write(scaleRow(buf[:0], i, ts, pence, balance))
 	}
 	bw.WriteString(`],"status":"Succeeded"}`)
 	bw.Flush()
+}
+
+// scalePence is the amount of row i, in pence: 1.00 to 200.99, spread
+// (7919 is prime to 20000, so every 20,000 rows take each value once).
+func scalePence(i int) int64 { return int64(100 + (i*7919)%20000) }
+
+// balanceBefore is the running balance before row i, in pence (never below
+// zero at 1M rows): the same for a row whichever window sends it, as a
+// bank's is, so a sync asking days again finds them unchanged.
+func balanceBefore(i int) int64 {
+	const cycle, cycleSum = 20000, 20000*100 + 19999*20000/2
+	balance := int64(1_000_000_000_000) - int64(i/cycle)*cycleSum
+	for j := i / cycle * cycle; j < i; j++ {
+		balance -= scalePence(j)
+	}
+	return balance
 }
 
 // scaleRow appends row i of the bank to buf: a debit of pence at ts
@@ -276,3 +292,16 @@ type countWriter struct{ n int64 }
 func (w *countWriter) Write(p []byte) (int, error) { w.n += int64(len(p)); return len(p), nil }
 
 var _ io.Writer = (*countWriter)(nil)
+
+// The synthetic bank's running balance of a row does not depend on the
+// window that sends it (an incremental sync would otherwise rewrite every
+// row it asks again), and is the balance before it less its amount.
+func TestScaleBankBalanceIsTheRows(t *testing.T) {
+	balance := balanceBefore(0)
+	for i := range 45_000 {
+		if got := balanceBefore(i); got != balance {
+			t.Fatalf("balance before row %d: %d, the rows before it leave %d", i, got, balance)
+		}
+		balance -= scalePence(i)
+	}
+}
