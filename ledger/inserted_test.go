@@ -62,14 +62,9 @@ func TestNoteInsertedKeepsWhatRowsFeed(t *testing.T) {
 	if _, err := st.MatchTransfers(ctx); err != nil {
 		t.Fatal(err)
 	}
-	days := column[string](t, st, `SELECT concat_ws(' ', account_rid, day, currency, pending, transfer, n, money_in, money_out, inexact)
-FROM transaction_days ORDER BY account_rid, day, currency, pending, transfer`)
-	want := column[string](t, st, `SELECT concat_ws(' ', account_rid, `+sqlDayOf("ts")+`, currency, pending, transfer_kind <> '', count(*),
-	sum(max(amount_micro, 0)), sum(max(-amount_micro, 0)), sum(1 - amount_exact))
-FROM transactions GROUP BY account_rid, `+sqlDayOf("ts")+`, currency, pending, transfer_kind <> ''
-ORDER BY account_rid, `+sqlDayOf("ts")+`, currency, pending, transfer_kind <> ''`)
-	if !slices.Equal(days, want) {
-		t.Errorf("days %q, recounted from the rows %q", days, want)
+	days, want, err := daysAndRecount(st)
+	if err != nil || !slices.Equal(days, want) {
+		t.Errorf("days %q, recounted from the rows %q (%v)", days, want, err)
 	}
 	if err := st.Check(ctx); err != nil {
 		t.Errorf("Check after the syncs: %v", err)
@@ -134,4 +129,20 @@ FROM transactions t JOIN transaction_json j ON j.rid = t.rid ORDER BY t.rid`)
 	if !slices.Equal(got, want) {
 		t.Errorf("rows and their JSON %q, want %q", got, want)
 	}
+}
+
+// daysAndRecount are the stored per-day totals and the same recounted
+// from the rows: equal unless a writer forgot noteInserted.
+func daysAndRecount(st *Store) (days, recount []string, err error) {
+	ctx := context.Background()
+	days, err = queryColumn[string](ctx, st.db, `SELECT concat_ws(' ', account_rid, day, currency, pending, transfer, n, money_in, money_out, inexact)
+FROM transaction_days ORDER BY account_rid, day, currency, pending, transfer`)
+	if err != nil {
+		return nil, nil, err
+	}
+	recount, err = queryColumn[string](ctx, st.db, `SELECT concat_ws(' ', account_rid, `+sqlDayOf("ts")+`, currency, pending, transfer_kind <> '', count(*),
+	sum(max(amount_micro, 0)), sum(max(-amount_micro, 0)), sum(1 - amount_exact))
+FROM transactions GROUP BY account_rid, `+sqlDayOf("ts")+`, currency, pending, transfer_kind <> ''
+ORDER BY account_rid, `+sqlDayOf("ts")+`, currency, pending, transfer_kind <> ''`)
+	return days, recount, err
 }
