@@ -89,20 +89,7 @@ func TestStoredCategoriesAreTheNamesShown(t *testing.T) {
 			t.Errorf("--category %q: %d rows, want %d", name, got, want)
 		}
 	}
-	var plan []string
-	rows, err := e.st.db.QueryContext(ctx, "EXPLAIN QUERY PLAN SELECT count(*) FROM transactions t WHERE t.category_name IN (?, ?)", "a", "b")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id, parent, notused int
-		var detail string
-		if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
-			t.Fatal(err)
-		}
-		plan = append(plan, detail)
-	}
+	plan := queryPlan(t, e.st, "SELECT count(*) FROM transactions t WHERE t.category_name IN (?, ?)", "a", "b")
 	if !slices.ContainsFunc(plan, func(s string) bool { return strings.Contains(s, "transactions_category_name") }) {
 		t.Errorf("the category filter does not use its index: %q", plan)
 	}

@@ -44,6 +44,29 @@ func openUnchecked(t testing.TB) *Store {
 	return st
 }
 
+// queryPlan is SQLite's plan for query: the detail of each step.
+func queryPlan(t testing.TB, st *Store, query string, args ...any) []string {
+	t.Helper()
+	rows, err := st.db.Query("EXPLAIN QUERY PLAN "+query, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, notused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return plan
+}
+
 func mkTx(id, date string, amount, desc, merchant, category string, class ...string) truelayer.Transaction {
 	ts, ok := truelayer.ParseTimestamp(date)
 	if !ok {

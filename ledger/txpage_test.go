@@ -313,21 +313,7 @@ func TestTextTotalsReadTheSumsIndex(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		rows, err := st.db.QueryContext(ctx, "EXPLAIN QUERY PLAN "+query, args...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var plans []string
-		for rows.Next() {
-			var id, parent, unused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-				t.Fatal(err)
-			}
-			plans = append(plans, detail)
-		}
-		rows.Close()
-		if p := strings.Join(plans, "; "); !strings.Contains(p, c.want) {
+		if p := strings.Join(queryPlan(t, st, query, args...), "; "); !strings.Contains(p, c.want) {
 			t.Errorf("%v %v: plan %s, want %s", c.q.AccountIDs, c.q.Terms.Words, p, c.want)
 		}
 	}
