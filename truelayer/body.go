@@ -213,7 +213,21 @@ func (s *spaceSqueezer) Read(p []byte) (int, error) {
 	for {
 		n, err := s.r.Read(p)
 		w := 0
-		for _, c := range p[:n] {
+		for i := 0; i < n; {
+			if s.inString && !s.escaped {
+				// A string's text up to its next quote or backslash is
+				// passed as it is: most of a body, so copied in one go.
+				end := stringRun(p[i:n])
+				if w != i {
+					copy(p[w:], p[i:i+end])
+				}
+				w += end
+				if i += end; i == n {
+					break
+				}
+			}
+			c := p[i]
+			i++
 			switch {
 			case s.inString:
 				s.inString = s.escaped || c != '"'
@@ -234,6 +248,19 @@ func (s *spaceSqueezer) Read(p []byte) (int, error) {
 			return w, err
 		}
 	}
+}
+
+// stringRun is the length of b's prefix holding neither a quote nor a
+// backslash.
+func stringRun(b []byte) int {
+	end := len(b)
+	if q := bytes.IndexByte(b, '"'); q >= 0 {
+		end = q
+	}
+	if e := bytes.IndexByte(b[:end], '\\'); e >= 0 {
+		end = e
+	}
+	return end
 }
 
 // streamDecoder is implemented by *Results[T]: decoding result by result
