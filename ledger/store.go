@@ -77,6 +77,7 @@ type Store struct {
 	writeMu sync.Mutex
 	check   fileCheck // the file's check before this process first writes
 	now     func() time.Time
+	changes changeWatch // Changed's connection
 }
 
 // openConfig holds Open's knobs.
@@ -202,6 +203,7 @@ func (s *Store) Path() string { return s.path }
 // Close closes the database (stopping a check of the file still running).
 func (s *Store) Close() error {
 	s.check.stop()
+	s.changes.close()
 	return s.db.Close()
 }
 

@@ -37,6 +37,8 @@ type programContext struct {
 	focus   pane
 	spinner spinner.Model // the root ticks it; panes show its frame
 	seq     uint64        // last request number handed out
+	// watchEvery is how often to ask whether someone else wrote to the store.
+	watchEvery time.Duration
 
 	bank bank      // the stored accounts, cards and totals
 	sync syncState // the running or last refresh

@@ -60,7 +60,7 @@ func (h *harness) run(cmd tea.Cmd) {
 // deliver hands msg to Update (or, for a batch, runs its commands).
 func (h *harness) deliver(msg tea.Msg) {
 	switch msg := msg.(type) {
-	case nil, spinner.TickMsg: // ticks would tick forever
+	case nil, spinner.TickMsg, watchTickMsg: // ticks would tick forever
 	case tea.BatchMsg:
 		for _, c := range msg {
 			h.run(c)

@@ -90,7 +90,8 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 	return nil
 }
 
-// routeWork hands on the reports of the refresh and of the login.
+// routeWork hands on the reports of the refresh, the login and the store's
+// change watch.
 func (m *Model) routeWork(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case syncStartedMsg:
@@ -112,6 +113,10 @@ func (m *Model) routeWork(msg tea.Msg) tea.Cmd {
 		return cmd
 	case bankConnectedMsg:
 		return m.bankConnected(msg.conn)
+	case watchTickMsg:
+		return m.checkStore()
+	case storeCheckedMsg:
+		return m.storeChecked(msg)
 	}
 	return nil
 }

@@ -77,6 +77,11 @@ func Run(ctx context.Context, o Options) error {
 // selected account's transactions and starts the refresh.
 func firstFrameModel(ctx context.Context, o Options, d deps) Model {
 	m := newModel(ctx, o, d)
+	if w := m.watcher(); w != nil {
+		// The change watch's baseline, before the reads it guards: Init's
+		// first check then sees whatever was written since.
+		w.Changed(m.pc.ctx)
+	}
 	m.accountsRead(m.bankReader().read(m.pc.ctx, m.pc.bank.seq))
 	return m
 }
@@ -97,7 +102,7 @@ func newModel(ctx context.Context, o Options, d deps) Model {
 	pc := &programContext{
 		ctx: ctx, now: now, loc: loc, keys: keys, isDark: true, noColor: noColor, demo: o.Demo,
 		spinner: spinner.New(spinner.WithSpinner(spinner.MiniDot)),
-		sync:    newSyncState(d.syncer == nil, o.SlowBank),
+		sync:    newSyncState(d.syncer == nil, o.SlowBank), watchEvery: watchEvery,
 	}
 	pc.applyTheme()
 	var src txSource
@@ -134,7 +139,7 @@ func (m Model) Init() tea.Cmd {
 	if !m.pc.bank.loaded {
 		cmds = append(cmds, m.bankReader().cmd(m.pc.ctx, m.pc.bank.seq))
 	}
-	cmds = append(cmds, m.tx.pendingLoad())
+	cmds = append(cmds, m.tx.pendingLoad(), m.checkStore())
 	if m.syncer != nil {
 		s := &m.pc.sync
 		cmds = append(cmds, syncCmd(s.ctx, m.syncer, m.conns, syncRun{seq: s.seq, balances: true, transactions: true}))
