@@ -3,7 +3,6 @@ package ledger
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -156,7 +155,7 @@ type txRow struct {
 }
 
 func rowFromAPI(t truelayer.Transaction) txRow {
-	raw, _ := json.Marshal(t)
+	raw, _ := t.AppendJSON(nil) // json.Marshal's bytes; fails only on a meta value JSON cannot hold
 	r := txRow{
 		id:             t.TransactionID,
 		description:    t.Description,

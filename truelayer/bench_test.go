@@ -70,3 +70,29 @@ func benchClientTransactions(b *testing.B, n int) {
 	}
 	b.ReportMetric(float64(len(body))/(1<<20), "body-MiB")
 }
+
+// BenchmarkTransactionJSON: one transaction's stored JSON, by AppendJSON
+// and by json.Marshal.
+func BenchmarkTransactionJSON(b *testing.B) {
+	var rs Results[Transaction]
+	if err := json.Unmarshal(transactionsBody(b, 1), &rs); err != nil {
+		b.Fatal(err)
+	}
+	tx := &rs.Results[0]
+	b.Run("AppendJSON", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := tx.AppendJSON(nil); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("Marshal", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := json.Marshal(tx); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
