@@ -32,9 +32,9 @@ var scaleEnd = time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)
 type scaleBank struct {
 	n       int
 	latency time.Duration // before each transactions answer: the bank's own time
-	start time.Time
-	step  time.Duration
-	srv   *httptest.Server
+	start   time.Time
+	step    time.Duration
+	srv     *httptest.Server
 }
 
 const scaleAccount = "acct-scale"
