@@ -193,6 +193,24 @@ func TestBackfillFetchesTheNextWindowWhileOneCommits(t *testing.T) {
 	assertConnectionsGiven(t, st)
 }
 
+// inSecondCommit makes a stage.merged hook that, in window 2's commit,
+// waits until window 3 is asked (held by the bank), then returns what
+// then returns. commits counts the commits it saw.
+func inSecondCommit(t *testing.T, bank *watchedBank, then func() error) (merged func(time.Time) error, commits *int) {
+	bank.hold = 3
+	commits = new(int)
+	return func(time.Time) error {
+		*commits++ // one commit at a time: no race
+		if *commits != 2 {
+			return nil
+		}
+		if !bank.waitAsked(3) {
+			t.Errorf("window 2 committed without window 3 asked within %v", overlapWait)
+		}
+		return then()
+	}, commits
+}
+
 // A commit failing while the next window is in flight: that fetch is
 // given up, the store stays as the window before left it, and the next
 // sync resumes from there to the whole history, each row once.
@@ -200,20 +218,9 @@ func TestBackfillFailedCommitCancelsTheNextWindow(t *testing.T) {
 	t.Parallel()
 	now := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
 	bank := newWatchedBank(t, now)
-	bank.hold = 3
 	st := openTest(t)
 	injected := errors.New("injected commit failure")
-	commits := 0
-	merged := func(time.Time) error {
-		commits++
-		if commits < 2 {
-			return nil
-		}
-		if !bank.waitAsked(3) {
-			t.Errorf("window 2 committed without window 3 asked within %v", overlapWait)
-		}
-		return injected
-	}
+	merged, commits := inSecondCommit(t, bank, func() error { return injected })
 	_, err := bank.syncer(st, now, merged).Sync(context.Background(), []string{"limited"}, nil)
 	if !errors.Is(err, injected) {
 		t.Fatalf("Sync: %v, want the commit's failure", err)
@@ -221,8 +228,8 @@ func TestBackfillFailedCommitCancelsTheNextWindow(t *testing.T) {
 	if !bank.givenUp() {
 		t.Error("window 3's request was not given up when window 2's commit failed")
 	}
-	if commits != 2 {
-		t.Errorf("%d commits, want 2 (none after the failure)", commits)
+	if *commits != 2 {
+		t.Errorf("%d commits, want 2 (none after the failure)", *commits)
 	}
 	today := now.Truncate(day)
 	assertRowsFrom(t, st, bank, today.Add(-pipeWindow)) // window 1's
@@ -240,21 +247,10 @@ func TestBackfillCancelledMidPipeline(t *testing.T) {
 	t.Parallel()
 	now := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
 	bank := newWatchedBank(t, now)
-	bank.hold = 3
 	st := openTest(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	commits := 0
-	merged := func(time.Time) error {
-		commits++
-		if commits == 2 {
-			if !bank.waitAsked(3) {
-				t.Errorf("window 2 committed without window 3 asked within %v", overlapWait)
-			}
-			cancel()
-		}
-		return nil
-	}
+	merged, _ := inSecondCommit(t, bank, func() error { cancel(); return nil })
 	if _, err := bank.syncer(st, now, merged).Sync(ctx, []string{"limited"}, nil); !errors.Is(err, context.Canceled) {
 		t.Fatalf("Sync after cancel: %v", err)
 	}
