@@ -116,8 +116,16 @@ func (s *Store) commitWindow(ctx context.Context, st *stage, accountID string, o
 			return fmt.Errorf("account %s: %w", accountID, err)
 		}
 		var err error
-		if res, err = st.merge(ctx, tx, rid, firstSeen); err != nil || oldestDay.IsZero() {
+		if res, err = st.merge(ctx, tx, rid, firstSeen); err != nil {
 			return err
+		}
+		if st.merged != nil {
+			if err := st.merged(oldestDay); err != nil {
+				return err
+			}
+		}
+		if oldestDay.IsZero() {
+			return nil
 		}
 		_, err = tx.ExecContext(ctx, `
 INSERT INTO sync_state (account_rid, oldest_day) VALUES (?1, ?2)

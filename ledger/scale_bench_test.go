@@ -30,10 +30,11 @@ var scaleEnd = time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)
 // two years before scaleEnd, generated as they are written (the bank
 // costs no memory, so the benchmark measures banktui), for any window asked.
 type scaleBank struct {
-	n     int
-	start time.Time
-	step  time.Duration
-	srv   *httptest.Server
+	n       int
+	latency time.Duration // before each transactions answer: the bank's own time
+	start   time.Time
+	step    time.Duration
+	srv     *httptest.Server
 }
 
 const scaleAccount = "acct-scale"
@@ -77,6 +78,7 @@ func newScaleBank(b *testing.B, n int) *scaleBank {
 // Each row is appended with strconv into one reused buffer, so the bank's
 // own cost stays small beside banktui's (bankTime measures it).
 func (k *scaleBank) transactions(w http.ResponseWriter, r *http.Request) {
+	time.Sleep(k.latency) // a real bank takes its time to answer
 	from, _ := time.Parse(time.DateOnly, r.URL.Query().Get("from"))
 	to, err := time.Parse(time.DateOnly, r.URL.Query().Get("to"))
 	if err != nil {
@@ -163,16 +165,17 @@ func (k *scaleBank) bankTime(b *testing.B) time.Duration {
 }
 
 // syncer syncs the bank's connection into st, the user present.
-func (k *scaleBank) syncer(st *ledger.Store) *ledger.Syncer {
+func (k *scaleBank) syncer(st *ledger.Store, opts ...ledger.SyncOption) *ledger.Syncer {
 	clients := func(context.Context, string) (*truelayer.Client, error) {
 		return truelayer.NewClient(k.srv.Client(), truelayer.WithBaseURL(k.srv.URL), truelayer.WithRetry(truelayer.NoRetry()),
 			truelayer.WithPSUIP("127.0.0.1")), nil
 	}
-	return ledger.NewSyncer(st, clients, ledger.WithClock(func() time.Time { return scaleEnd }))
+	opts = append(opts, ledger.WithClock(func() time.Time { return scaleEnd }))
+	return ledger.NewSyncer(st, clients, opts...)
 }
 
-func (k *scaleBank) sync(b *testing.B, st *ledger.Store) *ledger.Report {
-	rep, err := k.syncer(st).Sync(context.Background(), []string{"conn-scale"}, nil)
+func (k *scaleBank) sync(b *testing.B, st *ledger.Store, opts ...ledger.SyncOption) *ledger.Report {
+	rep, err := k.syncer(st, opts...).Sync(context.Background(), []string{"conn-scale"}, nil)
 	if err != nil || len(rep.Errors()) > 0 {
 		b.Fatal(err, rep.Errors())
 	}
@@ -191,8 +194,15 @@ func scaleStore(b *testing.B, dir string) *ledger.Store {
 // BenchmarkScaleFullSync: a first sync of the account, every row through
 // the HTTP body into an empty store.
 func BenchmarkScaleFullSync(b *testing.B) {
+	benchFullSync(b, 0)
+}
+
+// benchFullSync measures a first sync of the account with opts, from a
+// bank taking latency to answer each transactions request.
+func benchFullSync(b *testing.B, latency time.Duration, opts ...ledger.SyncOption) {
 	ledgertest.EachScale(b, func(b *testing.B, n int) {
 		k := newScaleBank(b, n)
+		k.latency = latency
 		m := ledgertest.Measure()
 		var cpu time.Duration
 		for b.Loop() {
@@ -204,7 +214,7 @@ func BenchmarkScaleFullSync(b *testing.B) {
 			st := scaleStore(b, dir)
 			b.StartTimer()
 			before := processCPU()
-			rep := k.sync(b, st)
+			rep := k.sync(b, st, opts...)
 			cpu += processCPU() - before
 			b.StopTimer()
 			if got := rep.Added(); got != n {

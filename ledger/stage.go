@@ -34,6 +34,9 @@ type stage struct {
 	inside   int   // rows inside the window
 	staged   int   // rows staged for the window (inside or near it)
 	err      error // the stage's own failure in Begin or Add (a full disk)
+	// merged, when set (tests), runs in each window's commit after its
+	// merge; an error rolls the commit back.
+	merged func(oldestDay time.Time) error
 }
 
 // stageBatch rows go to the stage per statement.

@@ -139,6 +139,7 @@ type syncOptions struct {
 	details       bool                               // standing orders and direct debits
 	scopes        func(connectionID string) []string // granted scopes; nil: unknown
 	consentLost   func(connectionID, reason string)  // the account list was denied
+	windowMerged  func(oldestDay time.Time) error    // tests: stage.merged
 }
 
 // SyncOption configures a Syncer.

@@ -25,15 +25,15 @@ func (c *connSync) syncAccount(ctx context.Context, r accountRecord, balance Acc
 	}
 	c.emit(Event{ConnectionID: c.id, AccountID: r.ID, Phase: PhaseTransactions})
 	now := today(c.y.opts.now())
-	stage, err := c.y.store.openStage(ctx)
+	stage, err := c.openStage(ctx)
 	if err != nil {
 		ar.Err = c.storeFailed(err)
 		return ar
 	}
-	defer stage.close()
+	win := &accountWindows{stage: stage, firstSeen: c.y.store.now().UnixMilli()}
+	defer win.close()
 
-	f := accountFetch{firstSync: st.OldestDay.IsZero(), state: st,
-		win: &accountWindows{stage: stage, firstSeen: c.y.store.now().UnixMilli()}}
+	f := accountFetch{firstSync: st.OldestDay.IsZero(), state: st, win: win}
 	f.side = c.fetchSideLists(ctx, r) // in parallel with the windows
 	if !f.firstSync {
 		f.txErr = c.fetchRecent(ctx, r, st, now, f.win)
@@ -66,10 +66,30 @@ func (c *connSync) syncAccount(ctx context.Context, r accountRecord, balance Acc
 // accountWindows are the transaction windows of an account's sync, each
 // stored as it arrives.
 type accountWindows struct {
-	stage     *stage
-	firstSeen int64        // when the sync began (unix ms), on every row it stores
-	res       windowResult // summed over the windows
-	committed int          // windows stored
+	// stage takes the recent days, the back-fill's windows and the
+	// account's last commit; spare, opened when first needed, takes every
+	// other back-fill window, fetched while the one before commits
+	// (windowPipe).
+	stage, spare *stage
+	firstSeen    int64        // when the sync began (unix ms), on every row it stores
+	res          windowResult // summed over the windows
+	committed    int          // windows stored
+}
+
+// openStage opens a stage for an account's windows.
+func (c *connSync) openStage(ctx context.Context) (*stage, error) {
+	sg, err := c.y.store.openStage(ctx)
+	if err == nil {
+		sg.merged = c.y.opts.windowMerged
+	}
+	return sg, err
+}
+
+func (w *accountWindows) close() {
+	w.stage.close()
+	if w.spare != nil {
+		w.spare.close()
+	}
 }
 
 // fetchWindow asks the bank for an account's settled rows from..to and
@@ -77,7 +97,18 @@ type accountWindows struct {
 // end), committed in one transaction that also moves the oldest day asked
 // back to oldestDay (zero: unchanged). It returns how many rows fell inside.
 func (c *connSync) fetchWindow(ctx context.Context, r accountRecord, w *accountWindows, from, to, keepTo, oldestDay time.Time) (int, error) {
-	sink := w.stage.window(from, keepTo)
+	n, err := c.stageWindow(ctx, r, w.stage, from, to, keepTo)
+	if err != nil {
+		return 0, err
+	}
+	return n, c.commitStaged(ctx, r, w, w.stage, oldestDay)
+}
+
+// stageWindow asks the bank for an account's settled rows from..to and
+// stages them on sg as they arrive (those inside [from, keepTo]; keepTo
+// zero: no end). It returns how many rows fell inside.
+func (c *connSync) stageWindow(ctx context.Context, r accountRecord, sg *stage, from, to, keepTo time.Time) (int, error) {
+	sink := sg.window(from, keepTo)
 	_, err := call(ctx, c, accountEndpoint(r, EndpointTransactions), func(cl *truelayer.Client) (struct{}, error) {
 		if r.Kind == KindCard {
 			return struct{}{}, cl.StreamCardTransactions(ctx, r.ID, from, to, sink)
@@ -90,14 +121,21 @@ func (c *connSync) fetchWindow(ctx context.Context, r accountRecord, w *accountW
 		}
 		return 0, err
 	}
-	res, err := c.y.store.commitWindow(ctx, w.stage, r.ID, oldestDay, w.firstSeen)
+	return sink.inside, nil
+}
+
+// commitStaged merges the window staged on sg into the history, in one
+// transaction that also moves the oldest day asked back to oldestDay
+// (zero: unchanged), and counts it in w.
+func (c *connSync) commitStaged(ctx context.Context, r accountRecord, w *accountWindows, sg *stage, oldestDay time.Time) error {
+	res, err := c.y.store.commitWindow(ctx, sg, r.ID, oldestDay, w.firstSeen)
 	if err != nil {
-		return 0, c.storeFailed(fmt.Errorf("saving %s %s: %w", r.Kind, r.ID, err))
+		return c.storeFailed(fmt.Errorf("saving %s %s: %w", r.Kind, r.ID, err))
 	}
 	w.res.added += res.added
 	w.res.duplicates += res.duplicates
 	w.committed++
-	return sink.inside, nil
+	return nil
 }
 
 // fetchRecent asks again, up to today, the days where rows may still

@@ -1,6 +1,7 @@
 package ledger
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"time"
@@ -23,23 +24,29 @@ const shortHistory = 89 * 24 * time.Hour
 // backfill walks back in windows from the oldest day asked so far (or now),
 // until the bank refuses (invalid_date_range, sca_exceeded), a window is
 // empty or WithMaxHistory is reached. Windows cover whole days without
-// overlap: [from, to] with to the day before the previous window's from. A
+// overlap: [from, to] with to the day before the previous window's from.
+// Each window is fetched while the one before commits (windowPipe). A
 // refused first window is tried again shorter (retryShorter), which also
 // ends the back-fill. A refused older window is bisected to the day
 // (seekLimit), so a bank whose limit lies within it still gives all it has.
-// On another error it returns the state so far, to resume next time.
+// On another error it returns the state of the last window committed, to
+// resume next time.
 func (c *connSync) backfill(ctx context.Context, r accountRecord, st syncState, now time.Time, w *accountWindows) (syncState, error) {
 	today := now.Truncate(day)
 	floor := today.Add(-c.y.opts.maxHistory)
 	first := st.OldestDay.IsZero()
+	p := c.newPipe(ctx, r, w)
+	defer p.stop()
+	oldest := st.OldestDay // the oldest day fetched: st's once its window is committed
+	limit := ""
 	for {
 		to := now
 		if !first {
-			if !st.OldestDay.After(floor) {
-				st.HistoryLimit = LimitMax
+			if !oldest.After(floor) {
+				limit = LimitMax
 				break
 			}
-			to = st.OldestDay.Add(-day)
+			to = oldest.Add(-day)
 		}
 		windowEnd := to.Truncate(day)
 		if first {
@@ -49,14 +56,18 @@ func (c *connSync) backfill(ctx context.Context, r accountRecord, st syncState, 
 		if from.Before(floor) {
 			from = floor
 		}
-		n, err := c.fetchWindow(ctx, r, w, from, to, endFor(first, to), from)
-		if refused(err) && first {
-			limit := limitOf(err)
+		n, err := p.fetch(from, to, endFor(first, to))
+		if refused(err) && first { // no commit is running: the first window's
+			refusal := limitOf(err)
 			from, err = c.retryShorter(ctx, r, w, windowEnd, from, to, err)
 			if err == nil {
-				st.OldestDay = from
-				st.HistoryLimit = limit
+				st.OldestDay, limit = from, refusal
 				break
+			}
+		}
+		if err != nil {
+			if cerr := p.settle(&st); cerr != nil {
+				return st, cerr // a failed commit cancels the fetch: its error is the cause
 			}
 		}
 		if refused(err) {
@@ -64,26 +75,30 @@ func (c *connSync) backfill(ctx context.Context, r accountRecord, st syncState, 
 				return st, err // not even recent history
 			}
 			// The limit lies within this window: find it.
-			limit, serr := c.seekLimit(ctx, r, from, st.OldestDay, w, &st)
+			found, serr := c.seekLimit(ctx, r, from, st.OldestDay, w, &st)
 			if serr != nil {
 				return st, serr // resume from st.OldestDay next time
 			}
-			if limit == "" {
-				limit = limitOf(err)
-			}
-			st.HistoryLimit = limit
+			limit = cmp.Or(found, limitOf(err))
 			break
 		}
 		if err != nil {
 			return st, err // resume from st.OldestDay next time
 		}
-		st.OldestDay = from
+		if err := p.commit(&st, from); err != nil {
+			return st, err
+		}
+		oldest = from
 		if n == 0 {
-			st.HistoryLimit = LimitEmpty
+			limit = LimitEmpty
 			break
 		}
 		first = false
 	}
+	if err := p.settle(&st); err != nil {
+		return st, err
+	}
+	st.HistoryLimit = limit
 	st.Backfilled = true
 	return st, nil
 }
