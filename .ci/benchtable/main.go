@@ -23,6 +23,8 @@ var ops = []struct{ bench, name string }{
 	{"ScaleSortChange", "sort change (s)"},
 	{"ScaleMonthStep", "month step ([ / ])"},
 	{"ScaleFullSync", "full sync"},
+	{"ScaleWindowedSync", "full sync, 90-day windows"},
+	{"ScaleSlowBankSync", "full sync, bank 300 ms a window"},
 	{"ScaleIncrementalSync", "incremental sync"},
 	{"ScaleExport", "export (ledger format)"},
 }
