@@ -35,6 +35,9 @@ const settleTimeout = 3 * time.Minute
 
 func newHarness(t testing.TB, m Model, g *gates) *harness {
 	t.Helper()
+	// The store's change watch ticks only when a test sends watchTickMsg:
+	// a scheduled tick would keep the harness waiting for it.
+	m.pc.watchEvery = 0
 	h := &harness{t: t, m: m, msgs: make(chan tea.Msg, 256), gates: g}
 	t.Cleanup(func() { h.m.cancel() })
 	return h
@@ -60,7 +63,7 @@ func (h *harness) run(cmd tea.Cmd) {
 // deliver hands msg to Update (or, for a batch, runs its commands).
 func (h *harness) deliver(msg tea.Msg) {
 	switch msg := msg.(type) {
-	case nil, spinner.TickMsg, watchTickMsg: // ticks would tick forever
+	case nil, spinner.TickMsg: // ticks would tick forever
 	case tea.BatchMsg:
 		for _, c := range msg {
 			h.run(c)

@@ -53,7 +53,10 @@ func (m *Model) storeChecked(msg storeCheckedMsg) tea.Cmd {
 	if msg.err != nil {
 		return nil
 	}
-	next := tea.Tick(m.pc.watchEvery, func(time.Time) tea.Msg { return watchTickMsg{} })
+	var next tea.Cmd // watchEvery 0: no ticks (tests send them)
+	if m.pc.watchEvery > 0 {
+		next = tea.Tick(m.pc.watchEvery, func(time.Time) tea.Msg { return watchTickMsg{} })
+	}
 	if !msg.changed || m.pc.sync.running {
 		return next
 	}

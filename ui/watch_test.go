@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -16,21 +17,17 @@ func TestTUIShowsWhatAnotherProcessSynced(t *testing.T) {
 	e := newEmulatorLedger(t)
 	o := e.options()
 	o.Syncer = nil
-	m := newModel(context.Background(), o, o.deps())
-	m.pc.watchEvery = time.Millisecond // the harness drops the ticks; the test sends them
-	h := newHarness(t, m, nil).resize(120, 32).start()
+	h := newHarness(t, newModel(context.Background(), o, o.deps()), nil).resize(120, 32).start()
 	if s := h.screen(); strings.Contains(s, "Northgate Bank") {
 		t.Fatalf("an empty store shows a bank:\n%s", s)
 	}
 
-	// The harness drops the ticks the program schedules (they would tick
-	// forever); the test hands them to Update itself.
-	tick := func() { h.update(watchTickMsg{}); h.settle() }
-	tick() // nothing written yet: nothing re-read
+	// The harness schedules no ticks: the test sends them.
+	h.send(watchTickMsg{}) // nothing written yet: nothing re-read
 	if rep, err := e.syncer.Sync(context.Background(), []string{"conn-northgate", "conn-castle"}, nil); err != nil || len(rep.Errors()) > 0 {
 		t.Fatal(err, rep.Errors())
 	}
-	tick()
+	h.send(watchTickMsg{})
 
 	stored, err := e.store.Accounts(context.Background())
 	if err != nil || len(stored) == 0 {
@@ -44,5 +41,25 @@ func TestTUIShowsWhatAnotherProcessSynced(t *testing.T) {
 		if !strings.Contains(s, want) {
 			t.Errorf("after the change check, the screen lacks %q:\n%s", want, s)
 		}
+	}
+}
+
+// TestChangeWatchTicksUntilTheStoreFails: the program asks again every
+// watchEvery, and stops asking a store that cannot answer.
+func TestChangeWatchTicksUntilTheStoreFails(t *testing.T) {
+	e := newEmulatorLedger(t)
+	o := e.options()
+	o.Syncer = nil
+	m := newModel(context.Background(), o, o.deps())
+	m.pc.watchEvery = time.Millisecond
+	cmd := m.storeChecked(storeCheckedMsg{})
+	if cmd == nil {
+		t.Fatal("no next check scheduled")
+	}
+	if msg := cmd(); msg != (watchTickMsg{}) {
+		t.Fatalf("the scheduled check sent %T", msg)
+	}
+	if cmd := m.storeChecked(storeCheckedMsg{err: errors.New("closed")}); cmd != nil {
+		t.Fatal("a failed check scheduled another")
 	}
 }
