@@ -35,9 +35,20 @@ func init() {
 // full-text index does.
 func foldCase(s string) string { return strings.Map(unicode.ToLower, s) }
 
+// searchWord is a typed or pasted word as text matching takes it: without
+// NUL, which ends SQLite's C strings early (an FTS5 query then fails as
+// unterminated, a LIKE pattern is cut short).
+func searchWord(w string) string { return strings.ReplaceAll(w, "\x00", "") }
+
+// ftsPhrase is word as an FTS5 phrase: quoted, its quotes doubled.
+func ftsPhrase(word string) string {
+	return `"` + strings.ReplaceAll(searchWord(word), `"`, `""`) + `"`
+}
+
 // containsWord is the SQL condition (one argument, returned with it) that
 // column holds word, case ignored.
 func containsWord(column, word string) (string, any) {
+	word = searchWord(word)
 	if isASCII(word) {
 		return column + " LIKE ? ESCAPE '\\'", "%" + escapeLike(word) + "%"
 	}

@@ -161,14 +161,13 @@ func queryColumn[T any](ctx context.Context, db queryer, query string, args ...a
 }
 
 // splitText turns the words of a text filter into an FTS5 query (words of
-// three characters or more, each quoted) and the words left for LIKE. A NUL
-// would end the FTS5 query's string early (a syntax error), so it goes.
+// three characters or more, each quoted) and the words left for LIKE.
 func (s *Store) splitText(text string) (match string, short []string) {
 	var terms []string
-	for _, word := range strings.Fields(strings.ReplaceAll(text, "\x00", "")) {
+	for _, word := range strings.Fields(searchWord(text)) {
 		// Trigrams need three characters.
 		if s.hasFTS && len([]rune(word)) >= 3 {
-			terms = append(terms, `"`+strings.ReplaceAll(word, `"`, `""`)+`"`)
+			terms = append(terms, ftsPhrase(word))
 			continue
 		}
 		short = append(short, word)

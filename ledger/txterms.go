@@ -144,14 +144,14 @@ func (s *Store) planWords(ctx context.Context, t TxTerms, page bool) (wordPlan, 
 	}
 	var quoted []string
 	for _, w := range t.Words {
-		if len([]rune(w)) < 3 || namesCategory(cats, w) {
+		if len([]rune(searchWord(w))) < 3 || namesCategory(cats, w) {
 			continue
 		}
 		if p.ftsWords == nil {
 			p.ftsWords = map[string]bool{}
 		}
 		p.ftsWords[w] = true
-		quoted = append(quoted, `"`+strings.ReplaceAll(w, `"`, `""`)+`"`)
+		quoted = append(quoted, ftsPhrase(w))
 	}
 	p.match = strings.Join(quoted, " AND ")
 	if len(quoted) == 0 || !page {
