@@ -7,7 +7,7 @@ import (
 	"github.com/banktui/banktui/truelayer"
 )
 
-func TestChangedSeesAnotherProcesssWrites(t *testing.T) {
+func TestChangedSeesWritesOfAnotherStore(t *testing.T) {
 	ctx := context.Background()
 	st := openTest(t)
 	seed(t, st)
