@@ -32,8 +32,8 @@ func (m *Model) watcher() changeWatcher {
 	return w
 }
 
-// checkStore asks the store whether it changed (the first time, it only
-// takes note: what Run reads next is the baseline).
+// checkStore asks the store whether it changed since it was last asked
+// (its first answer only takes note: Run asks before its first reads).
 func (m *Model) checkStore() tea.Cmd {
 	w, ctx := m.watcher(), m.pc.ctx
 	if w == nil {
