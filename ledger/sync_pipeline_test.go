@@ -19,8 +19,9 @@ import (
 // a back-fill asking k+1 only after k committed never gets there, and the
 // test fails after overlapWait.
 
-// overlapWait bounds every wait for the other side of the overlap.
-const overlapWait = 15 * time.Second
+// overlapWait bounds every wait for the other side of the overlap: only a
+// failing test waits it out, so it is long (CI runs every package at once).
+const overlapWait = time.Minute
 
 // pipeWindow is the back-fill window of these tests: 100 days of rows
 // come in four windows with rows, then an empty one.
