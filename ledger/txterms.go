@@ -108,6 +108,17 @@ func amountWhere(a AmountCond) (string, []any, error) {
 	return "((t.amount_exact = 1 AND " + micro + ") OR (t.amount_exact = 0 AND CAST(t.amount AS REAL) " + op + " ?))", args, nil
 }
 
+// countMatches counts the rows the full-text query match finds, up to
+// limit: in the index alone, without handing the row ids over.
+func (s *Store) countMatches(ctx context.Context, match string, limit int64) (int64, error) {
+	var n int64
+	err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM (SELECT 1 FROM tx_fts WHERE tx_fts MATCH ? LIMIT ?)", match, limit).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("ledger: text search: %w", err)
+	}
+	return n, nil
+}
+
 // wordPlan decides how the filter's words are found. A word of three
 // characters or more that names no category is in the full-text index. If
 // those words match few rows, a page reads exactly those (few); otherwise
@@ -161,12 +172,11 @@ func (s *Store) planWords(ctx context.Context, t TxTerms, page bool) (wordPlan, 
 	if s.ftsDrive > 0 {
 		limit = s.ftsDrive
 	}
-	var n int
-	err = s.db.QueryRowContext(ctx, "SELECT count(*) FROM (SELECT 1 FROM tx_fts WHERE tx_fts MATCH ? LIMIT ?)", p.match, limit+1).Scan(&n)
+	n, err := s.countMatches(ctx, p.match, int64(limit)+1)
 	if err != nil {
-		return p, fmt.Errorf("ledger: text search: %w", err)
+		return p, err
 	}
-	p.few, p.none = n <= limit, n == 0
+	p.few, p.none = n <= int64(limit), n == 0
 	if !p.few {
 		p.probe = &wordPlan{match: p.match, ftsWords: p.ftsWords}
 		p.match, p.ftsWords = "", nil // every word is tested on the rows walked

@@ -228,12 +228,8 @@ func (s *Store) periodBeatsText(ctx context.Context, q TxQuery, plan wordPlan) (
 		ratio = scanPerLookup
 	}
 	limit := rows/ratio + 1
-	var n int64
-	err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM (SELECT 1 FROM tx_fts WHERE tx_fts MATCH ? LIMIT ?)", plan.match, limit).Scan(&n)
-	if err != nil {
-		return false, fmt.Errorf("ledger: text search: %w", err)
-	}
-	return n >= limit, nil
+	n, err := s.countMatches(ctx, plan.match, limit)
+	return n >= limit, err
 }
 
 // sumsCovered reports whether every condition of q (found as plan says)
