@@ -36,7 +36,8 @@ type transactionsPane struct {
 	// counts counts the window asked for (seq): started when its rows
 	// arrive, so they come first, not sharing the machine with it.
 	counts tea.Cmd
-	// period is the last count of a period (periodKey), kept until a sync:
+	// period is the last count of a period (periodKey), kept until the
+	// store changes (reload: a sync, or another process's write):
 	// a key that changes neither the scope nor the month recounts the
 	// list's rows alone. periodAsked is the period of the counts in flight.
 	period      periodCount
@@ -98,7 +99,7 @@ func (p *transactionsPane) reload() tea.Cmd {
 	if p.list.scope.id == "" {
 		return nil
 	}
-	p.period.ok = false // the sync may have added rows
+	p.period.ok = false // the store changed: rows may have come or gone
 	cmd := p.refetch(p.selected(), p.list.cursor-p.list.offset)
 	p.syncSeq = p.seq
 	return cmd
