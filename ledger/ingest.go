@@ -35,12 +35,13 @@ type accountBatch struct {
 // debits and the sync state. It returns how many settled rows were new and
 // how many pending rows are stored.
 func (s *Store) commitAccount(ctx context.Context, accountID string, b accountBatch) (added, pending int, err error) {
-	res, pending, err := s.commitWithStage(ctx, accountID, b, nil)
+	res, pending, err := s.commitWithStage(ctx, accountID, b, nil, nil)
 	return res.added, pending, err
 }
 
-// commitWithStage is commitAccount on a stage (nil: one of its own).
-func (s *Store) commitWithStage(ctx context.Context, accountID string, b accountBatch, st *stage) (res windowResult, pending int, err error) {
+// commitWithStage is commitAccount on a stage (nil: one of its own),
+// committed on conn (nil: the stage's).
+func (s *Store) commitWithStage(ctx context.Context, accountID string, b accountBatch, st *stage, conn *sql.Conn) (res windowResult, pending int, err error) {
 	if st == nil {
 		if st, err = s.openStage(ctx); err != nil {
 			return res, 0, err
@@ -60,7 +61,7 @@ func (s *Store) commitWithStage(ctx context.Context, accountID string, b account
 	if b.FirstSeen == 0 {
 		b.FirstSeen = now
 	}
-	err = s.writeOn(ctx, st.conn, func(tx *sql.Tx) error {
+	err = s.writeStaged(ctx, st, conn, func(tx *sql.Tx) error {
 		pending = 0
 		var rid int64
 		if err := tx.QueryRowContext(ctx, "SELECT rid FROM accounts WHERE id = ?", accountID).Scan(&rid); err != nil {
@@ -106,11 +107,12 @@ WHERE rid = ?4`, b.SyncError, b.BalanceKept, SyncErrBadBalance, rid)
 }
 
 // commitWindow merges a staged window of an account's history in one
-// transaction, and moves the account's oldest day asked back to
-// oldestDay (zero: leave it), so a sync cut short resumes from there.
-func (s *Store) commitWindow(ctx context.Context, st *stage, accountID string, oldestDay time.Time, firstSeen int64) (windowResult, error) {
+// transaction on conn (nil: the stage's), and moves the account's oldest
+// day asked back to oldestDay (zero: leave it), so a sync cut short
+// resumes from there.
+func (s *Store) commitWindow(ctx context.Context, st *stage, conn *sql.Conn, accountID string, oldestDay time.Time, firstSeen int64) (windowResult, error) {
 	var res windowResult
-	err := s.writeOn(ctx, st.conn, func(tx *sql.Tx) error {
+	err := s.writeStaged(ctx, st, conn, func(tx *sql.Tx) error {
 		var rid int64
 		if err := tx.QueryRowContext(ctx, "SELECT rid FROM accounts WHERE id = ?", accountID).Scan(&rid); err != nil {
 			return fmt.Errorf("account %s: %w", accountID, err)
@@ -120,7 +122,7 @@ func (s *Store) commitWindow(ctx context.Context, st *stage, accountID string, o
 			return err
 		}
 		if st.merged != nil {
-			if err := st.merged(oldestDay); err != nil {
+			if err := st.merged(tx, oldestDay); err != nil {
 				return err
 			}
 		}

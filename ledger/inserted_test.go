@@ -119,7 +119,7 @@ func TestWindowRowsKeepTheirJSON(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	res, err := st.commitWindow(ctx, sg, "acc-1", time.Time{}, 0)
+	res, err := st.commitWindow(ctx, sg, nil, "acc-1", time.Time{}, 0)
 	if err != nil || res.added != 2 {
 		t.Fatalf("window: %+v, %v; want 2 rows added", res, err)
 	}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"math"
+	"os"
 	"strings"
 	"time"
 
@@ -12,14 +13,15 @@ import (
 )
 
 // A stage takes an account's transaction windows as they arrive from the
-// bank, in batches, into a temporary table of its own connection (no write
-// lock is held while the bank sends, and memory holds two batches: one
-// filling, one written by another goroutine), then merges each window
-// into the history in one write transaction (commit). Close it when the
-// account is done.
+// bank, in batches, into a file of its own (stagefile.go) attached to its
+// connection (no write lock is held while the bank sends, and memory
+// holds two batches: one filling, one written by another goroutine), then
+// merges each window into the history in one write transaction (commit).
+// Close it when the account is done.
 type stage struct {
 	s       *Store
-	conn    *sql.Conn // pinned: temporary tables live per connection
+	conn    *sql.Conn // pinned, with the stage's file attached as "stage"
+	path    string    // the stage's file (newStageFile)
 	add     *sql.Stmt // inserts a full batch
 	batch   []truelayer.Transaction
 	writing chan stageWrite // the full batch being written; nil: none
@@ -36,7 +38,7 @@ type stage struct {
 	err      error // the stage's own failure in Begin or Add (a full disk)
 	// merged, when set (tests), runs in each window's commit after its
 	// merge; an error rolls the commit back.
-	merged func(oldestDay time.Time) error
+	merged func(tx *sql.Tx, oldestDay time.Time) error
 }
 
 // stageBatch rows go to the stage per statement.
@@ -58,33 +60,38 @@ func columnList(prefix string) string {
 }
 
 func (s *Store) openStage(ctx context.Context) (*stage, error) {
+	path, err := s.newStageFile()
+	if err != nil {
+		return nil, err
+	}
 	conn, err := s.db.Conn(ctx)
 	if err != nil {
+		os.Remove(path)
 		return nil, fmt.Errorf("ledger: %w", err)
 	}
-	st := &stage{s: s, conn: conn}
+	st := &stage{s: s, conn: conn, path: path}
 	if err := st.create(ctx); err != nil {
-		conn.Close()
+		st.close()
 		return nil, err
 	}
 	return st, nil
 }
 
 func (st *stage) create(ctx context.Context) error {
-	// The stage needs no rollback journal: it is thrown away on any failure.
+	if err := st.attach(ctx, st.conn); err != nil {
+		return err
+	}
 	_, err := st.conn.ExecContext(ctx, `
-PRAGMA temp.journal_mode = OFF;
-CREATE TEMP TABLE IF NOT EXISTS tx_stage (seq INTEGER PRIMARY KEY, `+strings.Join(rowColumns, ", ")+`, raw TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS temp.tx_stage_id ON tx_stage (tx_id);
-CREATE INDEX IF NOT EXISTS temp.tx_stage_provider ON tx_stage (provider_tx_id) WHERE provider_tx_id <> '';
-CREATE TEMP TABLE IF NOT EXISTS tx_reid (seq INTEGER PRIMARY KEY, rid INTEGER NOT NULL);
-CREATE TEMP TABLE IF NOT EXISTS tx_pair (seq INTEGER PRIMARY KEY, rid INTEGER NOT NULL);
-DELETE FROM tx_stage; DELETE FROM tx_reid; DELETE FROM tx_pair;`)
+CREATE TABLE stage.tx_stage (seq INTEGER PRIMARY KEY, `+strings.Join(rowColumns, ", ")+`, raw TEXT NOT NULL);
+CREATE INDEX stage.tx_stage_id ON tx_stage (tx_id);
+CREATE INDEX stage.tx_stage_provider ON tx_stage (provider_tx_id) WHERE provider_tx_id <> '';
+CREATE TABLE stage.tx_reid (seq INTEGER PRIMARY KEY, rid INTEGER NOT NULL);
+CREATE TABLE stage.tx_pair (seq INTEGER PRIMARY KEY, rid INTEGER NOT NULL);`)
 	if err != nil {
 		return fmt.Errorf("ledger: staging: %w", err)
 	}
 	one := "(" + strings.TrimSuffix(strings.Repeat("?,", len(rowColumns)+2), ",") + ")"
-	st.add, err = st.conn.PrepareContext(ctx, "INSERT INTO temp.tx_stage (seq, "+strings.Join(rowColumns, ", ")+", raw) VALUES "+
+	st.add, err = st.conn.PrepareContext(ctx, "INSERT INTO stage.tx_stage (seq, "+strings.Join(rowColumns, ", ")+", raw) VALUES "+
 		strings.TrimSuffix(strings.Repeat(one+",", stageBatch), ","))
 	if err != nil {
 		return fmt.Errorf("ledger: staging: %w", err)
@@ -92,13 +99,15 @@ DELETE FROM tx_stage; DELETE FROM tx_reid; DELETE FROM tx_pair;`)
 	return nil
 }
 
-// close drops the stage's tables and gives its connection back.
+// close gives the stage's connection back and removes its file.
 func (st *stage) close() {
 	st.wait()
-	st.add.Close()
-	// A fresh context: the sync's may be cancelled, and the tables must go.
-	st.conn.ExecContext(context.Background(), "DROP TABLE IF EXISTS temp.tx_stage; DROP TABLE IF EXISTS temp.tx_reid; DROP TABLE IF EXISTS temp.tx_pair")
+	if st.add != nil {
+		st.add.Close()
+	}
+	detach(st.conn)
 	st.conn.Close()
+	os.Remove(st.path)
 }
 
 // window starts staging the window [from, to] (to zero: up to now).
@@ -114,7 +123,7 @@ func (st *stage) Begin() error {
 	if err != nil {
 		return st.failed(err)
 	}
-	_, err = st.conn.ExecContext(context.Background(), "DELETE FROM temp.tx_stage")
+	_, err = st.conn.ExecContext(context.Background(), "DELETE FROM stage.tx_stage")
 	return st.failed(err)
 }
 
@@ -200,7 +209,7 @@ func (st *stage) flush(ctx context.Context) error {
 		r := rowFromAPI(st.batch[i])
 		st.seq++
 		args := append(append([]any{st.seq}, r.values()...), r.raw)
-		if _, err := st.conn.ExecContext(ctx, "INSERT INTO temp.tx_stage (seq, "+strings.Join(rowColumns, ", ")+", raw) VALUES ("+
+		if _, err := st.conn.ExecContext(ctx, "INSERT INTO stage.tx_stage (seq, "+strings.Join(rowColumns, ", ")+", raw) VALUES ("+
 			placeholders(len(args))+")", args...); err != nil {
 			return err
 		}
@@ -222,13 +231,13 @@ type windowResult struct {
 // (with their JSON, and noted: noteInserted).
 func (st *stage) merge(ctx context.Context, tx *sql.Tx, rid, firstSeen int64) (windowResult, error) {
 	var res windowResult
-	if err := st.flush(ctx); err != nil || st.staged == 0 {
+	if st.staged == 0 {
 		// Nothing staged, nothing to merge: the account's last commit of a
 		// sync, whose rows went in with their windows, would otherwise look
 		// for re-identified rows over its whole history.
-		return res, err
+		return res, nil
 	}
-	if _, err := tx.ExecContext(ctx, "DELETE FROM temp.tx_pair"); err != nil {
+	if _, err := tx.ExecContext(ctx, "DELETE FROM stage.tx_pair"); err != nil {
 		return res, err
 	}
 	dups, err := keepApartStaged(ctx, tx)
@@ -248,18 +257,18 @@ func (st *stage) merge(ctx context.Context, tx *sql.Tx, rid, firstSeen int64) (w
 	// come from the stage (its rows looked up by id, once), so the cost is
 	// the window's, not the account's: joined directly, SQLite walks every
 	// stored row of the account instead.
-	if _, err := tx.ExecContext(ctx, `INSERT INTO temp.tx_pair (seq, rid) SELECT s.seq, k.rid
-FROM temp.tx_stage s CROSS JOIN transactions k WHERE k.account_rid = ? AND k.pending = 0 AND k.tx_id = s.tx_id`, rid); err != nil {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO stage.tx_pair (seq, rid) SELECT s.seq, k.rid
+FROM stage.tx_stage s CROSS JOIN transactions k WHERE k.account_rid = ? AND k.pending = 0 AND k.tx_id = s.tx_id`, rid); err != nil {
 		return res, err
 	}
 	set := "(" + strings.Join(rowColumns, ", ") + ") = (" + columnList("s.") + ")"
 	if _, err := tx.ExecContext(ctx, `UPDATE transactions AS t SET `+set+`
-FROM temp.tx_pair p JOIN temp.tx_stage s ON s.seq = p.seq
+FROM stage.tx_pair p JOIN stage.tx_stage s ON s.seq = p.seq
 WHERE t.rid = p.rid AND (SELECT j.raw FROM transaction_json j WHERE j.rid = t.rid) IS NOT s.raw`, rid); err != nil {
 		return res, err
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE transaction_json AS j SET raw = s.raw
-FROM temp.tx_pair p JOIN temp.tx_stage s ON s.seq = p.seq WHERE j.rid = p.rid AND j.raw IS NOT s.raw`); err != nil {
+FROM stage.tx_pair p JOIN stage.tx_stage s ON s.seq = p.seq WHERE j.rid = p.rid AND j.raw IS NOT s.raw`); err != nil {
 		return res, err
 	}
 	if err := st.reidByProvider(ctx, tx, rid, set); err != nil {
@@ -309,37 +318,37 @@ func (st *stage) insideRange() (lo, hi int64) {
 // transaction (banks reuse them) never overwrites it.
 func (st *stage) reidByProvider(ctx context.Context, tx *sql.Tx, rid int64, set string) error {
 	lo, hi := st.insideRange()
-	if _, err := tx.ExecContext(ctx, `DELETE FROM temp.tx_reid;
+	if _, err := tx.ExecContext(ctx, `DELETE FROM stage.tx_reid;
 WITH cand AS MATERIALIZED (
-	SELECT s.seq AS seq, o.rid AS rid FROM temp.tx_stage s
+	SELECT s.seq AS seq, o.rid AS rid FROM stage.tx_stage s
 	JOIN transactions o ON o.account_rid = ?1 AND o.provider_tx_id = s.provider_tx_id AND o.provider_tx_id <> '' AND o.pending = 0
 	WHERE s.provider_tx_id <> '' AND o.ts >= ?2 AND o.ts < ?3 AND o.amount_micro = s.amount_micro
 		AND NOT EXISTS (SELECT 1 FROM transactions k WHERE k.account_rid = ?1 AND k.pending = 0 AND k.tx_id = s.tx_id)
-		AND NOT EXISTS (SELECT 1 FROM temp.tx_stage x WHERE x.tx_id = o.tx_id)
+		AND NOT EXISTS (SELECT 1 FROM stage.tx_stage x WHERE x.tx_id = o.tx_id)
 )
-INSERT INTO temp.tx_reid (seq, rid) SELECT seq, rid FROM cand c
+INSERT INTO stage.tx_reid (seq, rid) SELECT seq, rid FROM cand c
 WHERE (SELECT count(*) FROM cand d WHERE d.seq = c.seq) = 1 AND (SELECT count(*) FROM cand d WHERE d.rid = c.rid) = 1`,
 		rid, lo, hi); err != nil {
 		return err
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE transactions AS t SET `+set+`
-FROM temp.tx_reid r JOIN temp.tx_stage s ON s.seq = r.seq WHERE t.rid = r.rid`); err != nil {
+FROM stage.tx_reid r JOIN stage.tx_stage s ON s.seq = r.seq WHERE t.rid = r.rid`); err != nil {
 		return err
 	}
 	_, err := tx.ExecContext(ctx, `UPDATE transaction_json AS j SET raw = s.raw
-FROM temp.tx_reid r JOIN temp.tx_stage s ON s.seq = r.seq WHERE j.rid = r.rid`)
+FROM stage.tx_reid r JOIN stage.tx_stage s ON s.seq = r.seq WHERE j.rid = r.rid`)
 	return err
 }
 
 // keepApartStaged applies keepApart to the ids staged more than once, and
 // returns how many there were.
 func keepApartStaged(ctx context.Context, tx *sql.Tx) (int, error) {
-	ids, err := queryColumn[string](ctx, tx, "SELECT tx_id FROM temp.tx_stage GROUP BY tx_id HAVING count(*) > 1")
+	ids, err := queryColumn[string](ctx, tx, "SELECT tx_id FROM stage.tx_stage GROUP BY tx_id HAVING count(*) > 1")
 	if err != nil || len(ids) == 0 {
 		return 0, err
 	}
 	for _, id := range ids {
-		rows, err := tx.QueryContext(ctx, "SELECT seq, raw FROM temp.tx_stage WHERE tx_id = ? ORDER BY seq", id)
+		rows, err := tx.QueryContext(ctx, "SELECT seq, raw FROM stage.tx_stage WHERE tx_id = ? ORDER BY seq", id)
 		if err != nil {
 			return 0, err
 		}
@@ -361,9 +370,9 @@ func keepApartStaged(ctx context.Context, tx *sql.Tx) (int, error) {
 		for i, newID := range keepApart(id, raws) {
 			var err error
 			if newID == "" {
-				_, err = tx.ExecContext(ctx, "DELETE FROM temp.tx_stage WHERE seq = ?", seqs[i])
+				_, err = tx.ExecContext(ctx, "DELETE FROM stage.tx_stage WHERE seq = ?", seqs[i])
 			} else if newID != id {
-				_, err = tx.ExecContext(ctx, "UPDATE temp.tx_stage SET tx_id = ? WHERE seq = ?", newID, seqs[i])
+				_, err = tx.ExecContext(ctx, "UPDATE stage.tx_stage SET tx_id = ? WHERE seq = ?", newID, seqs[i])
 			}
 			if err != nil {
 				return 0, err

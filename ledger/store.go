@@ -75,9 +75,11 @@ type Store struct {
 	// writeMu serialises this process's write transactions, so concurrent
 	// account commits queue in Go rather than spin on SQLITE_BUSY.
 	writeMu sync.Mutex
-	check   fileCheck // the file's check before this process first writes
-	now     func() time.Time
-	changes changeWatch // Changed's connection
+	// stageSweep removes dead processes' stage files, at the first stage.
+	stageSweep sync.Once
+	check      fileCheck // the file's check before this process first writes
+	now        func() time.Time
+	changes    changeWatch // Changed's connection
 }
 
 // openConfig holds Open's knobs.

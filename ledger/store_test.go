@@ -25,6 +25,9 @@ func openTest(t testing.TB) *Store {
 	// still add up to its rows (every writer calls noteInserted). A store
 	// the test closed or damaged on purpose cannot be read: nothing to say.
 	t.Cleanup(func() {
+		if files := stageFiles(t, st); len(files) > 0 {
+			t.Errorf("stage files left beside the store: %q", files)
+		}
 		if days, recount, err := daysAndRecount(st); err == nil && !slices.Equal(days, recount) {
 			t.Errorf("the per-day totals %q do not add up to the rows %q: a writer of transactions forgot noteInserted", days, recount)
 		}

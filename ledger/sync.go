@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
@@ -136,10 +137,10 @@ type syncOptions struct {
 	window        time.Duration
 	maxHistory    time.Duration
 	now           func() time.Time
-	details       bool                               // standing orders and direct debits
-	scopes        func(connectionID string) []string // granted scopes; nil: unknown
-	consentLost   func(connectionID, reason string)  // the account list was denied
-	windowMerged  func(oldestDay time.Time) error    // tests: stage.merged
+	details       bool                                        // standing orders and direct debits
+	scopes        func(connectionID string) []string          // granted scopes; nil: unknown
+	consentLost   func(connectionID, reason string)           // the account list was denied
+	windowMerged  func(tx *sql.Tx, oldestDay time.Time) error // tests: stage.merged
 }
 
 // SyncOption configures a Syncer.

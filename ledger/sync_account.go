@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -53,7 +54,7 @@ func (c *connSync) syncAccount(ctx context.Context, r accountRecord, balance Acc
 	ar.noteSkipped(f.txErr, f.side.pendingErr, f.side.standingOrdersErr, f.side.directDebitsErr)
 	batch := f.batch(balanceErr)
 	batch.BalanceKept = balance.balanceKept
-	res, pending, err := c.y.store.commitWithStage(ctx, r.ID, batch, stage)
+	res, pending, err := c.y.store.commitWithStage(ctx, r.ID, batch, stage, win.committer)
 	if err != nil {
 		ar.Err = c.storeFailed(fmt.Errorf("saving %s %s: %w", r.Kind, r.ID, err))
 		return ar
@@ -71,9 +72,13 @@ type accountWindows struct {
 	// other back-fill window, fetched while the one before commits
 	// (windowPipe).
 	stage, spare *stage
-	firstSeen    int64        // when the sync began (unix ms), on every row it stores
-	res          windowResult // summed over the windows
-	committed    int          // windows stored
+	// committer, opened with spare, commits every window from then on,
+	// whichever stage holds it (stagefile.go); nil: each stage's own
+	// connection does.
+	committer *sql.Conn
+	firstSeen int64        // when the sync began (unix ms), on every row it stores
+	res       windowResult // summed over the windows
+	committed int          // windows stored
 }
 
 // openStage opens a stage for an account's windows.
@@ -90,6 +95,9 @@ func (w *accountWindows) close() {
 	if w.spare != nil {
 		w.spare.close()
 	}
+	if w.committer != nil {
+		w.committer.Close()
+	}
 }
 
 // fetchWindow asks the bank for an account's settled rows from..to and
@@ -101,7 +109,7 @@ func (c *connSync) fetchWindow(ctx context.Context, r accountRecord, w *accountW
 	if err != nil {
 		return 0, err
 	}
-	return n, c.commitStaged(ctx, r, w, w.stage, oldestDay)
+	return n, c.commitStaged(ctx, r, w, w.stage, w.committer, oldestDay)
 }
 
 // stageWindow asks the bank for an account's settled rows from..to and
@@ -125,10 +133,10 @@ func (c *connSync) stageWindow(ctx context.Context, r accountRecord, sg *stage, 
 }
 
 // commitStaged merges the window staged on sg into the history, in one
-// transaction that also moves the oldest day asked back to oldestDay
-// (zero: unchanged), and counts it in w.
-func (c *connSync) commitStaged(ctx context.Context, r accountRecord, w *accountWindows, sg *stage, oldestDay time.Time) error {
-	res, err := c.y.store.commitWindow(ctx, sg, r.ID, oldestDay, w.firstSeen)
+// transaction on conn (nil: sg's) that also moves the oldest day asked
+// back to oldestDay (zero: unchanged), and counts it in w.
+func (c *connSync) commitStaged(ctx context.Context, r accountRecord, w *accountWindows, sg *stage, conn *sql.Conn, oldestDay time.Time) error {
+	res, err := c.y.store.commitWindow(ctx, sg, conn, r.ID, oldestDay, w.firstSeen)
 	if err != nil {
 		return c.storeFailed(fmt.Errorf("saving %s %s: %w", r.Kind, r.ID, err))
 	}

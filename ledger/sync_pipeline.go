@@ -2,16 +2,18 @@ package ledger
 
 import (
 	"context"
+	"fmt"
 	"time"
 )
 
-// A windowPipe overlaps a back-fill's windows: while window k commits (on
-// its stage's connection, in the background), window k+1 is fetched,
-// decoded and staged on the other stage, so the bank's latency and our
-// staging hide behind the commit. Whether k+1 is asked depends only on
-// k's fetch, known before k commits: no request is speculative. Commits
-// run in window order, one at a time; a failed commit cancels the fetch in
-// flight, and the sync state moves back only to a committed window.
+// A windowPipe overlaps a back-fill's windows: while window k commits (in
+// the background, on one connection for all: accountWindows.committer),
+// window k+1 is fetched, decoded and staged on the other stage, so the
+// bank's latency and our staging hide behind the commit. Whether k+1 is
+// asked depends only on k's fetch, known before k commits: no request is
+// speculative. Commits run in window order, one at a time; a failed
+// commit cancels the fetch in flight, and the sync state moves back only
+// to a committed window.
 type windowPipe struct {
 	c       *connSync
 	r       accountRecord
@@ -41,16 +43,31 @@ func (p *windowPipe) fetch(from, to, keepTo time.Time) (int, error) {
 	sg := p.w.stage
 	if p.running != nil && p.running.stage == sg {
 		if p.w.spare == nil {
-			spare, err := p.c.openStage(p.ctx)
-			if err != nil {
+			if err := p.openSpare(); err != nil {
 				return 0, p.c.storeFailed(err)
 			}
-			p.w.spare = spare
 		}
 		sg = p.w.spare
 	}
 	p.fetched = sg
 	return p.c.stageWindow(p.ctx, p.r, sg, from, to, keepTo)
+}
+
+// openSpare opens the second stage, and the connection that commits
+// every window from then on: stage's own is about to stage the window
+// after the one committing.
+func (p *windowPipe) openSpare() error {
+	committer, err := p.c.y.store.db.Conn(p.ctx)
+	if err != nil {
+		return fmt.Errorf("ledger: %w", err)
+	}
+	spare, err := p.c.openStage(p.ctx)
+	if err != nil {
+		committer.Close()
+		return err
+	}
+	p.w.spare, p.w.committer = spare, committer
+	return nil
 }
 
 // commit starts committing the window fetched last, moving the oldest day
@@ -63,8 +80,9 @@ func (p *windowPipe) commit(st *syncState, from time.Time) error {
 	}
 	wc := &windowCommit{stage: p.fetched, from: from, done: make(chan error, 1)}
 	p.running = wc
+	conn := p.w.committer // read here: the next fetch may open it
 	go func() {
-		err := p.c.commitStaged(p.parent, p.r, p.w, wc.stage, from)
+		err := p.c.commitStaged(p.parent, p.r, p.w, wc.stage, conn, from)
 		if err != nil {
 			p.cancel(err)
 		}

@@ -2,10 +2,12 @@ package ledger
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -107,7 +109,7 @@ func (w *watchedBank) waitAsked(n int) bool {
 	}
 }
 
-func (w *watchedBank) syncer(st *Store, now time.Time, merged func(time.Time) error) *Syncer {
+func (w *watchedBank) syncer(st *Store, now time.Time, merged func(*sql.Tx, time.Time) error) *Syncer {
 	clients := func(ctx context.Context, id string) (*truelayer.Client, error) {
 		return truelayer.NewClient(nil, truelayer.WithBaseURL(w.url), truelayer.WithRetry(truelayer.NoRetry()), attended), nil
 	}
@@ -178,29 +180,47 @@ func TestBackfillFetchesTheNextWindowWhileOneCommits(t *testing.T) {
 	bank := newWatchedBank(t, now)
 	st := openTest(t)
 	commits := 0
-	merged := func(time.Time) error {
+	var onConn []int // per commit: the commits its connection has made
+	merged := func(tx *sql.Tx, _ time.Time) error {
 		commits++ // one commit at a time: no race
+		n, err := commitsOnConnection(tx)
+		onConn = append(onConn, n)
 		// Windows 1-4 have rows, so the next is asked; window 5 is empty.
 		if commits <= 4 && !bank.waitAsked(commits+1) {
 			t.Errorf("window %d committed without window %d asked within %v: the back-fill does not overlap them", commits, commits+1, overlapWait)
 		}
-		return nil
+		return err
 	}
 	mustSync(t, bank.syncer(st, now, merged), "limited")
 	if n := bank.transactionCalls(); commits != 5 || n != 5 {
 		t.Errorf("%d windows committed, %d asked; want 5 and 5", commits, n)
 	}
+	// Window 1 commits on its stage's connection; from window 2 on, while
+	// the next is staged on another, every window commits on one.
+	if want := []int{1, 1, 2, 3, 4}; !slices.Equal(onConn, want) {
+		t.Errorf("commits made by each window's connection %v, want %v: the windows from the second on did not commit on one connection", onConn, want)
+	}
 	assertWholeHistory(t, st, bank)
 	assertConnectionsGiven(t, st)
+}
+
+// commitsOnConnection counts the commits made on tx's connection, this
+// one included, in a temporary table of that connection.
+func commitsOnConnection(tx *sql.Tx) (int, error) {
+	var n int
+	err := tx.QueryRow(`CREATE TEMP TABLE IF NOT EXISTS commits_here (n INTEGER);
+INSERT INTO commits_here VALUES (1);
+SELECT count(*) FROM commits_here`).Scan(&n)
+	return n, err
 }
 
 // inSecondCommit makes a stage.merged hook that, in window 2's commit,
 // waits until window 3 is asked (held by the bank), then returns what
 // then returns. commits counts the commits it saw.
-func inSecondCommit(t *testing.T, bank *watchedBank, then func() error) (merged func(time.Time) error, commits *int) {
+func inSecondCommit(t *testing.T, bank *watchedBank, then func() error) (merged func(*sql.Tx, time.Time) error, commits *int) {
 	bank.hold = 3
 	commits = new(int)
-	return func(time.Time) error {
+	return func(*sql.Tx, time.Time) error {
 		*commits++ // one commit at a time: no race
 		if *commits != 2 {
 			return nil
