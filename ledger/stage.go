@@ -127,8 +127,11 @@ func (st *stage) Begin() error {
 	return st.failed(err)
 }
 
+// failed records the stage's own failure: a full disk is the store's,
+// as the stage file lies beside it.
 func (st *stage) failed(err error) error {
 	if err != nil {
+		err = st.s.wrapWriteErr(err)
 		st.err = err
 	}
 	return err

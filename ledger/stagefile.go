@@ -83,7 +83,11 @@ func (st *stage) attach(ctx context.Context, conn *sql.Conn) error {
 	if _, err := conn.ExecContext(ctx, "ATTACH DATABASE ? AS stage", st.path); err != nil {
 		return fmt.Errorf("ledger: staging: %w", err)
 	}
-	if _, err := conn.ExecContext(ctx, "PRAGMA stage.journal_mode = OFF; PRAGMA stage.synchronous = OFF"); err != nil {
+	pragmas := "PRAGMA stage.journal_mode = OFF; PRAGMA stage.synchronous = OFF"
+	if st.s.stageMaxPages > 0 {
+		pragmas += fmt.Sprintf("; PRAGMA stage.max_page_count = %d", st.s.stageMaxPages)
+	}
+	if _, err := conn.ExecContext(ctx, pragmas); err != nil {
 		detach(conn)
 		return fmt.Errorf("ledger: staging: %w", err)
 	}

@@ -76,17 +76,19 @@ type Store struct {
 	// account commits queue in Go rather than spin on SQLITE_BUSY.
 	writeMu sync.Mutex
 	// stageSweep removes dead processes' stage files, at the first stage.
-	stageSweep sync.Once
-	check      fileCheck // the file's check before this process first writes
-	now        func() time.Time
-	changes    changeWatch // Changed's connection
+	stageSweep    sync.Once
+	stageMaxPages int       // openConfig's
+	check         fileCheck // the file's check before this process first writes
+	now           func() time.Time
+	changes       changeWatch // Changed's connection
 }
 
 // openConfig holds Open's knobs.
 type openConfig struct {
-	maxPageCount int // >0: cap the file size (simulates a full disk)
-	now          func() time.Time
-	upgrading    func(from, to int)
+	maxPageCount  int // >0: cap the file size (simulates a full disk)
+	stageMaxPages int // >0: cap each stage file (tests: the disk fills while a window is staged)
+	now           func() time.Time
+	upgrading     func(from, to int)
 }
 
 // OpenOption configures Open.
@@ -161,7 +163,7 @@ func open(path string, cfg openConfig) (*Store, error) {
 	// page and its counts at once, so a third was closed after every key
 	// and the next read opened a new one, its page cache cold.
 	db.SetMaxIdleConns(4)
-	s := &Store{db: db, path: path, now: cfg.now}
+	s := &Store{db: db, path: path, now: cfg.now, stageMaxPages: cfg.stageMaxPages}
 	if s.now == nil {
 		s.now = time.Now
 	}

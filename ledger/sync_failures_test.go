@@ -305,3 +305,40 @@ func TestStoreWriteCutShortByALostConsent(t *testing.T) {
 		}
 	}
 }
+
+// The disk filling while a window is staged (the stage file lies beside
+// the store): the sync fails with ErrDiskFull naming the store, the store
+// stays consistent (an account whose window fitted is stored), no stage
+// file is left, and once there is room the next sync stores the whole
+// history.
+func TestSyncDiskFullWhileStaging(t *testing.T) {
+	t.Parallel()
+	e := newSyncEnv(t)
+	north := e.connect("john", tt.ProviderNorthgate)
+	path := filepath.Join(t.TempDir(), "ledger.db")
+	st, err := open(path, openConfig{stageMaxPages: 30}) // ~120 KiB: a window does not fit
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	rep, err := NewSyncer(st, e.clients, WithClock(e.srv.Now)).Sync(context.Background(), []string{north}, nil)
+	var fe *FileError
+	if !errors.Is(err, ErrDiskFull) || !errors.As(err, &fe) || fe.Path != path {
+		t.Fatalf("Sync with the stage's disk full: %v; want ErrDiskFull naming %s", err, path)
+	}
+	if len(rep.Errors()) == 0 {
+		t.Error("the report shows no failed account")
+	}
+	for _, err := range rep.Errors() {
+		if !errors.Is(err, ErrDiskFull) {
+			t.Errorf("an account's error %v; want ErrDiskFull (its advice: free space)", err)
+		}
+	}
+	assertConsistent(t, st, e.truth(north)) // what is stored is the bank's, whole windows only
+	if files := stageFiles(t, st); len(files) > 0 {
+		t.Errorf("stage files left after the failed sync: %q", files)
+	}
+	st.stageMaxPages = 0 // room again
+	mustSync(t, NewSyncer(st, e.clients, WithClock(e.srv.Now)), north)
+	assertMatchesTruth(t, st, e.truth(north), time.Time{})
+}
