@@ -22,7 +22,9 @@ import (
 // writes cold: a 1M-row back-fill in 90-day windows took a fifth longer.
 //
 // The files are named <store>.stage-<pid>-<random>. One left by a process
-// that died mid-sync (a kill) is removed by the next sync of the store.
+// that died mid-sync (a kill) is removed by a later sync of the store,
+// once ten minutes old (staleStage); while another process runs under its
+// pid, it stays.
 
 // stageFilePrefix is the name of the store's stage files up to the pid.
 func stageFilePrefix(store string) string { return filepath.Base(store) + ".stage-" }
