@@ -41,9 +41,9 @@ func (s *Store) newStageFile() (string, error) {
 	return f.Name(), nil
 }
 
-// staleStage is how long a dead process's stage file is left alone: a
+// staleStage is how long a dead process's stage file is left alone: the
 // file of a live process in another pid namespace sharing the store's
-// directory is written to at least that often.
+// directory is written to as its window arrives, far more often.
 const staleStage = 10 * time.Minute
 
 // removeDeadStages removes the store's stage files whose process is gone.
