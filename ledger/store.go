@@ -403,8 +403,8 @@ func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return s.writeWith(ctx, s.db.BeginTx, fn)
 }
 
-// writeOn is write on conn (a sync's stage: its temporary tables live on
-// its own connection).
+// writeOn is write on conn (a sync's commit: on a connection its stage's
+// file is attached to).
 func (s *Store) writeOn(ctx context.Context, conn *sql.Conn, fn func(tx *sql.Tx) error) error {
 	return s.writeWith(ctx, conn.BeginTx, fn)
 }
