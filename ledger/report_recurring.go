@@ -111,6 +111,9 @@ func (s *Store) Recurring(ctx context.Context, q TxQuery) (RecurringReport, erro
 		return RecurringReport{}, err
 	}
 	rep.Payments = mergeRecurring(banked, detected)
+	for i := range rep.Payments {
+		rep.Payments[i].Next = notBefore(rep.Payments[i].Next, rep.Payments[i].Interval, asOf)
+	}
 	sort.SliceStable(rep.Payments, func(i, j int) bool {
 		a, b := rep.Payments[i], rep.Payments[j]
 		if a.Next != b.Next {
@@ -259,6 +262,33 @@ func (c cadence) next(t time.Time) time.Time {
 		return t.AddDate(0, c.months, 0)
 	}
 	return t.AddDate(0, 0, c.days)
+}
+
+// notBefore moves next, a day, on by interval until it is not before
+// asOf's day: a payment a month after the latest one seen is no longer
+// next once that day has gone by without it (council tax skips February
+// and March; a subscription's payment is pending for days). An interval
+// of the bank's own words is left as it is.
+func notBefore(next, interval string, asOf time.Time) string {
+	day := asOf.Format(time.DateOnly)
+	t, err := time.Parse(time.DateOnly, next)
+	if err != nil || next >= day {
+		return next
+	}
+	var c cadence
+	for _, cd := range append([]cadence{{name: "daily", days: 1}, {name: "yearly", months: 12}}, cadences...) {
+		if cd.name == interval {
+			c = cd
+		}
+	}
+	if c.name == "" {
+		return next
+	}
+	// Steps counted from next: after a short month the day does not drift.
+	for k := 1; next < day; k++ {
+		next = t.AddDate(0, k*c.months, k*c.days).Format(time.DateOnly)
+	}
+	return next
 }
 
 // length is the cadence in days, roughly.
