@@ -56,3 +56,33 @@ func TestRecurringNextIsNeverPast(t *testing.T) {
 	}
 	t.Logf("%d of %d reads list a payment due before their day", failed, 2*len(clocks))
 }
+
+func TestCadenceNextOn(t *testing.T) {
+	day := func(s string) time.Time {
+		d, err := time.Parse(time.DateOnly, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	monthly, weekly := cadence{name: "monthly", months: 1}, cadence{name: "weekly", days: 7}
+	for _, c := range []struct {
+		c          cadence
+		from       string
+		first      int
+		asOf, want string
+	}{
+		{monthly, "2027-01-15", 1, "2027-01-20", "2027-02-15"},                                  // not yet due
+		{monthly, "2027-01-15", 1, "2027-02-15", "2027-02-15"},                                  // due today
+		{monthly, "2027-01-15", 1, "2027-04-02", "2027-04-15"},                                  // two gone by
+		{monthly, "2027-01-31", 1, "2027-03-05", "2027-03-31"},                                  // counted from the 31st
+		{weekly, "2027-03-01", 1, "2027-03-20", "2027-03-22"},                                   // three weeks on
+		{cadence{name: "every 3 weeks", days: 21}, "2027-03-01", 0, "2027-03-01", "2027-03-01"}, // the bank's own date, today
+		{cadence{name: "every 3 weeks", days: 21}, "2027-03-01", 0, "2027-03-02", "2027-03-22"},
+		{cadence{}, "2027-03-01", 1, "2027-09-01", "2027-03-01"}, // no interval: no step, no loop
+	} {
+		if got := c.c.nextOn(day(c.from), c.first, c.asOf); got != c.want {
+			t.Errorf("%s from %s (step %d on) as of %s: %s, want %s", c.c.name, c.from, c.first, c.asOf, got, c.want)
+		}
+	}
+}

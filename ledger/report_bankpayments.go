@@ -14,8 +14,9 @@ import (
 // accounts ids (all when empty) as recurring payments. A standing order
 // says its interval and next payment; a direct debit says only its latest
 // payment, so it is taken as monthly until its payments say otherwise
-// (mergeRecurring).
-func (s *Store) bankRecurring(ctx context.Context, ids []string, loc *time.Location) ([]RecurringPayment, error) {
+// (mergeRecurring). A next date before asOf (YYYY-MM-DD) moves on by the
+// interval.
+func (s *Store) bankRecurring(ctx context.Context, ids []string, loc *time.Location, asOf string) ([]RecurringPayment, error) {
 	if len(ids) == 0 {
 		rows, err := s.db.QueryContext(ctx, "SELECT id FROM accounts ORDER BY rid")
 		if err != nil {
@@ -43,7 +44,7 @@ func (s *Store) bankRecurring(ctx context.Context, ids []string, loc *time.Locat
 		}
 		for _, so := range sos {
 			if active(so.Status) {
-				out = append(out, standingOrderPayment(id, so, loc))
+				out = append(out, standingOrderPayment(id, so, loc, asOf))
 			}
 		}
 		dds, err := s.DirectDebits(ctx, id)
@@ -52,7 +53,7 @@ func (s *Store) bankRecurring(ctx context.Context, ids []string, loc *time.Locat
 		}
 		for _, dd := range dds {
 			if active(dd.Status) {
-				out = append(out, directDebitPayment(id, dd, loc))
+				out = append(out, directDebitPayment(id, dd, loc, asOf))
 			}
 		}
 		for i := n; i < len(out); i++ {
@@ -79,7 +80,7 @@ WHERE `+payeeExpr+` = ? AND t.pending = 0 AND t.amount_micro < 0 AND a.id = ? AN
 
 func active(status string) bool { return status == "" || strings.EqualFold(status, "active") }
 
-func standingOrderPayment(accountID string, so truelayer.StandingOrder, loc *time.Location) RecurringPayment {
+func standingOrderPayment(accountID string, so truelayer.StandingOrder, loc *time.Location, asOf string) RecurringPayment {
 	p := RecurringPayment{Source: SourceStandingOrder, AccountID: accountID, Payee: so.Payee, Currency: so.Currency,
 		Last: bankDay(so.PreviousPaymentTimestamp, loc), Next: bankDay(so.NextPaymentDate, loc)}
 	if p.Payee == "" {
@@ -96,11 +97,15 @@ func standingOrderPayment(accountID string, so truelayer.StandingOrder, loc *tim
 	if !ok {
 		p.Interval = Sanitize(so.Frequency)
 	}
+	// A next date gone by is moved on by the order's interval, when known.
+	if next, err := time.Parse(time.DateOnly, p.Next); err == nil && ok {
+		p.Next = c.nextOn(next, 0, asOf)
+	}
 	p.MonthlyCost = c.monthlyCost(p.Amount, p.Currency)
 	return p
 }
 
-func directDebitPayment(accountID string, dd truelayer.DirectDebit, loc *time.Location) RecurringPayment {
+func directDebitPayment(accountID string, dd truelayer.DirectDebit, loc *time.Location, asOf string) RecurringPayment {
 	monthly := cadence{name: "monthly", months: 1}
 	p := RecurringPayment{Source: SourceDirectDebit, AccountID: accountID, Payee: dd.Name, Currency: dd.Currency,
 		Interval: monthly.name, Last: bankDay(dd.PreviousPaymentTimestamp, loc)}
@@ -109,7 +114,7 @@ func directDebitPayment(accountID string, dd truelayer.DirectDebit, loc *time.Lo
 	}
 	if dd.PreviousPaymentTimestamp.Valid() {
 		if t, ok := bankLocalTime(dd.PreviousPaymentTimestamp, loc); ok {
-			p.Next = monthly.next(t).Format(time.DateOnly)
+			p.Next = monthly.nextOn(t, 1, asOf)
 		}
 	}
 	p.MonthlyCost = monthly.monthlyCost(p.Amount, p.Currency)

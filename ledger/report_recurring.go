@@ -106,14 +106,11 @@ func (s *Store) Recurring(ctx context.Context, q TxQuery) (RecurringReport, erro
 			detected = append(detected, p)
 		}
 	}
-	banked, err := s.bankRecurring(ctx, q.AccountIDs, loc)
+	banked, err := s.bankRecurring(ctx, q.AccountIDs, loc, rep.AsOf)
 	if err != nil {
 		return RecurringReport{}, err
 	}
 	rep.Payments = mergeRecurring(banked, detected)
-	for i := range rep.Payments {
-		rep.Payments[i].Next = notBefore(rep.Payments[i].Next, rep.Payments[i].Interval, asOf)
-	}
 	sort.SliceStable(rep.Payments, func(i, j int) bool {
 		a, b := rep.Payments[i], rep.Payments[j]
 		if a.Next != b.Next {
@@ -257,38 +254,18 @@ var cadences = []cadence{
 	{name: "quarterly", months: 3, slack: 10},
 }
 
-func (c cadence) next(t time.Time) time.Time {
-	if c.months > 0 {
-		return t.AddDate(0, c.months, 0)
-	}
-	return t.AddDate(0, 0, c.days)
-}
-
-// notBefore moves next, a day, on by interval until it is not before
-// asOf's day: a payment a month after the latest one seen is no longer
-// next once that day has gone by without it (council tax skips February
-// and March; a subscription's payment is pending for days). An interval
-// of the bank's own words is left as it is.
-func notBefore(next, interval string, asOf time.Time) string {
-	day := asOf.Format(time.DateOnly)
-	t, err := time.Parse(time.DateOnly, next)
-	if err != nil || next >= day {
-		return next
-	}
-	var c cadence
-	for _, cd := range append([]cadence{{name: "daily", days: 1}, {name: "yearly", months: 12}}, cadences...) {
-		if cd.name == interval {
-			c = cd
+// nextOn is the first day k steps of c from t, for k = first, first+1,
+// ..., that is not before day (YYYY-MM-DD): a payment due on a day gone
+// by without it is expected a step later (council tax skips February and
+// March; a subscription's payment stays pending for days). Steps count
+// from t, so the day of the month does not drift after a short month.
+func (c cadence) nextOn(t time.Time, first int, day string) string {
+	for k := first; ; k++ {
+		next := t.AddDate(0, k*c.months, k*c.days).Format(time.DateOnly)
+		if next >= day || c.months == 0 && c.days == 0 {
+			return next
 		}
 	}
-	if c.name == "" {
-		return next
-	}
-	// Steps counted from next: after a short month the day does not drift.
-	for k := 1; next < day; k++ {
-		next = t.AddDate(0, k*c.months, k*c.days).Format(time.DateOnly)
-	}
-	return next
 }
 
 // length is the cadence in days, roughly.
@@ -347,7 +324,7 @@ func (sr paymentSeries) recurring(asOf time.Time) (RecurringPayment, bool) {
 	return RecurringPayment{
 		Source: SourceDetected, AccountID: sr.accountID, Payee: sr.payee, Category: sr.category,
 		Currency: sr.currency, Amount: amount, Interval: c.name,
-		Last: last.Format(time.DateOnly), Next: c.next(last).Format(time.DateOnly),
+		Last: last.Format(time.DateOnly), Next: c.nextOn(last, 1, asOf.Format(time.DateOnly)),
 		MonthlyCost: c.monthlyCost(amount, sr.currency), Count: n, Transfer: sr.transfer,
 	}, true
 }
