@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/banktui/banktui/auth"
@@ -40,6 +41,8 @@ type Factory struct {
 	// present: the user is at this run whatever the streams are (the TUI,
 	// a login); see userPresent.
 	present bool
+	// tuiRuns: the TUI owns the terminal, so nothing may be printed.
+	tuiRuns atomic.Bool
 	psuOnce sync.Once
 	psu     string
 
@@ -166,7 +169,17 @@ func (f *Factory) Store() (*ledger.Store, error) {
 	upgrading := ledger.WithUpgradeNotice(func(from, to int) {
 		fmt.Fprintf(f.IO.ErrOut, "banktui: updating your history to this version's format (once; a long history takes a few seconds): %s\n", p.LedgerDB)
 	})
-	st, err := ledger.Open(p.LedgerDB, append([]ledger.OpenOption{upgrading}, f.storeOptions...)...)
+	// A sync in another terminal (or a cron job's) can hold the write lock
+	// for a window's commit: say why this command pauses, once.
+	var waitOnce sync.Once
+	waiting := ledger.WithLockWaitNotice(func() {
+		waitOnce.Do(func() {
+			if !f.tuiRuns.Load() {
+				fmt.Fprintf(f.IO.ErrOut, "banktui: another program (another banktui syncing?) is writing %s; waiting for it to finish\n", p.LedgerDB)
+			}
+		})
+	})
+	st, err := ledger.Open(p.LedgerDB, append([]ledger.OpenOption{upgrading, waiting}, f.storeOptions...)...)
 	if err != nil {
 		return nil, err // ledger.Explain names the file
 	}

@@ -60,6 +60,8 @@ func runTUI(ctx context.Context, opts *tuiOptions) error {
 		}
 		return consentOf(*conn), f.afterLogin(ctx, conn)
 	}
+	f.tuiRuns.Store(true)
+	defer f.tuiRuns.Store(false)
 	return ui.Run(ctx, ui.Options{
 		Store: st, Syncer: f.newSyncer(st), Connections: consentsOf(f.Connections),
 		Login: login, Keys: s.Keys, SlowBank: slowBank(s), Location: s.Zone(),

@@ -38,7 +38,7 @@ const (
 	RemedyNone          Remedy = iota // nothing to do; the problem says it all
 	RemedyReconnect                   // log in to the bank again (consent expired, token refused)
 	RemedyReauthorize                 // re-authenticate to reach older history (SCA)
-	RemedyRetryLater                  // the bank or the network is busy or down for now
+	RemedyRetryLater                  // the bank, the network or the ledger is busy or down for now
 	RemedyCheckNetwork                // nothing answered: network, proxy, or the configured hosts
 	RemedyRetryLogin                  // the login did not complete: start it again
 	RemedyFreePort                    // the loopback callback port is taken
@@ -263,6 +263,11 @@ func explainFile(err error) (Advice, bool) {
 		return Advice{Problem: "the ledger" + space(path) + " is damaged or not a banktui ledger; it was left untouched", Remedy: RemedyRebuildLedger}, true
 	case errors.Is(err, ErrNewerSchema):
 		return Advice{Problem: "the ledger" + space(path) + " was written by a newer banktui; it was left untouched", Remedy: RemedyUpgrade}, true
+	case errors.Is(err, ErrBusy):
+		var fe *FileError
+		errors.As(err, &fe)
+		return Advice{Problem: "another program (another banktui syncing?) kept the ledger" + space(path) + " locked for writing; nothing was written",
+			Remedy: RemedyRetryLater, Detail: Sanitize(fe.Detail)}, true
 	case isCorruption(err):
 		return Advice{Problem: "the ledger is damaged (" + firstLine(err) + "); it was left untouched", Remedy: RemedyRebuildLedger}, true
 	}

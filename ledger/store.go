@@ -14,6 +14,7 @@ package ledger
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -39,10 +40,13 @@ var (
 	ErrNewerSchema = errors.New("ledger: the database was written by a newer banktui")
 	// ErrDiskFull: a write failed for lack of space; the previous state is kept.
 	ErrDiskFull = errors.New("ledger: disk full, nothing was written")
+	// ErrBusy: another program held the ledger's write lock for longer
+	// than a write waits (writeLockWait); nothing was written.
+	ErrBusy = errors.New("ledger: another program is writing the ledger, nothing was written")
 )
 
 // FileError is a failure of the ledger file itself, naming it: Err is
-// ErrCorrupt, ErrNewerSchema or ErrDiskFull (errors.Is matches it), Detail
+// ErrCorrupt, ErrNewerSchema, ErrDiskFull or ErrBusy (errors.Is matches it), Detail
 // what SQLite or the check found.
 type FileError struct {
 	Path   string
@@ -77,16 +81,20 @@ type Store struct {
 	writeMu sync.Mutex
 	// stageSweep removes dead processes' stage files, at the first stage.
 	stageSweep    sync.Once
-	stageMaxPages int       // openConfig's
-	check         fileCheck // the file's check before this process first writes
+	stageMaxPages int           // openConfig's
+	lockWait      time.Duration // openConfig's
+	lockWaiting   func()        // openConfig's
+	check         fileCheck     // the file's check before this process first writes
 	now           func() time.Time
 	changes       changeWatch // Changed's connection
 }
 
 // openConfig holds Open's knobs.
 type openConfig struct {
-	maxPageCount  int // >0: cap the file size (simulates a full disk)
-	stageMaxPages int // >0: cap each stage file (tests: the disk fills while a window is staged)
+	maxPageCount  int           // >0: cap the file size (simulates a full disk)
+	stageMaxPages int           // >0: cap each stage file (tests: the disk fills while a window is staged)
+	lockWait      time.Duration // >0: replaces writeLockWait (tests)
+	lockWaiting   func()        // WithLockWaitNotice's
 	now           func() time.Time
 	upgrading     func(from, to int)
 }
@@ -100,6 +108,14 @@ type OpenOption func(*openConfig)
 // and the user should know why the program is waiting.
 func WithUpgradeNotice(fn func(from, to int)) OpenOption {
 	return func(c *openConfig) { c.upgrading = fn }
+}
+
+// WithLockWaitNotice has a write call fn, once, when it finds another
+// program (another banktui syncing, a sqlite3 shell) holding the ledger's
+// write lock and waits for it (up to two minutes, then ErrBusy): a
+// command can say why it pauses.
+func WithLockWaitNotice(fn func()) OpenOption {
+	return func(c *openConfig) { c.lockWaiting = fn }
 }
 
 // WithSizeLimit caps the database file at about bytes (SQLite's
@@ -163,7 +179,8 @@ func open(path string, cfg openConfig) (*Store, error) {
 	// page and its counts at once, so a third was closed after every key
 	// and the next read opened a new one, its page cache cold.
 	db.SetMaxIdleConns(4)
-	s := &Store{db: db, path: path, now: cfg.now, stageMaxPages: cfg.stageMaxPages}
+	s := &Store{db: db, path: path, now: cfg.now, stageMaxPages: cfg.stageMaxPages,
+		lockWait: cmp.Or(cfg.lockWait, writeLockWait), lockWaiting: cfg.lockWaiting}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -395,38 +412,6 @@ func (c *fileCheck) stop() {
 		cancel()
 		<-done
 	}
-}
-
-// write runs fn in one write transaction: all of it lands or none of it.
-// The first write of the process checks the file first (quickCheck).
-func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	return s.writeWith(ctx, s.db.BeginTx, fn)
-}
-
-// writeOn is write on conn (a sync's commit: on a connection its stage's
-// file is attached to).
-func (s *Store) writeOn(ctx context.Context, conn *sql.Conn, fn func(tx *sql.Tx) error) error {
-	return s.writeWith(ctx, conn.BeginTx, fn)
-}
-
-func (s *Store) writeWith(ctx context.Context, begin func(context.Context, *sql.TxOptions) (*sql.Tx, error), fn func(tx *sql.Tx) error) error {
-	if err := s.writable(ctx); err != nil {
-		return err
-	}
-	s.writeMu.Lock()
-	defer s.writeMu.Unlock()
-	tx, err := begin(ctx, nil)
-	if err != nil {
-		return s.wrapWriteErr(err)
-	}
-	if err := fn(tx); err != nil {
-		tx.Rollback()
-		return s.wrapWriteErr(err)
-	}
-	if err := tx.Commit(); err != nil {
-		return s.wrapWriteErr(err)
-	}
-	return nil
 }
 
 // wrapWriteErr names the file in SQLite's errors about it: full (disk or
