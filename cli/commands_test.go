@@ -302,6 +302,27 @@ func TestDoctor(t *testing.T) {
 	h.expect(exitFailure, []string{"port", "TRUELAYER_REDIRECT_URI"}, "login", "--no-browser")
 }
 
+// A redirect URI that login refuses (another host, or https on loopback)
+// is a FAIL in doctor with login's own advice, not a hint to paste the URL:
+// login refuses it with --no-browser too.
+func TestDoctorFailsARedirectURILoginRefuses(t *testing.T) {
+	t.Parallel()
+	h, _, _ := emulatedHome(t, "ob-northgate")
+	for _, tt := range []struct{ uri, want string }{
+		{"http://example.com:3000/callback", "not on this machine: use http://localhost:3000/callback"},
+		{"https://localhost:3000/callback", "must use http://"},
+	} {
+		h.set(config.EnvRedirectURI, tt.uri)
+		r := h.expect(exitFailure, []string{"doctor found"}, "doctor")
+		if !strings.Contains(r.stdout, "FAIL  redirect_uri") || !strings.Contains(r.stdout, tt.want) {
+			t.Errorf("%s: doctor does not FAIL it saying %q:\n%s", tt.uri, tt.want, r.stdout)
+		}
+		if r := h.run("login", "--no-browser"); r.code == 0 {
+			t.Errorf("%s: login --no-browser succeeded; doctor's FAIL would be wrong", tt.uri)
+		}
+	}
+}
+
 // ---- --json keeps the bank's names and number text ----
 
 func TestJSONKeepsTheBanksText(t *testing.T) {

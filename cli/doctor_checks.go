@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/banktui/banktui/auth"
 	"github.com/banktui/banktui/config"
 	"github.com/banktui/banktui/ledger"
 )
@@ -65,9 +66,15 @@ func checkRedirect(d *doctorReport, redirect string) {
 		d.line("FAIL", "redirect_uri", fmt.Sprintf("%q is not a URL; use http://localhost:3000/callback", redirect))
 		return
 	}
+	// As banktui login: it receives the bank's answer on this machine only,
+	// over plain http (pasting the URL with --no-browser included).
 	host := u.Hostname()
-	if host != "localhost" && host != "127.0.0.1" && host != "::1" {
-		d.line("warn", "redirect_uri", "not a loopback address: banktui cannot receive the callback itself (use banktui login --no-browser and paste the URL)")
+	if !strings.EqualFold(host, "localhost") && host != "127.0.0.1" && host != "::1" {
+		d.line("FAIL", "redirect_uri", ledger.Explain(auth.ErrNotLoopback).Text(ledger.CLI))
+		return
+	}
+	if u.Scheme != "http" {
+		d.line("FAIL", "redirect_uri", "a loopback redirect must use http:// (there is no certificate for localhost): use "+config.DefaultRedirectURI+" (registered in the TrueLayer console)")
 		return
 	}
 	port := u.Port()
