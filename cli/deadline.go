@@ -90,5 +90,5 @@ func (f *Factory) requestTimeouts() truelayer.Timeouts {
 }
 
 // slowBank is how long a bank may go without progress in the TUI's refresh
-// before the footer names it ([timeouts] slow_bank; 0: the TUI's default).
+// before the footer names it ([timeouts] slow_bank; not set: the TUI's default).
 func slowBank(s *config.Settings) time.Duration { return s.Timeouts.SlowBank }

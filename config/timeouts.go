@@ -20,7 +20,7 @@ const (
 )
 
 // Timeouts are the [timeouts] settings. A zero field was not set: the
-// caller applies its default. Command and SlowBank may be set to 0, which
+// caller applies its default. Command may be set to 0 (no limit), which
 // Set tells apart from not set.
 type Timeouts struct {
 	Connect, TLSHandshake, ResponseHeaders, Body time.Duration
@@ -52,7 +52,9 @@ func (s *Settings) assignTimeouts(f tomlFile, val any) error {
 			return f.typeErr(KeyTimeouts, key, `a duration in quotes, e.g. "30s" or "2m"`)
 		}
 		d, err := time.ParseDuration(text)
-		zeroOK := key == TimeoutCommand || key == TimeoutSlowBank
+		// Only a command can go without a limit: a slow_bank of 0 would
+		// name every bank at once.
+		zeroOK := key == TimeoutCommand
 		switch {
 		case err != nil:
 			return &SettingError{File: f.path, Line: f.line(KeyTimeouts, key), Key: KeyTimeouts + "." + key,

@@ -37,6 +37,7 @@ func TestBadTimeoutsNameFileLineAndKey(t *testing.T) {
 		{"[timeouts]\nconnect = \"ten seconds\"\n", "timeouts.connect", `"ten seconds" is not a duration`},
 		{"[timeouts]\nbody = \"0s\"\n", "timeouts.body", "must be more than 0"},
 		{"[timeouts]\ncommand = \"-1m\"\n", "timeouts.command", "must be 0 (no limit) or more"},
+		{"[timeouts]\nslow_bank = \"0\"\n", "timeouts.slow_bank", "must be more than 0"},
 		{"[timeouts]\nconect = \"1s\"\n", "timeouts.conect", "unknown timeout (known: connect"},
 		{"[timeouts]\nconnect = 10\n", "timeouts.connect", "a duration in quotes"},
 		{"timeouts = \"10s\"\n", "timeouts", "a table"},
