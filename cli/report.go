@@ -66,7 +66,7 @@ func newCmdReport(f *Factory) *cobra.Command {
 	fl.StringVar(&opts.By, "by", "", "spending and income: category (default), merchant or account; networth: account")
 	fl.StringArrayVar(&opts.Accounts, "account", nil, "only this account or card (id, name or number; repeat for more; default all)")
 	fl.IntVar(&opts.Top, "top", 0, "spending and income: the biggest N and the rest as other (0 = all)")
-	fl.BoolVar(&opts.JSON, "json", false, "print JSON (amounts exact, as strings of digits)")
+	fl.BoolVar(&opts.JSON, "json", false, "print JSON (amounts exact, as decimal numbers)")
 	fl.BoolVar(&opts.CSV, "csv", false, "print CSV")
 	return cmd
 }
