@@ -199,6 +199,11 @@ func TestProvidersFromTheAuthServer(t *testing.T) {
 	if err := json.Unmarshal([]byte(h.must("providers", "--json", "--country", "uk").stdout), &list); err != nil || len(list) == 0 {
 		t.Errorf("providers --json: %v, %d providers", err, len(list))
 	}
+	if r := h.must("providers", "--type", "oauth/openbanking"); !strings.Contains(r.stdout, "ob-northgate") {
+		t.Errorf("providers --type oauth/openbanking:\n%s", r.stdout)
+	}
+	// A type TrueLayer does not have is bad input, which says the ones it has.
+	h.expect(exitUsage, []string{`--type "bank"`, "oauth, oauth/openbanking or credentialssharing"}, "providers", "--type", "bank")
 }
 
 // Every listing of stored data, as a table and as JSON.

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/banktui/banktui/ledger"
+	"github.com/banktui/banktui/truelayer"
 )
 
 type providersOptions struct {
@@ -32,6 +33,11 @@ func newCmdProviders(f *Factory) *cobra.Command {
 }
 
 func runProviders(ctx context.Context, opts *providersOptions) error {
+	switch opts.Type {
+	case "", truelayer.ProviderTypeOAuth, truelayer.ProviderTypeOpenBanking, truelayer.ProviderTypeCredentialsSharing:
+	default:
+		return usageErr("--type %q is not a provider type: give oauth, oauth/openbanking or credentialssharing", opts.Type)
+	}
 	s, err := opts.Factory.Settings()
 	if err != nil {
 		return err
