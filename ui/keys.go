@@ -137,6 +137,11 @@ func KeyMapWith(overrides map[string][]string) (KeyMap, error) {
 		if len(keys) == 0 {
 			return DefaultKeyMap(), fmt.Errorf("keys: action %q has no keys", name)
 		}
+		for _, k := range keys {
+			if err := checkKeyName(k); err != nil {
+				return DefaultKeyMap(), fmt.Errorf("keys: %s: %w", name, err)
+			}
+		}
 		bind := a.binding(&km)
 		bind.SetKeys(keys...)
 		bind.SetHelp(strings.Join(keys, "/"), bind.Help().Desc)

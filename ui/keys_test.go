@@ -131,3 +131,40 @@ func TestKeyMapWithRejectsClashes(t *testing.T) {
 		t.Errorf("help lists j %d times:\n%s", n, h.screen())
 	}
 }
+
+// A key name that no press could ever match is refused with what to write
+// instead; every default key and the names Bubble Tea gives pass.
+func TestKeyNamesThatNeverArriveAreRefused(t *testing.T) {
+	km := DefaultKeyMap()
+	for _, a := range keyActions {
+		for _, k := range a.binding(&km).Keys() {
+			if err := checkKeyName(k); err != nil {
+				t.Errorf("default key of %s refused: %v", a.name, err)
+			}
+		}
+	}
+	for _, k := range []string{"b", "A", "£", "+", "ctrl++", "ctrl+alt+x", "shift+tab", "alt+shift+up", "f5", "f12", "pgdown", "space", "esc", "ctrl+shift+a"} {
+		if err := checkKeyName(k); err != nil {
+			t.Errorf("%q refused: %v", k, err)
+		}
+	}
+	for k, want := range map[string]string{
+		"pgdn":        "pgdown",
+		"return":      "enter",
+		"":            "not a key",
+		" ":           "space",
+		"alt+ctrl+x":  "ctrl+alt+shift",
+		"ctrl+ctrl+a": "once each",
+		"cmd+a":       `"cmd" is not a modifier`,
+		"shift+a":     "A for shift+a",
+	} {
+		err := checkKeyName(k)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: %v, want an error saying %q", k, err, want)
+		}
+	}
+	// Through [keys]: the action is named, the defaults kept.
+	if _, err := KeyMapWith(map[string][]string{"page_down": {"pgdn"}}); err == nil || !strings.Contains(err.Error(), "page_down") {
+		t.Errorf("[keys] page_down = [\"pgdn\"]: %v", err)
+	}
+}
