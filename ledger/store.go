@@ -110,10 +110,10 @@ func WithUpgradeNotice(fn func(from, to int)) OpenOption {
 	return func(c *openConfig) { c.upgrading = fn }
 }
 
-// WithLockWaitNotice has a write call fn, once, when it finds another
-// program (another banktui syncing, a sqlite3 shell) holding the ledger's
-// write lock and waits for it (up to two minutes, then ErrBusy): a
-// command can say why it pauses.
+// WithLockWaitNotice has a write that finds another program (another
+// banktui syncing, a sqlite3 shell) holding the ledger's write lock call
+// fn as it starts waiting for it (up to two minutes, then ErrBusy): a
+// command can say why it pauses. fn runs once per write that waits.
 func WithLockWaitNotice(fn func()) OpenOption {
 	return func(c *openConfig) { c.lockWaiting = fn }
 }
