@@ -85,7 +85,12 @@ func TestVersionAndHelpTouchNothing(t *testing.T) {
 	if r := h.must("version"); !strings.HasPrefix(r.stdout, "banktui test (go") {
 		t.Errorf("version = %q", r.stdout)
 	}
-	for _, args := range [][]string{{"--help"}, {"export", "--help"}, {"--version"}} {
+	for _, flag := range []string{"--version", "-v"} {
+		if r := h.must(flag); r.stdout != h.must("version").stdout {
+			t.Errorf("banktui %s printed %q, banktui version %q", flag, r.stdout, h.must("version").stdout)
+		}
+	}
+	for _, args := range [][]string{{"--help"}, {"export", "--help"}} {
 		if r := h.must(args...); !strings.Contains(r.stdout, "banktui") {
 			t.Errorf("banktui %s printed %q", strings.Join(args, " "), r.stdout)
 		}

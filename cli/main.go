@@ -41,8 +41,9 @@ func run(ctx context.Context, f *Factory, args []string) (code int) {
 	root.SetIn(f.IO.In)
 	root.SetOut(f.IO.Out)
 	root.SetErr(f.IO.ErrOut)
+	root.SetVersionTemplate(versionTemplate)
 	err := fang.Execute(ctx, root,
-		fang.WithVersion(f.Version),
+		fang.WithVersion(versionText(f.Version)),
 		fang.WithoutManpage(),
 		fang.WithoutCompletions(), // ours checks the shell's name (completion.go)
 		fang.WithErrorHandler(func(_ io.Writer, _ fang.Styles, err error) {

@@ -23,6 +23,16 @@ func newCmdVersion(f *Factory) *cobra.Command {
 }
 
 func runVersion(opts *versionOptions) error {
-	_, err := fmt.Fprintf(opts.IO.Out, "banktui %s (%s, %s/%s)\n", opts.Version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	_, err := fmt.Fprintf(opts.IO.Out, "banktui %s\n", versionText(opts.Version))
 	return err
 }
+
+// versionText is what banktui version and --version both print after the
+// program's name: the version, the Go that built it and the platform.
+func versionText(version string) string {
+	return fmt.Sprintf("%s (%s, %s/%s)", version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+}
+
+// versionTemplate makes --version print versionText as banktui version
+// does (cobra's own says "banktui version 1.2.3").
+const versionTemplate = "banktui {{.Version}}\n"
