@@ -26,14 +26,14 @@ import (
 func loopbackRedirect(raw string) (*url.URL, error) {
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" {
-		return nil, fmt.Errorf("redirect URI %q is not an absolute URL", raw)
+		return nil, fmt.Errorf("%w: %q is not an absolute URL", ErrRedirectNotHTTP, raw)
 	}
 	host := u.Hostname()
 	if !isLoopbackHost(host) {
 		return nil, fmt.Errorf("%w: %s points at %q, but banktui receives the bank's answer on this machine only (127.0.0.1, ::1 or localhost), so no one else can intercept the code. Register a loopback redirect URI such as %s in the TrueLayer console and set redirect_uri (or TRUELAYER_REDIRECT_URI) to it", ErrNotLoopback, raw, host, config.DefaultRedirectURI)
 	}
 	if u.Scheme != "http" {
-		return nil, fmt.Errorf("redirect URI %s: a loopback redirect must use http:// (there is no certificate for localhost)", raw)
+		return nil, fmt.Errorf("%w: %s: a loopback redirect must use http:// (there is no certificate for localhost)", ErrRedirectNotHTTP, raw)
 	}
 	if u.Path == "" {
 		u.Path = "/"

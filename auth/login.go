@@ -35,6 +35,9 @@ var (
 	ErrLoginTimeout = errors.New("login timed out")
 	// ErrNotLoopback: the redirect URI is not on this machine.
 	ErrNotLoopback = errors.New("redirect URI is not a loopback address")
+	// ErrRedirectNotHTTP: the redirect URI is not an absolute http:// URL
+	// (a loopback one cannot be https: there is no certificate for it).
+	ErrRedirectNotHTTP = errors.New("redirect URI is not an http:// URL")
 	// ErrPortInUse: something already listens on the redirect URI's port.
 	ErrPortInUse = errors.New("redirect URI port is in use")
 	// ErrPasteMismatch: a pasted URL does not belong to this login.

@@ -310,16 +310,15 @@ func TestDoctorFailsARedirectURILoginRefuses(t *testing.T) {
 	h, _, _ := emulatedHome(t, "ob-northgate")
 	for _, tt := range []struct{ uri, want string }{
 		{"http://example.com:3000/callback", "not on this machine: use http://localhost:3000/callback"},
-		{"https://localhost:3000/callback", "must use http://"},
+		{"https://localhost:3000/callback", "must be an http:// URL"},
 	} {
 		h.set(config.EnvRedirectURI, tt.uri)
 		r := h.expect(exitFailure, []string{"doctor found"}, "doctor")
 		if !strings.Contains(r.stdout, "FAIL  redirect_uri") || !strings.Contains(r.stdout, tt.want) {
 			t.Errorf("%s: doctor does not FAIL it saying %q:\n%s", tt.uri, tt.want, r.stdout)
 		}
-		if r := h.run("login", "--no-browser"); r.code == 0 {
-			t.Errorf("%s: login --no-browser succeeded; doctor's FAIL would be wrong", tt.uri)
-		}
+		// login refuses it as a setting to fix (exit 2), saying the same.
+		h.expect(exitUsage, []string{tt.want}, "login", "--no-browser")
 	}
 }
 

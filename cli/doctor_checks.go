@@ -74,7 +74,7 @@ func checkRedirect(d *doctorReport, redirect string) {
 		return
 	}
 	if u.Scheme != "http" {
-		d.line("FAIL", "redirect_uri", "a loopback redirect must use http:// (there is no certificate for localhost): use "+config.DefaultRedirectURI+" (registered in the TrueLayer console)")
+		d.line("FAIL", "redirect_uri", ledger.Explain(auth.ErrRedirectNotHTTP).Text(ledger.CLI))
 		return
 	}
 	port := u.Port()

@@ -172,6 +172,8 @@ func explainLogin(err error) (Advice, bool) {
 		return Advice{Problem: "another program listens on the redirect URI's port", Remedy: RemedyFreePort}, true
 	case errors.Is(err, auth.ErrNotLoopback):
 		return Advice{Problem: "the redirect URI is not on this machine", Remedy: RemedyFixRedirect}, true
+	case errors.Is(err, auth.ErrRedirectNotHTTP):
+		return Advice{Problem: "the redirect URI must be an http:// URL (there is no certificate for localhost)", Remedy: RemedyFixRedirect}, true
 	case errors.Is(err, auth.ErrLoginTimeout):
 		return Advice{Problem: "nothing came back from the browser in time", Remedy: RemedyRetryLogin}, true
 	case errors.As(err, &le):
