@@ -33,8 +33,7 @@ func TestTwoProcessesSyncOneStoreAtOnce(t *testing.T) {
 	errs := make([]error, 2)
 	for i, st := range []*Store{e.st, other} {
 		wg.Go(func() {
-			rep, err := NewSyncer(st, e.clients, WithClock(e.srv.Now), WithGrantedScopes(e.scopes)).Sync(context.Background(), conns, nil)
-			errs[i] = errors.Join(append([]error{err}, rep.Errors()...)...)
+			errs[i] = syncErr(NewSyncer(st, e.clients, WithClock(e.srv.Now), WithGrantedScopes(e.scopes)).Sync(context.Background(), conns, nil))
 		})
 	}
 	wg.Wait()
@@ -47,6 +46,29 @@ func TestTwoProcessesSyncOneStoreAtOnce(t *testing.T) {
 		assertMatchesTruth(t, e.st, e.truth(c), time.Time{})
 		assertConsistent(t, e.st, e.truth(c))
 	}
+}
+
+// syncErr is a sync's error and every error its report holds, joined.
+func syncErr(rep *Report, err error) error {
+	if rep == nil {
+		return err
+	}
+	return errors.Join(append([]error{err}, rep.Errors()...)...)
+}
+
+// underAnotherLock is a store opened with cfg, a connection to john's
+// Northgate bank on the emulator, and another program holding the store's
+// write lock until release.
+func underAnotherLock(t *testing.T, cfg openConfig) (e *syncEnv, conn string, release func()) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "ledger.db")
+	st, err := open(path, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	e = newSyncEnvWith(t, st, tt.WithClock(demoClock))
+	return e, e.connect("john", tt.ProviderNorthgate), holdWriteLock(t, path)
 }
 
 // holdWriteLock opens another handle on path and takes its write lock, as
@@ -82,21 +104,10 @@ func holdWriteLock(t *testing.T, path string) (release func()) {
 // It used to fail at once: "database is locked (5) (SQLITE_BUSY)".
 func TestSyncWaitsForAnotherProgramsWrite(t *testing.T) {
 	t.Parallel()
-	path := filepath.Join(t.TempDir(), "ledger.db")
 	waiting := make(chan struct{}, 1)
-	st, err := Open(path, WithLockWaitNotice(func() { waiting <- struct{}{} }))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	e := newSyncEnvWith(t, st, tt.WithClock(demoClock))
-	conn := e.connect("john", tt.ProviderNorthgate)
-	release := holdWriteLock(t, path)
+	e, conn, release := underAnotherLock(t, openConfig{lockWaiting: func() { waiting <- struct{}{} }})
 	done := make(chan error, 1)
-	go func() {
-		rep, err := e.syncer().Sync(context.Background(), []string{conn}, nil)
-		done <- errors.Join(append([]error{err}, rep.Errors()...)...)
-	}()
+	go func() { done <- syncErr(e.syncer().Sync(context.Background(), []string{conn}, nil)) }()
 	select {
 	case <-waiting:
 	case err := <-done:
@@ -106,7 +117,7 @@ func TestSyncWaitsForAnotherProgramsWrite(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatalf("sync after the lock was given back: %v", err)
 	}
-	assertMatchesTruth(t, st, e.truth(conn), time.Time{})
+	assertMatchesTruth(t, e.st, e.truth(conn), time.Time{})
 }
 
 // TestWriteGivesUpOnALockHeldTooLong: past the wait, a write fails with
@@ -114,17 +125,9 @@ func TestSyncWaitsForAnotherProgramsWrite(t *testing.T) {
 // written; the next sync stores everything.
 func TestWriteGivesUpOnALockHeldTooLong(t *testing.T) {
 	t.Parallel()
-	path := filepath.Join(t.TempDir(), "ledger.db")
-	st, err := open(path, openConfig{lockWait: time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	e := newSyncEnvWith(t, st, tt.WithClock(demoClock))
-	conn := e.connect("john", tt.ProviderNorthgate)
-	release := holdWriteLock(t, path)
-	rep, err := e.syncer().Sync(context.Background(), []string{conn}, nil)
-	failed := errors.Join(append([]error{err}, rep.Errors()...)...)
+	e, conn, release := underAnotherLock(t, openConfig{lockWait: time.Millisecond})
+	st, path := e.st, e.st.path
+	failed := syncErr(e.syncer().Sync(context.Background(), []string{conn}, nil))
 	if !errors.Is(failed, ErrBusy) {
 		t.Fatalf("sync under another program's lock: %v, want ErrBusy", failed)
 	}
