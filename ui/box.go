@@ -14,7 +14,8 @@ func (pc *programContext) box(w, h int, title string, focused bool, body []strin
 	return pc.boxFoot(w, h, title, "", focused, body)
 }
 
-// boxFoot is box with a note in the bottom edge, on the right.
+// boxFoot is box with a note in the bottom edge, on the right: as many of
+// its " · " parts as fit, each whole.
 func (pc *programContext) boxFoot(w, h int, title, foot string, focused bool, body []string) []string {
 	if w < 4 || h < 2 {
 		return nil
@@ -46,14 +47,18 @@ func (pc *programContext) boxFoot(w, h int, title, foot string, focused bool, bo
 		if i < len(body) {
 			line = body[i]
 		}
-		if cw := cellWidth(line); cw < inner {
-			line += strings.Repeat(" ", inner-cw)
-		} else if cw > inner {
+		cw := cellWidth(line)
+		if cw > inner {
 			line = ansi.Truncate(line, inner, "…")
+			cw = cellWidth(line) // one short if a wide character went
+		}
+		if cw < inner {
+			line += strings.Repeat(" ", inner-cw)
 		}
 		out = append(out, left+line+right)
 	}
-	if foot = ansi.Truncate(foot, max(0, inner-4), "…"); foot != "" {
+	// A foot is a summary of " · " parts (amounts): whole parts only.
+	if foot = joinFitting(strings.Split(foot, " · "), " · ", max(0, inner-4)); foot != "" {
 		fw := ansi.StringWidth(foot)
 		out = append(out, border.Render(bl+strings.Repeat(hz, max(0, inner-fw-3)))+ts.Render(" "+foot+" ")+border.Render(hz+br))
 		return out

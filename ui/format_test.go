@@ -52,7 +52,7 @@ func TestAsOf(t *testing.T) {
 }
 
 func TestCellWidthMatchesAnsi(t *testing.T) {
-	for _, s := range []string{"", "abc", "£1,234.56", "\x1b[38;2;1;2;3m-£5\x1b[m", "┏━ Title ━┓", "◌ 2026", "日本語", "e\u0301", "•••• 4242", "a\x1b]0;x\x07b", "👍🏽", "\x1b[7m›\x1b[m x"} {
+	for _, s := range []string{"", "abc", "£1,234.56", "\x1b[38;2;1;2;3m-£5\x1b[m", "┏━ Title ━┓", "◌ 2026", "日本語", "e\u0301", "•••• 4242", "a\x1b]0;x\x07b", "👍🏽", "\x1b[7m›\x1b[m x", "☕ Costa", "⭐", "soft\u00adhyphen", "a\u20dd"} {
 		if got, want := cellWidth(s), ansi.StringWidth(s); got != want {
 			t.Errorf("cellWidth(%q) = %d, ansi says %d", s, got, want)
 		}
@@ -70,6 +70,21 @@ func TestMaskDigits(t *testing.T) {
 	for _, tt := range tests {
 		if got := maskDigits(tt.in); got != tt.want {
 			t.Errorf("maskDigits(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+// A cut that falls inside a wide character drops it whole and leaves the
+// cell it would have straddled: fit pads it, so the next column stays put.
+func TestFitKeepsWidthWhenCuttingWideCharacters(t *testing.T) {
+	for _, s := range []string{"東京都渋谷区コンビニ", "ＦＵＬＬＷＩＤＴＨ", "ab東京", "👍👍👍👍", "plain text that is long"} {
+		for w := 1; w <= 12; w++ {
+			if got := ansi.StringWidth(fit(s, w)); got != w {
+				t.Errorf("fit(%q, %d) is %d cells: %q", s, w, got, fit(s, w))
+			}
+			if got := ansi.StringWidth(fitRight(s, w)); got != w {
+				t.Errorf("fitRight(%q, %d) is %d cells: %q", s, w, got, fitRight(s, w))
+			}
 		}
 	}
 }
