@@ -53,26 +53,58 @@ func (p *listPane) emptyAccounts() []string {
 // accountColumns are the widths of the accounts pane for a row width.
 type accountColumns struct{ name, typ, amount, avail int }
 
-func accountColumnsFor(w int) accountColumns {
-	c := accountColumns{typ: 11, amount: 12, avail: 12}
+// accountColumns sizes the columns for a row width: the balance columns fit
+// the widest balance listed, taking room from the name, then from the
+// type and available columns if the name would shrink below nameMin.
+func (p *listPane) accountColumns(w int) accountColumns {
+	var cur, avail []string
+	for _, a := range p.items() {
+		c, v := p.balances(&a)
+		cur, avail = append(cur, c), append(avail, v)
+	}
+	const nameMin = 8
+	c := accountColumns{typ: 11, amount: amountWidth(12, cur...), avail: amountWidth(12, avail...)}
 	if w < 62 {
 		c.typ = 0
 	}
 	if w < 42 {
 		c.avail = 0
 	}
-	c.name = w - c.amount - 1
-	if c.typ > 0 {
-		c.name -= c.typ + 1
+	name := func() int {
+		n := w - c.amount - 1
+		if c.typ > 0 {
+			n -= c.typ + 1
+		}
+		if c.avail > 0 {
+			n -= c.avail + 1
+		}
+		return n
 	}
-	if c.avail > 0 {
-		c.name -= c.avail + 1
+	if name() < nameMin {
+		c.typ = 0
 	}
+	if name() < nameMin {
+		c.avail = 0
+	}
+	c.name = name()
 	return c
 }
 
+// balances are an account's current and available balance as shown.
+func (p *listPane) balances(a *ledger.AccountView) (cur, avail string) {
+	pc := p.pc
+	cur = "—"
+	if a.HasBalance {
+		cur = money(a.Current, a.Currency, false, pc.privacy)
+		if a.Kind != allKind { // an "All accounts" entry has its net total only
+			avail = money(a.Available, a.Currency, false, pc.privacy)
+		}
+	}
+	return cur, avail
+}
+
 func (p *listPane) accountHeader(w int) string {
-	c := accountColumnsFor(w - 1)
+	c := p.accountColumns(w - 1)
 	s := " " + fit(" Account", c.name)
 	if c.typ > 0 {
 		s += " " + fit("Type", c.typ)
@@ -86,19 +118,13 @@ func (p *listPane) accountHeader(w int) string {
 
 func (p *listPane) accountRow(a *ledger.AccountView, w int) string {
 	pc := p.pc
-	c := accountColumnsFor(w)
+	c := p.accountColumns(w)
 	var b strings.Builder
 	b.WriteString(fit(" "+ledger.Sanitize(a.DisplayName), c.name))
 	if c.typ > 0 {
 		b.WriteString(" " + pc.styles.Muted.Render(fit(titleCase(a.Type), c.typ)))
 	}
-	cur, avail := "—", ""
-	if a.HasBalance {
-		cur = money(a.Current, a.Currency, false, pc.privacy)
-		if a.Kind != allKind { // an "All accounts" entry has its net total only
-			avail = money(a.Available, a.Currency, false, pc.privacy)
-		}
-	}
+	cur, avail := p.balances(a)
 	b.WriteString(" " + pc.amountStyle(a.Current, a.HasBalance).Render(fitRight(cur, c.amount)))
 	if c.avail > 0 {
 		b.WriteString(" " + pc.styles.Muted.Render(fitRight(avail, c.avail)))

@@ -24,8 +24,8 @@ func (p *listPane) viewCards(w, h int) string {
 // cardRow: network, last four, balance, credit used.
 func (p *listPane) cardRow(c *ledger.AccountView, w int) string {
 	pc := p.pc
-	const amtW = 12
-	showUsed := w >= 44
+	amtW := p.cardAmountWidth()
+	showUsed := w-amtW >= 32 // 44 cells with the usual amounts
 	digits := "•••• " + ledger.Sanitize(c.PartialCardNumber)
 	if pc.privacy {
 		digits = "•••• ••••"
@@ -41,15 +41,28 @@ func (p *listPane) cardRow(c *ledger.AccountView, w int) string {
 	var b strings.Builder
 	b.WriteString(fit(" "+name, max(1, nameW)))
 	b.WriteString(" " + fit(digits, 9))
-	bal := "—"
-	if c.HasBalance {
-		bal = money(c.Current, c.Currency, false, pc.privacy)
-	}
-	b.WriteString(" " + fitRight(bal, amtW))
+	b.WriteString(" " + fitRight(p.cardBalance(c), amtW))
 	if showUsed {
 		b.WriteString(" " + pc.styles.Muted.Render(fitRight(p.creditUsed(c), 9)))
 	}
 	return b.String()
+}
+
+// cardBalance is a card's balance as shown.
+func (p *listPane) cardBalance(c *ledger.AccountView) string {
+	if !c.HasBalance {
+		return "—"
+	}
+	return money(c.Current, c.Currency, false, p.pc.privacy)
+}
+
+// cardAmountWidth fits the widest card balance.
+func (p *listPane) cardAmountWidth() int {
+	w := 12
+	for _, c := range p.items() {
+		w = amountWidth(w, p.cardBalance(&c))
+	}
+	return w
 }
 
 // creditUsed is "used 14%" of a card's limit, or "" without a limit.

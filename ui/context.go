@@ -33,10 +33,14 @@ type programContext struct {
 	isDark  bool
 	noColor bool
 	privacy bool // amounts and numbers masked (.)
-	demo    bool
-	focus   pane
-	spinner spinner.Model // the root ticks it; panes show its frame
-	seq     uint64        // last request number handed out
+	// graphemes: the terminal clusters graphemes (mode 2027), so the
+	// renderer measures as the panes do; until it says so, View makes every
+	// cluster measure alike both ways (stableWidths).
+	graphemes bool
+	demo      bool
+	focus     pane
+	spinner   spinner.Model // the root ticks it; panes show its frame
+	seq       uint64        // last request number handed out
 	// watchEvery is how often to ask whether someone else wrote to the store.
 	watchEvery time.Duration
 

@@ -5,6 +5,7 @@ import (
 
 	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/banktui/banktui/ledger"
 )
@@ -51,6 +52,11 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 	case tea.BackgroundColorMsg:
 		m.pc.isDark = msg.IsDark()
 		m.pc.applyTheme()
+	case tea.ModeReportMsg:
+		// Bubble Tea's renderer switches to grapheme widths on the same report.
+		if msg.Mode == ansi.ModeUnicodeCore && (msg.Value == ansi.ModeSet || msg.Value == ansi.ModeReset || msg.Value == ansi.ModePermanentlySet) {
+			m.pc.graphemes = true
+		}
 	case tea.KeyPressMsg:
 		m.footer, _ = m.footer.Update(msg)
 		return m.key(msg)

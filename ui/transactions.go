@@ -452,7 +452,7 @@ func (p *transactionsPane) click(x, y int) tea.Cmd {
 // sortByClick sorts by the column header clicked at x (inside the border);
 // clicking the current sort column reverses it.
 func (p *transactionsPane) sortByClick(x int) tea.Cmd {
-	c := txColumnsFor(p.w-2, p.list.scope.multi)
+	c := p.columns(p.w-2, p.h)
 	type edge struct {
 		end int // first cell after the column
 		col sortColumn

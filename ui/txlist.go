@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -47,13 +48,14 @@ func prepareRows(views []ledger.TxView, names map[string]string, loc *time.Locat
 	rows := make([]txRow, len(views))
 	for i := range views {
 		v := &views[i]
-		label := v.Merchant
+		// A merchant of only spaces names nothing: the description does.
+		label := strings.TrimSpace(ledger.Sanitize(v.Merchant))
 		if label == "" {
-			label = v.Description
+			label = strings.TrimSpace(ledger.Sanitize(v.Description))
 		}
 		r := txRow{
 			date:     ledger.UnknownDate,
-			label:    ledger.Sanitize(label),
+			label:    label,
 			category: v.CategoryName,
 			account:  ledger.Sanitize(names[v.AccountID]),
 			pending:  v.Pending,

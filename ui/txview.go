@@ -17,12 +17,15 @@ type txColumns struct{ account, label, category, amount, balance int }
 // description.
 const wideTx = 100
 
-func txColumnsFor(w int, multi bool) txColumns {
+// txColumnsFor sizes the columns for an inner width; amount and balance
+// are the widest of the rows on screen, which the columns grow to fit.
+func txColumnsFor(w int, multi bool, amount, balance int) txColumns {
 	// mark(1) date(10) and a space between every column
 	c := txColumns{amount: 12, balance: 11, category: 12}
 	if w >= wideTx {
 		c = txColumns{amount: 14, balance: 14, category: clamp(w/7, 14, 22)}
 	}
+	c.amount, c.balance = max(c.amount, amount), max(c.balance, balance)
 	if multi && w >= 60 {
 		c.account = clamp(w/8, 8, 18)
 	}
@@ -48,17 +51,44 @@ func txColumnsFor(w int, multi bool) txColumns {
 	return c
 }
 
+// window is the first and end row on screen for a list height.
+func (p *transactionsPane) window(height int) (start, end int) {
+	l := &p.list
+	start = clamp(l.offset, 0, max(0, len(l.views)-height))
+	return start, min(len(l.views), start+height)
+}
+
+// listHeight is how many rows the pane shows in h lines.
+func (p *transactionsPane) listHeight(h int) int {
+	height := max(1, h-3)
+	if p.filtered() {
+		height = max(1, height-1)
+	}
+	return height
+}
+
+// columns sizes the columns for the rows on screen.
+func (p *transactionsPane) columns(inner, h int) txColumns {
+	start, end := p.window(p.listHeight(h))
+	amount, balance := 0, 0
+	for i := start; i < end; i++ {
+		v := &p.list.views[i]
+		amount = amountWidth(amount, money(v.Amount, v.Currency, true, p.pc.privacy))
+		if v.RunningBalance != nil {
+			balance = amountWidth(balance, money(*v.RunningBalance, v.Currency, false, p.pc.privacy))
+		}
+	}
+	return txColumnsFor(inner, p.list.scope.multi, amount, balance)
+}
+
 // View draws the pane in a w×h box.
 func (p transactionsPane) View(w, h int) string {
 	pc := p.pc
 	l := &p.list
 	focused := pc.focus == paneTransactions || (pc.focus == paneDetail && p.stacked)
 	inner := w - 2
-	height := max(1, h-3)
-	if p.filtered() {
-		height = max(1, height-1)
-	}
-	cols := txColumnsFor(inner, l.scope.multi)
+	height := p.listHeight(h)
+	cols := p.columns(inner, h)
 	body := make([]string, 0, h-2)
 	body = append(body, pc.styles.Muted.Render(p.header(cols, inner)))
 	switch {
@@ -73,8 +103,7 @@ func (p transactionsPane) View(w, h int) string {
 	case len(l.views) == 0:
 		body = append(body, pc.styles.Muted.Render(" nothing matches"))
 	default:
-		start := clamp(l.offset, 0, max(0, len(l.views)-height))
-		end := min(len(l.views), start+height)
+		start, end := p.window(height)
 		for i := start; i < end; i++ {
 			body = append(body, p.row(i, cols, inner, i == l.cursor, pc.focus == paneTransactions))
 		}

@@ -12,7 +12,11 @@ import (
 
 // View renders the whole screen; it only reads the model.
 func (m Model) View() tea.View {
-	v := tea.NewView(m.render())
+	frame := m.render()
+	if !m.pc.graphemes {
+		frame = stableWidths(frame)
+	}
+	v := tea.NewView(frame)
 	v.AltScreen = true
 	v.MouseMode = tea.MouseModeCellMotion
 	v.WindowTitle = "banktui"
@@ -122,13 +126,11 @@ func (m *Model) renderHeader(w int) string {
 	}
 	right := ""
 	if len(totals) > 0 {
-		right = "total " + strings.Join(totals, " · ") + " "
+		// Whole totals only: the ones that do not fit give way to "…".
+		room := w - ansi.StringWidth(left) - 1 - len("total  ")
+		right = "total " + joinFitting(totals, " · ", max(0, room)) + " "
 	}
-	gap := w - ansi.StringWidth(left) - ansi.StringWidth(right)
-	if gap < 1 {
-		right = ansi.Truncate(right, max(0, w-ansi.StringWidth(left)-1), "…")
-		gap = max(1, w-ansi.StringWidth(left)-ansi.StringWidth(right))
-	}
+	gap := max(1, w-ansi.StringWidth(left)-ansi.StringWidth(right))
 	return fit(left+strings.Repeat(" ", gap)+st.Bold.Render(right), w)
 }
 
