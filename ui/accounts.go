@@ -18,7 +18,11 @@ func (p *listPane) viewAccounts(w, h int) string {
 	if len(pc.bank.accounts)+len(pc.bank.cards) == 0 {
 		body = p.emptyAccounts()
 	} else {
-		body = append([]string{p.accountHeader(inner)}, p.render(p.lines(), h-3, inner, p.accountRow)...)
+		// One sizing for the header and every row (rows are one cell
+		// narrower: the cursor's column).
+		c := p.accountColumns(inner - 1)
+		row := func(a *ledger.AccountView, _ int) string { return p.accountRow(a, c) }
+		body = append([]string{p.accountHeader(c, inner)}, p.render(p.lines(), h-3, inner, row)...)
 	}
 	return p.box(w, h, title, body)
 }
@@ -103,8 +107,7 @@ func (p *listPane) balances(a *ledger.AccountView) (cur, avail string) {
 	return cur, avail
 }
 
-func (p *listPane) accountHeader(w int) string {
-	c := p.accountColumns(w - 1)
+func (p *listPane) accountHeader(c accountColumns, w int) string {
 	s := " " + fit(" Account", c.name)
 	if c.typ > 0 {
 		s += " " + fit("Type", c.typ)
@@ -116,9 +119,8 @@ func (p *listPane) accountHeader(w int) string {
 	return p.pc.styles.Muted.Render(fit(s, w))
 }
 
-func (p *listPane) accountRow(a *ledger.AccountView, w int) string {
+func (p *listPane) accountRow(a *ledger.AccountView, c accountColumns) string {
 	pc := p.pc
-	c := p.accountColumns(w)
 	var b strings.Builder
 	b.WriteString(fit(" "+ledger.Sanitize(a.DisplayName), c.name))
 	if c.typ > 0 {

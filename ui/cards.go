@@ -14,7 +14,8 @@ func (p *listPane) viewCards(w, h int) string {
 	var body []string
 	switch {
 	case len(pc.bank.cards) > 0:
-		body = p.render(p.lines(), h-2, w-2, p.cardRow)
+		amtW := p.cardAmountWidth()
+		body = p.render(p.lines(), h-2, w-2, func(c *ledger.AccountView, w int) string { return p.cardRow(c, w, amtW) })
 	case pc.bank.loaded:
 		body = []string{pc.styles.Muted.Render(" no cards")}
 	}
@@ -22,9 +23,8 @@ func (p *listPane) viewCards(w, h int) string {
 }
 
 // cardRow: network, last four, balance, credit used.
-func (p *listPane) cardRow(c *ledger.AccountView, w int) string {
+func (p *listPane) cardRow(c *ledger.AccountView, w, amtW int) string {
 	pc := p.pc
-	amtW := p.cardAmountWidth()
 	showUsed := w-amtW >= 32 // 44 cells with the usual amounts
 	digits := "•••• " + ledger.Sanitize(c.PartialCardNumber)
 	if pc.privacy {
