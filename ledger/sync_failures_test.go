@@ -279,6 +279,10 @@ func TestSyncNotSupportedIsNotAFailure(t *testing.T) {
 // write lock). That write's context error is no store failure: the run
 // reports the lost consent (banktui exits 3, "consent expired"), not
 // "cancelled". Seen as a flake of the CLI's fault matrix (invalid_grant).
+// Nor is one cut short by another cancellation: the caller's (Sync returns
+// it) or a failed commit's, which cancels the next window's fetch while its
+// stage may be opening (seen as a flake of the fault matrix's full disk:
+// "banktui: cancelled" instead of "the disk is full").
 func TestStoreWriteCutShortByALostConsent(t *testing.T) {
 	t.Parallel()
 	st := openTest(t)
@@ -300,8 +304,8 @@ func TestStoreWriteCutShortByALostConsent(t *testing.T) {
 		switch {
 		case consentLost && (!errors.As(got, &re) || len(c.storeErrs) != 0):
 			t.Errorf("after a lost consent: storeFailed = %v, store errors %v; want the consent error and none", got, c.storeErrs)
-		case !consentLost && (!errors.Is(got, context.Canceled) || len(c.storeErrs) != 1):
-			t.Errorf("a cancelled run: storeFailed = %v, store errors %v; want it recorded", got, c.storeErrs)
+		case !consentLost && (!errors.Is(got, context.Canceled) || len(c.storeErrs) != 0):
+			t.Errorf("a cancelled write: storeFailed = %v, store errors %v; want the cancellation returned, none recorded", got, c.storeErrs)
 		}
 	}
 }

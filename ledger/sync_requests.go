@@ -11,14 +11,20 @@ import (
 )
 
 // storeFailed records a read or write of the store that failed. One cut
-// short because the connection stopped (a lost consent cancels the
-// connection's other requests, its store writes among them) is no failure
-// of the store: the consent error is what happened, and it is returned.
+// short by a cancellation is no failure of the store, and is not recorded:
+// whoever cancelled says why. A lost consent cancels the connection's
+// other requests, its store writes among them (the consent error is
+// returned); a failed commit cancels the next window's fetch, whose stage
+// may be opening (the commit's failure is recorded); the user's cancel is
+// Sync's error.
 func (c *connSync) storeFailed(err error) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.consentErr != nil && errors.Is(err, context.Canceled) {
-		return c.consentErr
+	if errors.Is(err, context.Canceled) {
+		if c.consentErr != nil {
+			return c.consentErr
+		}
+		return err
 	}
 	c.storeErrs = append(c.storeErrs, err)
 	return err
