@@ -266,10 +266,12 @@ func explainFile(err error) (Advice, bool) {
 	case errors.Is(err, ErrNewerSchema):
 		return Advice{Problem: "the ledger" + space(path) + " was written by a newer banktui; it was left untouched", Remedy: RemedyUpgrade}, true
 	case errors.Is(err, ErrBusy):
-		var fe *FileError
-		errors.As(err, &fe)
+		detail := ""
+		if fe := (*FileError)(nil); errors.As(err, &fe) {
+			detail = Sanitize(fe.Detail)
+		}
 		return Advice{Problem: "another program (another banktui syncing?) kept the ledger" + space(path) + " locked for writing; nothing was written",
-			Remedy: RemedyRetryLater, Detail: Sanitize(fe.Detail)}, true
+			Remedy: RemedyRetryLater, Detail: detail}, true
 	case isCorruption(err):
 		return Advice{Problem: "the ledger is damaged (" + firstLine(err) + "); it was left untouched", Remedy: RemedyRebuildLedger}, true
 	}

@@ -153,6 +153,8 @@ func TestExplainTellsFilesFromTheNetwork(t *testing.T) {
 		{"quota", &fs.PathError{Op: "write", Path: "/d/x", Err: syscall.EDQUOT}, []string{"the disk is full (writing /d/x)"}, RemedyFreeDisk},
 		{"disk full during a request", inRequest(fmt.Errorf("connection c was not refreshed: %w", full)), []string{"the disk is full (writing /home/u/.config/banktui/.credentials-1.tmp)"}, RemedyFreeDisk},
 		{"ledger full", &FileError{Path: "/data/ledger.db", Err: ErrDiskFull}, []string{"the disk is full (writing /data/ledger.db)"}, RemedyFreeDisk},
+		{"ledger busy", &FileError{Path: "/data/ledger.db", Err: ErrBusy, Detail: "waited 2m0s for its write lock"}, []string{"kept the ledger /data/ledger.db locked", "nothing was written", "try again in a few minutes", "(waited 2m0s"}, RemedyRetryLater},
+		{"ledger busy, bare", ErrBusy, []string{"another program", "locked for writing"}, RemedyRetryLater},
 		{"save failed", &auth.SaveError{ConnectionID: "ob-x", Path: "/c/credentials.json", Err: full}, []string{"refreshed tokens of ob-x could not be saved to /c/credentials.json", "the disk is full", "banktui login", "free some space"}, RemedyFreeDisk},
 		{"permission", &fs.PathError{Op: "open", Path: "/data/ledger.db", Err: syscall.EACCES}, []string{"permission denied: /data/ledger.db", "ls -ld"}, RemedyFixPermission},
 		{"not permitted", &fs.PathError{Op: "rename", Path: "/x/out.csv", Err: syscall.EPERM}, []string{"permission denied: /x/out.csv"}, RemedyFixPermission},
